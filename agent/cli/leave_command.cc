@@ -1,0 +1,47 @@
+// `picket leave [--http HOST:PORT]`: asks a local agent to leave the cluster
+// gracefully (POST /v1/leave).
+
+#include <iostream>
+#include <memory>
+#include <string>
+
+#include "agent/cli/api_call.h"
+#include "agent/cli/commands.h"
+#include "api/http_client.h"
+
+namespace picket::cli {
+namespace {
+
+struct LeaveFlags {
+  std::string http = kDefaultHttpAddress;
+  std::string token;
+  std::string token_file;
+};
+
+}  // namespace
+
+void AddLeaveCommand(CLI::App& app) {
+  auto flags = std::make_shared<LeaveFlags>();
+  auto* cmd = app.add_subcommand(
+      "leave", "Ask a local agent to leave the cluster gracefully (POST /v1/leave)");
+  cmd->add_option("--http", flags->http, "HTTP API address of the agent (HOST:PORT)")
+      ->envname("PICKET_HTTP")
+      ->capture_default_str();
+  cmd->add_option("--api-token", flags->token,
+                  "Bearer token, if the agent requires one for mutating calls")
+      ->envname("PICKET_API_TOKEN");
+  cmd->add_option("--api-token-file", flags->token_file, "File holding the bearer token")
+      ->envname("PICKET_API_TOKEN_FILE");
+  cmd->callback([flags] {
+    api::HttpCall call;
+    call.method = "POST";
+    call.url = api::BaseUrl(flags->http) + "/v1/leave";
+    call.bearer_token = ResolveApiToken("leave", flags->token, flags->token_file);
+    const api::HttpResult result = api::HttpFetch(call);
+    if (!result.ok() || result.status != 202) FailApiCall("leave", flags->http, result);
+    std::cout << "picket leave: the agent at " << flags->http
+              << " is leaving the cluster (it exits once `left` has spread)\n";
+  });
+}
+
+}  // namespace picket::cli

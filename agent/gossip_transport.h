@@ -1,0 +1,110 @@
+#pragma once
+
+// The agent's network: one UDP socket for protocol datagrams and one TCP
+// listener (same port) for stream exchanges (push-pull, join, fallback
+// probes), with optional AEAD sealing of everything sent and received.
+//
+// A stream exchange is one request and one response on its own connection,
+// each framed as a 4-byte big-endian length followed by that many bytes.
+//
+// Knows nothing of the protocol: it hands bytes to callbacks. Everything runs
+// on the io_context given at construction; callbacks are invoked from its
+// handlers (never from inside Send/StartStream), so they may call back into
+// the membership core. Not thread-safe: use from the io_context's thread only.
+
+#include <asio.hpp>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "agent/host_port.h"
+#include "agent/keyring.h"
+
+namespace picket::agent {
+
+// Largest stream message accepted (a push-pull of many thousands of members fits).
+inline constexpr std::size_t kMaxStreamMessage = 16 * 1024 * 1024;
+
+struct TransportCounters {
+  std::uint64_t unauthenticated = 0;  // datagrams or stream messages that failed to open
+  std::uint64_t send_errors = 0;      // datagrams the OS refused
+  std::uint64_t stream_errors = 0;    // stream exchanges that failed (connect, I/O, timeout)
+  std::uint64_t oversized_streams = 0;
+};
+
+class GossipTransport {
+ public:
+  struct Callbacks {
+    // A datagram arrived (already opened when encryption is on).
+    std::function<void(const std::string& from, std::span<const std::uint8_t> bytes)> on_datagram;
+    // A stream request arrived; return the response (empty: close without answer).
+    std::function<std::vector<std::uint8_t>(const std::string& from,
+                                            std::span<const std::uint8_t> request)>
+        on_stream_request;
+    // The exchange started with StartStream(id, ...) finished; nullopt on failure.
+    std::function<void(std::uint64_t id, std::optional<std::vector<std::uint8_t>> response)>
+        on_stream_response;
+  };
+
+  // Binds UDP and TCP on `bind` (port 0: pick one, the same for both).
+  // Throws std::system_error with a message naming the address on failure.
+  GossipTransport(asio::io_context& io, const HostPort& bind, Callbacks callbacks);
+  ~GossipTransport();
+
+  // Replaces the keyring (empty: clear text). Takes effect for the next packet.
+  void SetKeyring(std::shared_ptr<const Keyring> keyring);
+
+  // The bound port (after port 0 was resolved).
+  [[nodiscard]] std::uint16_t port() const { return port_; }
+
+  // Sends one datagram to "host:port" (a DNS name is resolved first).
+  void Send(const std::string& to, std::span<const std::uint8_t> bytes);
+
+  // Starts a stream exchange; on_stream_response(id, ...) is called exactly once.
+  void StartStream(std::uint64_t id, const std::string& to, std::vector<std::uint8_t> request,
+                   std::chrono::nanoseconds timeout);
+
+  // Closes the sockets; pending handlers complete with operation_aborted.
+  void Close();
+
+  [[nodiscard]] const TransportCounters& counters() const { return counters_; }
+
+  // Bytes added to every datagram by sealing (0 when encryption is off).
+  [[nodiscard]] std::size_t overhead() const;
+
+ private:
+  class ServerConnection;
+  class ClientExchange;
+
+  void ReceiveNext();
+  void AcceptNext();
+  void SendTo(const asio::ip::udp::endpoint& to, std::shared_ptr<std::vector<std::uint8_t>> data);
+  std::vector<std::uint8_t> Seal(std::span<const std::uint8_t> plain) const;
+  std::optional<std::vector<std::uint8_t>> Open(std::span<const std::uint8_t> sealed);
+
+  asio::io_context& io_;
+  Callbacks callbacks_;
+  asio::ip::udp::socket udp_;
+  asio::ip::tcp::acceptor acceptor_;
+  asio::ip::udp::resolver udp_resolver_;
+  std::uint16_t port_ = 0;
+  std::shared_ptr<const Keyring> keyring_;
+  std::vector<std::uint8_t> receive_buffer_;
+  asio::ip::udp::endpoint receive_from_;
+  std::unordered_map<std::string, asio::ip::udp::endpoint> endpoint_cache_;
+  TransportCounters counters_;
+  bool closed_ = false;
+  // Lets handlers that outlive the transport notice it is gone.
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+// "ip:port" for an endpoint, IPv6 in brackets (the form the core sees).
+std::string EndpointToString(const asio::ip::udp::endpoint& endpoint);
+std::string EndpointToString(const asio::ip::tcp::endpoint& endpoint);
+
+}  // namespace picket::agent

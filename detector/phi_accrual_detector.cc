@@ -1,0 +1,139 @@
+#include "detector/phi_accrual_detector.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+
+#include "detector/phi_math.h"
+
+namespace picket::detector {
+namespace {
+
+constexpr std::size_t kMaxWindowSize = 1'000'000;
+
+std::string Millis(Duration d) {
+  return std::to_string(std::chrono::duration<double, std::milli>(d).count()) + "ms";
+}
+
+double Nanos(Duration d) { return static_cast<double>(d.count()); }
+
+const PhiConfig& Validated(const PhiConfig& config) {
+  if (auto error = config.Validate()) throw std::invalid_argument(*error);
+  return config;
+}
+
+}  // namespace
+
+std::optional<std::string> PhiConfig::Validate() const {
+  if (!(threshold > 0.0) || !std::isfinite(threshold)) {
+    return "threshold must be > 0 and finite (got " + std::to_string(threshold) + ")";
+  }
+  if (window_size < 1 || window_size > kMaxWindowSize) {
+    return "window_size must be in [1, " + std::to_string(kMaxWindowSize) + "] (got " +
+           std::to_string(window_size) + ")";
+  }
+  switch (distribution) {
+    case Distribution::kNormal:
+    case Distribution::kLogistic:
+      if (min_std_deviation <= Duration::zero()) {
+        return "min_std_deviation must be > 0 (got " + Millis(min_std_deviation) + ")";
+      }
+      break;
+    case Distribution::kExponential:
+      if (min_std_deviation < Duration::zero()) {
+        return "min_std_deviation must be >= 0 (got " + Millis(min_std_deviation) + ")";
+      }
+      break;
+    default:
+      return "distribution must be normal, logistic or exponential";
+  }
+  if (acceptable_heartbeat_pause < Duration::zero()) {
+    return "acceptable_heartbeat_pause must be >= 0 (got " + Millis(acceptable_heartbeat_pause) +
+           ")";
+  }
+  if (first_heartbeat_estimate <= Duration::zero()) {
+    return "first_heartbeat_estimate must be > 0 (got " + Millis(first_heartbeat_estimate) + ")";
+  }
+  return std::nullopt;
+}
+
+PhiAccrualDetector::PhiAccrualDetector(const PhiConfig& config)
+    : config_(Validated(config)),
+      window_(config.window_size),
+      pause_ns_(Nanos(config.acceptable_heartbeat_pause)),
+      min_std_dev_ns_(Nanos(config.min_std_deviation)),
+      threshold_inverse_(PhiInverse(config.distribution, config.threshold)) {}
+
+void PhiAccrualDetector::Heartbeat(TimePoint now) {
+  if (!last_heartbeat_) {
+    // Akka's bootstrap: two samples around the estimate, deviation mean / 4.
+    const Duration mean = config_.first_heartbeat_estimate;
+    const Duration deviation = mean / 4;
+    window_.Add(Nanos(mean - deviation));
+    window_.Add(Nanos(mean + deviation));
+    last_heartbeat_ = now;
+    UpdateStatistics();
+    return;
+  }
+  if (now < *last_heartbeat_) return;
+  if (config_.learn_suspected_intervals || IsAvailable(now)) {
+    window_.Add(Nanos(now - *last_heartbeat_));
+    ++samples_recorded_;
+    UpdateStatistics();
+  }
+  last_heartbeat_ = now;
+}
+
+void PhiAccrualDetector::UpdateStatistics() {
+  mean_ns_ = window_.Mean();
+  std_dev_ns_ = std::max(window_.StdDeviation(), min_std_dev_ns_);
+}
+
+double PhiAccrualDetector::Phi(TimePoint now) const {
+  if (!last_heartbeat_) return 0.0;
+  const double elapsed = Nanos(now - *last_heartbeat_);
+  return PhiOf(config_.distribution, elapsed, mean_ns_, std_dev_ns_, pause_ns_);
+}
+
+bool PhiAccrualDetector::IsAvailable(TimePoint now) const { return Phi(now) < config_.threshold; }
+
+void PhiAccrualDetector::Reset() {
+  window_.Clear();
+  last_heartbeat_.reset();
+  samples_recorded_ = 0;
+  mean_ns_ = 0.0;
+  std_dev_ns_ = 1.0;
+}
+
+std::size_t PhiAccrualDetector::sample_count() const {
+  return std::min(samples_recorded_, config_.window_size);
+}
+
+std::optional<TimePoint> PhiAccrualDetector::last_heartbeat() const { return last_heartbeat_; }
+
+const PhiConfig& PhiAccrualDetector::config() const { return config_; }
+
+std::optional<TimePoint> PhiAccrualDetector::SuspicionTime() const {
+  if (!last_heartbeat_) return std::nullopt;
+  const TimePoint last = *last_heartbeat_;
+  double elapsed = 0.0;
+  if (config_.distribution == Distribution::kExponential) {
+    elapsed = pause_ns_ + threshold_inverse_ * mean_ns_;
+  } else {
+    elapsed = mean_ns_ + pause_ns_ + threshold_inverse_ * std_dev_ns_;
+  }
+  elapsed = std::max(0.0, std::ceil(elapsed));
+  const double headroom = Nanos(TimePoint::max() - last);
+  // Leave room for the +/- 1 ns corrections below.
+  if (!(elapsed < headroom - 1024.0)) return TimePoint::max();
+  TimePoint t = last + Duration(static_cast<Duration::rep>(elapsed));
+  // The closed form can be off by rounding; settle on the exact grid point.
+  // Each loop runs at most a few steps (bounded in case of huge elapsed).
+  const double threshold = config_.threshold;
+  for (int i = 0; i < 64 && Phi(t) < threshold; ++i) t += Duration(1);
+  for (int i = 0; i < 64 && t > last && Phi(t - Duration(1)) >= threshold; ++i) t -= Duration(1);
+  return t;
+}
+
+}  // namespace picket::detector

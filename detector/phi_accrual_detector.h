@@ -1,0 +1,119 @@
+#pragma once
+
+// Phi Accrual failure detector (Hayashibara et al., 2004) for one subject.
+// Heartbeat arrival times in, phi out. Pure computation: time is passed in.
+//
+// Thread safety: none; one owner calls everything.
+
+#include <chrono>
+#include <cstddef>
+#include <optional>
+#include <string>
+
+#include "detector/inter_arrival_window.h"
+
+namespace picket::detector {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+using TimePoint = Clock::time_point;
+using Duration = Clock::duration;
+
+// Which distribution models the inter-arrival times.
+enum class Distribution {
+  kNormal,       // exact normal tail, computed in log space (default)
+  kLogistic,     // Akka's logistic approximation of the normal CDF
+  kExponential,  // Cassandra: phi = elapsed / (mean * ln 10)
+};
+
+struct PhiConfig {
+  // Suspect once phi reaches this. > 0 and finite. With the normal model, 8
+  // means P(the heartbeat is merely late) = 1e-8: elapsed = mean + pause +
+  // 5.61 std_dev.
+  double threshold = 8.0;
+  // Inter-arrival samples kept (rolling window). 1 .. 1,000,000.
+  std::size_t window_size = 1000;
+  // Floor on the standard deviation, so a very regular history does not make
+  // phi jump at the first small delay. > 0 (unused, and may be 0, with the
+  // exponential distribution).
+  Duration min_std_deviation = 100ms;
+  // Added to the mean: a pause this long is tolerated before phi grows. >= 0.
+  Duration acceptable_heartbeat_pause = 0ms;
+  // Assumed interval before real samples exist: the first heartbeat seeds the
+  // window with this mean (and mean/4 deviation), so phi is meaningful from the
+  // second heartbeat on. > 0.
+  Duration first_heartbeat_estimate = 500ms;
+  Distribution distribution = Distribution::kNormal;
+  // Whether an interval that ends while phi is already at or above the
+  // threshold (the heartbeat came after the subject was suspected) enters the
+  // window. true: phi learns the losses and pauses it sees and stops
+  // suspecting them. false: Akka's rule; a long outage never skews the
+  // statistics, but a gap longer than the suspicion time is never learned.
+  bool learn_suspected_intervals = true;
+
+  // An error naming the first invalid field, or nullopt if valid.
+  [[nodiscard]] std::optional<std::string> Validate() const;
+};
+
+class PhiAccrualDetector {
+ public:
+  // REQUIRES: config.Validate() is nullopt; otherwise throws
+  // std::invalid_argument carrying Validate()'s message.
+  explicit PhiAccrualDetector(const PhiConfig& config);
+
+  // Records a heartbeat arriving at `now`. The first one (after construction
+  // or Reset) seeds the window with first_heartbeat_estimate -/+ a quarter of
+  // it (Akka's bootstrap); each later one adds the interval since the previous
+  // heartbeat (see learn_suspected_intervals). Arrivals must not go back in
+  // time (an earlier `now` is ignored). O(1).
+  void Heartbeat(TimePoint now);
+
+  // Suspicion level at `now`: 0 before the first heartbeat; finite and
+  // non-decreasing in `now` after it.
+  [[nodiscard]] double Phi(TimePoint now) const;
+
+  // Phi(now) < threshold.
+  [[nodiscard]] bool IsAvailable(TimePoint now) const;
+
+  // Forgets the history (used after a local pause: the silence was ours).
+  void Reset();
+
+  // Real inter-arrival samples in the window (0 before the second heartbeat;
+  // at most window_size). The two first-heartbeat seeds are not counted.
+  [[nodiscard]] std::size_t sample_count() const;
+  [[nodiscard]] std::optional<TimePoint> last_heartbeat() const;
+  [[nodiscard]] const PhiConfig& config() const;
+
+  // The earliest time t (on the nanosecond grid) with Phi(t) >= threshold if
+  // no heartbeat arrives before t; nullopt before the first heartbeat. Between
+  // heartbeats the statistics are frozen and phi only grows with time, so this
+  // is exact: a runtime can schedule one timer at this point instead of
+  // polling phi, and the QoS evaluation uses it to replay traces exactly.
+  // TimePoint::max() if the crossing is beyond the clock's range.
+  [[nodiscard]] std::optional<TimePoint> SuspicionTime() const;
+
+  // The statistics phi uses now: mean inter-arrival time (without the
+  // acceptable pause) and standard deviation after the min_std_deviation
+  // floor. REQUIRES: last_heartbeat() has a value.
+  [[nodiscard]] double mean_interval_ns() const { return mean_ns_; }
+  [[nodiscard]] double std_deviation_ns() const { return std_dev_ns_; }
+
+ private:
+  // Recomputes mean_ns_ and std_dev_ns_ from the window.
+  void UpdateStatistics();
+
+  PhiConfig config_;
+  InterArrivalWindow window_;
+  std::optional<TimePoint> last_heartbeat_;
+  // Real inter-arrival samples recorded since construction or Reset().
+  std::size_t samples_recorded_ = 0;
+  // Cached statistics (nanoseconds), valid once last_heartbeat_ is set.
+  double mean_ns_ = 0.0;
+  double std_dev_ns_ = 1.0;
+  double pause_ns_ = 0.0;
+  double min_std_dev_ns_ = 0.0;
+  // PhiInverse(distribution, threshold), computed once.
+  double threshold_inverse_ = 0.0;
+};
+
+}  // namespace picket::detector

@@ -1,0 +1,44 @@
+#pragma once
+
+// Monotonic counters kept by the core, read by metrics and the simulator.
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+namespace picket::membership {
+
+// Why an incoming packet was dropped. Append only.
+enum class DropReason : std::uint8_t {
+  kMalformed,       // not a valid Envelope / message
+  kTruncated,       // shorter than its own framing says
+  kOversized,       // larger than the maximum datagram or stream message
+  kWrongCluster,    // cluster name differs
+  kBadVersion,      // protocol version not understood
+  kContradictory,   // fields that cannot all be true (e.g. an ack for a probe never sent)
+  kUnauthenticated, // failed decryption (counted by the runtime, which decrypts)
+  kCount,
+};
+std::string_view ToString(DropReason reason);
+
+// All fields are monotonic unless marked "current". Appending fields is fine.
+struct Counters {
+  std::uint64_t datagrams_in = 0, datagrams_out = 0;
+  std::uint64_t bytes_in = 0, bytes_out = 0;
+  std::uint64_t streams_in = 0, streams_out = 0;
+  std::uint64_t probes = 0;           // direct probes sent
+  std::uint64_t indirect_probes = 0;  // ping-req sent
+  std::uint64_t stream_probes = 0;    // fallback probes over the stream transport
+  std::uint64_t heartbeats_out = 0, heartbeats_in = 0;
+  std::uint64_t suspicions = 0;       // members this agent started suspecting
+  std::uint64_t refutations = 0;      // times this agent refuted suspicion of itself
+  std::uint64_t failures = 0;         // members declared failed
+  std::uint64_t local_pauses = 0;     // times this agent found its own timers far late
+  std::uint64_t name_conflicts = 0;   // alive claims for a live name at another address
+  std::uint64_t push_pulls = 0;       // push-pull exchanges completed (either side)
+  std::uint64_t gossip_queue_depth = 0;  // current, not monotonic
+  std::array<std::uint64_t, static_cast<std::size_t>(DropReason::kCount)> dropped{};
+};
+
+}  // namespace picket::membership

@@ -1,0 +1,82 @@
+#include "membership/detail/broadcast_queue.h"
+
+#include <vector>
+
+#include "membership/tuning.h"
+
+namespace picket::membership::detail {
+
+void BroadcastQueue::Push(const std::string& key, std::string bytes) {
+  if (auto it = by_key_.find(key); it != by_key_.end()) Erase(it->second);
+  const std::uint64_t id = next_id_++;
+  Entry& e = entries_[id];
+  e.key = key;
+  e.bytes = std::move(bytes);
+  by_key_[key] = id;
+  order_.insert(OrderOf(e, id));
+  while (entries_.size() > limit_) {
+    // The most-sent, oldest entry has done the most of its job already.
+    const Order last = *order_.rbegin();
+    Erase(~last.second);
+  }
+}
+
+int BroadcastQueue::Fill(std::string& out, std::size_t budget, int transmit_limit, int slot) {
+  const std::uint32_t bit = slot >= 0 ? (1u << slot) : 0u;
+  std::vector<std::uint64_t> taken;
+  std::size_t scanned = 0;
+  for (auto it = order_.begin(); it != order_.end() && scanned < tuning::kMaxBroadcastScan;
+       ++it, ++scanned) {
+    if (out.size() >= budget) break;
+    const std::uint64_t id = ~it->second;
+    const Entry& e = entries_.at(id);
+    if ((e.slots_sent & bit) != 0) continue;
+    if (out.size() + e.bytes.size() > budget) continue;
+    out.append(e.bytes);
+    taken.push_back(id);
+  }
+  for (const std::uint64_t id : taken) {
+    Entry& e = entries_.at(id);
+    order_.erase(OrderOf(e, id));
+    ++e.transmits;
+    e.slots_sent |= bit;
+    if (e.transmits >= transmit_limit) {
+      if (watch_key_ && *watch_key_ == e.key) watch_done_ = true;
+      by_key_.erase(e.key);
+      entries_.erase(id);
+    } else {
+      order_.insert(OrderOf(e, id));
+    }
+  }
+  return static_cast<int>(taken.size());
+}
+
+void BroadcastQueue::ClearSlot(int slot) {
+  const std::uint32_t mask = ~(1u << slot);
+  for (auto& [id, e] : entries_) e.slots_sent &= mask;
+}
+
+void BroadcastQueue::Remove(const std::string& key) {
+  if (auto it = by_key_.find(key); it != by_key_.end()) Erase(it->second);
+}
+
+void BroadcastQueue::Watch(const std::string& key) {
+  watch_key_ = key;
+  watch_done_ = false;
+}
+
+std::optional<int> BroadcastQueue::Transmits(const std::string& key) const {
+  auto it = by_key_.find(key);
+  if (it == by_key_.end()) return std::nullopt;
+  return entries_.at(it->second).transmits;
+}
+
+void BroadcastQueue::Erase(std::uint64_t id) {
+  auto it = entries_.find(id);
+  if (it == entries_.end()) return;
+  order_.erase(OrderOf(it->second, id));
+  by_key_.erase(it->second.key);
+  entries_.erase(it);
+}
+
+}  // namespace picket::membership::detail

@@ -1,0 +1,453 @@
+#include "membership/detail/codec.h"
+
+#include <algorithm>
+#include <cmath>
+#include <unordered_set>
+
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+
+#include "membership.pb.h"
+#include "membership/tuning.h"
+
+namespace picket::membership::detail {
+namespace {
+
+// Envelope.messages: field 4, length-delimited.
+constexpr std::uint8_t kMessagesTag = (4 << 3) | 2;
+
+void AppendVarint(std::uint64_t value, std::string& out) {
+  while (value >= 0x80) {
+    out.push_back(static_cast<char>((value & 0x7F) | 0x80));
+    value >>= 7;
+  }
+  out.push_back(static_cast<char>(value));
+}
+
+}  // namespace
+
+bool IsUtf8(std::string_view s) {
+  std::size_t i = 0;
+  const std::size_t n = s.size();
+  while (i < n) {
+    const auto c = static_cast<std::uint8_t>(s[i]);
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    int extra;
+    std::uint32_t lo = 0x80, hi = 0xBF;
+    if (c >= 0xC2 && c <= 0xDF) {
+      extra = 1;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      extra = 2;
+      if (c == 0xE0) lo = 0xA0;
+      if (c == 0xED) hi = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      extra = 3;
+      if (c == 0xF0) lo = 0x90;
+      if (c == 0xF4) hi = 0x8F;
+    } else {
+      return false;
+    }
+    if (n - i <= static_cast<std::size_t>(extra)) return false;
+    for (int k = 1; k <= extra; ++k) {
+      const auto cc = static_cast<std::uint8_t>(s[i + static_cast<std::size_t>(k)]);
+      const std::uint32_t low = k == 1 ? lo : 0x80;
+      const std::uint32_t high = k == 1 ? hi : 0xBF;
+      if (cc < low || cc > high) return false;
+    }
+    i += static_cast<std::size_t>(extra) + 1;
+  }
+  return true;
+}
+
+namespace {
+
+// Outcome of checking one field: ok, or the reason to drop the frame.
+struct Check {
+  bool ok = true;
+  DropReason reason = DropReason::kMalformed;
+  static Check Fail(DropReason r) { return Check{false, r}; }
+};
+
+Check CheckText(std::string_view s, std::size_t max, bool required) {
+  if (required && s.empty()) return Check::Fail(DropReason::kMalformed);
+  if (s.size() > max) return Check::Fail(DropReason::kOversized);
+  if (!IsUtf8(s)) return Check::Fail(DropReason::kMalformed);
+  return {};
+}
+
+Check CheckName(std::string_view s) { return CheckText(s, tuning::kMaxNameBytes, true); }
+
+template <typename RepeatedTags>
+Check ConvertTags(const RepeatedTags& in, std::vector<TagView>& out) {
+  std::size_t total = 0;
+  out.clear();
+  out.reserve(static_cast<std::size_t>(in.size()));
+  for (const auto& tag : in) {
+    total += tag.key().size() + tag.value().size();
+    if (total > tuning::kMaxTagsBytes) return Check::Fail(DropReason::kOversized);
+    if (tag.key().empty()) return Check::Fail(DropReason::kMalformed);
+    if (!IsUtf8(tag.key()) || !IsUtf8(tag.value())) return Check::Fail(DropReason::kMalformed);
+    out.emplace_back(tag.key(), tag.value());
+  }
+  // A key given twice is two claims about one tag.
+  std::vector<std::string_view> keys;
+  keys.reserve(out.size());
+  for (const auto& t : out) keys.push_back(t.first);
+  std::sort(keys.begin(), keys.end());
+  if (std::adjacent_find(keys.begin(), keys.end()) != keys.end()) {
+    return Check::Fail(DropReason::kContradictory);
+  }
+  return {};
+}
+
+std::optional<MemberState> ConvertState(int state) {
+  switch (state) {
+    case wire::ALIVE:
+      return MemberState::kAlive;
+    case wire::SUSPECT:
+      return MemberState::kSuspect;
+    case wire::FAILED:
+      return MemberState::kFailed;
+    case wire::LEFT:
+      return MemberState::kLeft;
+    default:
+      return std::nullopt;
+  }
+}
+
+wire::MemberStatus ToWire(MemberState state) {
+  switch (state) {
+    case MemberState::kAlive:
+      return wire::ALIVE;
+    case MemberState::kSuspect:
+      return wire::SUSPECT;
+    case MemberState::kFailed:
+      return wire::FAILED;
+    case MemberState::kLeft:
+      return wire::LEFT;
+  }
+  return wire::ALIVE;
+}
+
+template <typename RepeatedTags>
+void FillTags(const std::vector<TagView>& tags, RepeatedTags* out) {
+  std::vector<TagView> sorted = tags;
+  std::sort(sorted.begin(), sorted.end());
+  for (const auto& [key, value] : sorted) {
+    auto* t = out->Add();
+    t->set_key(key.data(), key.size());
+    t->set_value(value.data(), value.size());
+  }
+}
+
+void ToWire(const Message& message, wire::Message& out) {
+  out.Clear();
+  std::visit(
+      [&out](const auto& m) {
+        using T = std::decay_t<decltype(m)>;
+        if constexpr (std::is_same_v<T, PingMsg>) {
+          auto* p = out.mutable_ping();
+          p->set_seq(m.seq);
+          p->set_target(m.target.data(), m.target.size());
+        } else if constexpr (std::is_same_v<T, IndirectPingMsg>) {
+          auto* p = out.mutable_indirect_ping();
+          p->set_seq(m.seq);
+          p->set_target(m.target.data(), m.target.size());
+          p->set_target_address(m.target_address.data(), m.target_address.size());
+          p->set_want_nack(m.want_nack);
+        } else if constexpr (std::is_same_v<T, AckMsg>) {
+          out.mutable_ack()->set_seq(m.seq);
+        } else if constexpr (std::is_same_v<T, NackMsg>) {
+          out.mutable_nack()->set_seq(m.seq);
+        } else if constexpr (std::is_same_v<T, HeartbeatMsg>) {
+          out.mutable_heartbeat()->set_incarnation(m.incarnation);
+        } else if constexpr (std::is_same_v<T, AliveMsg>) {
+          auto* p = out.mutable_alive();
+          p->set_name(m.name.data(), m.name.size());
+          p->set_address(m.address.data(), m.address.size());
+          p->set_incarnation(m.incarnation);
+          FillTags(m.tags, p->mutable_tags());
+        } else if constexpr (std::is_same_v<T, SuspectMsg>) {
+          auto* p = out.mutable_suspect();
+          p->set_name(m.name.data(), m.name.size());
+          p->set_incarnation(m.incarnation);
+          p->set_from(m.from.data(), m.from.size());
+        } else if constexpr (std::is_same_v<T, FailedMsg>) {
+          auto* p = out.mutable_failed();
+          p->set_name(m.name.data(), m.name.size());
+          p->set_incarnation(m.incarnation);
+          p->set_from(m.from.data(), m.from.size());
+        } else if constexpr (std::is_same_v<T, LeftMsg>) {
+          auto* p = out.mutable_left();
+          p->set_name(m.name.data(), m.name.size());
+          p->set_incarnation(m.incarnation);
+        } else if constexpr (std::is_same_v<T, PhiReportMsg>) {
+          auto* p = out.mutable_phi_report();
+          p->set_observer(m.observer.data(), m.observer.size());
+          p->set_subject(m.subject.data(), m.subject.size());
+          p->set_phi(static_cast<float>(m.phi));
+        } else if constexpr (std::is_same_v<T, PushPullMsg>) {
+          auto* p = out.mutable_push_pull();
+          p->set_join(m.join);
+          p->mutable_members()->Reserve(static_cast<int>(m.members.size()));
+          for (const auto& member : m.members) {
+            auto* s = p->add_members();
+            s->set_name(member.name.data(), member.name.size());
+            s->set_address(member.address.data(), member.address.size());
+            s->set_incarnation(member.incarnation);
+            s->set_state(ToWire(member.state));
+            FillTags(member.tags, s->mutable_tags());
+          }
+        }
+      },
+      message);
+}
+
+}  // namespace
+
+std::size_t VarintSize(std::uint64_t value) {
+  std::size_t n = 1;
+  while (value >= 0x80) {
+    value >>= 7;
+    ++n;
+  }
+  return n;
+}
+
+// ---------------------------------------------------------------- Encoder
+
+struct Encoder::Scratch {
+  wire::Message message;
+  std::string bytes;
+};
+
+Encoder::Encoder(std::string_view cluster, std::string_view sender)
+    : scratch_(std::make_unique<Scratch>()) {
+  wire::Envelope header;
+  header.set_version(tuning::kProtocolVersion);
+  header.set_cluster(cluster.data(), cluster.size());
+  header.set_sender(sender.data(), sender.size());
+  header.SerializeToString(&header_);
+}
+
+Encoder::~Encoder() = default;
+
+void Encoder::AppendMessage(const Message& message, std::string& out) {
+  ToWire(message, scratch_->message);
+  scratch_->bytes.clear();
+  {
+    google::protobuf::io::StringOutputStream stream(&scratch_->bytes);
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    coded.SetSerializationDeterministic(true);
+    scratch_->message.SerializeToCodedStream(&coded);
+  }
+  out.push_back(static_cast<char>(kMessagesTag));
+  AppendVarint(scratch_->bytes.size(), out);
+  out.append(scratch_->bytes);
+}
+
+std::string Encoder::EncodeMessage(const Message& message) {
+  std::string out;
+  AppendMessage(message, out);
+  return out;
+}
+
+void Encoder::Frame(std::string_view envelope, std::vector<std::uint8_t>& out) {
+  out.clear();
+  out.reserve(envelope.size() + kFrameOverhead + 1);
+  out.push_back(tuning::kFrameMagic);
+  std::uint64_t n = envelope.size();
+  while (n >= 0x80) {
+    out.push_back(static_cast<std::uint8_t>((n & 0x7F) | 0x80));
+    n >>= 7;
+  }
+  out.push_back(static_cast<std::uint8_t>(n));
+  out.insert(out.end(), envelope.begin(), envelope.end());
+}
+
+// ---------------------------------------------------------------- Decoder
+
+struct Decoder::State {
+  std::string cluster;
+  Channel channel;
+  wire::Envelope proto;
+  Envelope out;
+  std::vector<std::string_view> names;  // push-pull duplicate check
+
+  // Converts proto.messages() into out.messages; returns the first failure.
+  Check Convert();
+  Check ConvertOne(const wire::Message& m);
+};
+
+Check Decoder::State::ConvertOne(const wire::Message& m) {
+  const bool datagram = channel == Channel::kDatagram;
+  switch (m.body_case()) {
+    case wire::Message::kPing: {
+      const auto& p = m.ping();
+      if (Check c = CheckText(p.target(), tuning::kMaxNameBytes, false); !c.ok) return c;
+      out.messages.emplace_back(PingMsg{p.seq(), p.target()});
+      return {};
+    }
+    case wire::Message::kIndirectPing: {
+      if (!datagram) return Check::Fail(DropReason::kContradictory);
+      const auto& p = m.indirect_ping();
+      if (Check c = CheckName(p.target()); !c.ok) return c;
+      if (Check c = CheckText(p.target_address(), tuning::kMaxAddressBytes, true); !c.ok) return c;
+      out.messages.emplace_back(IndirectPingMsg{p.seq(), p.target(), p.target_address(),
+                                                p.want_nack()});
+      return {};
+    }
+    case wire::Message::kAck:
+      out.messages.emplace_back(AckMsg{m.ack().seq()});
+      return {};
+    case wire::Message::kNack:
+      if (!datagram) return Check::Fail(DropReason::kContradictory);
+      out.messages.emplace_back(NackMsg{m.nack().seq()});
+      return {};
+    case wire::Message::kHeartbeat:
+      if (!datagram) return Check::Fail(DropReason::kContradictory);
+      out.messages.emplace_back(HeartbeatMsg{m.heartbeat().incarnation()});
+      return {};
+    case wire::Message::kAlive: {
+      if (!datagram) return Check::Fail(DropReason::kContradictory);
+      const auto& p = m.alive();
+      if (Check c = CheckName(p.name()); !c.ok) return c;
+      if (Check c = CheckText(p.address(), tuning::kMaxAddressBytes, true); !c.ok) return c;
+      AliveMsg alive{p.name(), p.address(), p.incarnation(), {}};
+      if (Check c = ConvertTags(p.tags(), alive.tags); !c.ok) return c;
+      out.messages.emplace_back(std::move(alive));
+      return {};
+    }
+    case wire::Message::kSuspect: {
+      if (!datagram) return Check::Fail(DropReason::kContradictory);
+      const auto& p = m.suspect();
+      if (Check c = CheckName(p.name()); !c.ok) return c;
+      if (Check c = CheckName(p.from()); !c.ok) return c;
+      out.messages.emplace_back(SuspectMsg{p.name(), p.incarnation(), p.from()});
+      return {};
+    }
+    case wire::Message::kFailed: {
+      if (!datagram) return Check::Fail(DropReason::kContradictory);
+      const auto& p = m.failed();
+      if (Check c = CheckName(p.name()); !c.ok) return c;
+      if (Check c = CheckName(p.from()); !c.ok) return c;
+      out.messages.emplace_back(FailedMsg{p.name(), p.incarnation(), p.from()});
+      return {};
+    }
+    case wire::Message::kLeft: {
+      if (!datagram) return Check::Fail(DropReason::kContradictory);
+      const auto& p = m.left();
+      if (Check c = CheckName(p.name()); !c.ok) return c;
+      out.messages.emplace_back(LeftMsg{p.name(), p.incarnation()});
+      return {};
+    }
+    case wire::Message::kPhiReport: {
+      if (!datagram) return Check::Fail(DropReason::kContradictory);
+      const auto& p = m.phi_report();
+      if (Check c = CheckName(p.observer()); !c.ok) return c;
+      if (Check c = CheckName(p.subject()); !c.ok) return c;
+      const double phi = p.phi();
+      if (!std::isfinite(phi) || phi < 0.0) return Check::Fail(DropReason::kMalformed);
+      out.messages.emplace_back(PhiReportMsg{p.observer(), p.subject(), phi});
+      return {};
+    }
+    case wire::Message::kPushPull: {
+      if (datagram) return Check::Fail(DropReason::kContradictory);
+      const auto& p = m.push_pull();
+      if (static_cast<std::size_t>(p.members_size()) > tuning::kMaxPushPullMembers) {
+        return Check::Fail(DropReason::kOversized);
+      }
+      PushPullMsg pp;
+      pp.join = p.join();
+      pp.members.reserve(static_cast<std::size_t>(p.members_size()));
+      names.clear();
+      for (const auto& s : p.members()) {
+        if (Check c = CheckName(s.name()); !c.ok) return c;
+        if (Check c = CheckText(s.address(), tuning::kMaxAddressBytes, true); !c.ok) return c;
+        const auto state = ConvertState(s.state());
+        if (!state) return Check::Fail(DropReason::kMalformed);
+        MemberSnapshotMsg snapshot{s.name(), s.address(), s.incarnation(), *state, {}};
+        if (Check c = ConvertTags(s.tags(), snapshot.tags); !c.ok) return c;
+        pp.members.push_back(std::move(snapshot));
+        names.push_back(s.name());
+      }
+      std::sort(names.begin(), names.end());
+      if (std::adjacent_find(names.begin(), names.end()) != names.end()) {
+        return Check::Fail(DropReason::kContradictory);
+      }
+      out.messages.emplace_back(std::move(pp));
+      return {};
+    }
+    case wire::Message::BODY_NOT_SET:
+      // A message kind added by a newer, compatible sender: skip it.
+      return {};
+  }
+  return {};
+}
+
+Check Decoder::State::Convert() {
+  out.messages.clear();
+  const int count = proto.messages_size();
+  if (count == 0) return Check::Fail(DropReason::kMalformed);
+  if (channel == Channel::kStream && count != 1) return Check::Fail(DropReason::kContradictory);
+  if (static_cast<std::size_t>(count) > tuning::kMaxMessagesPerDatagram) {
+    return Check::Fail(DropReason::kOversized);
+  }
+  out.messages.reserve(static_cast<std::size_t>(count));
+  for (const auto& m : proto.messages()) {
+    if (Check c = ConvertOne(m); !c.ok) return c;
+  }
+  return {};
+}
+
+Decoder::Decoder(std::string_view cluster, Channel channel) : state_(std::make_unique<State>()) {
+  state_->cluster = std::string(cluster);
+  state_->channel = channel;
+}
+
+Decoder::~Decoder() = default;
+
+DecodeResult Decoder::Decode(std::span<const std::uint8_t> bytes) {
+  State& s = *state_;
+  auto fail = [](DropReason r) { return DecodeResult{nullptr, r}; };
+  const std::size_t max_bytes = s.channel == Channel::kDatagram ? tuning::kMaxDatagramBytes
+                                                                 : tuning::kMaxStreamBytes;
+  if (bytes.empty()) return fail(DropReason::kMalformed);
+  if (bytes.size() > max_bytes) return fail(DropReason::kOversized);
+  if (bytes[0] != tuning::kFrameMagic) return fail(DropReason::kMalformed);
+
+  // Varint length of the Envelope.
+  std::uint64_t length = 0;
+  std::size_t pos = 1;
+  for (int shift = 0;; shift += 7) {
+    if (pos >= bytes.size()) return fail(DropReason::kTruncated);
+    if (shift > 28) return fail(DropReason::kOversized);  // > 2^35: never a valid size
+    const std::uint8_t b = bytes[pos++];
+    length |= static_cast<std::uint64_t>(b & 0x7F) << shift;
+    if ((b & 0x80) == 0) break;
+  }
+  if (length > max_bytes) return fail(DropReason::kOversized);
+  const std::size_t remaining = bytes.size() - pos;
+  if (length > remaining) return fail(DropReason::kTruncated);
+  if (length < remaining) return fail(DropReason::kMalformed);
+
+  if (!s.proto.ParseFromArray(bytes.data() + pos, static_cast<int>(length))) {
+    return fail(DropReason::kMalformed);
+  }
+  const std::uint32_t version = s.proto.version();
+  if (version < tuning::kMinProtocolVersion || version > tuning::kProtocolVersion) {
+    return fail(DropReason::kBadVersion);
+  }
+  if (s.proto.cluster() != s.cluster) return fail(DropReason::kWrongCluster);
+  if (Check c = CheckName(s.proto.sender()); !c.ok) return fail(c.reason);
+  if (Check c = s.Convert(); !c.ok) return fail(c.reason);
+  s.out.version = version;
+  s.out.cluster = s.proto.cluster();
+  s.out.sender = s.proto.sender();
+  return DecodeResult{&s.out, DropReason::kMalformed};
+}
+
+}  // namespace picket::membership::detail

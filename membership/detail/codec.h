@@ -1,0 +1,93 @@
+#pragma once
+
+// Wire codec: frames of protobuf Envelopes <-> the plain structs of
+// messages.h. The only place that touches the generated protobuf code.
+//
+// Frame = 0xB7, varint length of the Envelope, the Envelope (membership.proto).
+// Decoding trusts nothing: every size, count, name and enum is checked, and a
+// frame that fails a check is rejected whole with the DropReason to count.
+//
+// Thread safety: none; each Swim owns one Encoder and two Decoders.
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "membership/counters.h"
+#include "membership/detail/messages.h"
+
+namespace picket::membership::detail {
+
+// Datagram (UDP) or stream (TCP) message: different size limits and allowed
+// message kinds.
+enum class Channel : std::uint8_t { kDatagram, kStream };
+
+// Bytes a frame adds around an Envelope of up to 2 MiB (magic + varint).
+inline constexpr std::size_t kFrameOverhead = 4;
+
+class Encoder {
+ public:
+  // REQUIRES: cluster and sender within the tuning:: limits.
+  Encoder(std::string_view cluster, std::string_view sender);
+  ~Encoder();
+  Encoder(const Encoder&) = delete;
+  Encoder& operator=(const Encoder&) = delete;
+
+  // Appends one Envelope.messages entry (field tag, length, Message) to `out`.
+  // Entries concatenate: header() + entries is a valid Envelope.
+  void AppendMessage(const Message& message, std::string& out);
+  [[nodiscard]] std::string EncodeMessage(const Message& message);
+
+  // The Envelope's version, cluster and sender fields, encoded once.
+  [[nodiscard]] const std::string& header() const { return header_; }
+
+  // Frames an Envelope (header() + entries) into `out` (replacing its contents).
+  static void Frame(std::string_view envelope, std::vector<std::uint8_t>& out);
+
+ private:
+  struct Scratch;
+  std::unique_ptr<Scratch> scratch_;
+  std::string header_;
+};
+
+// A decode outcome: the envelope, or why the frame was dropped.
+struct DecodeResult {
+  const Envelope* envelope = nullptr;  // valid until the Decoder's next Decode()
+  DropReason reason = DropReason::kMalformed;
+  [[nodiscard]] bool ok() const { return envelope != nullptr; }
+};
+
+class Decoder {
+ public:
+  // Frames whose cluster is not `cluster` are rejected (kWrongCluster).
+  Decoder(std::string_view cluster, Channel channel);
+  ~Decoder();
+  Decoder(const Decoder&) = delete;
+  Decoder& operator=(const Decoder&) = delete;
+
+  // Decodes one frame. Rejects: empty, bad magic, trailing bytes, unparsable
+  // protobuf, missing sender, no messages (kMalformed); a length prefix longer
+  // than the input (kTruncated); over the channel's size or count limits, or
+  // over-long names, addresses or tags (kOversized); a version outside
+  // [kMinProtocolVersion, kProtocolVersion] (kBadVersion); another cluster
+  // (kWrongCluster); a message kind not allowed on the channel, more than one
+  // message in a stream frame, or a push-pull naming a member twice
+  // (kContradictory). Unknown message kinds (from a newer, compatible sender)
+  // are skipped.
+  [[nodiscard]] DecodeResult Decode(std::span<const std::uint8_t> bytes);
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+// Well-formed UTF-8 (RFC 3629: no overlongs, no surrogates, <= U+10FFFF).
+[[nodiscard]] bool IsUtf8(std::string_view text);
+
+// Bytes of a varint encoding of `value`.
+[[nodiscard]] std::size_t VarintSize(std::uint64_t value);
+
+}  // namespace picket::membership::detail

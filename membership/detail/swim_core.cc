@@ -1,0 +1,300 @@
+#include "membership/detail/swim_core.h"
+
+#include <algorithm>
+#include <cassert>
+#include <utility>
+
+#include "membership/detail/hash.h"
+#include "membership/detail/precedence.h"
+#include "membership/tuning.h"
+
+namespace picket::membership::detail {
+
+SwimCore::SwimCore(Config config, Identity self, std::uint64_t seed, Runtime& runtime,
+                   TimePoint now)
+    : config_(std::move(config)),
+      runtime_(runtime),
+      self_name_(std::move(self.name)),
+      self_address_(std::move(self.address)),
+      self_hash_(NameHash(self_name_)),
+      random_(seed),
+      encoder_(config_.cluster_name, self_name_),
+      datagram_decoder_(config_.cluster_name, Channel::kDatagram),
+      stream_decoder_(config_.cluster_name, Channel::kStream),
+      ring_(config_.observers, 0),
+      monitor_(config_.phi, config_.heartbeat_interval),
+      awareness_(config_.awareness_max_score),
+      updates_(config_.gossip_queue_limit),
+      phi_queue_(tuning::kPhiReportQueueLimit) {
+  assert(!config_.Validate());
+  assert(!self_name_.empty() && self_name_.size() <= tuning::kMaxNameBytes);
+  assert(!self_address_.empty() && self_address_.size() <= tuning::kMaxAddressBytes);
+  self_ = table_.Insert(self_name_, self_address_, 0, MemberState::kAlive, std::move(self.tags),
+                        now);
+  ring_ = ObserverRing(config_.observers, self_);
+  // Random phases, so that agents started together do not probe and
+  // heartbeat in lockstep.
+  ScheduleProbeRound(now + Duration(static_cast<Duration::rep>(
+                               random_.Uniform(static_cast<std::uint64_t>(
+                                   config_.probe_interval.count())))));
+  ScheduleHeartbeat(now + Duration(static_cast<Duration::rep>(random_.Uniform(
+                              static_cast<std::uint64_t>(config_.heartbeat_interval.count())))));
+  SchedulePushPull(now, /*first=*/true);
+  expected_wakeup_ = NextWakeup();
+}
+
+// ---------------------------------------------------------------- commands
+
+void SwimCore::Leave(TimePoint now) {
+  NoticeInput(now);
+  if (leaving_) return FinishInput(now);
+  {
+    leaving_ = true;
+    const std::uint64_t incarnation = self_incarnation() + 1;
+    Transition(self_, MemberState::kLeft, incarnation, now);
+    BroadcastLeft(self_);
+    updates_.Watch(UpdateKey(self_));
+    // Tell the observers and a few others at once; gossip carries it further.
+    std::vector<MemberIndex> targets = ring_.observers();
+    for (MemberIndex m : RandomLiveMembers(tuning::kLeaveDirectFanout, kNoMember)) {
+      if (std::find(targets.begin(), targets.end(), m) == targets.end()) targets.push_back(m);
+    }
+    const LeftMsg left{self_name_, incarnation};
+    for (MemberIndex m : targets) {
+      Send(std::string(table_.AddressOf(m)), Message{left});
+    }
+    if (targets.empty()) leave_deadline_passed_ = true;  // nobody to tell
+    timers_.Push(now + config_.leave_propagate_timeout, LeaveTimer{});
+    CheckQuorum(now);
+  }
+  FinishInput(now);
+}
+
+bool SwimCore::SetTags(Tags tags, TimePoint now) {
+  NoticeInput(now);
+  std::size_t total = 0;
+  bool valid = true;
+  for (const auto& [key, value] : tags) {
+    if (key.empty() || !IsUtf8(key) || !IsUtf8(value)) valid = false;
+    total += key.size() + value.size();
+  }
+  if (!valid) total = tuning::kMaxTagsBytes + 1;
+  if (total > tuning::kMaxTagsBytes || leaving_) {
+    FinishInput(now);
+    return false;
+  }
+  table_.SetTags(self_, std::move(tags));
+  table_.SetState(self_, MemberState::kAlive, self_incarnation() + 1, now);
+  BroadcastAlive(self_);
+  FinishInput(now);
+  return true;
+}
+
+// ---------------------------------------------------------------- time
+
+void SwimCore::Tick(TimePoint now) {
+  NoticeInput(now);
+  while (!timers_.empty() && timers_.Next() <= now) {
+    const Timer timer = timers_.Pop();
+    Dispatch(timer, now);
+  }
+  FinishInput(now);
+}
+
+TimePoint SwimCore::NextWakeup() const {
+  return timers_.empty() ? TimePoint::max() : timers_.Next();
+}
+
+Duration SwimCore::LocalPauseThreshold() const {
+  const auto fraction = std::chrono::duration_cast<Duration>(config_.heartbeat_interval *
+                                                             tuning::kLocalPauseFraction);
+  return std::max<Duration>(fraction, std::chrono::milliseconds(tuning::kMinLocalPauseMs));
+}
+
+void SwimCore::NoticeInput(TimePoint now) {
+  if (expected_wakeup_ && *expected_wakeup_ != TimePoint::max() &&
+      now > *expected_wakeup_ + LocalPauseThreshold()) {
+    OnLocalPause(now);
+  }
+  expected_wakeup_.reset();
+}
+
+void SwimCore::FinishInput(TimePoint now) {
+  if (!updates_.empty()) EnsureGossipScheduled(now);
+  expected_wakeup_ = NextWakeup();
+}
+
+void SwimCore::OnLocalPause(TimePoint now) {
+  // Our timers ran far too late: whatever we did not hear during the gap may
+  // be sitting unread in our own socket buffer. Discard the heartbeat history
+  // (the silence was ours), give pending probes and suspicions time to see
+  // the backlog, and trust ourselves less for a while.
+  ++counters_.local_pauses;
+  awareness_.Apply(tuning::kLocalPausePenalty);
+  Log(LogLevel::kInfo, "local pause detected: timers ran late; discarding heartbeat history");
+  monitor_.ResetAll();
+  for (auto& watch : monitor_.watches()) {
+    watch.timer_at.reset();
+    watch.quiet_until = now;
+  }
+  const TimePoint grace = now + awareness_.Scale(config_.probe_timeout);
+  for (auto& [seq, probe] : probes_) {
+    if (probe.deadline < grace) {
+      probe.deadline = grace;
+      ++probe.timer_generation;
+      timers_.Push(grace, ProbeTimer{seq, probe.stage, probe.timer_generation});
+    }
+  }
+  for (const auto& [member, entry] : suspicions_.Postpone(grace)) {
+    timers_.Push(entry->deadline, SuspicionTimer{member, entry->generation});
+  }
+}
+
+void SwimCore::Dispatch(const Timer& timer, TimePoint now) {
+  std::visit(
+      [&](const auto& t) {
+        using T = std::decay_t<decltype(t)>;
+        if constexpr (std::is_same_v<T, ProbeRoundTimer>) {
+          if (t.generation == probe_round_generation_) OnProbeRound(now);
+        } else if constexpr (std::is_same_v<T, ProbeTimer>) {
+          OnProbeTimer(t, now);
+        } else if constexpr (std::is_same_v<T, RelayTimer>) {
+          OnRelayTimer(t);
+        } else if constexpr (std::is_same_v<T, HeartbeatTimer>) {
+          if (t.generation == heartbeat_generation_) OnHeartbeatTimer(now);
+        } else if constexpr (std::is_same_v<T, PhiCheckTimer>) {
+          OnPhiCheckTimer(t, now);
+        } else if constexpr (std::is_same_v<T, SuspicionTimer>) {
+          OnSuspicionTimer(t, now);
+        } else if constexpr (std::is_same_v<T, GossipTimer>) {
+          if (t.generation == gossip_generation_) OnGossipTimer(now);
+        } else if constexpr (std::is_same_v<T, PushPullTimer>) {
+          if (t.generation == push_pull_generation_) OnPushPullTimer(now);
+        } else if constexpr (std::is_same_v<T, JoinRetryTimer>) {
+          OnJoinRetryTimer(t, now);
+        } else if constexpr (std::is_same_v<T, LeaveTimer>) {
+          leave_deadline_passed_ = true;
+        } else if constexpr (std::is_same_v<T, ReapTimer>) {
+          OnReapTimer(now);
+        }
+      },
+      timer);
+}
+
+void SwimCore::ScheduleProbeRound(TimePoint at) {
+  timers_.Push(at, ProbeRoundTimer{++probe_round_generation_});
+}
+
+void SwimCore::ScheduleHeartbeat(TimePoint at) {
+  timers_.Push(at, HeartbeatTimer{++heartbeat_generation_});
+}
+
+// ---------------------------------------------------------------- queries
+
+MemberInfo SwimCore::BuildInfo(MemberIndex m, TimePoint now) const {
+  MemberInfo info;
+  info.name = std::string(table_.Name(m));
+  info.address = std::string(table_.AddressOf(m));
+  info.incarnation = table_.Incarnation(m);
+  info.state = table_.State(m);
+  info.tags = table_.TagsOf(m);
+  info.state_since = table_.StateSince(m);
+  if (const auto* watch = monitor_.Find(m); watch != nullptr && watch->detector.last_heartbeat()) {
+    info.phi = watch->detector.Phi(now);
+  }
+  info.reported_phi = phi_reports_.Highest(m, now);
+  if (info.phi && *info.phi >= config_.phi_report_threshold &&
+      (!info.reported_phi || *info.phi > *info.reported_phi)) {
+    info.reported_phi = info.phi;
+  }
+  return info;
+}
+
+std::vector<MemberInfo> SwimCore::Members(TimePoint now) const {
+  std::vector<MemberInfo> out;
+  out.reserve(static_cast<std::size_t>(table_.size()));
+  for (MemberIndex m = 0; m < table_.end(); ++m) {
+    if (table_.Contains(m)) out.push_back(BuildInfo(m, now));
+  }
+  std::sort(out.begin(), out.end(),
+            [](const MemberInfo& a, const MemberInfo& b) { return a.name < b.name; });
+  return out;
+}
+
+std::optional<MemberInfo> SwimCore::Member(const std::string& name, TimePoint now) const {
+  const MemberIndex m = table_.Find(name);
+  if (m == kNoMember) return std::nullopt;
+  return BuildInfo(m, now);
+}
+
+MemberInfo SwimCore::Self() const { return BuildInfo(self_, table_.StateSince(self_)); }
+
+Quorum SwimCore::GetQuorum() const {
+  Quorum q;
+  q.alive = table_.Count(MemberState::kAlive) + table_.Count(MemberState::kSuspect);
+  q.members = q.alive + table_.Count(MemberState::kFailed);
+  q.has_majority = q.alive * 2 > q.members;
+  return q;
+}
+
+bool SwimCore::LeaveComplete() const {
+  return leaving_ && (leave_deadline_passed_ || updates_.WatchDone());
+}
+
+const Counters& SwimCore::counters() const {
+  counters_.gossip_queue_depth = updates_.size();
+  return counters_;
+}
+
+void SwimCore::Log(LogLevel level, std::string_view message) { runtime_.Log(level, message); }
+
+// ---------------------------------------------------------------- invariants
+
+std::string SwimCore::CheckInvariants() const {
+  int counted = 0;
+  int per_state[4] = {0, 0, 0, 0};
+  for (MemberIndex m = 0; m < table_.end(); ++m) {
+    if (!table_.Contains(m)) continue;
+    ++counted;
+    ++per_state[static_cast<int>(table_.State(m))];
+    const std::string_view name = table_.Name(m);
+    if (table_.Find(name) != m) return "index does not find " + std::string(name);
+    if (table_.FindTombstone(name) != nullptr) return "tombstone for live name " + std::string(name);
+    const bool suspect = table_.State(m) == MemberState::kSuspect;
+    const auto* suspicion = suspicions_.Find(m);
+    if (suspect != (suspicion != nullptr)) return "suspicion table out of step for " + std::string(name);
+    if (suspicion != nullptr && suspicion->incarnation != table_.Incarnation(m)) {
+      return "suspicion incarnation differs for " + std::string(name);
+    }
+  }
+  if (counted != table_.size()) return "size differs from records";
+  for (int s = 0; s < 4; ++s) {
+    if (per_state[s] != table_.Count(static_cast<MemberState>(s))) return "state counts differ";
+  }
+  if (!table_.Contains(self_) || table_.Name(self_) != self_name_) return "self missing";
+  if (table_.State(self_) != (leaving_ ? MemberState::kLeft : MemberState::kAlive)) {
+    return "self in wrong state";
+  }
+  const auto check_list = [&](const std::vector<MemberIndex>& list) -> std::string {
+    if (static_cast<int>(list.size()) > config_.observers) return "ring list too long";
+    for (MemberIndex m : list) {
+      if (m == self_ || !table_.Contains(m) || !IsLive(table_.State(m))) return "ring holds a non-live member";
+    }
+    return {};
+  };
+  if (auto e = check_list(ring_.observers()); !e.empty()) return e;
+  if (auto e = check_list(ring_.subjects()); !e.empty()) return e;
+  const int live_others = table_.Count(MemberState::kAlive) + table_.Count(MemberState::kSuspect) -
+                          (leaving_ ? 0 : 1);
+  const auto expected = static_cast<std::size_t>(std::min(config_.observers, live_others));
+  if (ring_.observers().size() != expected || ring_.subjects().size() != expected) {
+    return "ring lists have the wrong size";
+  }
+  if (monitor_.watches().size() != ring_.subjects().size()) return "watches differ from subjects";
+  if (updates_.size() > config_.gossip_queue_limit) return "gossip queue over its limit";
+  if (relays_.size() > tuning::kMaxPendingRelays) return "too many relays";
+  if (GetQuorum().has_majority != has_majority_) return "quorum flag out of step";
+  return {};
+}
+
+}  // namespace picket::membership::detail

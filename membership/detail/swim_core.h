@@ -1,0 +1,286 @@
+#pragma once
+
+// The state machine behind membership::Swim. Split over several .cc files by
+// concern: swim_core.cc (construction, commands, queries, timer dispatch,
+// local pauses), swim_state.cc (applying claims, transitions, events, quorum,
+// suspicion, reaping), swim_receive.cc (datagram handling), swim_probe.cc
+// (probe rounds, verification probes, relays, heartbeats and phi),
+// swim_send.cc (building datagrams, piggybacking, gossip rounds),
+// swim_stream.cc (push-pull, join, stream probes).
+//
+// Thread safety: none; see swim.h.
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <unordered_map>
+#include <vector>
+
+#include "membership/config.h"
+#include "membership/counters.h"
+#include "membership/detail/awareness.h"
+#include "membership/detail/broadcast_queue.h"
+#include "membership/detail/codec.h"
+#include "membership/detail/heartbeat_monitor.h"
+#include "membership/detail/member_table.h"
+#include "membership/detail/messages.h"
+#include "membership/detail/observer_ring.h"
+#include "membership/detail/phi_reports.h"
+#include "membership/detail/probe_order.h"
+#include "membership/detail/random.h"
+#include "membership/detail/suspicion.h"
+#include "membership/detail/timer_queue.h"
+#include "membership/runtime.h"
+#include "membership/swim.h"
+#include "membership/types.h"
+
+namespace picket::membership::detail {
+
+// Where a claim about a member came from: decides whether it is re-gossiped
+// and how a remote "failed" is trusted.
+enum class Source : std::uint8_t {
+  kGossip,    // piggybacked or gossiped update
+  kPushPull,  // a peer's full state (its "failed" only counts as suspect)
+  kLocal,     // this agent's own conclusion
+};
+
+class SwimCore {
+ public:
+  SwimCore(Config config, Identity self, std::uint64_t seed, Runtime& runtime, TimePoint now);
+
+  // --- The Swim interface (see swim.h) ---
+  void Join(std::vector<Address> seeds, TimePoint now);
+  void Leave(TimePoint now);
+  bool SetTags(Tags tags, TimePoint now);
+  void HandleDatagram(const Address& from, std::span<const std::uint8_t> bytes, TimePoint now);
+  std::vector<std::uint8_t> HandleStreamRequest(const Address& from,
+                                                std::span<const std::uint8_t> request,
+                                                TimePoint now);
+  void HandleStreamResponse(StreamId id, std::optional<std::span<const std::uint8_t>> response,
+                            TimePoint now);
+  void Tick(TimePoint now);
+  [[nodiscard]] TimePoint NextWakeup() const;
+  [[nodiscard]] std::vector<MemberInfo> Members(TimePoint now) const;
+  [[nodiscard]] std::optional<MemberInfo> Member(const std::string& name, TimePoint now) const;
+  [[nodiscard]] MemberInfo Self() const;
+  [[nodiscard]] Quorum GetQuorum() const;
+  [[nodiscard]] int HealthScore() const { return awareness_.score(); }
+  [[nodiscard]] bool Joined() const { return joined_; }
+  [[nodiscard]] bool JoinFailed() const { return join_failed_; }
+  [[nodiscard]] bool LeaveComplete() const;
+  [[nodiscard]] const Counters& counters() const;
+  [[nodiscard]] const Config& config() const { return config_; }
+
+  // --- For tests and the fuzzer: invariants of the member table ---
+  // An empty string if every invariant holds, else the first violation.
+  [[nodiscard]] std::string CheckInvariants() const;
+
+ private:
+  // ---------------------------------------------------------------- probes
+  enum class ProbeKind : std::uint8_t { kRound, kVerify };
+  // Why a verification probe runs.
+  enum class VerifyReason : std::uint8_t { kPhi, kFailedRound };
+  struct Probe {
+    ProbeKind kind = ProbeKind::kRound;
+    VerifyReason reason = VerifyReason::kPhi;
+    MemberIndex target = kNoMember;
+    std::string target_name;  // guards against index reuse
+    std::uint64_t target_incarnation = 0;
+    TimePoint started{};
+    TimePoint deadline{};
+    std::uint8_t stage = 0;  // the ProbeTimer stage it waits for
+    std::uint64_t timer_generation = 0;
+    int expected_nacks = 0;
+    int nacks = 0;
+  };
+  struct Relay {
+    Address requester;
+    std::uint32_t requester_seq = 0;
+    bool want_nack = false;
+  };
+  enum class StreamPurpose : std::uint8_t { kJoin, kPushPull, kProbe };
+  struct PendingStream {
+    StreamPurpose purpose = StreamPurpose::kPushPull;
+    std::uint64_t join_round = 0;
+    std::uint32_t probe_seq = 0;
+  };
+  struct JoinState {
+    std::vector<Address> seeds;
+    bool active = false;
+    TimePoint started{};
+    Duration backoff{};
+    std::uint64_t round = 0;
+    int outstanding = 0;
+  };
+
+  // swim_core.cc
+  // Every public input starts with NoticeInput and ends with FinishInput.
+  void NoticeInput(TimePoint now);
+  void FinishInput(TimePoint now);
+  void OnLocalPause(TimePoint now);
+  void Dispatch(const Timer& timer, TimePoint now);
+  void ScheduleProbeRound(TimePoint at);
+  void ScheduleHeartbeat(TimePoint at);
+  void SchedulePushPull(TimePoint now, bool first);
+  [[nodiscard]] Duration LocalPauseThreshold() const;
+  [[nodiscard]] MemberInfo BuildInfo(MemberIndex m, TimePoint now) const;
+  void Log(LogLevel level, std::string_view message);
+
+  // swim_state.cc
+  bool ApplyAlive(std::string_view name, std::string_view address, std::uint64_t incarnation,
+                  const std::vector<TagView>& tags, Source source, std::string_view sender,
+                  TimePoint now);
+  bool ApplySuspect(std::string_view name, std::uint64_t incarnation, std::string_view from,
+                    Source source, std::string_view sender, TimePoint now);
+  bool ApplyFailed(std::string_view name, std::uint64_t incarnation, std::string_view from,
+                   Source source, std::string_view sender, TimePoint now);
+  bool ApplyLeft(std::string_view name, std::uint64_t incarnation, Source source,
+                 std::string_view sender, TimePoint now);
+  // A claim that this agent is suspect, failed or left: refute it (unless leaving).
+  void RefuteSelf(std::uint64_t accused_incarnation, std::string_view sender, TimePoint now);
+  // Adds a member that is not in the table yet (ring, probe order, events).
+  MemberIndex AddMember(std::string_view name, std::string_view address,
+                        std::uint64_t incarnation, MemberState state, Tags tags, TimePoint now);
+  // Sets state and incarnation and keeps every derived structure in step.
+  void Transition(MemberIndex m, MemberState state, std::uint64_t incarnation, TimePoint now);
+  void Emit(EventType type, MemberIndex m, TimePoint now);
+  void CheckQuorum(TimePoint now);
+  void StartSuspicion(MemberIndex m, std::uint64_t incarnation, std::string_view originator,
+                      TimePoint now);
+  void OnSuspicionTimer(const SuspicionTimer& t, TimePoint now);
+  void ScheduleReap(MemberIndex m, TimePoint now);
+  void OnReapTimer(TimePoint now);
+  void RingChanged();
+  void BroadcastAlive(MemberIndex m);
+  void BroadcastSuspect(MemberIndex m, std::string_view from);
+  void BroadcastFailed(MemberIndex m, std::string_view from);
+  void BroadcastLeft(MemberIndex m);
+  [[nodiscard]] Tags ToTags(const std::vector<TagView>& tags) const;
+  [[nodiscard]] int ClusterSize() const;
+  [[nodiscard]] std::uint64_t self_incarnation() const { return table_.Incarnation(self_); }
+
+  // swim_receive.cc
+  void HandleMessage(const Message& message, const Address& from, std::string_view sender,
+                     TimePoint now);
+  void OnPing(const PingMsg& m, const Address& from, TimePoint now);
+  void OnAck(std::uint32_t seq, TimePoint now);
+  void OnNack(std::uint32_t seq);
+  void OnIndirectPing(const IndirectPingMsg& m, const Address& from, TimePoint now);
+  void OnPhiReport(const PhiReportMsg& m, TimePoint now);
+  // Tells `sender` (at `from`) that we hold it failed or left, at most once
+  // per probe_interval, so that it refutes (or learns it is gone).
+  void MaybeSendDeadNotice(std::string_view sender, const Address& from, TimePoint now);
+  void CountDrop(DropReason reason);
+
+  // swim_probe.cc
+  void OnProbeRound(TimePoint now);
+  void OnProbeTimer(const ProbeTimer& t, TimePoint now);
+  void StartVerify(MemberIndex target, VerifyReason reason, Duration timeout, TimePoint now);
+  void SendIndirectPings(std::uint32_t seq, MemberIndex target, bool want_nack, Probe& probe);
+  void StartStreamProbe(std::uint32_t seq, MemberIndex target, Duration timeout);
+  void ProbeSucceeded(std::uint32_t seq, TimePoint now);
+  void ProbeFailed(std::uint32_t seq, TimePoint now);
+  void OnRelayTimer(const RelayTimer& t);
+  void OnHeartbeatTimer(TimePoint now);
+  void OnHeartbeat(std::string_view sender, TimePoint now);
+  void ArmPhiCheck(HeartbeatMonitor::Watch& watch, TimePoint at);
+  void OnPhiCheckTimer(const PhiCheckTimer& t, TimePoint now);
+  void QueuePhiReports(TimePoint now);
+  [[nodiscard]] bool ProbeTargetValid(const Probe& p) const;
+  std::uint32_t NextSeq() { return next_seq_++; }
+
+  // swim_send.cc
+  // Sends one datagram to `to`: the `primary` entries (already encoded), then
+  // piggybacked updates up to the packet budget. observer_slot >= 0 marks the
+  // datagram as a heartbeat to that observer (see BroadcastQueue).
+  void SendDatagram(const Address& to, const std::string& primary, int observer_slot = -1);
+  void Send(const Address& to, const Message& message, int observer_slot = -1);
+  void OnGossipTimer(TimePoint now);
+  void EnsureGossipScheduled(TimePoint now);
+  // Up to `count` distinct random live members other than self and `exclude`.
+  std::vector<MemberIndex> RandomLiveMembers(int count, MemberIndex exclude);
+  [[nodiscard]] int RetransmitLimit() const;
+  [[nodiscard]] std::string UpdateKey(MemberIndex m) const;
+
+  // swim_stream.cc
+  void StartJoinRound(TimePoint now);
+  void OnJoinRetryTimer(const JoinRetryTimer& t, TimePoint now);
+  void JoinAttemptDone(std::uint64_t round, bool success, TimePoint now);
+  void OnPushPullTimer(TimePoint now);
+  void StartPushPull(const Address& to, StreamPurpose purpose, std::uint64_t join_round);
+  // One PushPull message entry with the whole table (and the requester's
+  // tombstone, if we reaped it).
+  std::string EncodeState(bool join, std::string_view requester,
+                          std::string_view requester_address);
+  void MergeState(const PushPullMsg& state, std::string_view sender, TimePoint now);
+  StreamId NextStreamId() { return next_stream_id_++; }
+
+  // ---------------------------------------------------------------- state
+  Config config_;
+  Runtime& runtime_;
+  std::string self_name_;
+  Address self_address_;
+  std::uint64_t self_hash_;
+  Random random_;
+  Encoder encoder_;
+  Decoder datagram_decoder_;
+  Decoder stream_decoder_;
+
+  MemberTable table_;
+  MemberIndex self_ = kNoMember;
+  ObserverRing ring_;
+  ProbeOrder probe_order_;
+  HeartbeatMonitor monitor_;
+  PhiReports phi_reports_;
+  Suspicions suspicions_;
+  Awareness awareness_;
+  BroadcastQueue updates_;
+  BroadcastQueue phi_queue_;
+  TimerQueue timers_;
+
+  // Observers heartbeats went to, by slot (to clear slot bits on change).
+  std::vector<MemberIndex> observer_slots_;
+
+  std::map<std::uint32_t, Probe> probes_;
+  std::map<std::uint32_t, Relay> relays_;
+  std::map<StreamId, PendingStream> streams_;
+  std::uint32_t next_seq_ = 1;
+  StreamId next_stream_id_ = 1;
+
+  std::uint64_t probe_round_generation_ = 0;
+  std::uint64_t heartbeat_generation_ = 0;
+  std::uint64_t gossip_generation_ = 0;
+  bool gossip_scheduled_ = false;
+  std::uint64_t push_pull_generation_ = 0;
+  std::uint64_t next_watch_token_ = 1;
+
+  JoinState join_;
+  bool joined_ = false;
+  bool join_failed_ = false;
+  bool leaving_ = false;
+  bool leave_deadline_passed_ = false;
+  bool has_majority_ = true;
+
+  // (deadline, member, state_since at scheduling) in deadline order.
+  std::deque<std::tuple<TimePoint, MemberIndex, TimePoint>> reap_queue_;
+
+  // Last dead notice and name-conflict log per name (rate limits).
+  std::unordered_map<std::string, TimePoint> dead_notices_;
+  std::unordered_map<std::string, TimePoint> conflict_logs_;
+
+  // The wake-up this core last asked for: an input arriving far past it
+  // means the process was paused.
+  std::optional<TimePoint> expected_wakeup_;
+
+  mutable Counters counters_;
+  // Scratch buffers reused for every datagram.
+  std::string envelope_scratch_;
+  std::vector<std::uint8_t> frame_scratch_;
+};
+
+}  // namespace picket::membership::detail

@@ -1,0 +1,253 @@
+// Failure detection: SWIM probe rounds (direct, indirect, stream fallback),
+// verification probes, and Phi Accrual heartbeats with their observers.
+
+#include <algorithm>
+#include <string>
+
+#include "membership/detail/precedence.h"
+#include "membership/detail/swim_core.h"
+#include "membership/tuning.h"
+
+namespace picket::membership::detail {
+namespace {
+
+// The Ping a probe sends, plus the buddy-system Suspect when the target is
+// suspected: a live member learns of it from the probe itself and refutes.
+std::string ProbeEntries(Encoder& encoder, const MemberTable& table, MemberIndex target,
+                         std::uint32_t seq, std::string_view self_name) {
+  std::string entries;
+  encoder.AppendMessage(PingMsg{seq, table.Name(target)}, entries);
+  if (table.State(target) == MemberState::kSuspect) {
+    encoder.AppendMessage(SuspectMsg{table.Name(target), table.Incarnation(target), self_name},
+                          entries);
+  }
+  return entries;
+}
+
+}  // namespace
+
+bool SwimCore::ProbeTargetValid(const Probe& p) const {
+  return table_.Contains(p.target) && table_.Name(p.target) == p.target_name &&
+         IsLive(table_.State(p.target));
+}
+
+// ---------------------------------------------------------------- rounds
+
+void SwimCore::OnProbeRound(TimePoint now) {
+  ScheduleProbeRound(now + awareness_.Scale(config_.probe_interval));
+  if (leaving_) return;
+  const MemberIndex target = probe_order_.Next(table_, self_, random_);
+  if (target == kNoMember) return;
+  const std::uint32_t seq = NextSeq();
+  Probe& p = probes_[seq];
+  p.kind = ProbeKind::kRound;
+  p.target = target;
+  p.target_name = std::string(table_.Name(target));
+  p.target_incarnation = table_.Incarnation(target);
+  p.started = now;
+  p.deadline = now + awareness_.Scale(config_.probe_timeout);
+  p.stage = 0;
+  ++counters_.probes;
+  SendDatagram(std::string(table_.AddressOf(target)),
+               ProbeEntries(encoder_, table_, target, seq, self_name_));
+  timers_.Push(p.deadline, ProbeTimer{seq, 0, p.timer_generation});
+}
+
+void SwimCore::OnProbeTimer(const ProbeTimer& t, TimePoint now) {
+  auto it = probes_.find(t.seq);
+  if (it == probes_.end()) return;
+  Probe& p = it->second;
+  if (t.generation != p.timer_generation || t.stage != p.stage) return;
+  if (!ProbeTargetValid(p)) {
+    probes_.erase(it);
+    return;
+  }
+  if (p.kind == ProbeKind::kRound && p.stage == 0) {
+    // No direct ack in time: ask others, and try the stream transport (a
+    // UDP-only problem must not fail a healthy member).
+    p.stage = 1;
+    p.deadline = std::max(now, p.started + awareness_.Scale(config_.probe_interval));
+    SendIndirectPings(t.seq, p.target, /*want_nack=*/true, p);
+    if (config_.stream_fallback_probe) StartStreamProbe(t.seq, p.target, p.deadline - now);
+    timers_.Push(p.deadline, ProbeTimer{t.seq, 1, p.timer_generation});
+    return;
+  }
+  ProbeFailed(t.seq, now);
+}
+
+void SwimCore::StartVerify(MemberIndex target, VerifyReason reason, Duration timeout,
+                           TimePoint now) {
+  const std::uint32_t seq = NextSeq();
+  Probe& p = probes_[seq];
+  p.kind = ProbeKind::kVerify;
+  p.reason = reason;
+  p.target = target;
+  p.target_name = std::string(table_.Name(target));
+  p.target_incarnation = table_.Incarnation(target);
+  p.started = now;
+  p.deadline = now + timeout;
+  p.stage = 1;
+  ++counters_.probes;
+  // Every path at once: the answer is wanted within `timeout`.
+  SendDatagram(std::string(table_.AddressOf(target)),
+               ProbeEntries(encoder_, table_, target, seq, self_name_));
+  SendIndirectPings(seq, target, /*want_nack=*/false, p);
+  if (config_.stream_fallback_probe) StartStreamProbe(seq, target, timeout);
+  timers_.Push(p.deadline, ProbeTimer{seq, 1, p.timer_generation});
+}
+
+void SwimCore::SendIndirectPings(std::uint32_t seq, MemberIndex target, bool want_nack,
+                                 Probe& probe) {
+  const std::vector<MemberIndex> helpers = RandomLiveMembers(config_.indirect_checks, target);
+  const IndirectPingMsg request{seq, table_.Name(target), table_.AddressOf(target), want_nack};
+  for (MemberIndex h : helpers) Send(std::string(table_.AddressOf(h)), Message{request});
+  counters_.indirect_probes += helpers.size();
+  if (want_nack) probe.expected_nacks = static_cast<int>(helpers.size());
+}
+
+void SwimCore::StartStreamProbe(std::uint32_t seq, MemberIndex target, Duration timeout) {
+  const StreamId id = NextStreamId();
+  streams_[id] = PendingStream{StreamPurpose::kProbe, 0, seq};
+  std::string envelope = encoder_.header();
+  encoder_.AppendMessage(PingMsg{seq, table_.Name(target)}, envelope);
+  std::vector<std::uint8_t> request;
+  Encoder::Frame(envelope, request);
+  ++counters_.stream_probes;
+  ++counters_.streams_out;
+  runtime_.StartStream(id, std::string(table_.AddressOf(target)), std::move(request), timeout);
+}
+
+void SwimCore::ProbeSucceeded(std::uint32_t seq, TimePoint now) {
+  auto it = probes_.find(seq);
+  if (it == probes_.end()) return;
+  const Probe p = std::move(it->second);
+  probes_.erase(it);
+  if (p.kind == ProbeKind::kRound && p.stage == 0) awareness_.Apply(-1);
+  if (p.kind == ProbeKind::kVerify && p.reason == VerifyReason::kPhi) {
+    if (auto* watch = monitor_.Find(p.target); watch != nullptr && ProbeTargetValid(p)) {
+      // Alive, but its heartbeats do not reach us: look again later.
+      watch->verifying = false;
+      watch->quiet_until = now + config_.heartbeat_interval * tuning::kPhiRecheckIntervals;
+      ArmPhiCheck(*watch, watch->quiet_until);
+    }
+  }
+}
+
+void SwimCore::ProbeFailed(std::uint32_t seq, TimePoint now) {
+  auto it = probes_.find(seq);
+  if (it == probes_.end()) return;
+  const Probe p = std::move(it->second);
+  probes_.erase(it);
+  if (p.kind == ProbeKind::kVerify && p.reason == VerifyReason::kPhi) {
+    if (auto* watch = monitor_.Find(p.target)) {
+      watch->verifying = false;
+      ArmPhiCheck(*watch, now + config_.heartbeat_interval * tuning::kPhiRecheckIntervals);
+    }
+  }
+  if (p.kind == ProbeKind::kRound) {
+    // Lifeguard: helpers that did not even nack suggest that we are the
+    // problem (our packets do not get out); without helpers, blame ourselves.
+    int delta = 1;
+    if (p.expected_nacks > 0) delta = std::max(0, p.expected_nacks - p.nacks);
+    awareness_.Apply(delta);
+  }
+  if (!ProbeTargetValid(p) || leaving_) return;
+  // It refuted (or rejoined) while we probed: that is an answer too.
+  if (table_.Incarnation(p.target) != p.target_incarnation) return;
+  const MemberState state = table_.State(p.target);
+  if (p.kind == ProbeKind::kRound && state == MemberState::kAlive) {
+    // One silent round is not yet a suspicion: verify on every path first,
+    // so that a lost burst of packets does not accuse a healthy member.
+    StartVerify(p.target, VerifyReason::kFailedRound, awareness_.Scale(config_.probe_timeout),
+                now);
+    return;
+  }
+  ApplySuspect(p.target_name, p.target_incarnation, self_name_, Source::kLocal, self_name_, now);
+}
+
+// ---------------------------------------------------------------- heartbeats
+
+void SwimCore::OnHeartbeatTimer(TimePoint now) {
+  ScheduleHeartbeat(now + config_.heartbeat_interval);
+  const auto& observers = ring_.observers();
+  for (std::size_t slot = 0; slot < observers.size(); ++slot) {
+    const MemberIndex m = observers[slot];
+    Send(std::string(table_.AddressOf(m)), Message{HeartbeatMsg{self_incarnation()}},
+         static_cast<int>(slot));
+    ++counters_.heartbeats_out;
+  }
+  QueuePhiReports(now);
+}
+
+void SwimCore::OnHeartbeat(std::string_view sender, TimePoint now) {
+  const MemberIndex m = table_.Find(sender);
+  if (m == kNoMember) return;
+  ++counters_.heartbeats_in;
+  HeartbeatMonitor::Watch* watch = monitor_.OnHeartbeat(m, now);
+  if (watch == nullptr) return;
+  const auto crossing = HeartbeatMonitor::Crossing(*watch);
+  if (!crossing) return;
+  const TimePoint at = std::max(*crossing, watch->quiet_until);
+  // One live timer per watch: an earlier one re-arms itself when it fires.
+  if (!watch->timer_at || *watch->timer_at > at) ArmPhiCheck(*watch, at);
+}
+
+void SwimCore::ArmPhiCheck(HeartbeatMonitor::Watch& watch, TimePoint at) {
+  watch.timer_at = at;
+  watch.timer_token = next_watch_token_++;
+  timers_.Push(at, PhiCheckTimer{watch.member, watch.generation, watch.timer_token});
+}
+
+void SwimCore::OnPhiCheckTimer(const PhiCheckTimer& t, TimePoint now) {
+  HeartbeatMonitor::Watch* watch = monitor_.Find(t.member);
+  if (watch == nullptr || watch->generation != t.watch_generation ||
+      watch->timer_token != t.token) {
+    return;
+  }
+  watch->timer_at.reset();
+  const auto crossing = HeartbeatMonitor::Crossing(*watch);
+  if (!crossing) return;  // history reset: wait for the next heartbeat
+  const TimePoint at = std::max(*crossing, watch->quiet_until);
+  if (at > now) {
+    ArmPhiCheck(*watch, at);
+    return;
+  }
+  if (watch->verifying || leaving_) return;
+  const MemberState state = table_.State(t.member);
+  if (state != MemberState::kAlive) {
+    // Already suspected: the suspicion decides. Look again in a while in
+    // case it refutes but stays silent toward us.
+    ArmPhiCheck(*watch, now + config_.heartbeat_interval * tuning::kPhiRecheckIntervals);
+    return;
+  }
+  // Phi crossed the threshold: make sure it is not just our link to it.
+  watch->verifying = true;
+  StartVerify(t.member, VerifyReason::kPhi, awareness_.Scale(config_.phi_probe_timeout), now);
+}
+
+void SwimCore::QueuePhiReports(TimePoint now) {
+  const auto min_gap = config_.heartbeat_interval * tuning::kPhiReportMinIntervals;
+  for (auto& watch : monitor_.watches()) {
+    if (!watch.detector.last_heartbeat()) continue;
+    const double phi = watch.detector.Phi(now);
+    bool send = false;
+    if (phi >= config_.phi_report_threshold) {
+      send = !watch.reported || now - watch.reported_at >= min_gap ||
+             phi >= watch.reported_phi + tuning::kPhiReportStep;
+      if (send) watch.reported = true;
+    } else if (watch.reported) {
+      send = true;  // withdraw the earlier report
+      watch.reported = false;
+    }
+    if (!send) continue;
+    watch.reported_at = now;
+    watch.reported_phi = phi;
+    const std::string_view subject = table_.Name(watch.member);
+    std::string key = self_name_;
+    key.push_back('\0');
+    key.append(subject);
+    phi_queue_.Push(key, encoder_.EncodeMessage(PhiReportMsg{self_name_, subject, phi}));
+  }
+}
+
+}  // namespace picket::membership::detail

@@ -1,0 +1,338 @@
+// Applying claims about members: SWIM precedence, refutation, suspicion
+// (Lifeguard), events, quorum and reaping.
+
+#include <algorithm>
+#include <string>
+
+#include "membership/detail/hash.h"
+#include "membership/detail/precedence.h"
+#include "membership/detail/swim_core.h"
+#include "membership/tuning.h"
+
+namespace picket::membership::detail {
+
+Tags SwimCore::ToTags(const std::vector<TagView>& tags) const {
+  Tags out;
+  for (const auto& [key, value] : tags) out.emplace(key, value);
+  return out;
+}
+
+int SwimCore::ClusterSize() const {
+  return table_.Count(MemberState::kAlive) + table_.Count(MemberState::kSuspect) +
+         table_.Count(MemberState::kFailed);
+}
+
+// ---------------------------------------------------------------- claims
+
+bool SwimCore::ApplyAlive(std::string_view name, std::string_view address,
+                          std::uint64_t incarnation, const std::vector<TagView>& tags,
+                          Source source, std::string_view sender, TimePoint now) {
+  if (name == self_name_) {
+    // Someone speaks of us with an incarnation we never had: an earlier life
+    // of this name (a restart) or an impostor. Either way, outbid it.
+    if (leaving_ || incarnation <= self_incarnation()) return false;
+    if (address != self_address_) {
+      ++counters_.name_conflicts;
+      Log(LogLevel::kWarn, "name conflict: " + std::string(name) + " claimed at " +
+                               std::string(address) + ", we are at " + self_address_);
+    }
+    RefuteSelf(incarnation, sender, now);
+    return true;
+  }
+  MemberIndex m = table_.Find(name);
+  if (m == kNoMember) {
+    if (const Tombstone* t = table_.FindTombstone(name)) {
+      if (incarnation <= t->incarnation) return false;  // older than its death
+      table_.EraseTombstone(name);
+    }
+    m = AddMember(name, address, incarnation, MemberState::kAlive, ToTags(tags), now);
+    // A push-pull peer's table was gossiped already; re-gossiping every member
+    // a joiner learns would flood the cluster. The peer's own entry is news.
+    if (source != Source::kPushPull || name == sender) BroadcastAlive(m);
+    return true;
+  }
+  const MemberState old_state = table_.State(m);
+  if (!Overrides(incarnation, MemberState::kAlive, table_.Incarnation(m), old_state)) return false;
+  const bool address_changed = table_.AddressOf(m) != address;
+  if (address_changed && IsLive(old_state)) {
+    // Two live processes claim one name: do not merge them silently.
+    ++counters_.name_conflicts;
+    auto [it, inserted] = conflict_logs_.try_emplace(std::string(name), now);
+    if (inserted || now - it->second >= config_.probe_interval) {
+      it->second = now;
+      Log(LogLevel::kWarn, "name conflict: " + std::string(name) + " is alive at " +
+                               std::string(table_.AddressOf(m)) + " and claimed at " +
+                               std::string(address) + "; keeping the first");
+    }
+    if (conflict_logs_.size() > tuning::kMaxDeadNotices) conflict_logs_.clear();
+    return false;
+  }
+  Tags new_tags = ToTags(tags);
+  const bool tags_changed = new_tags != table_.TagsOf(m);
+  if (address_changed) table_.SetAddress(m, address);
+  if (tags_changed) table_.SetTags(m, std::move(new_tags));
+  Transition(m, MemberState::kAlive, incarnation, now);
+  BroadcastAlive(m);
+  if (old_state == MemberState::kFailed || old_state == MemberState::kLeft) {
+    Emit(EventType::kJoined, m, now);
+  } else if (old_state == MemberState::kSuspect) {
+    Emit(EventType::kAlive, m, now);
+  } else if (address_changed || tags_changed) {
+    Emit(EventType::kUpdated, m, now);
+  }
+  CheckQuorum(now);
+  return true;
+}
+
+bool SwimCore::ApplySuspect(std::string_view name, std::uint64_t incarnation,
+                            std::string_view from, Source source, std::string_view sender,
+                            TimePoint now) {
+  (void)source;
+  if (name == self_name_) {
+    if (incarnation < self_incarnation()) return false;
+    RefuteSelf(incarnation, sender, now);
+    return true;
+  }
+  const MemberIndex m = table_.Find(name);
+  if (m == kNoMember) return false;  // nothing to suspect; its alive will come
+  const MemberState state = table_.State(m);
+  const std::uint64_t current = table_.Incarnation(m);
+  if (state == MemberState::kSuspect && incarnation == current) {
+    // Another member suspects it too: an independent confirmation shortens
+    // the timeout (Lifeguard), and is worth passing on.
+    if (const auto* entry = suspicions_.Confirm(m, NameHash(from))) {
+      timers_.Push(entry->deadline, SuspicionTimer{m, entry->generation});
+      BroadcastSuspect(m, from);
+    }
+    return false;
+  }
+  if (!Overrides(incarnation, MemberState::kSuspect, current, state)) return false;
+  Transition(m, MemberState::kSuspect, incarnation, now);
+  StartSuspicion(m, incarnation, from, now);
+  BroadcastSuspect(m, from);
+  if (from == self_name_) {
+    ++counters_.suspicions;
+    // Buddy system: tell the suspect at once, so a live one refutes now
+    // rather than when the gossip reaches it.
+    Send(std::string(table_.AddressOf(m)), Message{SuspectMsg{name, incarnation, from}});
+  }
+  Emit(EventType::kSuspect, m, now);
+  CheckQuorum(now);
+  return true;
+}
+
+bool SwimCore::ApplyFailed(std::string_view name, std::uint64_t incarnation,
+                           std::string_view from, Source source, std::string_view sender,
+                           TimePoint now) {
+  if (name == self_name_) {
+    if (incarnation < self_incarnation()) return false;
+    RefuteSelf(incarnation, sender, now);
+    return true;
+  }
+  const MemberIndex m = table_.Find(name);
+  if (m == kNoMember) {
+    // Remember the death so that older alive claims cannot invent the member.
+    table_.AddTombstone(name, incarnation, MemberState::kFailed, now + config_.reap_after);
+    return false;
+  }
+  if (source == Source::kPushPull) {
+    // A peer's table may be stale (it was partitioned, or slow): its "failed"
+    // only makes us suspect, which the member can still refute.
+    return ApplySuspect(name, incarnation, sender, source, sender, now);
+  }
+  const MemberState state = table_.State(m);
+  if (!Overrides(incarnation, MemberState::kFailed, table_.Incarnation(m), state)) return false;
+  Transition(m, MemberState::kFailed, incarnation, now);
+  BroadcastFailed(m, from);
+  Emit(EventType::kFailed, m, now);
+  CheckQuorum(now);
+  return true;
+}
+
+bool SwimCore::ApplyLeft(std::string_view name, std::uint64_t incarnation, Source source,
+                         std::string_view sender, TimePoint now) {
+  (void)source;
+  if (name == self_name_) {
+    // An old life of ours left; we are here.
+    if (leaving_ || incarnation < self_incarnation()) return false;
+    RefuteSelf(incarnation, sender, now);
+    return true;
+  }
+  const MemberIndex m = table_.Find(name);
+  if (m == kNoMember) {
+    table_.AddTombstone(name, incarnation, MemberState::kLeft, now + config_.reap_after);
+    return false;
+  }
+  const MemberState state = table_.State(m);
+  if (!Overrides(incarnation, MemberState::kLeft, table_.Incarnation(m), state)) return false;
+  Transition(m, MemberState::kLeft, incarnation, now);
+  BroadcastLeft(m);
+  Emit(EventType::kLeft, m, now);
+  CheckQuorum(now);
+  return true;
+}
+
+void SwimCore::RefuteSelf(std::uint64_t accused_incarnation, std::string_view sender,
+                          TimePoint now) {
+  if (leaving_) return;
+  const std::uint64_t incarnation = std::max(self_incarnation(), accused_incarnation) + 1;
+  table_.SetState(self_, MemberState::kAlive, incarnation, now);
+  BroadcastAlive(self_);
+  ++counters_.refutations;
+  // Lifeguard: having to refute hints that we are slow to answer.
+  awareness_.Apply(1);
+  // The sender believes the accusation; tell it first.
+  if (const MemberIndex s = table_.Find(sender); s != kNoMember && s != self_) {
+    std::vector<TagView> tags;
+    for (const auto& [k, v] : table_.TagsOf(self_)) tags.emplace_back(k, v);
+    Send(std::string(table_.AddressOf(s)),
+         Message{AliveMsg{self_name_, self_address_, incarnation, std::move(tags)}});
+  }
+}
+
+// ---------------------------------------------------------------- transitions
+
+MemberIndex SwimCore::AddMember(std::string_view name, std::string_view address,
+                                std::uint64_t incarnation, MemberState state, Tags tags,
+                                TimePoint now) {
+  const MemberIndex m = table_.Insert(name, address, incarnation, state, std::move(tags), now);
+  if (IsLive(state)) {
+    if (ring_.Add(table_, m)) RingChanged();
+    probe_order_.Add(m, random_);
+  }
+  Emit(EventType::kJoined, m, now);
+  CheckQuorum(now);
+  return m;
+}
+
+void SwimCore::Transition(MemberIndex m, MemberState state, std::uint64_t incarnation,
+                          TimePoint now) {
+  const MemberState old_state = table_.State(m);
+  table_.SetState(m, state, incarnation, now);
+  if (m == self_) return;
+  if (state != MemberState::kSuspect) suspicions_.Clear(m);
+  const bool was_live = IsLive(old_state);
+  const bool live = IsLive(state);
+  if (was_live && !live) {
+    if (ring_.Remove(table_, m)) RingChanged();
+  } else if (!was_live && live) {
+    if (ring_.Add(table_, m)) RingChanged();
+    probe_order_.Add(m, random_);
+  }
+  if (!live && old_state != state) ScheduleReap(m, now);
+}
+
+void SwimCore::RingChanged() {
+  monitor_.SetSubjects(ring_.subjects());
+  const auto& observers = ring_.observers();
+  if (observer_slots_.size() < observers.size()) observer_slots_.resize(observers.size(), kNoMember);
+  for (std::size_t slot = 0; slot < observer_slots_.size(); ++slot) {
+    const MemberIndex now_there = slot < observers.size() ? observers[slot] : kNoMember;
+    if (observer_slots_[slot] != now_there) {
+      observer_slots_[slot] = now_there;
+      updates_.ClearSlot(static_cast<int>(slot));
+      phi_queue_.ClearSlot(static_cast<int>(slot));
+    }
+  }
+}
+
+void SwimCore::Emit(EventType type, MemberIndex m, TimePoint now) {
+  MemberEvent event;
+  event.type = type;
+  event.member = BuildInfo(m, now);
+  event.quorum = GetQuorum();
+  event.time = now;
+  runtime_.OnEvent(event);
+}
+
+void SwimCore::CheckQuorum(TimePoint now) {
+  const bool majority = GetQuorum().has_majority;
+  if (majority == has_majority_) return;
+  has_majority_ = majority;
+  Emit(majority ? EventType::kQuorumRegained : EventType::kQuorumLost, self_, now);
+}
+
+// ---------------------------------------------------------------- suspicion
+
+void SwimCore::StartSuspicion(MemberIndex m, std::uint64_t incarnation,
+                              std::string_view originator, TimePoint now) {
+  const int n = ClusterSize();
+  int expected = config_.suspicion_confirmations;
+  // Too few members to ever collect the confirmations: use the minimum.
+  if (n - 2 < expected) expected = 0;
+  const Duration min =
+      SuspicionMinTimeout(config_.suspicion_min_multiplier, config_.probe_interval, n);
+  const auto max = std::chrono::duration_cast<Duration>(min * config_.suspicion_max_multiplier);
+  const auto& entry =
+      suspicions_.Start(m, incarnation, NameHash(originator), now, min, max, expected);
+  timers_.Push(entry.deadline, SuspicionTimer{m, entry.generation});
+}
+
+void SwimCore::OnSuspicionTimer(const SuspicionTimer& t, TimePoint now) {
+  if (!suspicions_.IsCurrent(t.member, t.generation)) return;
+  const MemberIndex m = t.member;
+  if (!table_.Contains(m) || table_.State(m) != MemberState::kSuspect) {
+    suspicions_.Clear(m);
+    return;
+  }
+  Transition(m, MemberState::kFailed, table_.Incarnation(m), now);
+  ++counters_.failures;
+  BroadcastFailed(m, self_name_);
+  Emit(EventType::kFailed, m, now);
+  CheckQuorum(now);
+}
+
+// ---------------------------------------------------------------- reaping
+
+void SwimCore::ScheduleReap(MemberIndex m, TimePoint now) {
+  const bool was_empty = reap_queue_.empty();
+  reap_queue_.emplace_back(now + config_.reap_after, m, table_.StateSince(m));
+  if (was_empty) timers_.Push(now + config_.reap_after, ReapTimer{});
+}
+
+void SwimCore::OnReapTimer(TimePoint now) {
+  while (!reap_queue_.empty() && std::get<0>(reap_queue_.front()) <= now) {
+    const auto [deadline, m, since] = reap_queue_.front();
+    reap_queue_.pop_front();
+    if (!table_.Contains(m) || IsLive(table_.State(m)) || table_.StateSince(m) != since) continue;
+    table_.AddTombstone(table_.Name(m), table_.Incarnation(m), table_.State(m),
+                        now + config_.reap_after);
+    phi_reports_.Forget(m);
+    suspicions_.Clear(m);
+    updates_.Remove(UpdateKey(m));
+    table_.Remove(m);
+  }
+  table_.ExpireTombstones(now);
+  if (!reap_queue_.empty()) timers_.Push(std::get<0>(reap_queue_.front()), ReapTimer{});
+  // Reaping changes the membership count the quorum is measured against.
+  CheckQuorum(now);
+}
+
+// ---------------------------------------------------------------- gossip
+
+std::string SwimCore::UpdateKey(MemberIndex m) const { return std::string(table_.Name(m)); }
+
+void SwimCore::BroadcastAlive(MemberIndex m) {
+  std::vector<TagView> tags;
+  for (const auto& [k, v] : table_.TagsOf(m)) tags.emplace_back(k, v);
+  updates_.Push(UpdateKey(m), encoder_.EncodeMessage(AliveMsg{
+                                  table_.Name(m), table_.AddressOf(m), table_.Incarnation(m),
+                                  std::move(tags)}));
+}
+
+void SwimCore::BroadcastSuspect(MemberIndex m, std::string_view from) {
+  updates_.Push(UpdateKey(m),
+                encoder_.EncodeMessage(SuspectMsg{table_.Name(m), table_.Incarnation(m), from}));
+}
+
+void SwimCore::BroadcastFailed(MemberIndex m, std::string_view from) {
+  updates_.Push(UpdateKey(m),
+                encoder_.EncodeMessage(FailedMsg{table_.Name(m), table_.Incarnation(m), from}));
+}
+
+void SwimCore::BroadcastLeft(MemberIndex m) {
+  updates_.Push(UpdateKey(m),
+                encoder_.EncodeMessage(LeftMsg{table_.Name(m), table_.Incarnation(m)}));
+}
+
+}  // namespace picket::membership::detail

@@ -1,0 +1,263 @@
+// The stream (TCP) side: join through seeds with backoff, periodic push-pull
+// anti-entropy, and answering stream requests (push-pull, fallback ping).
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "membership/detail/precedence.h"
+#include "membership/detail/swim_core.h"
+#include "membership/tuning.h"
+
+namespace picket::membership::detail {
+
+// ---------------------------------------------------------------- join
+
+void SwimCore::Join(std::vector<Address> seeds, TimePoint now) {
+  NoticeInput(now);
+  if (!leaving_) {
+    seeds.erase(std::remove(seeds.begin(), seeds.end(), self_address_), seeds.end());
+    std::sort(seeds.begin(), seeds.end());
+    seeds.erase(std::unique(seeds.begin(), seeds.end()), seeds.end());
+    join_.seeds = std::move(seeds);
+    join_.started = now;
+    join_.backoff = config_.join_retry_initial;
+    join_failed_ = false;
+    if (join_.seeds.empty()) {
+      // No one to join: this member starts the cluster.
+      joined_ = true;
+      join_.active = false;
+    } else {
+      join_.active = true;
+      StartJoinRound(now);
+    }
+  }
+  FinishInput(now);
+}
+
+void SwimCore::StartJoinRound(TimePoint now) {
+  (void)now;
+  ++join_.round;
+  std::vector<Address> order = join_.seeds;
+  random_.Shuffle(order);
+  if (order.size() > tuning::kMaxSeedsPerAttempt) order.resize(tuning::kMaxSeedsPerAttempt);
+  join_.outstanding = static_cast<int>(order.size());
+  for (const Address& seed : order) StartPushPull(seed, StreamPurpose::kJoin, join_.round);
+}
+
+void SwimCore::JoinAttemptDone(std::uint64_t round, bool success, TimePoint now) {
+  if (success) {
+    joined_ = true;
+    join_.active = false;
+    return;
+  }
+  if (!join_.active || round != join_.round || --join_.outstanding > 0) return;
+  if (joined_) {  // someone joined us meanwhile
+    join_.active = false;
+    return;
+  }
+  // Every seed of this attempt failed: back off (with 0-20% jitter so that a
+  // fleet restarted together does not retry in lockstep).
+  const auto jitter = std::chrono::duration_cast<Duration>(join_.backoff * 0.2 *
+                                                           random_.UniformReal());
+  TimePoint at = now + join_.backoff + jitter;
+  join_.backoff = std::min(join_.backoff * 2, config_.join_retry_max);
+  if (config_.join_timeout > Duration::zero()) {
+    at = std::min(at, join_.started + config_.join_timeout);
+  }
+  timers_.Push(at, JoinRetryTimer{join_.round});
+}
+
+void SwimCore::OnJoinRetryTimer(const JoinRetryTimer& t, TimePoint now) {
+  if (!join_.active || t.round != join_.round) return;
+  if (joined_) {
+    join_.active = false;
+    return;
+  }
+  if (config_.join_timeout > Duration::zero() && now - join_.started >= config_.join_timeout) {
+    join_.active = false;
+    join_failed_ = true;
+    Log(LogLevel::kWarn, "join failed: no seed answered within join_timeout");
+    return;
+  }
+  StartJoinRound(now);
+}
+
+// ---------------------------------------------------------------- push-pull
+
+void SwimCore::SchedulePushPull(TimePoint now, bool first) {
+  if (config_.push_pull_interval <= Duration::zero()) return;
+  // memberlist pushPullScale: fewer full exchanges per member in big
+  // clusters, so their total cost grows like N log N rather than N^2.
+  const int n = ClusterSize();
+  Duration interval = config_.push_pull_interval;
+  if (n > tuning::kPushPullScaleThreshold) {
+    const double multiplier =
+        std::ceil(std::log2(static_cast<double>(n)) -
+                  std::log2(static_cast<double>(tuning::kPushPullScaleThreshold))) +
+        1.0;
+    interval = std::chrono::duration_cast<Duration>(interval * multiplier);
+  }
+  const TimePoint at =
+      first ? now + Duration(static_cast<Duration::rep>(
+                        random_.Uniform(static_cast<std::uint64_t>(interval.count()))))
+            : now + interval;
+  timers_.Push(at, PushPullTimer{++push_pull_generation_});
+}
+
+void SwimCore::OnPushPullTimer(TimePoint now) {
+  SchedulePushPull(now, /*first=*/false);
+  table_.ExpireTombstones(now);
+  if (leaving_) return;
+  const auto peers = RandomLiveMembers(1, kNoMember);
+  if (!peers.empty()) {
+    StartPushPull(std::string(table_.AddressOf(peers.front())), StreamPurpose::kPushPull, 0);
+  } else if (!join_.seeds.empty()) {
+    // Alone: maybe the seeds came up after we gave up, or we started a
+    // cluster of one beside theirs. Try one again so the two can merge.
+    const Address& seed = join_.seeds[random_.Uniform(join_.seeds.size())];
+    StartPushPull(seed, StreamPurpose::kPushPull, 0);
+  }
+}
+
+void SwimCore::StartPushPull(const Address& to, StreamPurpose purpose, std::uint64_t join_round) {
+  const StreamId id = NextStreamId();
+  streams_[id] = PendingStream{purpose, join_round, 0};
+  std::string envelope = encoder_.header();
+  envelope.append(EncodeState(purpose == StreamPurpose::kJoin, {}, {}));
+  std::vector<std::uint8_t> request;
+  Encoder::Frame(envelope, request);
+  ++counters_.streams_out;
+  counters_.bytes_out += request.size();
+  runtime_.StartStream(id, to, std::move(request), config_.stream_timeout);
+}
+
+std::string SwimCore::EncodeState(bool join, std::string_view requester,
+                                  std::string_view requester_address) {
+  PushPullMsg state;
+  state.join = join;
+  state.members.reserve(static_cast<std::size_t>(table_.size()) + 1);
+  for (MemberIndex m = 0; m < table_.end(); ++m) {
+    if (!table_.Contains(m)) continue;
+    MemberSnapshotMsg s{table_.Name(m), table_.AddressOf(m), table_.Incarnation(m),
+                        table_.State(m), {}};
+    for (const auto& [k, v] : table_.TagsOf(m)) s.tags.emplace_back(k, v);
+    state.members.push_back(std::move(s));
+  }
+  // A requester we reaped is told how it ended, so that it refutes (a
+  // restart) instead of being ignored as old news.
+  if (!requester.empty() && table_.Find(requester) == kNoMember) {
+    if (const Tombstone* t = table_.FindTombstone(requester)) {
+      state.members.push_back(
+          MemberSnapshotMsg{requester, requester_address, t->incarnation, t->state, {}});
+    }
+  }
+  return encoder_.EncodeMessage(state);
+}
+
+void SwimCore::MergeState(const PushPullMsg& state, std::string_view sender, TimePoint now) {
+  ++counters_.push_pulls;
+  for (const MemberSnapshotMsg& s : state.members) {
+    switch (s.state) {
+      case MemberState::kAlive:
+        ApplyAlive(s.name, s.address, s.incarnation, s.tags, Source::kPushPull, sender, now);
+        break;
+      case MemberState::kSuspect:
+        // Unknown members enter as alive first, then the suspicion applies.
+        ApplyAlive(s.name, s.address, s.incarnation, s.tags, Source::kPushPull, sender, now);
+        ApplySuspect(s.name, s.incarnation, sender, Source::kPushPull, sender, now);
+        break;
+      case MemberState::kFailed:
+        ApplyFailed(s.name, s.incarnation, sender, Source::kPushPull, sender, now);
+        break;
+      case MemberState::kLeft:
+        ApplyLeft(s.name, s.incarnation, Source::kPushPull, sender, now);
+        break;
+    }
+  }
+}
+
+// ---------------------------------------------------------------- streams in
+
+std::vector<std::uint8_t> SwimCore::HandleStreamRequest(const Address& from,
+                                                        std::span<const std::uint8_t> request,
+                                                        TimePoint now) {
+  NoticeInput(now);
+  ++counters_.streams_in;
+  counters_.bytes_in += request.size();
+  std::vector<std::uint8_t> response;
+  const DecodeResult result = stream_decoder_.Decode(request);
+  if (!result.ok()) {
+    CountDrop(result.reason);
+    FinishInput(now);
+    return response;
+  }
+  const Envelope& envelope = *result.envelope;
+  const std::string sender(envelope.sender);
+  std::string out = encoder_.header();
+  bool answer = false;
+  if (sender == self_name_) {
+    // A seed list that includes ourselves: close, the joiner counts a failure.
+  } else if (const auto* pp = std::get_if<PushPullMsg>(&envelope.messages.front())) {
+    MergeState(*pp, sender, now);
+    if (pp->join) joined_ = true;  // someone joined through us
+    out.append(EncodeState(false, sender, from));
+    answer = true;
+  } else if (const auto* ping = std::get_if<PingMsg>(&envelope.messages.front())) {
+    if (ping->target.empty() || ping->target == self_name_) {
+      encoder_.AppendMessage(AckMsg{ping->seq}, out);
+      answer = true;
+    } else {
+      CountDrop(DropReason::kContradictory);
+    }
+  } else {
+    CountDrop(DropReason::kContradictory);
+  }
+  if (answer) {
+    Encoder::Frame(out, response);
+    counters_.bytes_out += response.size();
+  }
+  FinishInput(now);
+  return response;
+}
+
+void SwimCore::HandleStreamResponse(StreamId id,
+                                    std::optional<std::span<const std::uint8_t>> response,
+                                    TimePoint now) {
+  NoticeInput(now);
+  auto it = streams_.find(id);
+  if (it == streams_.end()) return FinishInput(now);
+  const PendingStream pending = it->second;
+  streams_.erase(it);
+  bool ok = false;
+  if (response) {
+    counters_.bytes_in += response->size();
+    const DecodeResult result = stream_decoder_.Decode(*response);
+    if (!result.ok()) {
+      CountDrop(result.reason);
+    } else if (result.envelope->sender != self_name_) {
+      const Envelope& envelope = *result.envelope;
+      const std::string sender(envelope.sender);
+      const Message& message = envelope.messages.front();
+      if (pending.purpose == StreamPurpose::kProbe) {
+        const auto* ack = std::get_if<AckMsg>(&message);
+        if (ack != nullptr && ack->seq == pending.probe_seq) {
+          ok = true;
+          ProbeSucceeded(ack->seq, now);
+        } else {
+          CountDrop(DropReason::kContradictory);
+        }
+      } else if (const auto* pp = std::get_if<PushPullMsg>(&message)) {
+        ok = true;
+        MergeState(*pp, sender, now);
+        joined_ = true;
+      } else {
+        CountDrop(DropReason::kContradictory);
+      }
+    }
+  }
+  if (pending.purpose == StreamPurpose::kJoin) JoinAttemptDone(pending.join_round, ok, now);
+  FinishInput(now);
+}
+
+}  // namespace picket::membership::detail

@@ -1,0 +1,55 @@
+#include "membership/swim.h"
+
+#include <utility>
+
+#include "membership/detail/swim_core.h"
+
+namespace picket::membership {
+
+class Swim::Impl : public detail::SwimCore {
+ public:
+  using detail::SwimCore::SwimCore;
+};
+
+Swim::Swim(Config config, Identity self, std::uint64_t seed, Runtime& runtime, TimePoint now)
+    : impl_(std::make_unique<Impl>(std::move(config), std::move(self), seed, runtime, now)) {}
+
+Swim::~Swim() = default;
+
+void Swim::Join(std::vector<Address> seeds, TimePoint now) { impl_->Join(std::move(seeds), now); }
+void Swim::Leave(TimePoint now) { impl_->Leave(now); }
+bool Swim::SetTags(Tags tags, TimePoint now) { return impl_->SetTags(std::move(tags), now); }
+
+void Swim::HandleDatagram(const Address& from, std::span<const std::uint8_t> bytes,
+                          TimePoint now) {
+  impl_->HandleDatagram(from, bytes, now);
+}
+
+std::vector<std::uint8_t> Swim::HandleStreamRequest(const Address& from,
+                                                    std::span<const std::uint8_t> request,
+                                                    TimePoint now) {
+  return impl_->HandleStreamRequest(from, request, now);
+}
+
+void Swim::HandleStreamResponse(StreamId id, std::optional<std::span<const std::uint8_t>> response,
+                                TimePoint now) {
+  impl_->HandleStreamResponse(id, response, now);
+}
+
+void Swim::Tick(TimePoint now) { impl_->Tick(now); }
+TimePoint Swim::NextWakeup() const { return impl_->NextWakeup(); }
+std::vector<MemberInfo> Swim::Members(TimePoint now) const { return impl_->Members(now); }
+std::optional<MemberInfo> Swim::Member(const std::string& name, TimePoint now) const {
+  return impl_->Member(name, now);
+}
+MemberInfo Swim::Self() const { return impl_->Self(); }
+Quorum Swim::GetQuorum() const { return impl_->GetQuorum(); }
+int Swim::HealthScore() const { return impl_->HealthScore(); }
+bool Swim::Joined() const { return impl_->Joined(); }
+bool Swim::JoinFailed() const { return impl_->JoinFailed(); }
+bool Swim::LeaveComplete() const { return impl_->LeaveComplete(); }
+const Counters& Swim::counters() const { return impl_->counters(); }
+const Config& Swim::config() const { return impl_->config(); }
+std::string Swim::CheckInvariants() const { return impl_->CheckInvariants(); }
+
+}  // namespace picket::membership

@@ -1,0 +1,97 @@
+#pragma once
+
+// The SWIM membership core, sans I/O. See membership/README.md for the protocol.
+//
+// Inputs are method calls that carry `now`; outputs go to the Runtime given at
+// construction. Same inputs in the same order, same outputs: the core owns its
+// seeded random generator and never reads a clock, a socket or a thread.
+//
+// Thread safety: none. One thread (the agent's event loop, or the simulator)
+// owns a Swim and calls everything on it.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "membership/config.h"
+#include "membership/counters.h"
+#include "membership/runtime.h"
+#include "membership/types.h"
+
+namespace picket::membership {
+
+// Who this member is.
+struct Identity {
+  std::string name;  // unique in the cluster, 1..128 bytes
+  Address address;   // advertised "host:port" others reach us at
+  Tags tags;
+};
+
+class Swim {
+ public:
+  // REQUIRES: config.Validate() is nullopt; `runtime` outlives the Swim.
+  Swim(Config config, Identity self, std::uint64_t seed, Runtime& runtime, TimePoint now);
+  ~Swim();
+  Swim(const Swim&) = delete;
+  Swim& operator=(const Swim&) = delete;
+
+  // --- Commands ---
+  // Joins through the seed addresses (may be DNS names, resolved by the
+  // runtime on every attempt): push-pull with the seeds, retrying with
+  // backoff until one succeeds or config.join_timeout passes.
+  void Join(std::vector<Address> seeds, TimePoint now);
+  // Starts a graceful leave: spreads `left` at a higher incarnation. Poll
+  // LeaveComplete() to know when it has spread (or the deadline passed).
+  void Leave(TimePoint now);
+  // Replaces own tags and spreads them (member.updated at every agent).
+  // Returns false and changes nothing if the tags are invalid (an empty key,
+  // not UTF-8, keys plus values over 512 bytes) or this member is leaving.
+  bool SetTags(Tags tags, TimePoint now);
+
+  // --- Inputs ---
+  // One datagram received from `from`. Malformed input is counted and dropped.
+  void HandleDatagram(const Address& from, std::span<const std::uint8_t> bytes, TimePoint now);
+  // A stream request received from `from`; returns the response to send back
+  // (empty: close without answering).
+  std::vector<std::uint8_t> HandleStreamRequest(const Address& from,
+                                                std::span<const std::uint8_t> request,
+                                                TimePoint now);
+  // The result of a Runtime::StartStream exchange; nullopt if it failed.
+  void HandleStreamResponse(StreamId id, std::optional<std::span<const std::uint8_t>> response,
+                            TimePoint now);
+  // Runs every timer due at `now`. Call at NextWakeup() (calling earlier or
+  // more often is harmless). A call long after NextWakeup() means this process
+  // was paused: evidence gathered across the pause is discarded.
+  void Tick(TimePoint now);
+  // When the core next needs Tick().
+  [[nodiscard]] TimePoint NextWakeup() const;
+
+  // --- Queries (copies) ---
+  [[nodiscard]] std::vector<MemberInfo> Members(TimePoint now) const;
+  [[nodiscard]] std::optional<MemberInfo> Member(const std::string& name, TimePoint now) const;
+  [[nodiscard]] MemberInfo Self() const;
+  [[nodiscard]] Quorum GetQuorum() const;
+  // Lifeguard local health: 0 is healthy, up to config.awareness_max_score.
+  [[nodiscard]] int HealthScore() const;
+  // True once a join succeeded (or this member is a seed others joined).
+  [[nodiscard]] bool Joined() const;
+  // True once Join gave up (config.join_timeout passed).
+  [[nodiscard]] bool JoinFailed() const;
+  // True once a Leave() has spread or its deadline passed.
+  [[nodiscard]] bool LeaveComplete() const;
+  [[nodiscard]] const Counters& counters() const;
+  [[nodiscard]] const Config& config() const;
+
+  // For tests and fuzzing: an empty string if the member table and the
+  // structures derived from it are consistent, else the first violation.
+  [[nodiscard]] std::string CheckInvariants() const;
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace picket::membership

@@ -1,0 +1,87 @@
+#pragma once
+
+// Internal constants of the membership core that are not worth a Config
+// field: wire limits, and small protocol margins. Changing one changes
+// behaviour for every preset; the value next to each says why it is what it is.
+
+#include <cstddef>
+#include <cstdint>
+
+namespace picket::membership::tuning {
+
+// --- Wire ---
+// The protocol version this build speaks and the oldest it accepts. Bump
+// kProtocolVersion for a change old agents cannot ignore (see membership.proto).
+inline constexpr std::uint32_t kProtocolVersion = 1;
+inline constexpr std::uint32_t kMinProtocolVersion = 1;
+// First byte of every frame; anything else is not ours.
+inline constexpr std::uint8_t kFrameMagic = 0xB7;
+// Largest datagram accepted: the largest UDP payload over IPv4.
+inline constexpr std::size_t kMaxDatagramBytes = 65507;
+// Largest stream message accepted (a push-pull of ~100,000 members).
+inline constexpr std::size_t kMaxStreamBytes = 32u << 20;
+// Messages in one datagram envelope; far above what 64 KB of real updates needs.
+inline constexpr std::size_t kMaxMessagesPerDatagram = 1024;
+// Members in one push-pull.
+inline constexpr std::size_t kMaxPushPullMembers = 200000;
+// Field limits, checked on every decode (and on our own identity and tags).
+inline constexpr std::size_t kMaxNameBytes = 128;
+inline constexpr std::size_t kMaxAddressBytes = 255;
+inline constexpr std::size_t kMaxClusterNameBytes = 64;
+// Tags of one member, keys plus values (Serf's limit on node meta).
+inline constexpr std::size_t kMaxTagsBytes = 512;
+
+// --- Timing margins ---
+// A call arriving this fraction of heartbeat_interval (and at least
+// kMinLocalPause) after NextWakeup() means this process was paused.
+inline constexpr double kLocalPauseFraction = 0.5;
+inline constexpr std::int64_t kMinLocalPauseMs = 100;
+// Health score added when a local pause is detected (Lifeguard: an agent that
+// falls behind its own timers trusts its own verdicts less).
+inline constexpr int kLocalPausePenalty = 2;
+// Heartbeats arriving closer than this fraction of heartbeat_interval after
+// the previous one are bursts (a backlog drained after a pause, duplicates)
+// and carry no timing information; they are not fed to the detector.
+inline constexpr double kMinHeartbeatGapFraction = 0.25;
+// After a verification probe answered, phi is checked again no sooner than
+// this many heartbeat intervals later (the subject is alive; only its
+// heartbeats to us are lost).
+inline constexpr int kPhiRecheckIntervals = 2;
+
+// --- Gossip ---
+// Broadcast-queue entries examined per packet before giving up on filling it
+// (bounds the cost of packing when many entries are too big or already sent).
+inline constexpr std::size_t kMaxBroadcastScan = 64;
+// Phi reports: at most this many queued, each sent ceil(log10(N+1)) times
+// (informational, so they ride only in space left by membership updates).
+inline constexpr std::size_t kPhiReportQueueLimit = 256;
+inline constexpr int kPhiReportRetransmitMultiplier = 1;
+// A received phi report is passed on only if it moved by at least this much
+// since the last one from the same observer (or crossed the report threshold).
+inline constexpr double kPhiReportStep = 1.0;
+// An observer reports a subject again no sooner than this many heartbeat
+// intervals after its last report, unless phi rose by kPhiReportStep.
+inline constexpr int kPhiReportMinIntervals = 2;
+// A received phi report counts for this many heartbeat intervals.
+inline constexpr int kPhiReportTtlIntervals = 6;
+// Members told directly that we hold them failed or left (so they refute or
+// stop), at most once per probe_interval each.
+inline constexpr std::size_t kMaxDeadNotices = 1024;
+// A graceful leave sends `left` directly to this many random members besides
+// its observers, then lets gossip carry it.
+inline constexpr int kLeaveDirectFanout = 3;
+// Push-pull interval grows with N above this size (memberlist pushPullScale):
+// interval * (ceil(log2(N) - log2(32)) + 1).
+inline constexpr int kPushPullScaleThreshold = 32;
+// Seeds contacted per join attempt.
+inline constexpr std::size_t kMaxSeedsPerAttempt = 5;
+
+// --- Probing ---
+// Pending indirect-probe relays we serve for others at once; more are refused
+// (bounds the work one peer can ask of us).
+inline constexpr std::size_t kMaxPendingRelays = 1024;
+// Random picks tried when looking for a live member among the table (then a
+// linear scan).
+inline constexpr int kRandomPickAttempts = 16;
+
+}  // namespace picket::membership::tuning

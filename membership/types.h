@@ -1,0 +1,78 @@
+#pragma once
+
+// Plain value types shared by the membership core, the simulator, the agent
+// runtime and the HTTP API. Nothing here does I/O.
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace picket::membership {
+
+// Time is always passed in; the core never reads a clock. The agent converts
+// std::chrono::steady_clock readings, the simulator counts virtual time from
+// TimePoint{}.
+using Clock = std::chrono::steady_clock;
+using TimePoint = Clock::time_point;
+using Duration = Clock::duration;
+
+// A transport address as text: "host:port", IPv6 as "[::1]:9746". Opaque to
+// the core. Seed addresses may be DNS names; the runtime resolves them anew on
+// every connection attempt.
+using Address = std::string;
+
+// Small key/value metadata a member advertises about itself.
+using Tags = std::map<std::string, std::string>;
+
+// SWIM member states. Precedence at equal incarnation: left > failed > suspect > alive.
+enum class MemberState : std::uint8_t { kAlive, kSuspect, kFailed, kLeft };
+
+// "alive", "suspect", "failed", "left": the names used by the API and events.
+std::string_view ToString(MemberState state);
+
+// One member as the local agent sees it. A copy: holding it keeps nothing alive.
+struct MemberInfo {
+  std::string name;
+  Address address;
+  std::uint64_t incarnation = 0;
+  MemberState state = MemberState::kAlive;
+  Tags tags;
+  TimePoint state_since{};             // when this agent saw the current state begin
+  std::optional<double> phi;           // this agent's phi, if it observes the member
+  std::optional<double> reported_phi;  // highest phi the member's observers report
+};
+
+// How much of the last agreed membership this agent sees alive.
+struct Quorum {
+  int alive = 0;    // members (self included) alive or suspect in the local view
+  int members = 0;  // size of the last agreed membership (alive + suspect + failed)
+  bool has_majority = false;  // alive * 2 > members
+};
+
+enum class EventType : std::uint8_t {
+  kJoined,          // a member appeared (or came back after failed/left with a higher incarnation)
+  kSuspect,         // a member became suspect
+  kAlive,           // a suspect member refuted its suspicion
+  kFailed,          // a member was declared failed
+  kLeft,            // a member left gracefully
+  kUpdated,         // a member changed its tags or address
+  kQuorumLost,      // this agent no longer sees a majority
+  kQuorumRegained,  // this agent sees a majority again
+};
+
+// "member.joined", "member.suspect", ... "cluster.quorum_regained": the names
+// used by the API, the event stream and webhooks.
+std::string_view ToString(EventType type);
+
+// One membership event, emitted by the core through Runtime::OnEvent.
+struct MemberEvent {
+  EventType type = EventType::kJoined;
+  MemberInfo member;  // the member after the change (self for quorum events)
+  Quorum quorum;      // the local quorum view after the change
+  TimePoint time{};
+};
+
+}  // namespace picket::membership

@@ -1,0 +1,199 @@
+#pragma once
+
+// A simulated cluster: the scheduler, the network, one SwimHost per running
+// member, the ground truth and the collectors, and the fault operations
+// (crash, restart, pause, resume, graceful leave, partition, heal) that keep
+// all of them consistent.
+//
+// Host h is named "n<h>" and reachable at "n<h>:<port>". Everything runs in
+// virtual time, from TimePoint{}; the seed decides every random choice of the
+// network and of every core.
+//
+// Thread safety: none; one thread owns a Cluster.
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "membership/config.h"
+#include "membership/counters.h"
+#include "sim/detection_collector.h"
+#include "sim/ground_truth.h"
+#include "sim/invariant_checker.h"
+#include "sim/network.h"
+#include "sim/scheduler.h"
+#include "sim/swim_host.h"
+#include "sim/view_collector.h"
+
+namespace picket::sim {
+
+using namespace std::chrono_literals;
+
+struct ClusterOptions {
+  std::size_t capacity = 0;  // hosts that will ever be added (sizes the view matrix)
+  LinkConfig link;
+  membership::Config protocol;
+  std::uint64_t seed = 1;
+  Duration grace = 2s;              // see ground_truth.h
+  TimePoint measure_start{};        // declarations before it count as warm-up
+  std::size_t backlog_limit = 10000;  // datagrams a paused host queues
+  Duration sample_interval = 100ms;   // convergence is sampled this often
+  std::size_t max_examples = 10;      // false declarations / violations kept
+  int port = 9746;
+};
+
+// Sums of the cores' counters (of running and of stopped processes).
+struct CoreTotals {
+  std::uint64_t probes = 0, indirect_probes = 0, stream_probes = 0;
+  std::uint64_t heartbeats_out = 0, heartbeats_in = 0;
+  std::uint64_t suspicions = 0, refutations = 0, failures = 0;
+  std::uint64_t dropped = 0;  // every DropReason
+  void Add(const membership::Counters& c);
+  CoreTotals operator-(const CoreTotals& other) const;
+};
+
+class Cluster final : private HostObserver {
+ public:
+  // REQUIRES: options.protocol.Validate() is nullopt, capacity > 0.
+  explicit Cluster(ClusterOptions options);
+  ~Cluster() override;
+  Cluster(const Cluster&) = delete;
+  Cluster& operator=(const Cluster&) = delete;
+
+  // Adds a host with nothing running on it. REQUIRES: host_count() < capacity.
+  HostId AddHost();
+  [[nodiscard]] std::size_t host_count() const { return names_.size(); }
+  [[nodiscard]] const std::string& NameOf(HostId h) const { return names_[h]; }
+  [[nodiscard]] const membership::Address& AddressOf(HostId h) const {
+    return network_.AddressOf(h);
+  }
+
+  // --- Faults and commands, effective now() ---
+  // Starts a process on a host that runs none; with seeds it joins through
+  // them (without, it is the first member).
+  void Start(HostId h, const std::vector<membership::Address>& seeds);
+  // SIGKILL: the process and its state are gone.
+  void Crash(HostId h);
+  // Starts a fresh process (new core, new seed) on a crashed host.
+  void Restart(HostId h, const std::vector<membership::Address>& seeds);
+  void Pause(HostId h);
+  void Resume(HostId h);
+  // Graceful leave: Swim::Leave now; the process exits once LeaveComplete()
+  // (polled every 100 ms) or after leave_propagate_timeout + 1 s.
+  void Leave(HostId h);
+  // Hosts in different groups stop reaching each other; Heal ends it.
+  void Partition(std::vector<std::uint32_t> group_of_host);
+  void Heal();
+
+  // Runs `action` at virtual time `when` (in schedule order among equals).
+  void At(TimePoint when, std::function<void()> action);
+  // Runs every event due up to `until`; now() is `until` afterwards.
+  void RunUntil(TimePoint until);
+  [[nodiscard]] TimePoint now() const { return scheduler_.now(); }
+
+  // From now on, traffic and member-seconds count toward the measured rates.
+  void MarkMeasureStart();
+  // Stops the member-seconds clock at now().
+  void MarkMeasureEnd();
+
+  // The running core of h, nullptr when nothing runs there.
+  [[nodiscard]] membership::Swim* swim(HostId h) {
+    return hosts_[h] ? &hosts_[h]->swim() : nullptr;
+  }
+  [[nodiscard]] const membership::Swim* swim(HostId h) const {
+    return hosts_[h] ? &hosts_[h]->swim() : nullptr;
+  }
+  [[nodiscard]] const Network& network() const { return network_; }
+  [[nodiscard]] Network& network() { return network_; }
+  [[nodiscard]] const GroundTruth& truth() const { return truth_; }
+  [[nodiscard]] const ViewCollector& views() const { return views_; }
+  [[nodiscard]] const DetectionCollector& detection() const { return detection_; }
+  [[nodiscard]] const InvariantChecker& invariants() const { return invariants_; }
+  [[nodiscard]] const Scheduler& scheduler() const { return scheduler_; }
+  [[nodiscard]] const ClusterOptions& options() const { return options_; }
+
+  // Convergence as last sampled: since when every running member has had the
+  // true view without interruption (nullopt: not converged at the last sample).
+  [[nodiscard]] std::optional<TimePoint> converged_since() const { return converged_since_; }
+  // Computes convergence now (O(hosts)).
+  [[nodiscard]] bool ConvergedNow() const { return views_.Converged(truth_); }
+  // When every running member first saw a restarted host up again (per restart).
+  struct RejoinRecord {
+    HostId host = 0;
+    TimePoint restarted_at{};
+    std::optional<TimePoint> rejoined_at;
+  };
+  [[nodiscard]] const std::vector<RejoinRecord>& rejoins() const { return rejoins_; }
+
+  // Traffic sent since MarkMeasureStart, summed over hosts.
+  [[nodiscard]] HostTraffic MeasuredTraffic() const;
+  // Integral of the number of running members over the measured period.
+  [[nodiscard]] double member_seconds() const { return member_seconds_; }
+  // Core counters summed over all processes, since MarkMeasureStart.
+  [[nodiscard]] CoreTotals MeasuredCoreTotals() const;
+  [[nodiscard]] std::uint64_t quorum_lost_events() const { return quorum_lost_events_; }
+  [[nodiscard]] std::uint64_t quorum_regained_events() const { return quorum_regained_events_; }
+  [[nodiscard]] std::uint64_t core_warnings() const { return core_warnings_; }
+  [[nodiscard]] std::uint64_t core_errors() const { return core_errors_; }
+  [[nodiscard]] const std::vector<std::string>& core_error_examples() const {
+    return core_error_examples_;
+  }
+
+ private:
+  enum ClusterEventKind : std::uint32_t {
+    kCallback = kFirstUserEventKind,
+    kSample,
+    kLeavePoll,
+  };
+
+  // HostObserver
+  void OnMemberEvent(HostId observer, const membership::MemberEvent& event) override;
+  void OnDatagramSent(HostId sender, std::size_t bytes) override;
+  void OnCoreLog(HostId host, membership::LogLevel level, std::string_view message) override;
+
+  void Launch(HostId h, const std::vector<membership::Address>& seeds, bool after_fault);
+  // Stops the process on h (crash or exit) and updates the collectors.
+  void Stop(HostId h);
+  void Exit(HostId h);
+  void Sample();
+  void IntegrateMemberSeconds();
+  [[nodiscard]] std::optional<HostId> HostOfName(const std::string& name) const;
+  [[nodiscard]] HostTraffic TotalTraffic() const;
+  [[nodiscard]] CoreTotals TotalCoreCounters() const;
+
+  ClusterOptions options_;
+  Scheduler scheduler_;
+  Network network_;
+  GroundTruth truth_;
+  ViewCollector views_;
+  DetectionCollector detection_;
+  InvariantChecker invariants_;
+  std::vector<std::string> names_;
+  std::vector<std::unique_ptr<SwimHost>> hosts_;
+  std::vector<std::uint32_t> launches_;  // processes started per host (seeds them)
+  std::vector<TimePoint> leave_deadline_;
+  std::vector<std::function<void()>> callbacks_;
+  std::vector<std::uint32_t> free_callbacks_;
+
+  bool views_dirty_ = true;
+  std::optional<TimePoint> converged_since_;
+  std::vector<RejoinRecord> rejoins_;
+
+  bool measuring_ = false;
+  TimePoint member_seconds_mark_{};
+  double member_seconds_ = 0;
+  HostTraffic traffic_at_start_;
+  CoreTotals retired_counters_;  // of processes that stopped
+  CoreTotals counters_at_start_;
+  std::uint64_t quorum_lost_events_ = 0;
+  std::uint64_t quorum_regained_events_ = 0;
+  std::uint64_t core_warnings_ = 0;
+  std::uint64_t core_errors_ = 0;
+  std::vector<std::string> core_error_examples_;
+};
+
+}  // namespace picket::sim

@@ -1,0 +1,141 @@
+#include "sim/fault_plan.h"
+
+#include <algorithm>
+#include <cmath>
+#include <memory>
+#include <numeric>
+
+#include "sim/random.h"
+
+namespace picket::sim {
+
+namespace {
+
+Duration Seconds(double s) {
+  return std::chrono::duration_cast<Duration>(std::chrono::duration<double>(s));
+}
+
+// Fisher-Yates with our own generator (std::shuffle is implementation-defined).
+void Shuffle(std::vector<HostId>& v, Rng& rng) {
+  for (std::size_t i = v.size(); i > 1; --i) {
+    std::swap(v[i - 1], v[static_cast<std::size_t>(rng.Below(i))]);
+  }
+}
+
+std::vector<membership::Address> RandomRunningSeeds(Cluster& cluster, HostId self, Rng& rng) {
+  std::vector<HostId> running;
+  for (HostId h = 0; h < cluster.host_count(); ++h) {
+    if (h != self && cluster.truth().Running(h)) running.push_back(h);
+  }
+  std::vector<membership::Address> seeds;
+  for (std::size_t i = 0; i < 3 && !running.empty(); ++i) {
+    const auto pick = static_cast<std::size_t>(rng.Below(running.size()));
+    seeds.push_back(cluster.AddressOf(running[pick]));
+    running[pick] = running.back();
+    running.pop_back();
+  }
+  return seeds;
+}
+
+}  // namespace
+
+FaultPlan BuildFaultPlan(const ScenarioOptions& o, TimePoint measure_start) {
+  FaultPlan plan;
+  Rng rng(DeriveSeed(o.seed, 3));
+  const auto n = static_cast<std::size_t>(o.nodes);
+  std::vector<HostId> order(n);
+  std::iota(order.begin(), order.end(), HostId{0});
+  Shuffle(order, rng);
+  std::size_t next = 0;
+  auto take = [&](int count) {
+    std::vector<HostId> chosen(order.begin() + static_cast<std::ptrdiff_t>(next),
+                               order.begin() + static_cast<std::ptrdiff_t>(next) + count);
+    next += static_cast<std::size_t>(count);
+    std::sort(chosen.begin(), chosen.end());
+    return chosen;
+  };
+  plan.crashed = take(o.crash);
+  plan.paused = take(o.pause_ms > 0 ? o.pause_count : 0);
+  plan.leaving = take(o.leave);
+  const TimePoint end = measure_start + Seconds(o.seconds);
+  using Kind = FaultAction::Kind;
+
+  for (HostId h : plan.crashed) {
+    const TimePoint at = measure_start + Seconds(o.crash_at);
+    plan.actions.push_back({at, Kind::kCrash, h});
+    if (o.restart_after >= 0) {
+      plan.actions.push_back({at + Seconds(o.restart_after), Kind::kRestart, h});
+    }
+  }
+  for (HostId h : plan.paused) {
+    const Duration every = Seconds(o.pause_every_ms / 1000);
+    const Duration length = Seconds(o.pause_ms / 1000);
+    TimePoint at = measure_start + Seconds(o.pause_from) +
+                   Duration(static_cast<Duration::rep>(
+                       rng.Below(static_cast<std::uint64_t>(every.count()))));
+    for (; at < end; at += every) {
+      plan.actions.push_back({at, Kind::kPause, h});
+      plan.actions.push_back({at + length, Kind::kResume, h});
+    }
+  }
+  if (o.partition > 0) {
+    plan.groups.assign(n, 0);
+    std::vector<HostId> side(order);
+    Shuffle(side, rng);
+    const auto cut = static_cast<std::size_t>(std::llround(o.partition * static_cast<double>(n)));
+    for (std::size_t i = 0; i < cut; ++i) plan.groups[side[i]] = 1;
+    plan.actions.push_back({measure_start + Seconds(o.partition_at), Kind::kPartition, 0});
+    if (o.heal_at >= 0) plan.actions.push_back({measure_start + Seconds(o.heal_at), Kind::kHeal, 0});
+  }
+  for (HostId h : plan.leaving) {
+    plan.actions.push_back({measure_start + Seconds(o.leave_at), Kind::kLeave, h});
+  }
+  const int joiners = o.TotalHosts() - o.nodes;
+  for (int i = 0; i < joiners; ++i) {
+    const auto h = static_cast<HostId>(o.nodes + i);
+    plan.joiners.push_back(h);
+    plan.actions.push_back(
+        {measure_start + Seconds((i + 1) / o.join_rate), Kind::kJoin, h});
+  }
+  std::stable_sort(plan.actions.begin(), plan.actions.end(),
+                   [](const FaultAction& a, const FaultAction& b) { return a.at < b.at; });
+  return plan;
+}
+
+void ApplyFaultPlan(const FaultPlan& plan, Cluster& cluster, std::uint64_t seed) {
+  auto rng = std::make_shared<Rng>(DeriveSeed(seed, 4));
+  Cluster* c = &cluster;
+  for (const FaultAction& a : plan.actions) {
+    const HostId h = a.host;
+    switch (a.kind) {
+      case FaultAction::Kind::kCrash:
+        cluster.At(a.at, [c, h] { c->Crash(h); });
+        break;
+      case FaultAction::Kind::kRestart:
+        cluster.At(a.at, [c, h, rng] { c->Restart(h, RandomRunningSeeds(*c, h, *rng)); });
+        break;
+      case FaultAction::Kind::kPause:
+        cluster.At(a.at, [c, h] { c->Pause(h); });
+        break;
+      case FaultAction::Kind::kResume:
+        cluster.At(a.at, [c, h] { c->Resume(h); });
+        break;
+      case FaultAction::Kind::kPartition: {
+        std::vector<std::uint32_t> groups = plan.groups;
+        cluster.At(a.at, [c, groups] { c->Partition(groups); });
+        break;
+      }
+      case FaultAction::Kind::kHeal:
+        cluster.At(a.at, [c] { c->Heal(); });
+        break;
+      case FaultAction::Kind::kJoin:
+        cluster.At(a.at, [c, h, rng] { c->Start(h, RandomRunningSeeds(*c, h, *rng)); });
+        break;
+      case FaultAction::Kind::kLeave:
+        cluster.At(a.at, [c, h] { c->Leave(h); });
+        break;
+    }
+  }
+}
+
+}  // namespace picket::sim

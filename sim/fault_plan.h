@@ -1,0 +1,42 @@
+#pragma once
+
+// The faults of a scenario as data: which members crash, restart, pause,
+// leave, join, and when partitions start and heal. Built once from the
+// options and the seed, then applied to a Cluster, so a run's faults can be
+// listed and reproduced exactly.
+//
+// Thread safety: none (a value type).
+
+#include <cstdint>
+#include <vector>
+
+#include "sim/cluster.h"
+#include "sim/scenario_options.h"
+
+namespace picket::sim {
+
+struct FaultAction {
+  enum class Kind : std::uint8_t {
+    kCrash, kRestart, kPause, kResume, kPartition, kHeal, kJoin, kLeave,
+  };
+  TimePoint at{};
+  Kind kind = Kind::kCrash;
+  HostId host = 0;  // unused for kPartition / kHeal
+};
+
+struct FaultPlan {
+  std::vector<FaultAction> actions;   // in time order (stable for equal times)
+  std::vector<std::uint32_t> groups;  // partition group per initial member (0 or 1)
+  std::vector<HostId> crashed, paused, leaving, joiners;
+};
+
+// Chooses victims and times. Fault times are options times plus `measure_start`.
+// REQUIRES: options.Validate() is nullopt.
+FaultPlan BuildFaultPlan(const ScenarioOptions& options, TimePoint measure_start);
+
+// Schedules every action of `plan` on `cluster`. Restarted members and
+// joiners join through up to 3 random members running at that moment
+// (chosen with `seed`). REQUIRES: the plan's hosts exist in the cluster.
+void ApplyFaultPlan(const FaultPlan& plan, Cluster& cluster, std::uint64_t seed);
+
+}  // namespace picket::sim

@@ -1,0 +1,180 @@
+#include "sim/report.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <sstream>
+
+namespace picket::sim {
+
+namespace {
+
+// Microsecond resolution keeps the JSON readable and stable.
+double Round6(double v) { return std::round(v * 1e6) / 1e6; }
+
+nlohmann::json Optional(const std::optional<double>& v) {
+  return v ? nlohmann::json(Round6(*v)) : nlohmann::json(nullptr);
+}
+
+nlohmann::json ToJson(const Percentiles& p) {
+  return {{"p50", Optional(p.p50)}, {"p99", Optional(p.p99)}, {"max", Optional(p.max)},
+          {"count", p.count}};
+}
+
+std::string Text(const std::optional<double>& v, const char* unit = "s") {
+  if (!v) return "-";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3f%s", *v, unit);
+  return buf;
+}
+
+std::string Text(const Percentiles& p) {
+  if (p.count == 0) return "-";
+  return "p50 " + Text(p.p50) + "  p99 " + Text(p.p99) + "  max " + Text(p.max) + "  (n=" +
+         std::to_string(p.count) + ")";
+}
+
+}  // namespace
+
+Percentiles ComputePercentiles(std::vector<double> values) {
+  Percentiles p;
+  p.count = values.size();
+  if (values.empty()) return p;
+  std::sort(values.begin(), values.end());
+  auto rank = [&](double q) {
+    const auto index = static_cast<std::size_t>(std::ceil(q * static_cast<double>(values.size())));
+    return values[std::clamp<std::size_t>(index, 1, values.size()) - 1];
+  };
+  p.p50 = rank(0.50);
+  p.p99 = rank(0.99);
+  p.max = values.back();
+  return p;
+}
+
+nlohmann::json ToJson(const Report& r) {
+  nlohmann::json j;
+  j["nodes"] = r.nodes;
+  j["seed"] = r.seed;
+  j["simulated_s"] = Round6(r.simulated_s);
+  j["warmup_s"] = Round6(r.warmup_s);
+  j["wall_s"] = Optional(r.wall_s);
+  j["crashed"] = r.crashed;
+  j["undetected"] = r.undetected;
+  j["first_suspect_s"] = ToJson(r.first_suspect_s);
+  j["first_failed_s"] = ToJson(r.first_failed_s);
+  j["all_failed_s"] = ToJson(r.all_failed_s);
+  j["dissemination_s"] = ToJson(r.dissemination_s);
+  j["false_suspicions"] = r.false_suspicions;
+  j["false_failures"] = r.false_failures;
+  j["impaired_suspicions"] = r.impaired_suspicions;
+  j["impaired_failures"] = r.impaired_failures;
+  j["suspicions"] = r.suspicions;
+  j["failures"] = r.failures;
+  j["warmup_false_suspicions"] = r.warmup_false_suspicions;
+  j["warmup_false_failures"] = r.warmup_false_failures;
+  j["converged"] = r.converged;
+  j["convergence_s"] = Optional(r.convergence_s);
+  j["warmup_converged"] = r.warmup_converged;
+  j["warmup_converged_s"] = Optional(r.warmup_converged_s);
+  j["missing_at_end"] = r.missing_at_end;
+  j["running_at_end"] = r.running_at_end;
+  j["majority_at_end"] = r.majority_at_end;
+  j["msgs_per_member_s"] = Round6(r.msgs_per_member_s);
+  j["bytes_per_member_s"] = Round6(r.bytes_per_member_s);
+  j["datagrams_per_member_s"] = Round6(r.datagrams_per_member_s);
+  j["datagram_bytes_per_member_s"] = Round6(r.datagram_bytes_per_member_s);
+  j["stream_bytes_per_member_s"] = Round6(r.stream_bytes_per_member_s);
+  if (r.partition) {
+    j["partition"] = {
+        {"sides", {r.partition_sides[0], r.partition_sides[1]}},
+        {"checked", r.partition_checked},
+        {"undetected_pairs", {r.partition_undetected[0], r.partition_undetected[1]}},
+        {"majority_members", {r.partition_majority[0], r.partition_majority[1]}},
+    };
+  }
+  j["restarted"] = r.restarted;
+  j["rejoined"] = r.rejoined;
+  j["rejoin_s"] = ToJson(r.rejoin_s);
+  j["joined"] = r.joined;
+  j["left"] = r.left;
+  nlohmann::json examples = nlohmann::json::array();
+  for (const FalseDeclaration& f : r.false_examples) {
+    examples.push_back({{"t_s", Round6(f.t_s)},
+                        {"observer", f.observer},
+                        {"subject", f.subject},
+                        {"type", f.type}});
+  }
+  j["false_examples"] = examples;
+  j["core"] = {{"refutations", r.refutations},     {"probes", r.probes},
+               {"indirect_probes", r.indirect_probes}, {"stream_probes", r.stream_probes},
+               {"heartbeats", r.heartbeats},       {"dropped", r.core_dropped},
+               {"errors", r.core_errors},          {"warnings", r.core_warnings},
+               {"quorum_lost_events", r.quorum_lost_events},
+               {"quorum_regained_events", r.quorum_regained_events},
+               {"error_examples", r.core_error_examples}};
+  j["network"] = {{"dropped_loss", r.net_dropped_loss},
+                  {"dropped_partition", r.net_dropped_partition},
+                  {"dropped_down", r.net_dropped_down},
+                  {"dropped_backlog_full", r.net_dropped_backlog},
+                  {"dropped_oversized", r.net_dropped_oversized},
+                  {"unknown_address", r.net_unknown_address},
+                  {"streams", r.streams},
+                  {"streams_failed", r.streams_failed},
+                  {"max_backlog", r.max_backlog},
+                  {"largest_datagram", r.largest_datagram},
+                  {"events", r.events},
+                  {"tick_spins", r.tick_spins}};
+  j["invariant_violations"] = r.invariant_violations;
+  j["violation_examples"] = r.violation_examples;
+  j["command"] = r.command;
+  return j;
+}
+
+std::string FormatSummary(const Report& r) {
+  std::ostringstream out;
+  char buf[160];
+  out << "picket sim: " << r.nodes << " members, " << r.simulated_s << " s measured after "
+      << r.warmup_s << " s warm-up, seed " << r.seed;
+  if (r.wall_s) out << ", " << Text(r.wall_s) << " wall";
+  out << "\n";
+  out << "  warm-up converged: " << (r.warmup_converged ? "yes" : "NO") << " ("
+      << Text(r.warmup_converged_s) << ")\n";
+  out << "  crashed " << r.crashed << ", undetected " << r.undetected << "\n";
+  out << "  first suspicion   " << Text(r.first_suspect_s) << "\n";
+  out << "  first failed      " << Text(r.first_failed_s) << "\n";
+  out << "  failed everywhere " << Text(r.all_failed_s) << "\n";
+  out << "  dissemination     " << Text(r.dissemination_s) << "\n";
+  out << "  declarations: " << r.suspicions << " suspect, " << r.failures << " failed; false: "
+      << r.false_suspicions << " suspect, " << r.false_failures << " failed; of impaired members: "
+      << r.impaired_suspicions << " suspect, " << r.impaired_failures << " failed\n";
+  if (r.partition) {
+    out << "  partition " << r.partition_sides[0] << "/" << r.partition_sides[1]
+        << ": undetected pairs " << r.partition_undetected[0] << "/" << r.partition_undetected[1]
+        << ", members with a majority " << r.partition_majority[0] << "/"
+        << r.partition_majority[1] << "\n";
+  }
+  if (r.restarted > 0) {
+    out << "  restarted " << r.restarted << ", rejoined " << r.rejoined << "  "
+        << Text(r.rejoin_s) << "\n";
+  }
+  if (r.joined > 0 || r.left > 0) out << "  joined " << r.joined << ", left " << r.left << "\n";
+  out << "  converged at end: " << (r.converged ? "yes" : "NO") << " (convergence "
+      << Text(r.convergence_s) << ", missing " << r.missing_at_end << ")\n";
+  std::snprintf(buf, sizeof buf,
+                "  traffic per member: %.2f msgs/s, %.0f bytes/s (datagrams %.2f/s %.0f B/s, "
+                "streams %.0f B/s)\n",
+                r.msgs_per_member_s, r.bytes_per_member_s, r.datagrams_per_member_s,
+                r.datagram_bytes_per_member_s, r.stream_bytes_per_member_s);
+  out << buf;
+  out << "  invariant violations: " << r.invariant_violations << "\n";
+  for (const std::string& v : r.violation_examples) out << "    " << v << "\n";
+  for (const FalseDeclaration& f : r.false_examples) {
+    std::snprintf(buf, sizeof buf, "    false %s: %s about %s at t=%.3fs\n", f.type.c_str(),
+                  f.observer.c_str(), f.subject.c_str(), f.t_s);
+    out << buf;
+  }
+  out << "  reproduce: " << r.command << "\n";
+  return out.str();
+}
+
+}  // namespace picket::sim

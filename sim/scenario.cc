@@ -1,0 +1,297 @@
+#include "sim/scenario.h"
+
+#include <cmath>
+#include <sstream>
+#include <utility>
+
+#include "sim/random.h"
+
+namespace picket::sim {
+
+namespace {
+
+Duration Seconds(double s) {
+  return std::chrono::duration_cast<Duration>(std::chrono::duration<double>(s));
+}
+
+double ToSeconds(Duration d) { return std::chrono::duration<double>(d).count(); }
+
+std::string DurationText(Duration d) {
+  const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(d).count();
+  if (ns == 0) return "0";
+  if (ns % 1'000'000'000 == 0) return std::to_string(ns / 1'000'000'000) + "s";
+  if (ns % 1'000'000 == 0) return std::to_string(ns / 1'000'000) + "ms";
+  if (ns % 1'000 == 0) return std::to_string(ns / 1'000) + "us";
+  return std::to_string(ns) + "ns";
+}
+
+}  // namespace
+
+std::string ProtocolCommandLine(const membership::Config& c) {
+  const membership::Config d = membership::Config::Lan();
+  std::ostringstream out;
+  auto duration = [&](const char* flag, Duration a, Duration b) {
+    if (a != b) out << " " << flag << " " << DurationText(a);
+  };
+  auto number = [&](const char* flag, auto a, auto b) {
+    if (a != b) out << " " << flag << " " << a;
+  };
+  if (c.cluster_name != d.cluster_name) out << " --cluster " << c.cluster_name;
+  duration("--probe-interval", c.probe_interval, d.probe_interval);
+  duration("--probe-timeout", c.probe_timeout, d.probe_timeout);
+  number("--indirect-checks", c.indirect_checks, d.indirect_checks);
+  if (c.stream_fallback_probe != d.stream_fallback_probe) {
+    out << " --stream-fallback-probe " << (c.stream_fallback_probe ? "true" : "false");
+  }
+  duration("--heartbeat-interval", c.heartbeat_interval, d.heartbeat_interval);
+  number("--observers", c.observers, d.observers);
+  number("--phi-threshold", c.phi.threshold, d.phi.threshold);
+  number("--phi-window", c.phi.window_size, d.phi.window_size);
+  duration("--phi-min-stddev", c.phi.min_std_deviation, d.phi.min_std_deviation);
+  duration("--phi-acceptable-pause", c.phi.acceptable_heartbeat_pause,
+           d.phi.acceptable_heartbeat_pause);
+  duration("--phi-first-heartbeat", c.phi.first_heartbeat_estimate,
+           d.phi.first_heartbeat_estimate);
+  if (c.phi.distribution != d.phi.distribution) {
+    out << " --phi-distribution "
+        << (c.phi.distribution == detector::Distribution::kLogistic      ? "logistic"
+            : c.phi.distribution == detector::Distribution::kExponential ? "exponential"
+                                                                         : "normal");
+  }
+  number("--phi-report-threshold", c.phi_report_threshold, d.phi_report_threshold);
+  number("--suspicion-min-mult", c.suspicion_min_multiplier, d.suspicion_min_multiplier);
+  number("--suspicion-max-mult", c.suspicion_max_multiplier, d.suspicion_max_multiplier);
+  number("--suspicion-confirmations", c.suspicion_confirmations, d.suspicion_confirmations);
+  number("--awareness-max", c.awareness_max_score, d.awareness_max_score);
+  number("--retransmit-mult", c.retransmit_multiplier, d.retransmit_multiplier);
+  number("--packet-budget", c.packet_budget, d.packet_budget);
+  number("--gossip-queue-limit", c.gossip_queue_limit, d.gossip_queue_limit);
+  duration("--push-pull-interval", c.push_pull_interval, d.push_pull_interval);
+  duration("--stream-timeout", c.stream_timeout, d.stream_timeout);
+  duration("--join-retry-initial", c.join_retry_initial, d.join_retry_initial);
+  duration("--join-retry-max", c.join_retry_max, d.join_retry_max);
+  duration("--join-timeout", c.join_timeout, d.join_timeout);
+  duration("--leave-propagate-timeout", c.leave_propagate_timeout, d.leave_propagate_timeout);
+  duration("--reap-after", c.reap_after, d.reap_after);
+  return out.str();
+}
+
+ScenarioRunner::ScenarioRunner(ScenarioOptions options) : options_(std::move(options)) {
+  measure_start_ = TimePoint{} + Seconds(options_.warmup_s);
+  end_ = measure_start_ + Seconds(options_.seconds);
+
+  ClusterOptions co;
+  co.capacity = static_cast<std::size_t>(options_.TotalHosts());
+  co.link.latency = Seconds(options_.latency_ms / 1000);
+  co.link.jitter = Seconds(options_.jitter_ms / 1000);
+  co.link.loss = options_.loss;
+  co.link.stream_loss = options_.stream_loss;
+  co.protocol = options_.protocol;
+  co.seed = options_.seed;
+  co.grace = Seconds(options_.grace_ms / 1000);
+  co.measure_start = measure_start_;
+  co.backlog_limit = static_cast<std::size_t>(options_.backlog_limit);
+  co.sample_interval = Seconds(options_.sample_ms / 1000);
+  cluster_ = std::make_unique<Cluster>(co);
+  Cluster& c = *cluster_;
+  for (int i = 0; i < options_.TotalHosts(); ++i) c.AddHost();
+
+  // Bootstrap.
+  Rng rng(DeriveSeed(options_.seed, 5));
+  const auto n = static_cast<std::size_t>(options_.nodes);
+  for (HostId h = 0; h < n; ++h) {
+    std::vector<membership::Address> seeds;
+    if (h > 0 && options_.bootstrap == Bootstrap::kSeed) {
+      seeds.push_back(c.AddressOf(0));
+    } else if (h > 0) {
+      for (int i = 0; i < 3 && static_cast<HostId>(i) < h; ++i) {
+        seeds.push_back(c.AddressOf(static_cast<HostId>(rng.Below(h))));
+      }
+    }
+    const TimePoint at =
+        TimePoint{} + Seconds(options_.join_spread_s * static_cast<double>(h) /
+                              static_cast<double>(n));
+    c.At(at, [&c, h, seeds] { c.Start(h, seeds); });
+  }
+
+  c.At(measure_start_, [this] {
+    warmup_converged_ = cluster_->ConvergedNow();
+    warmup_converged_since_ = cluster_->converged_since();
+    cluster_->MarkMeasureStart();
+  });
+  if (options_.partition > 0) {
+    // Scheduled before the plan, so at the heal instant it runs before the heal.
+    const TimePoint check =
+        options_.heal_at >= 0 ? measure_start_ + Seconds(options_.heal_at) : end_;
+    c.At(check, [this] { CheckPartition(); });
+  }
+  plan_ = BuildFaultPlan(options_, measure_start_);
+  ApplyFaultPlan(plan_, c, options_.seed);
+}
+
+void ScenarioRunner::CheckPartition() {
+  const Cluster& c = *cluster_;
+  const GroundTruth& truth = c.truth();
+  const ViewCollector& views = c.views();
+  const auto hosts = static_cast<HostId>(c.host_count());
+  for (HostId o = 0; o < hosts; ++o) {
+    if (!truth.Running(o)) continue;
+    const std::uint32_t side = truth.CurrentGroup(o) == 0 ? 0 : 1;
+    for (HostId s = 0; s < hosts; ++s) {
+      if (truth.Running(s) && truth.CurrentGroup(s) != truth.CurrentGroup(o) && views.Sees(o, s)) {
+        ++partition_undetected_[side];
+      }
+    }
+    if (membership::Swim* swim = cluster_->swim(o); swim && swim->GetQuorum().has_majority) {
+      ++partition_majority_[side];
+    }
+  }
+  partition_checked_ = true;
+}
+
+void ScenarioRunner::RunWarmup() {
+  cluster_->RunUntil(measure_start_);
+  warm_ = true;
+}
+
+void ScenarioRunner::RunMeasured() {
+  if (!warm_) RunWarmup();
+  cluster_->RunUntil(end_);
+  cluster_->MarkMeasureEnd();
+  done_ = true;
+}
+
+Report ScenarioRunner::Finish() const {
+  const Cluster& c = *cluster_;
+  Report r;
+  r.nodes = options_.nodes;
+  r.seed = options_.seed;
+  r.simulated_s = options_.seconds;
+  r.warmup_s = options_.warmup_s;
+  r.command = options_.CommandLine() + ProtocolCommandLine(options_.protocol);
+
+  std::vector<double> first_suspect, first_failed, all_failed, dissemination;
+  for (const CrashRecord& cr : c.detection().crashes()) {
+    ++r.crashed;
+    // A crash is detected once no running member sees it up; a restart (or
+    // the end of the run) before that leaves it undetected.
+    if (!cr.all_down) ++r.undetected;
+    if (cr.first_suspect) first_suspect.push_back(ToSeconds(*cr.first_suspect - cr.crashed_at));
+    if (cr.first_failed) first_failed.push_back(ToSeconds(*cr.first_failed - cr.crashed_at));
+    if (cr.all_down) {
+      all_failed.push_back(ToSeconds(*cr.all_down - cr.crashed_at));
+      if (cr.first_failed) dissemination.push_back(ToSeconds(*cr.all_down - *cr.first_failed));
+    }
+  }
+  r.first_suspect_s = ComputePercentiles(first_suspect);
+  r.first_failed_s = ComputePercentiles(first_failed);
+  r.all_failed_s = ComputePercentiles(all_failed);
+  r.dissemination_s = ComputePercentiles(dissemination);
+
+  const DeclarationCounts& m = c.detection().measured();
+  r.suspicions = m.suspicions;
+  r.failures = m.failures;
+  r.false_suspicions = m.false_suspicions;
+  r.false_failures = m.false_failures;
+  r.impaired_suspicions = m.impaired_suspicions;
+  r.impaired_failures = m.impaired_failures;
+  r.warmup_false_suspicions = c.detection().warmup().false_suspicions;
+  r.warmup_false_failures = c.detection().warmup().false_failures;
+  for (const DeclarationSample& d : c.detection().false_examples()) {
+    r.false_examples.push_back(FalseDeclaration{ToSeconds(d.time - measure_start_),
+                                                c.NameOf(d.observer), c.NameOf(d.subject),
+                                                std::string(membership::ToString(d.type))});
+  }
+
+  r.converged = c.ConvergedNow();
+  if (r.converged && c.converged_since()) {
+    const TimePoint reference =
+        c.truth().last_fault() && *c.truth().last_fault() > measure_start_
+            ? *c.truth().last_fault()
+            : measure_start_;
+    r.convergence_s = std::max(0.0, ToSeconds(*c.converged_since() - reference));
+  }
+  r.warmup_converged = warmup_converged_;
+  if (warmup_converged_ && warmup_converged_since_) {
+    r.warmup_converged_s = ToSeconds(warmup_converged_since_->time_since_epoch());
+  }
+  r.missing_at_end = c.views().MissingCount(c.truth());
+  for (HostId h = 0; h < c.host_count(); ++h) {
+    if (!c.truth().Running(h)) continue;
+    ++r.running_at_end;
+    if (const membership::Swim* swim = c.swim(h);
+        swim && swim->GetQuorum().has_majority) {
+      ++r.majority_at_end;
+    }
+  }
+
+  const HostTraffic traffic = c.MeasuredTraffic();
+  const double member_s = c.member_seconds() > 0 ? c.member_seconds() : 1.0;
+  r.datagrams_per_member_s = static_cast<double>(traffic.datagrams) / member_s;
+  r.datagram_bytes_per_member_s = static_cast<double>(traffic.datagram_bytes) / member_s;
+  r.stream_bytes_per_member_s = static_cast<double>(traffic.stream_bytes) / member_s;
+  r.msgs_per_member_s =
+      static_cast<double>(traffic.datagrams + traffic.stream_messages) / member_s;
+  r.bytes_per_member_s =
+      static_cast<double>(traffic.datagram_bytes + traffic.stream_bytes) / member_s;
+
+  if (options_.partition > 0) {
+    r.partition = true;
+    for (std::uint32_t g : plan_.groups) ++r.partition_sides[g == 0 ? 0 : 1];
+    r.partition_checked = partition_checked_;
+    for (int i = 0; i < 2; ++i) {
+      r.partition_undetected[i] = partition_undetected_[i];
+      r.partition_majority[i] = partition_majority_[i];
+    }
+  }
+
+  std::vector<double> rejoin;
+  for (const Cluster::RejoinRecord& rr : c.rejoins()) {
+    ++r.restarted;
+    if (rr.rejoined_at) {
+      ++r.rejoined;
+      rejoin.push_back(ToSeconds(*rr.rejoined_at - rr.restarted_at));
+    }
+  }
+  r.rejoin_s = ComputePercentiles(rejoin);
+  r.joined = static_cast<int>(plan_.joiners.size());
+  r.left = static_cast<int>(plan_.leaving.size());
+
+  const CoreTotals core = c.MeasuredCoreTotals();
+  r.refutations = core.refutations;
+  r.probes = core.probes;
+  r.indirect_probes = core.indirect_probes;
+  r.stream_probes = core.stream_probes;
+  r.heartbeats = core.heartbeats_out;
+  r.core_dropped = core.dropped;
+  const NetworkStats& net = c.network().stats();
+  r.net_dropped_loss = net.dropped_loss;
+  r.net_dropped_partition = net.dropped_partition;
+  r.net_dropped_down = net.dropped_down;
+  r.net_dropped_backlog = net.dropped_backlog_full;
+  r.net_dropped_oversized = net.dropped_oversized;
+  r.net_unknown_address = net.dropped_unknown_address;
+  r.streams = net.streams_started;
+  r.streams_failed = net.streams_failed;
+  r.max_backlog = net.max_backlog;
+  r.largest_datagram = net.largest_datagram;
+  r.events = c.scheduler().events_run();
+  r.tick_spins = net.tick_spins;
+  r.quorum_lost_events = c.quorum_lost_events();
+  r.quorum_regained_events = c.quorum_regained_events();
+  r.core_errors = c.core_errors();
+  r.core_warnings = c.core_warnings();
+  r.core_error_examples = c.core_error_examples();
+  r.invariant_violations = c.invariants().count();
+  r.violation_examples = c.invariants().messages();
+  return r;
+}
+
+Report RunScenario(const ScenarioOptions& options) {
+  ScenarioRunner runner(options);
+  runner.RunWarmup();
+  runner.RunMeasured();
+  return runner.Finish();
+}
+
+}  // namespace picket::sim

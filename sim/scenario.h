@@ -1,0 +1,74 @@
+#pragma once
+
+// Runs one scenario end to end: builds the cluster, starts the members (the
+// bootstrap), applies the fault plan, runs the warm-up and the measured
+// period, and turns what the collectors saw into a Report.
+//
+// Bootstrap: member 0 starts alone at t = 0; member i starts at
+// i * join_spread / nodes and joins through member 0 (--bootstrap seed) or
+// through up to 3 random members started before it (--bootstrap random).
+// Nothing is pre-loaded: every table is built by the protocol itself (joins,
+// gossip, push-pull), so the warm-up must be long enough for that; the report
+// says whether the cluster had converged when the measured period began.
+//
+// Usage: ScenarioRunner r(options); r.RunWarmup(); r.RunMeasured();
+// Report report = r.Finish(); (or RunScenario). The phases exist so that the
+// CLI can time them; the simulator itself reads no clock.
+//
+// Thread safety: none; one thread owns a runner.
+
+#include <memory>
+
+#include "sim/cluster.h"
+#include "sim/fault_plan.h"
+#include "sim/report.h"
+#include "sim/scenario_options.h"
+
+namespace picket::sim {
+
+class ScenarioRunner {
+ public:
+  // Sets up the cluster, the bootstrap and the faults.
+  // REQUIRES: options.Validate() is nullopt.
+  explicit ScenarioRunner(ScenarioOptions options);
+  ScenarioRunner(const ScenarioRunner&) = delete;
+  ScenarioRunner& operator=(const ScenarioRunner&) = delete;
+
+  // Runs until the measured period starts.
+  void RunWarmup();
+  // Runs the measured period (RunWarmup first, if not done).
+  void RunMeasured();
+  // Builds the report. REQUIRES: RunMeasured() done.
+  [[nodiscard]] Report Finish() const;
+
+  [[nodiscard]] Cluster& cluster() { return *cluster_; }
+  [[nodiscard]] const FaultPlan& plan() const { return plan_; }
+  [[nodiscard]] const ScenarioOptions& options() const { return options_; }
+  [[nodiscard]] TimePoint measure_start() const { return measure_start_; }
+  [[nodiscard]] TimePoint end() const { return end_; }
+
+ private:
+  void CheckPartition();
+
+  ScenarioOptions options_;
+  TimePoint measure_start_{};
+  TimePoint end_{};
+  std::unique_ptr<Cluster> cluster_;
+  FaultPlan plan_;
+  bool warm_ = false;
+  bool done_ = false;
+  bool warmup_converged_ = false;
+  std::optional<TimePoint> warmup_converged_since_;
+  bool partition_checked_ = false;
+  std::uint64_t partition_undetected_[2] = {0, 0};
+  int partition_majority_[2] = {0, 0};
+};
+
+// Runs `options` start to finish. REQUIRES: options.Validate() is nullopt.
+Report RunScenario(const ScenarioOptions& options);
+
+// The protocol flags (as `picket sim` spells them) whose values differ from
+// membership::Config::Lan(), e.g. " --probe-interval 500ms --observers 3".
+std::string ProtocolCommandLine(const membership::Config& config);
+
+}  // namespace picket::sim

@@ -1,0 +1,101 @@
+#include "sim/scenario_options.h"
+
+#include <cmath>
+#include <sstream>
+
+namespace picket::sim {
+
+namespace {
+
+std::string Bad(const std::string& flag, const std::string& why) {
+  return flag + ": " + why;
+}
+
+}  // namespace
+
+int ScenarioOptions::TotalHosts() const {
+  return nodes + static_cast<int>(std::floor(join_rate * seconds));
+}
+
+std::optional<std::string> ScenarioOptions::Validate() const {
+  if (nodes < 1 || nodes > 100000) return Bad("--nodes", "must be in 1..100000");
+  if (!(seconds > 0) || seconds > 1e6) return Bad("--seconds", "must be > 0 (and <= 1e6)");
+  if (!(warmup_s >= 0) || warmup_s > 1e6) return Bad("--warmup", "must be >= 0");
+  if (!(join_spread_s >= 0) || join_spread_s > warmup_s + 1e-9) {
+    return Bad("--join-spread", "must be in 0..--warmup");
+  }
+  if (!(latency_ms >= 0) || latency_ms > 1e6) return Bad("--latency-ms", "must be >= 0");
+  if (!(jitter_ms >= 0) || jitter_ms > 1e6) return Bad("--jitter-ms", "must be >= 0");
+  if (!(loss >= 0 && loss <= 1)) return Bad("--loss", "must be in 0..1");
+  if (backlog_limit < 0) return Bad("--backlog-limit", "must be >= 0");
+  if (crash < 0 || crash >= nodes) return Bad("--crash", "must be in 0..nodes-1");
+  if (!(crash_at >= 0) || crash_at > seconds) return Bad("--crash-at", "must be in 0..--seconds");
+  if (!(restart_after < 0 || restart_after >= 0.001)) {
+    return Bad("--restart-after", "must be >= 0.001 (or negative: never)");
+  }
+  if (!(pause_ms >= 0)) return Bad("--pause-node-ms", "must be >= 0");
+  if (pause_ms > 0) {
+    if (!(pause_every_ms > pause_ms)) {
+      return Bad("--pause-every-ms", "must be greater than --pause-node-ms");
+    }
+    if (pause_count < 1 || pause_count + crash > nodes) {
+      return Bad("--pause-count", "must be in 1..nodes - --crash");
+    }
+    if (!(pause_from >= 0) || pause_from > seconds) {
+      return Bad("--pause-from", "must be in 0..--seconds");
+    }
+  } else if (pause_every_ms != 0) {
+    return Bad("--pause-node-ms", "must be > 0 when --pause-every-ms is given");
+  }
+  if (!(partition >= 0 && partition < 1)) return Bad("--partition", "must be in [0, 1)");
+  if (partition > 0) {
+    if (!(partition_at >= 0) || partition_at > seconds) {
+      return Bad("--partition-at", "must be in 0..--seconds");
+    }
+    if (heal_at >= 0 && !(heal_at > partition_at)) {
+      return Bad("--heal-at", "must be after --partition-at");
+    }
+  }
+  if (!(join_rate >= 0) || join_rate * seconds > 100000) {
+    return Bad("--join-rate", "must be >= 0 (at most 100000 joiners)");
+  }
+  if (leave < 0 || leave + crash + (pause_ms > 0 ? pause_count : 0) > nodes - 1) {
+    return Bad("--leave", "must leave at least one member that neither crashes, pauses nor leaves");
+  }
+  if (!(leave_at >= 0) || leave_at > seconds) return Bad("--leave-at", "must be in 0..--seconds");
+  if (!(grace_ms >= 0)) return Bad("--grace-ms", "must be >= 0");
+  if (!(sample_ms >= 1)) return Bad("--sample-ms", "must be >= 1");
+  if (auto error = protocol.Validate()) return "protocol setting: " + *error;
+  return std::nullopt;
+}
+
+std::string ScenarioOptions::CommandLine() const {
+  std::ostringstream out;
+  out << "picket sim --nodes " << nodes << " --seconds " << seconds << " --seed " << seed
+      << " --warmup " << warmup_s << " --join-spread " << join_spread_s << " --bootstrap "
+      << (bootstrap == Bootstrap::kSeed ? "seed" : "random");
+  if (latency_ms != 1) out << " --latency-ms " << latency_ms;
+  if (jitter_ms != 0) out << " --jitter-ms " << jitter_ms;
+  if (loss != 0) out << " --loss " << loss;
+  if (stream_loss) out << " --stream-loss";
+  if (backlog_limit != 10000) out << " --backlog-limit " << backlog_limit;
+  if (crash > 0) {
+    out << " --crash " << crash << " --crash-at " << crash_at;
+    if (restart_after >= 0) out << " --restart-after " << restart_after;
+  }
+  if (pause_ms > 0) {
+    out << " --pause-node-ms " << pause_ms << " --pause-every-ms " << pause_every_ms
+        << " --pause-count " << pause_count << " --pause-from " << pause_from;
+  }
+  if (partition > 0) {
+    out << " --partition " << partition << " --partition-at " << partition_at;
+    if (heal_at >= 0) out << " --heal-at " << heal_at;
+  }
+  if (join_rate > 0) out << " --join-rate " << join_rate;
+  if (leave > 0) out << " --leave " << leave << " --leave-at " << leave_at;
+  if (grace_ms != 2000) out << " --grace-ms " << grace_ms;
+  if (sample_ms != 100) out << " --sample-ms " << sample_ms;
+  return out.str();
+}
+
+}  // namespace picket::sim

@@ -1,0 +1,84 @@
+#pragma once
+
+// Everything that defines one simulator run: cluster size, duration, seed,
+// network, faults and protocol settings. Every field maps to one `picket sim`
+// flag (named in the comment); Validate() names the flag of a bad value.
+//
+// Timeline: members start during the warm-up [0, warmup_s); the measured
+// period is [warmup_s, warmup_s + seconds). Fault times (crash_at,
+// partition_at, ...) count from the start of the measured period, and all
+// rates and declaration counts in the report cover the measured period only.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "membership/config.h"
+
+namespace picket::sim {
+
+enum class Bootstrap : std::uint8_t {
+  kSeed,    // every member joins through member 0 ("seed")
+  kRandom,  // every member joins through up to 3 random members started before it ("random")
+};
+
+struct ScenarioOptions {
+  int nodes = 32;          // --nodes: members at the start, 1..100000
+  double seconds = 60;     // --seconds: measured period, > 0
+  double warmup_s = 10;    // --warmup: members start and settle, >= 0
+  double join_spread_s = 1;  // --join-spread: members start spread over [0, this) of the warm-up
+  Bootstrap bootstrap = Bootstrap::kSeed;  // --bootstrap seed|random
+  std::uint64_t seed = 1;  // --seed
+
+  // Network (--latency-ms, --jitter-ms, --loss, --stream-loss).
+  double latency_ms = 1;
+  double jitter_ms = 0;
+  double loss = 0;  // 0..1
+  bool stream_loss = false;
+  int backlog_limit = 10000;  // --backlog-limit: datagrams queued by a paused member
+
+  // Crashes: `crash` random members crash at crash_at; with restart_after >= 0
+  // each restarts that long after (--crash, --crash-at, --restart-after).
+  int crash = 0;
+  double crash_at = 5;
+  double restart_after = -1;
+
+  // Pauses: `pause_count` random members (not crashed ones) stop for
+  // pause_ms of every pause_every_ms, from pause_from to the end, each with a
+  // random phase (--pause-node-ms, --pause-every-ms, --pause-count, --pause-from).
+  double pause_ms = 0;
+  double pause_every_ms = 0;
+  int pause_count = 1;
+  double pause_from = 0;
+
+  // Partition: a random `partition` fraction of the members is cut off from
+  // the rest at partition_at, until heal_at (< 0: never)
+  // (--partition, --partition-at, --heal-at).
+  double partition = 0;
+  double partition_at = 5;
+  double heal_at = -1;
+
+  // Churn: new members join at join_rate per second during the measured period
+  // (through 3 random running members); `leave` random members leave
+  // gracefully at leave_at (--join-rate, --leave, --leave-at).
+  double join_rate = 0;
+  int leave = 0;
+  double leave_at = 5;
+
+  // Judging (--grace-ms, --sample-ms): see ground_truth.h and cluster.h.
+  double grace_ms = 2000;
+  double sample_ms = 100;
+
+  // Protocol settings of every member (the ProtocolFlags of `picket agent`).
+  membership::Config protocol;
+
+  // An error naming the first invalid flag, or nullopt.
+  [[nodiscard]] std::optional<std::string> Validate() const;
+  // Members that will exist over the run (nodes + joiners).
+  [[nodiscard]] int TotalHosts() const;
+  // The `picket sim` flags that reproduce this run, apart from protocol
+  // settings, which the caller appends.
+  [[nodiscard]] std::string CommandLine() const;
+};
+
+}  // namespace picket::sim

@@ -1,0 +1,89 @@
+#include "sim/view_collector.h"
+
+#include <algorithm>
+
+namespace picket::sim {
+
+ViewCollector::ViewCollector(std::size_t capacity)
+    : capacity_(capacity),
+      bits_((capacity * capacity + 63) / 64, 0),
+      up_count_(capacity, 0),
+      ever_ran_(capacity, false) {}
+
+bool ViewCollector::Sees(HostId observer, HostId subject) const {
+  const std::size_t bit = Bit(observer, subject);
+  return ((bits_[bit / 64] >> (bit % 64)) & 1U) != 0;
+}
+
+ViewCollector::Change ViewCollector::Set(HostId observer, HostId subject, bool up) {
+  const std::size_t bit = Bit(observer, subject);
+  std::uint64_t& word = bits_[bit / 64];
+  const std::uint64_t mask = std::uint64_t{1} << (bit % 64);
+  const bool was_up = (word & mask) != 0;
+  if (was_up == up) return Change::kNone;
+  if (up) {
+    word |= mask;
+    return ++up_count_[subject] == 1 ? Change::kFirstUp : Change::kNone;
+  }
+  word &= ~mask;
+  return --up_count_[subject] == 0 ? Change::kLastDown : Change::kNone;
+}
+
+std::optional<bool> ViewCollector::UpAfter(const membership::MemberEvent& event) {
+  using membership::EventType;
+  using membership::MemberState;
+  if (event.type == EventType::kQuorumLost || event.type == EventType::kQuorumRegained) {
+    return std::nullopt;
+  }
+  return event.member.state == MemberState::kAlive || event.member.state == MemberState::kSuspect;
+}
+
+void ViewCollector::OnStart(HostId h) {
+  ever_ran_[h] = true;
+  Set(h, h, true);
+}
+
+std::vector<HostId> ViewCollector::OnStop(HostId h) {
+  std::vector<HostId> now_unseen;
+  for (HostId s = 0; s < capacity_; ++s) {
+    if (Sees(h, s) && Set(h, s, false) == Change::kLastDown) now_unseen.push_back(s);
+  }
+  return now_unseen;
+}
+
+bool ViewCollector::Converged(const GroundTruth& truth) const {
+  const std::size_t running = truth.running_count();
+  const std::size_t hosts = std::min(capacity_, truth.host_count());
+  for (HostId s = 0; s < hosts; ++s) {
+    if (!ever_ran_[s]) continue;
+    const std::size_t want = truth.ExpectedUp(s) ? running : 0;
+    if (up_count_[s] != want) return false;
+  }
+  return true;
+}
+
+std::size_t ViewCollector::CrossGroupUpPairs(const GroundTruth& truth) const {
+  std::size_t pairs = 0;
+  const std::size_t hosts = std::min(capacity_, truth.host_count());
+  for (HostId o = 0; o < hosts; ++o) {
+    if (!truth.Running(o)) continue;
+    for (HostId s = 0; s < hosts; ++s) {
+      if (truth.Running(s) && truth.CurrentGroup(o) != truth.CurrentGroup(s) && Sees(o, s)) {
+        ++pairs;
+      }
+    }
+  }
+  return pairs;
+}
+
+std::size_t ViewCollector::MissingCount(const GroundTruth& truth) const {
+  std::size_t missing = 0;
+  const std::size_t running = truth.running_count();
+  const std::size_t hosts = std::min(capacity_, truth.host_count());
+  for (HostId s = 0; s < hosts; ++s) {
+    if (truth.ExpectedUp(s) && up_count_[s] != running) ++missing;
+  }
+  return missing;
+}
+
+}  // namespace picket::sim

@@ -1,0 +1,76 @@
+#include "api/metrics.h"
+
+#include <catch2/catch.hpp>
+#include <set>
+#include <sstream>
+
+#include "api_test_util.h"
+
+namespace picket::api {
+namespace {
+
+bool Contains(const std::string& text, const std::string& line) {
+  return text.find(line) != std::string::npos;
+}
+
+TEST_CASE("metrics expose the view's counters in Prometheus text format", "[api][metrics]") {
+  auto view = testing::MakeView({"a", "b", "c", "d"});
+  view->members[1].state = membership::MemberState::kSuspect;
+  view->members[3].state = membership::MemberState::kFailed;
+  view->counters.datagrams_in = 11;
+  view->counters.bytes_out = 2048;
+  view->counters.dropped[static_cast<std::size_t>(membership::DropReason::kWrongCluster)] = 4;
+  view->counters.gossip_queue_depth = 7;
+  view->health_score = 2;
+  EventLog log;
+  log.Append(testing::MakeEvent(membership::EventType::kFailed, view->members[3]));
+  ApiStats api;
+  api.responses_by_code[200] = 5;
+  api.responses_by_code[404] = 1;
+
+  const std::string text = RenderMetrics(view.get(), log.GetStats(), api, view->published_steady);
+  CHECK(Contains(text, "# TYPE picket_members gauge\n"));
+  CHECK(Contains(text, "picket_members{state=\"alive\"} 2\n"));
+  CHECK(Contains(text, "picket_members{state=\"suspect\"} 1\n"));
+  CHECK(Contains(text, "picket_members{state=\"failed\"} 1\n"));
+  CHECK(Contains(text, "picket_members{state=\"left\"} 0\n"));
+  CHECK(Contains(text, "picket_datagrams_received_total 11\n"));
+  CHECK(Contains(text, "picket_sent_bytes_total 2048\n"));
+  CHECK(Contains(text, "picket_dropped_packets_total{reason=\"wrong_cluster\"} 4\n"));
+  CHECK(Contains(text, "picket_gossip_queue_depth 7\n"));
+  CHECK(Contains(text, "picket_health_score 2\n"));
+  CHECK(Contains(text, "picket_events_total{type=\"member.failed\"} 1\n"));
+  CHECK(Contains(text, "picket_api_responses_total{code=\"404\"} 1\n"));
+  CHECK(Contains(text, "picket_view_age_seconds 0\n"));
+
+  // Every sample belongs to a family with HELP and TYPE; counters end in _total.
+  std::istringstream lines(text);
+  std::string line;
+  std::set<std::string> typed;
+  while (std::getline(lines, line)) {
+    if (line.rfind("# TYPE ", 0) == 0) {
+      std::istringstream fields(line.substr(7));
+      std::string name, type;
+      fields >> name >> type;
+      typed.insert(name);
+      if (type == "counter") CHECK(name.size() > 6);
+      if (type == "counter") CHECK(name.substr(name.size() - 6) == "_total");
+      continue;
+    }
+    if (line.empty() || line[0] == '#') continue;
+    const std::string name = line.substr(0, line.find_first_of("{ "));
+    INFO(line);
+    CHECK(typed.count(name) == 1);
+  }
+}
+
+TEST_CASE("metrics without a published view still describe the log and server",
+          "[api][metrics]") {
+  EventLog log;
+  const std::string text = RenderMetrics(nullptr, log.GetStats(), ApiStats{}, {});
+  CHECK_FALSE(Contains(text, "picket_members"));
+  CHECK(Contains(text, "picket_event_log_last_seq 0\n"));
+}
+
+}  // namespace
+}  // namespace picket::api

@@ -1,0 +1,251 @@
+// A handful of cores wired together through TestNetwork: the protocol end to
+// end, on a manual clock.
+
+#include <catch2/catch.hpp>
+
+#include "test_support.h"
+
+namespace picket::membership::testing {
+namespace {
+
+Config ClusterConfig() {
+  Config c;
+  c.push_pull_interval = 30s;
+  c.reap_after = 60s;
+  return c;
+}
+
+// Starts n nodes; all join node 0 and run until everyone sees everyone alive.
+// (Held by pointer: pending network events refer to the TestNetwork.)
+std::unique_ptr<TestNetwork> Started(int n, std::uint64_t seed = 1,
+                                     Config config = ClusterConfig()) {
+  auto holder = std::make_unique<TestNetwork>(std::move(config), seed);
+  TestNetwork& net = *holder;
+  for (int i = 0; i < n; ++i) net.Add();
+  net.Join(0, {});
+  for (int i = 1; i < n; ++i) net.Join(i, {0});
+  net.RunFor(5s);
+  return holder;
+}
+
+bool AllAlive(TestNetwork& net) {
+  for (int i = 0; i < net.size(); ++i) {
+    if (!net.node(i).up) continue;
+    for (int j = 0; j < net.size(); ++j) {
+      if (!net.node(j).up) continue;
+      if (net.StateAt(i, j) != MemberState::kAlive) return false;
+    }
+  }
+  return true;
+}
+
+void CheckInvariants(TestNetwork& net) {
+  for (int i = 0; i < net.size(); ++i) {
+    if (net.node(i).up) {
+      INFO("node " << i);
+      CHECK(net.swim(i).CheckInvariants() == "");
+    }
+  }
+}
+
+}  // namespace
+
+TEST_CASE("cluster: join brings everyone to alive everywhere", "[cluster]") {
+  auto holder = Started(5);
+  TestNetwork& net = *holder;
+  CHECK(AllAlive(net));
+  for (int i = 0; i < 5; ++i) {
+    CHECK(net.swim(i).Joined());
+    CHECK(net.swim(i).GetQuorum().alive == 5);
+    CHECK(net.swim(i).GetQuorum().has_majority);
+  }
+  CheckInvariants(net);
+}
+
+TEST_CASE("cluster: a crash is suspected, then failed everywhere", "[cluster]") {
+  auto holder = Started(5);
+  TestNetwork& net = *holder;
+  net.RunFor(20s);  // detectors warm up
+  const TimePoint crash = net.now();
+  net.Crash(3);
+  std::optional<TimePoint> suspected, failed_everywhere;
+  while (net.now() - crash < 20s && !failed_everywhere) {
+    net.RunFor(10ms);
+    if (!suspected) {
+      for (int i = 0; i < 5; ++i) {
+        if (i != 3 && net.StateAt(i, 3) == MemberState::kSuspect) suspected = net.now();
+      }
+    }
+    if (net.AllSee(3, MemberState::kFailed)) failed_everywhere = net.now();
+  }
+  REQUIRE(suspected.has_value());
+  REQUIRE(failed_everywhere.has_value());
+  // Not timing assertions of the code's speed, but of the protocol's
+  // arithmetic on a manual clock: phi crossing (~1.1 s after the last
+  // heartbeat) + verification, then a confirmed suspicion at its minimum.
+  CHECK(*suspected - crash < 2s);
+  CHECK(*failed_everywhere - crash < 5s);
+  for (int i = 0; i < 5; ++i) {
+    if (i == 3) continue;
+    CHECK(net.runtime(i).CountEvents(EventType::kFailed, "n3") == 1);
+    CHECK(net.swim(i).GetQuorum().alive == 4);
+  }
+  // Nobody else was accused.
+  for (int i = 0; i < 5; ++i) {
+    for (int j = 0; j < 5; ++j) {
+      if (i != 3 && j != 3) CHECK(net.runtime(i).CountEvents(EventType::kFailed, net.node(j).name) == 0);
+    }
+  }
+  CheckInvariants(net);
+}
+
+TEST_CASE("cluster: a paused member refutes its suspicion when it runs again", "[cluster]") {
+  auto holder = Started(5);
+  TestNetwork& net = *holder;
+  net.RunFor(20s);
+  net.Pause(2, 2s);  // long enough for its observers to suspect it
+  net.RunFor(2s + 10ms);
+  bool suspected = false;
+  for (int i = 0; i < 5; ++i) {
+    suspected = suspected || net.runtime(i).CountEvents(EventType::kSuspect, "n2") > 0;
+  }
+  CHECK(suspected);
+  net.RunFor(3s);
+  CHECK(AllAlive(net));
+  CHECK(net.swim(2).counters().refutations >= 1);
+  CHECK(net.swim(2).counters().local_pauses == 1);
+  for (int i = 0; i < 5; ++i) {
+    CHECK(net.runtime(i).CountEvents(EventType::kFailed, "n2") == 0);
+    // The paused member accused nobody because of its own silence.
+    CHECK(net.runtime(2).CountEvents(EventType::kSuspect, net.node(i).name) == 0);
+  }
+  CheckInvariants(net);
+}
+
+TEST_CASE("cluster: a member paused 400 ms of every second is never failed", "[cluster]") {
+  auto holder = Started(6);
+  TestNetwork& net = *holder;
+  net.RunFor(10s);
+  for (int s = 0; s < 60; ++s) {
+    net.Pause(4, 400ms);
+    net.RunFor(1s);
+  }
+  for (int i = 0; i < 6; ++i) {
+    for (int j = 0; j < 6; ++j) {
+      INFO(i << " about " << j);
+      CHECK(net.runtime(i).CountEvents(EventType::kFailed, net.node(j).name) == 0);
+    }
+  }
+  CHECK(AllAlive(net));
+}
+
+TEST_CASE("cluster: graceful leave is seen as left everywhere", "[cluster]") {
+  auto holder = Started(5);
+  TestNetwork& net = *holder;
+  net.Leave(1);
+  net.RunFor(3s);
+  CHECK(net.swim(1).LeaveComplete());
+  net.Crash(1);  // the process exits
+  net.RunFor(10s);
+  CHECK(net.AllSee(1, MemberState::kLeft));
+  for (int i = 0; i < 5; ++i) {
+    if (i == 1) continue;
+    CHECK(net.runtime(i).CountEvents(EventType::kLeft, "n1") == 1);
+    CHECK(net.runtime(i).CountEvents(EventType::kFailed, "n1") == 0);
+    CHECK(net.swim(i).GetQuorum().members == 4);  // left members do not count
+  }
+}
+
+TEST_CASE("cluster: a restarted member rejoins with a higher incarnation", "[cluster]") {
+  auto holder = Started(4);
+  TestNetwork& net = *holder;
+  net.RunFor(5s);
+  net.Crash(2);
+  net.RunFor(15s);
+  REQUIRE(net.AllSee(2, MemberState::kFailed));
+  const std::uint64_t old_incarnation = net.swim(0).Member("n2", net.now())->incarnation;
+  net.Restart(2);
+  net.Join(2, {0});
+  net.RunFor(5s);
+  CHECK(AllAlive(net));
+  for (int i = 0; i < 4; ++i) {
+    if (i == 2) continue;
+    const auto m = net.swim(i).Member("n2", net.now());
+    CHECK(m->incarnation > old_incarnation);
+    CHECK(net.runtime(i).CountEvents(EventType::kJoined, "n2") == 2);
+  }
+}
+
+TEST_CASE("cluster: a reaped member's tombstone stops its old messages", "[cluster]") {
+  Config config = ClusterConfig();
+  config.reap_after = 10s;
+  auto holder = Started(4, 3, config);
+  TestNetwork& net = *holder;
+  net.Crash(3);
+  net.RunFor(30s);  // failed, then reaped
+  for (int i = 0; i < 3; ++i) CHECK_FALSE(net.swim(i).Member("n3", net.now()).has_value());
+  // An old alive about n3 (incarnation 0) is replayed by a peer.
+  Peer replay("n1");
+  net.swim(0).HandleDatagram("n1:7946", replay.Datagram(detail::AliveMsg{"n3", "n3:7946", 0, {}}),
+                            net.now());
+  CHECK_FALSE(net.swim(0).Member("n3", net.now()).has_value());
+  CheckInvariants(net);
+}
+
+TEST_CASE("cluster: a partition heals and everyone converges", "[cluster]") {
+  auto holder = Started(6);
+  TestNetwork& net = *holder;
+  net.RunFor(10s);
+  for (int a = 0; a < 3; ++a) {
+    for (int b = 3; b < 6; ++b) net.Cut(a, b);
+  }
+  net.RunFor(20s);
+  // Each side sees the other failed; 3 of 6 is not a majority.
+  CHECK(net.StateAt(0, 4) == MemberState::kFailed);
+  CHECK(net.StateAt(4, 0) == MemberState::kFailed);
+  CHECK_FALSE(net.swim(0).GetQuorum().has_majority);
+  CHECK_FALSE(net.swim(5).GetQuorum().has_majority);
+  for (int a = 0; a < 3; ++a) {
+    for (int b = 3; b < 6; ++b) net.Cut(a, b, false);
+  }
+  net.RunFor(40s);
+  CHECK(AllAlive(net));
+  CHECK(net.swim(0).GetQuorum().has_majority);
+  CheckInvariants(net);
+}
+
+TEST_CASE("cluster: no false failures with 20% datagram loss", "[cluster]") {
+  auto holder = Started(8, 11);
+  TestNetwork& net = *holder;
+  net.SetLoss(0.2);
+  net.RunFor(120s);
+  int failed = 0;
+  for (int i = 0; i < 8; ++i) {
+    for (int j = 0; j < 8; ++j) failed += net.runtime(i).CountEvents(EventType::kFailed, net.node(j).name);
+  }
+  CHECK(failed == 0);
+  net.SetLoss(0);
+  net.RunFor(5s);
+  CHECK(AllAlive(net));
+}
+
+TEST_CASE("cluster: identical seeds give identical runs", "[cluster]") {
+  const auto run = [] {
+    auto holder = Started(5, 9);
+  TestNetwork& net = *holder;
+    net.SetLoss(0.1);
+    net.Crash(4);
+    net.RunFor(20s);
+    std::vector<std::pair<int, std::string>> log;
+    for (int i = 0; i < 4; ++i) {
+      for (const auto& e : net.runtime(i).events) {
+        log.emplace_back(i, std::string(ToString(e.type)) + " " + e.member.name + " " +
+                                std::to_string(e.time.time_since_epoch().count()));
+      }
+    }
+    return log;
+  };
+  CHECK(run() == run());
+}
+
+}  // namespace picket::membership::testing

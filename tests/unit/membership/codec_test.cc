@@ -1,0 +1,285 @@
+#include "membership/detail/codec.h"
+
+#include <catch2/catch.hpp>
+
+#include "membership.pb.h"
+#include "membership/tuning.h"
+#include "test_support.h"
+
+namespace picket::membership::detail {
+namespace {
+
+std::vector<std::uint8_t> FrameProto(const wire::Envelope& envelope) {
+  std::string bytes;
+  envelope.SerializeToString(&bytes);
+  std::vector<std::uint8_t> out;
+  Encoder::Frame(bytes, out);
+  return out;
+}
+
+wire::Envelope ValidProto() {
+  wire::Envelope e;
+  e.set_version(tuning::kProtocolVersion);
+  e.set_cluster("default");
+  e.set_sender("peer");
+  e.add_messages()->mutable_ack()->set_seq(7);
+  return e;
+}
+
+DropReason Rejection(const std::vector<std::uint8_t>& bytes,
+                     Channel channel = Channel::kDatagram) {
+  Decoder decoder("default", channel);
+  const DecodeResult r = decoder.Decode(bytes);
+  REQUIRE_FALSE(r.ok());
+  return r.reason;
+}
+
+}  // namespace
+
+TEST_CASE("codec: every message kind survives a round trip", "[codec]") {
+  Encoder encoder("default", "alpha");
+  std::string envelope = encoder.header();
+  encoder.AppendMessage(PingMsg{1, "beta"}, envelope);
+  encoder.AppendMessage(IndirectPingMsg{2, "gamma", "10.0.0.3:9746", true}, envelope);
+  encoder.AppendMessage(AckMsg{3}, envelope);
+  encoder.AppendMessage(NackMsg{4}, envelope);
+  encoder.AppendMessage(HeartbeatMsg{5}, envelope);
+  encoder.AppendMessage(AliveMsg{"delta", "10.0.0.4:9746", 6, {{"zone", "b"}, {"role", "db"}}},
+                        envelope);
+  encoder.AppendMessage(SuspectMsg{"eps", 7, "alpha"}, envelope);
+  encoder.AppendMessage(FailedMsg{"zeta", 8, "beta"}, envelope);
+  encoder.AppendMessage(LeftMsg{"eta", 9}, envelope);
+  encoder.AppendMessage(PhiReportMsg{"alpha", "theta", 3.5}, envelope);
+  std::vector<std::uint8_t> frame;
+  Encoder::Frame(envelope, frame);
+
+  Decoder decoder("default", Channel::kDatagram);
+  const DecodeResult r = decoder.Decode(frame);
+  REQUIRE(r.ok());
+  const Envelope& e = *r.envelope;
+  CHECK(e.version == tuning::kProtocolVersion);
+  CHECK(e.cluster == "default");
+  CHECK(e.sender == "alpha");
+  REQUIRE(e.messages.size() == 10);
+  CHECK(std::get<PingMsg>(e.messages[0]).target == "beta");
+  const auto& ip = std::get<IndirectPingMsg>(e.messages[1]);
+  CHECK(ip.seq == 2);
+  CHECK(ip.target_address == "10.0.0.3:9746");
+  CHECK(ip.want_nack);
+  CHECK(std::get<AckMsg>(e.messages[2]).seq == 3);
+  CHECK(std::get<NackMsg>(e.messages[3]).seq == 4);
+  CHECK(std::get<HeartbeatMsg>(e.messages[4]).incarnation == 5);
+  const auto& alive = std::get<AliveMsg>(e.messages[5]);
+  CHECK(alive.name == "delta");
+  CHECK(alive.incarnation == 6);
+  REQUIRE(alive.tags.size() == 2);
+  CHECK(alive.tags[0] == TagView{"role", "db"});  // encoded in key order
+  CHECK(std::get<SuspectMsg>(e.messages[6]).from == "alpha");
+  CHECK(std::get<FailedMsg>(e.messages[7]).incarnation == 8);
+  CHECK(std::get<LeftMsg>(e.messages[8]).name == "eta");
+  CHECK(std::get<PhiReportMsg>(e.messages[9]).phi == Approx(3.5));
+}
+
+TEST_CASE("codec: push-pull and stream ping round trip on the stream channel", "[codec]") {
+  Encoder encoder("default", "alpha");
+  PushPullMsg state;
+  state.join = true;
+  state.members.push_back({"alpha", "a:1", 3, MemberState::kAlive, {{"k", "v"}}});
+  state.members.push_back({"beta", "b:1", 1, MemberState::kSuspect, {}});
+  state.members.push_back({"gamma", "c:1", 9, MemberState::kFailed, {}});
+  state.members.push_back({"delta", "d:1", 2, MemberState::kLeft, {}});
+  std::string envelope = encoder.header();
+  encoder.AppendMessage(state, envelope);
+  std::vector<std::uint8_t> frame;
+  Encoder::Frame(envelope, frame);
+
+  Decoder decoder("default", Channel::kStream);
+  const DecodeResult r = decoder.Decode(frame);
+  REQUIRE(r.ok());
+  const auto& pp = std::get<PushPullMsg>(r.envelope->messages.at(0));
+  CHECK(pp.join);
+  REQUIRE(pp.members.size() == 4);
+  CHECK(pp.members[1].state == MemberState::kSuspect);
+  CHECK(pp.members[2].incarnation == 9);
+  CHECK(pp.members[3].state == MemberState::kLeft);
+  CHECK(pp.members[0].tags.size() == 1);
+}
+
+TEST_CASE("codec: rejects each kind of bad input with its reason", "[codec]") {
+  SECTION("empty input") { CHECK(Rejection({}) == DropReason::kMalformed); }
+  SECTION("wrong magic byte") {
+    auto bytes = FrameProto(ValidProto());
+    bytes[0] = 0x00;
+    CHECK(Rejection(bytes) == DropReason::kMalformed);
+  }
+  SECTION("truncated: the length prefix promises more than arrived") {
+    auto bytes = FrameProto(ValidProto());
+    bytes.pop_back();
+    CHECK(Rejection(bytes) == DropReason::kTruncated);
+  }
+  SECTION("truncated: the varint itself is cut") {
+    CHECK(Rejection({tuning::kFrameMagic, 0x80}) == DropReason::kTruncated);
+  }
+  SECTION("trailing bytes after the frame") {
+    auto bytes = FrameProto(ValidProto());
+    bytes.push_back(0);
+    CHECK(Rejection(bytes) == DropReason::kMalformed);
+  }
+  SECTION("oversized datagram") {
+    std::vector<std::uint8_t> bytes(tuning::kMaxDatagramBytes + 1, 0);
+    bytes[0] = tuning::kFrameMagic;
+    CHECK(Rejection(bytes) == DropReason::kOversized);
+  }
+  SECTION("length prefix beyond any limit") {
+    CHECK(Rejection({tuning::kFrameMagic, 0xFF, 0xFF, 0xFF, 0xFF, 0x0F}) ==
+          DropReason::kOversized);
+  }
+  SECTION("not protobuf") {
+    std::vector<std::uint8_t> bytes = {tuning::kFrameMagic, 3, 0xFF, 0xFF, 0xFF};
+    CHECK(Rejection(bytes) == DropReason::kMalformed);
+  }
+  SECTION("unknown version") {
+    auto e = ValidProto();
+    e.set_version(tuning::kProtocolVersion + 1);
+    CHECK(Rejection(FrameProto(e)) == DropReason::kBadVersion);
+    e.set_version(0);
+    CHECK(Rejection(FrameProto(e)) == DropReason::kBadVersion);
+  }
+  SECTION("another cluster") {
+    auto e = ValidProto();
+    e.set_cluster("other");
+    CHECK(Rejection(FrameProto(e)) == DropReason::kWrongCluster);
+  }
+  SECTION("no sender") {
+    auto e = ValidProto();
+    e.clear_sender();
+    CHECK(Rejection(FrameProto(e)) == DropReason::kMalformed);
+  }
+  SECTION("sender name too long") {
+    auto e = ValidProto();
+    e.set_sender(std::string(tuning::kMaxNameBytes + 1, 'x'));
+    CHECK(Rejection(FrameProto(e)) == DropReason::kOversized);
+  }
+  SECTION("sender not UTF-8") {
+    auto e = ValidProto();
+    e.set_sender(std::string("bad\xC0\xAF", 5));
+    CHECK(Rejection(FrameProto(e)) == DropReason::kMalformed);
+  }
+  SECTION("no messages") {
+    auto e = ValidProto();
+    e.clear_messages();
+    CHECK(Rejection(FrameProto(e)) == DropReason::kMalformed);
+  }
+  SECTION("too many messages") {
+    auto e = ValidProto();
+    for (std::size_t i = 0; i < tuning::kMaxMessagesPerDatagram; ++i) {
+      e.add_messages()->mutable_ack()->set_seq(1);
+    }
+    CHECK(Rejection(FrameProto(e)) == DropReason::kOversized);
+  }
+  SECTION("alive without an address") {
+    auto e = ValidProto();
+    e.add_messages()->mutable_alive()->set_name("x");
+    CHECK(Rejection(FrameProto(e)) == DropReason::kMalformed);
+  }
+  SECTION("tags over the size limit") {
+    auto e = ValidProto();
+    auto* alive = e.add_messages()->mutable_alive();
+    alive->set_name("x");
+    alive->set_address("x:1");
+    auto* tag = alive->add_tags();
+    tag->set_key("k");
+    tag->set_value(std::string(tuning::kMaxTagsBytes, 'v'));
+    CHECK(Rejection(FrameProto(e)) == DropReason::kOversized);
+  }
+  SECTION("a tag key given twice") {
+    auto e = ValidProto();
+    auto* alive = e.add_messages()->mutable_alive();
+    alive->set_name("x");
+    alive->set_address("x:1");
+    for (int i = 0; i < 2; ++i) {
+      auto* tag = alive->add_tags();
+      tag->set_key("k");
+      tag->set_value(std::to_string(i));
+    }
+    CHECK(Rejection(FrameProto(e)) == DropReason::kContradictory);
+  }
+  SECTION("negative or non-finite phi") {
+    auto e = ValidProto();
+    auto* report = e.add_messages()->mutable_phi_report();
+    report->set_observer("a");
+    report->set_subject("b");
+    report->set_phi(-1.0f);
+    CHECK(Rejection(FrameProto(e)) == DropReason::kMalformed);
+    report->set_phi(std::numeric_limits<float>::infinity());
+    CHECK(Rejection(FrameProto(e)) == DropReason::kMalformed);
+  }
+  SECTION("push-pull in a datagram") {
+    auto e = ValidProto();
+    e.add_messages()->mutable_push_pull();
+    CHECK(Rejection(FrameProto(e)) == DropReason::kContradictory);
+  }
+  SECTION("gossip in a stream message") {
+    auto e = ValidProto();
+    e.clear_messages();
+    e.add_messages()->mutable_heartbeat();
+    CHECK(Rejection(FrameProto(e), Channel::kStream) == DropReason::kContradictory);
+  }
+  SECTION("two messages in one stream frame") {
+    auto e = ValidProto();
+    e.add_messages()->mutable_ack()->set_seq(2);
+    CHECK(Rejection(FrameProto(e), Channel::kStream) == DropReason::kContradictory);
+  }
+  SECTION("push-pull naming a member twice") {
+    auto e = ValidProto();
+    e.clear_messages();
+    auto* pp = e.add_messages()->mutable_push_pull();
+    for (int i = 0; i < 2; ++i) {
+      auto* s = pp->add_members();
+      s->set_name("same");
+      s->set_address("s:1");
+    }
+    CHECK(Rejection(FrameProto(e), Channel::kStream) == DropReason::kContradictory);
+  }
+  SECTION("push-pull with an unknown member state") {
+    auto e = ValidProto();
+    e.clear_messages();
+    auto* s = e.add_messages()->mutable_push_pull()->add_members();
+    s->set_name("x");
+    s->set_address("x:1");
+    s->set_state(static_cast<wire::MemberStatus>(9));
+    CHECK(Rejection(FrameProto(e), Channel::kStream) == DropReason::kMalformed);
+  }
+}
+
+TEST_CASE("codec: message kinds from a newer compatible sender are skipped", "[codec]") {
+  auto e = ValidProto();
+  e.add_messages();  // a Message whose body this build does not know
+  Decoder decoder("default", Channel::kDatagram);
+  const DecodeResult r = decoder.Decode(FrameProto(e));
+  REQUIRE(r.ok());
+  CHECK(r.envelope->messages.size() == 1);
+}
+
+TEST_CASE("codec: UTF-8 validation", "[codec]") {
+  CHECK(IsUtf8("plain"));
+  CHECK(IsUtf8("gr\xC3\xBC\xC3\x9F"));          // ü ß
+  CHECK(IsUtf8("\xF0\x9F\x98\x80"));            // emoji
+  CHECK_FALSE(IsUtf8("\xC0\xAF"));              // overlong
+  CHECK_FALSE(IsUtf8("\xED\xA0\x80"));          // surrogate
+  CHECK_FALSE(IsUtf8("\xF4\x90\x80\x80"));      // > U+10FFFF
+  CHECK_FALSE(IsUtf8("\xE2\x82"));              // cut short
+}
+
+TEST_CASE("codec: frames carry a varint length", "[codec]") {
+  CHECK(VarintSize(0) == 1);
+  CHECK(VarintSize(127) == 1);
+  CHECK(VarintSize(128) == 2);
+  CHECK(VarintSize(16383) == 2);
+  CHECK(VarintSize(16384) == 3);
+  std::vector<std::uint8_t> out;
+  Encoder::Frame(std::string(300, 'x'), out);
+  CHECK(out.size() == 1 + 2 + 300);
+}
+
+}  // namespace picket::membership::detail

@@ -1,0 +1,60 @@
+#include "membership/detail/heartbeat_monitor.h"
+
+#include <catch2/catch.hpp>
+
+#include "membership/config.h"
+
+namespace picket::membership::detail {
+namespace {
+using namespace std::chrono_literals;
+const TimePoint kT = TimePoint{} + 10s;
+}  // namespace
+
+TEST_CASE("heartbeat monitor: only subjects are watched; crossing follows the detector",
+          "[heartbeat]") {
+  const Config config;
+  HeartbeatMonitor monitor(config.phi, config.heartbeat_interval);
+  monitor.SetSubjects({1, 2});
+  CHECK(monitor.OnHeartbeat(3, kT) == nullptr);  // not a subject
+  auto* w = monitor.OnHeartbeat(1, kT);
+  REQUIRE(w != nullptr);
+  for (int i = 1; i <= 20; ++i) REQUIRE(monitor.OnHeartbeat(1, kT + i * 500ms) != nullptr);
+  const auto crossing = HeartbeatMonitor::Crossing(*monitor.Find(1));
+  REQUIRE(crossing.has_value());
+  // T = 500 ms, sd floored at 100 ms, threshold 8: about mean + 5.61 sd.
+  const TimePoint last = kT + 20 * 500ms;
+  CHECK(*crossing - last > 1000ms);
+  CHECK(*crossing - last < 1150ms);
+  CHECK(monitor.Phi(1, *crossing).value() >= config.phi.threshold);
+  CHECK(monitor.Phi(1, *crossing - 1ms).value() < config.phi.threshold);
+  CHECK_FALSE(monitor.Phi(5, kT).has_value());
+  CHECK_FALSE(HeartbeatMonitor::Crossing(*monitor.Find(2)).has_value());  // nothing heard yet
+}
+
+TEST_CASE("heartbeat monitor: bursts carry no timing and are not fed", "[heartbeat]") {
+  const Config config;
+  HeartbeatMonitor monitor(config.phi, config.heartbeat_interval);
+  monitor.SetSubjects({1});
+  REQUIRE(monitor.OnHeartbeat(1, kT) != nullptr);
+  CHECK(monitor.OnHeartbeat(1, kT + 10ms) == nullptr);  // < T/4 after the last one
+  CHECK(monitor.OnHeartbeat(1, kT + 500ms) != nullptr);
+  CHECK(monitor.Find(1)->detector.sample_count() == 1);
+}
+
+TEST_CASE("heartbeat monitor: history survives subject changes, not a reset", "[heartbeat]") {
+  const Config config;
+  HeartbeatMonitor monitor(config.phi, config.heartbeat_interval);
+  monitor.SetSubjects({1, 2});
+  for (int i = 0; i < 5; ++i) monitor.OnHeartbeat(1, kT + i * 500ms);
+  const auto generation = monitor.Find(1)->generation;
+  monitor.SetSubjects({3, 1});
+  REQUIRE(monitor.Find(1) != nullptr);
+  CHECK(monitor.Find(1)->generation == generation);
+  CHECK(monitor.Find(1)->detector.sample_count() == 4);
+  CHECK(monitor.Find(2) == nullptr);
+  monitor.ResetAll();
+  CHECK_FALSE(monitor.Find(1)->detector.last_heartbeat().has_value());
+  CHECK(monitor.Phi(1, kT + 10s).value() == 0.0);  // a reset detector does not suspect
+}
+
+}  // namespace picket::membership::detail

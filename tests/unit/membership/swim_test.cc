@@ -1,0 +1,602 @@
+// The core driven alone, by hand: what it sends, what it concludes, and
+// which events it reports.
+
+#include "membership/swim.h"
+
+#include <catch2/catch.hpp>
+
+#include "membership/tuning.h"
+#include "swim_harness.h"
+
+namespace picket::membership::testing {
+namespace {
+
+using detail::AckMsg;
+using detail::AliveMsg;
+using detail::FailedMsg;
+using detail::HeartbeatMsg;
+using detail::LeftMsg;
+using detail::PingMsg;
+using detail::SuspectMsg;
+
+std::optional<MemberState> StateOf(SwimHarness& h, const std::string& name) {
+  auto m = h.swim().Member(name, h.now());
+  if (!m) return std::nullopt;
+  return m->state;
+}
+
+template <typename T>
+int CountMessages(const std::vector<SentDatagram>& sent, const std::function<bool(const T&)>& pred) {
+  Inspector inspector;
+  int n = 0;
+  for (const auto& d : sent) {
+    for (const T& m : inspector.All<T>(d.bytes)) n += pred(m);
+  }
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("swim: answers a ping with an ack to the sender", "[swim]") {
+  SwimHarness h;
+  h.From("p1", PingMsg{42, "self"});
+  const auto sent = h.Sent();
+  REQUIRE(sent.size() == 1);
+  CHECK(sent[0].to == "p1:1");
+  Inspector inspector;
+  const auto acks = inspector.All<AckMsg>(sent[0].bytes);
+  REQUIRE(acks.size() == 1);
+  CHECK(acks[0].seq == 42);
+  CHECK(h.swim().counters().datagrams_in == 1);
+  CHECK(h.swim().counters().datagrams_out == 1);
+  CHECK(h.swim().counters().bytes_out == sent[0].bytes.size());
+}
+
+TEST_CASE("swim: a ping meant for another member is not answered", "[swim]") {
+  SwimHarness h;
+  h.From("p1", PingMsg{42, "somebody-else"});
+  CHECK(h.Sent().empty());
+  CHECK(h.swim().counters().dropped[static_cast<int>(DropReason::kContradictory)] == 1);
+}
+
+TEST_CASE("swim: bad datagrams are counted by reason and change nothing", "[swim]") {
+  SwimHarness h;
+  Peer foreign("p1", "other-cluster");
+  h.swim().HandleDatagram("p1:1", foreign.Datagram(AliveMsg{"p1", "p1:1", 1, {}}), h.now());
+  std::vector<std::uint8_t> garbage = {1, 2, 3};
+  h.swim().HandleDatagram("p1:1", garbage, h.now());
+  Peer impostor("self");
+  h.swim().HandleDatagram("x:1", impostor.Datagram(AliveMsg{"p1", "p1:1", 1, {}}), h.now());
+  const auto& c = h.swim().counters();
+  CHECK(c.dropped[static_cast<int>(DropReason::kWrongCluster)] == 1);
+  CHECK(c.dropped[static_cast<int>(DropReason::kMalformed)] == 1);
+  CHECK(c.dropped[static_cast<int>(DropReason::kContradictory)] == 1);
+  CHECK(c.datagrams_in == 3);
+  CHECK(h.swim().Members(h.now()).size() == 1);
+}
+
+TEST_CASE("swim: SWIM precedence, applied through gossip", "[swim][precedence]") {
+  // Each row: a sequence of claims about "m" (state, incarnation) and the
+  // state/incarnation the core must end with. Time does not move, so no
+  // suspicion times out.
+  struct Claim {
+    MemberState state;
+    std::uint64_t incarnation;
+  };
+  struct Row {
+    const char* what;
+    std::vector<Claim> claims;
+    std::optional<MemberState> want_state;
+    std::uint64_t want_incarnation;
+  };
+  using S = MemberState;
+  const Row rows[] = {
+      {"alive adds", {{S::kAlive, 1}}, S::kAlive, 1},
+      {"suspect of an unknown member is ignored", {{S::kSuspect, 1}}, std::nullopt, 0},
+      {"failed of an unknown member is ignored", {{S::kFailed, 1}}, std::nullopt, 0},
+      {"suspect beats alive at equal incarnation", {{S::kAlive, 1}, {S::kSuspect, 1}}, S::kSuspect, 1},
+      {"alive does not beat suspect at equal incarnation",
+       {{S::kAlive, 1}, {S::kSuspect, 1}, {S::kAlive, 1}}, S::kSuspect, 1},
+      {"higher alive refutes suspect", {{S::kAlive, 1}, {S::kSuspect, 1}, {S::kAlive, 2}}, S::kAlive, 2},
+      {"older suspect is ignored", {{S::kAlive, 3}, {S::kSuspect, 2}}, S::kAlive, 3},
+      {"failed beats suspect", {{S::kAlive, 1}, {S::kSuspect, 1}, {S::kFailed, 1}}, S::kFailed, 1},
+      {"suspect does not beat failed", {{S::kAlive, 1}, {S::kFailed, 1}, {S::kSuspect, 1}}, S::kFailed, 1},
+      {"left beats failed", {{S::kAlive, 1}, {S::kFailed, 1}, {S::kLeft, 1}}, S::kLeft, 1},
+      {"failed does not beat left", {{S::kAlive, 1}, {S::kLeft, 1}, {S::kFailed, 1}}, S::kLeft, 1},
+      {"higher alive revives failed", {{S::kAlive, 1}, {S::kFailed, 1}, {S::kAlive, 2}}, S::kAlive, 2},
+      {"equal alive does not revive failed", {{S::kAlive, 1}, {S::kFailed, 1}, {S::kAlive, 1}}, S::kFailed, 1},
+      {"higher suspect beats alive", {{S::kAlive, 1}, {S::kSuspect, 5}}, S::kSuspect, 5},
+      {"higher failed beats alive", {{S::kAlive, 1}, {S::kFailed, 4}}, S::kFailed, 4},
+      {"old alive cannot resurrect a failed unknown", {{S::kFailed, 3}, {S::kAlive, 2}}, std::nullopt, 0},
+      {"newer alive after a failed unknown joins", {{S::kFailed, 3}, {S::kAlive, 4}}, S::kAlive, 4},
+  };
+  for (const auto& row : rows) {
+    INFO(row.what);
+    SwimHarness h;
+    for (const auto& c : row.claims) {
+      switch (c.state) {
+        case S::kAlive: h.From("p1", AliveMsg{"m", "m:1", c.incarnation, {}}); break;
+        case S::kSuspect: h.From("p1", SuspectMsg{"m", c.incarnation, "p1"}); break;
+        case S::kFailed: h.From("p1", FailedMsg{"m", c.incarnation, "p1"}); break;
+        case S::kLeft: h.From("p1", LeftMsg{"m", c.incarnation}); break;
+      }
+    }
+    const auto m = h.swim().Member("m", h.now());
+    CHECK(m.has_value() == row.want_state.has_value());
+    if (m && row.want_state) {
+      CHECK(m->state == *row.want_state);
+      CHECK(m->incarnation == row.want_incarnation);
+    }
+    CHECK(h.swim().CheckInvariants() == "");
+  }
+}
+
+TEST_CASE("swim: events for every transition", "[swim][events]") {
+  SwimHarness h;
+  auto& rt = h.runtime();
+  h.From("p1", AliveMsg{"m", "m:1", 1, {}});
+  CHECK(rt.CountEvents(EventType::kJoined, "m") == 1);
+  h.From("p1", AliveMsg{"m", "m:1", 2, {{"role", "db"}}});
+  CHECK(rt.CountEvents(EventType::kUpdated, "m") == 1);
+  h.From("p1", SuspectMsg{"m", 2, "p1"});
+  CHECK(rt.CountEvents(EventType::kSuspect, "m") == 1);
+  h.From("p1", AliveMsg{"m", "m:1", 3, {{"role", "db"}}});
+  CHECK(rt.CountEvents(EventType::kAlive, "m") == 1);
+  h.From("p1", FailedMsg{"m", 3, "p1"});
+  CHECK(rt.CountEvents(EventType::kFailed, "m") == 1);
+  h.From("p1", AliveMsg{"m", "m:1", 4, {}});
+  CHECK(rt.CountEvents(EventType::kJoined, "m") == 2);  // back after failed
+  h.From("p1", LeftMsg{"m", 4});
+  CHECK(rt.CountEvents(EventType::kLeft, "m") == 1);
+  const auto& last = rt.events.back();
+  CHECK(last.member.name == "m");
+  CHECK(last.member.state == MemberState::kLeft);
+  CHECK(last.quorum.members >= 1);
+}
+
+TEST_CASE("swim: refutes suspicion of itself with a higher incarnation", "[swim][refute]") {
+  SwimHarness h;
+  h.Learn("p1");
+  h.Sent();
+  REQUIRE(h.swim().Self().incarnation == 0);
+  h.From("p1", SuspectMsg{"self", 0, "p1"});
+  CHECK(h.swim().Self().incarnation == 1);
+  CHECK(h.swim().Self().state == MemberState::kAlive);
+  CHECK(h.swim().counters().refutations == 1);
+  CHECK(h.swim().HealthScore() == 1);
+  // The accuser hears the refutation at once.
+  const auto sent = h.Sent();
+  CHECK(CountMessages<AliveMsg>(sent, [](const AliveMsg& a) {
+          return a.name == "self" && a.incarnation == 1;
+        }) >= 1);
+  // Old accusations do not cost another incarnation.
+  h.From("p1", SuspectMsg{"self", 0, "p1"});
+  CHECK(h.swim().Self().incarnation == 1);
+  // Failed and left claims are refuted too; the new incarnation outbids them.
+  h.From("p1", FailedMsg{"self", 5, "p1"});
+  CHECK(h.swim().Self().incarnation == 6);
+  h.From("p1", LeftMsg{"self", 6});
+  CHECK(h.swim().Self().incarnation == 7);
+}
+
+TEST_CASE("swim: heartbeats go to the K ring successors every interval", "[swim][heartbeat]") {
+  SwimHarness h;
+  for (int i = 0; i < 8; ++i) h.Learn("p" + std::to_string(i));
+  h.Advance(1s);
+  h.Sent();
+  h.Advance(5s);
+  const auto sent = h.Sent();
+  std::map<std::string, int> per_target;
+  Inspector inspector;
+  for (const auto& d : sent) {
+    if (!inspector.All<HeartbeatMsg>(d.bytes).empty()) ++per_target[d.to];
+  }
+  CHECK(per_target.size() == 4);  // K = 4 observers
+  for (const auto& [to, n] : per_target) {
+    INFO(to);
+    CHECK(n >= 9);  // every 500 ms for 5 s
+    CHECK(n <= 11);
+  }
+  CHECK(h.swim().counters().heartbeats_out >= 40);
+}
+
+TEST_CASE("swim: an update is piggybacked retransmit_multiplier * ceil(log10(N+1)) times",
+          "[swim][dissemination]") {
+  SwimHarness h;
+  for (int i = 0; i < 4; ++i) h.Learn("p" + std::to_string(i));
+  h.Advance(2s);  // the peers' own updates have been spread
+  h.Sent();
+  h.Learn("x");  // N = 6: limit = 4 * ceil(log10(7)) = 4
+  h.Advance(1s);
+  const int sent = CountMessages<AliveMsg>(h.Sent(), [](const AliveMsg& a) { return a.name == "x"; });
+  CHECK(sent == 4);
+}
+
+TEST_CASE("swim: every datagram fits the packet budget", "[swim][dissemination]") {
+  Config config = SwimHarness::DefaultConfig();
+  config.packet_budget = 600;
+  SwimHarness h(config);
+  for (int i = 0; i < 60; ++i) {
+    h.From("p" + std::to_string(i),
+           AliveMsg{"p" + std::to_string(i), "p" + std::to_string(i) + ":1", 0,
+                    {{"role", std::string(40, 'r')}, {"zone", "eu-west-1a"}}});
+  }
+  for (int i = 0; i < 60; ++i) h.SetLive("p" + std::to_string(i), true);
+  h.Advance(3s);
+  const auto sent = h.Sent();
+  REQUIRE(sent.size() > 10);
+  std::size_t largest = 0;
+  int with_updates = 0;
+  Inspector inspector;
+  for (const auto& d : sent) {
+    largest = std::max(largest, d.bytes.size());
+    with_updates += inspector.All<AliveMsg>(d.bytes).size() > 1;
+  }
+  CHECK(largest <= 600);
+  CHECK(largest > 450);  // packed close to the budget
+  CHECK(with_updates > 5);
+}
+
+TEST_CASE("swim: probe interval scales with the health score", "[swim][awareness]") {
+  SwimHarness h;
+  h.Learn("p1");
+  h.Advance(2s);
+  h.Sent();
+  h.Advance(10s);
+  const int healthy = h.CountSent("p1");
+  // Three refutations: score 3, probing four times slower.
+  for (std::uint64_t i = 0; i < 3; ++i) h.From("p1", SuspectMsg{"self", h.swim().Self().incarnation, "p1"});
+  REQUIRE(h.swim().HealthScore() == 3);
+  h.Sent();
+  h.Advance(10s);
+  const int unhealthy = h.CountSent("p1");
+  // Heartbeats (20 per 10 s) do not scale; probes (10 vs about 3) do.
+  CHECK(healthy - unhealthy >= 5);
+  CHECK(h.swim().HealthScore() < 3);  // successful probes bring it back down
+}
+
+TEST_CASE("swim: a silent member is suspected, then failed after the suspicion timeout",
+          "[swim][suspicion]") {
+  SwimHarness h;
+  for (int i = 0; i < 5; ++i) h.Learn("p" + std::to_string(i));
+  h.Advance(3s);
+  h.SetLive("p0", false);  // crashed
+  h.Advance(10s, 5ms);
+  CHECK(StateOf(h, "p0") == MemberState::kSuspect);
+  CHECK(h.swim().counters().suspicions >= 1);
+  h.Advance(10s);
+  CHECK(StateOf(h, "p0") == MemberState::kFailed);
+  CHECK(h.swim().counters().failures == 1);
+  CHECK(h.runtime().CountEvents(EventType::kFailed, "p0") == 1);
+  CHECK(StateOf(h, "p1") == MemberState::kAlive);
+}
+
+TEST_CASE("swim: confirmations bring the suspicion timeout down to its minimum",
+          "[swim][suspicion]") {
+  // N = 6: min = 1 s * max(1, log10 6) = 1 s, max = 6 s, k = 3.
+  const auto failed_after = [](int confirmations) {
+    SwimHarness h;
+    for (int i = 0; i < 5; ++i) h.Learn("p" + std::to_string(i));
+    h.From("p1", SuspectMsg{"p0", 0, "p1"});
+    const TimePoint start = h.now();
+    for (int c = 0; c < confirmations; ++c) {
+      h.From("p" + std::to_string(c + 2), SuspectMsg{"p0", 0, "p" + std::to_string(c + 2)});
+    }
+    while (StateOf(h, "p0") != MemberState::kFailed) h.Advance(1ms, 1ms);
+    return h.now() - start;
+  };
+  CHECK(failed_after(0) == 6s);
+  CHECK(failed_after(1) == 3'500ms);  // 6 - 5 * ln2/ln4
+  CHECK(failed_after(2) == 2'037ms);  // 6 - 5 * ln3/ln4, floored to ms
+  CHECK(failed_after(3) == 1s);
+}
+
+TEST_CASE("swim: a suspected member that refutes in time is not failed", "[swim][suspicion]") {
+  SwimHarness h;
+  for (int i = 0; i < 5; ++i) h.Learn("p" + std::to_string(i));
+  h.From("p1", SuspectMsg{"p0", 0, "p1"});
+  h.Advance(500ms);
+  h.From("p0", AliveMsg{"p0", "p0:1", 1, {}});
+  h.Advance(10s);
+  CHECK(StateOf(h, "p0") == MemberState::kAlive);
+  CHECK(h.runtime().CountEvents(EventType::kAlive, "p0") == 1);
+  CHECK(h.runtime().CountEvents(EventType::kFailed, "p0") == 0);
+}
+
+TEST_CASE("swim: buddy system - the suspect is told directly", "[swim][suspicion]") {
+  SwimHarness h;
+  for (int i = 0; i < 5; ++i) h.Learn("p" + std::to_string(i));
+  h.Advance(3s);
+  h.SetLive("p0", false);
+  h.Sent();
+  while (StateOf(h, "p0") != MemberState::kSuspect) h.Advance(5ms, 5ms);
+  std::vector<SentDatagram> to_p0;
+  for (auto& d : h.Sent()) {
+    if (d.to == "p0:1") to_p0.push_back(d);
+  }
+  CHECK(CountMessages<SuspectMsg>(to_p0, [](const SuspectMsg& s) { return s.name == "p0"; }) >= 1);
+}
+
+TEST_CASE("swim: a local pause discards heartbeat evidence and raises the health score",
+          "[swim][pause]") {
+  SwimHarness h;
+  for (int i = 0; i < 5; ++i) h.Learn("p" + std::to_string(i));
+  // Heartbeats from every peer every 500 ms, for 10 s.
+  for (int t = 0; t < 20; ++t) {
+    for (int i = 0; i < 5; ++i) h.From("p" + std::to_string(i), HeartbeatMsg{0});
+    h.Advance(500ms);
+  }
+  REQUIRE(h.swim().counters().local_pauses == 0);
+  // Paused for 3 s: nothing ran. Then the late tick, then the backlog.
+  h.Jump(3s);
+  h.TickNow();
+  for (int i = 0; i < 5; ++i) h.From("p" + std::to_string(i), HeartbeatMsg{0});
+  CHECK(h.swim().counters().local_pauses == 1);
+  CHECK(h.swim().HealthScore() >= tuning::kLocalPausePenalty);
+  h.Advance(2s);
+  for (int i = 0; i < 5; ++i) {
+    INFO("p" << i);
+    CHECK(StateOf(h, "p" + std::to_string(i)) == MemberState::kAlive);
+  }
+  CHECK(h.swim().counters().suspicions == 0);
+}
+
+TEST_CASE("swim: phi crossing triggers a verification probe on every path", "[swim][phi]") {
+  SwimHarness h;
+  for (int i = 0; i < 6; ++i) h.Learn("p" + std::to_string(i));
+  h.Advance(1s);
+  // Find our subjects: feed heartbeats from everyone; only subjects get a phi.
+  for (int t = 0; t < 20; ++t) {
+    for (int i = 0; i < 6; ++i) h.From("p" + std::to_string(i), HeartbeatMsg{0});
+    h.Advance(500ms);
+  }
+  std::string subject;
+  for (const auto& m : h.swim().Members(h.now())) {
+    if (m.phi && subject.empty()) subject = m.name;
+  }
+  REQUIRE(!subject.empty());
+  // The subject's heartbeats stop (we feed the others), but it answers pings.
+  h.Sent();
+  const std::uint64_t streams_before = h.swim().counters().stream_probes;
+  for (int t = 0; t < 6; ++t) {
+    for (int i = 0; i < 6; ++i) {
+      if ("p" + std::to_string(i) != subject) h.From("p" + std::to_string(i), HeartbeatMsg{0});
+    }
+    h.Advance(500ms, 5ms);
+  }
+  CHECK(h.swim().counters().stream_probes > streams_before);
+  CHECK(h.swim().counters().indirect_probes > 0);
+  CHECK(StateOf(h, subject) == MemberState::kAlive);  // it answered: no suspicion
+  const auto info = h.swim().Member(subject, h.now());
+  REQUIRE(info->phi.has_value());
+  CHECK(*info->phi >= 8.0);
+  CHECK(info->reported_phi.has_value());
+}
+
+TEST_CASE("swim: joins through a seed, retrying with backoff", "[swim][join]") {
+  Config config = SwimHarness::DefaultConfig();
+  config.join_retry_initial = 1s;
+  config.join_retry_max = 4s;
+  config.join_timeout = 20s;
+  SwimHarness h(config);
+  h.swim().Join({"seed:1", "self:1"}, h.now());  // our own address is skipped
+  auto& rt = h.runtime();
+  std::vector<TimePoint> attempts;
+  for (int i = 0; i < 4; ++i) {
+    REQUIRE(rt.streams.size() == 1);
+    CHECK(rt.streams[0].to == "seed:1");
+    attempts.push_back(h.now());
+    const StreamId id = rt.streams[0].id;
+    rt.streams.clear();
+    h.swim().HandleStreamResponse(id, std::nullopt, h.now());
+    CHECK_FALSE(h.swim().Joined());
+    while (rt.streams.empty()) h.Advance(10ms, 10ms);
+  }
+  // Backoff doubles (with up to 20% jitter) and stops at join_retry_max.
+  CHECK(attempts[1] - attempts[0] >= 1s);
+  CHECK(attempts[1] - attempts[0] < 1'250ms);
+  CHECK(attempts[2] - attempts[1] >= 2s);
+  CHECK(attempts[3] - attempts[2] >= 4s);
+  CHECK(attempts[3] - attempts[2] < 4'850ms);
+
+  // This time the seed answers with its table.
+  Inspector stream_inspector(detail::Channel::kStream);
+  const auto* request = stream_inspector.Decode(rt.streams[0].request);
+  REQUIRE(request != nullptr);
+  const auto& pp = std::get<detail::PushPullMsg>(request->messages.front());
+  CHECK(pp.join);
+  REQUIRE(pp.members.size() == 1);
+  CHECK(pp.members[0].name == "self");
+
+  detail::Encoder seed_encoder("default", "seed");
+  std::string envelope = seed_encoder.header();
+  detail::PushPullMsg state;
+  state.members.push_back({"seed", "seed:1", 3, MemberState::kAlive, {}});
+  state.members.push_back({"other", "other:1", 1, MemberState::kAlive, {}});
+  state.members.push_back({"dead", "dead:1", 1, MemberState::kFailed, {}});
+  seed_encoder.AppendMessage(state, envelope);
+  std::vector<std::uint8_t> response;
+  detail::Encoder::Frame(envelope, response);
+  h.swim().HandleStreamResponse(rt.streams[0].id, std::span<const std::uint8_t>(response), h.now());
+  CHECK(h.swim().Joined());
+  CHECK(StateOf(h, "seed") == MemberState::kAlive);
+  CHECK(StateOf(h, "other") == MemberState::kAlive);
+  CHECK_FALSE(StateOf(h, "dead").has_value());  // never alive to us: only a tombstone
+  CHECK(h.swim().counters().push_pulls == 1);
+}
+
+TEST_CASE("swim: join gives up after join_timeout", "[swim][join]") {
+  Config config = SwimHarness::DefaultConfig();
+  config.join_timeout = 5s;
+  SwimHarness h(config);
+  h.swim().Join({"seed:1"}, h.now());
+  for (int i = 0; i < 20 && !h.swim().JoinFailed(); ++i) {
+    auto streams = std::move(h.runtime().streams);
+    h.runtime().streams.clear();
+    for (const auto& s : streams) h.swim().HandleStreamResponse(s.id, std::nullopt, h.now());
+    h.Advance(500ms, 10ms);
+  }
+  CHECK(h.swim().JoinFailed());
+  CHECK_FALSE(h.swim().Joined());
+  CHECK(h.now() - T0() <= 6s);
+}
+
+TEST_CASE("swim: joining with no seeds starts a cluster of one", "[swim][join]") {
+  SwimHarness h;
+  h.swim().Join({}, h.now());
+  CHECK(h.swim().Joined());
+  CHECK(h.swim().GetQuorum().alive == 1);
+  CHECK(h.swim().GetQuorum().has_majority);
+}
+
+TEST_CASE("swim: answers stream requests (push-pull and fallback ping)", "[swim][stream]") {
+  SwimHarness h;
+  h.Learn("p1", 2);
+  detail::Encoder encoder("default", "joiner");
+  std::string envelope = encoder.header();
+  detail::PushPullMsg state;
+  state.join = true;
+  state.members.push_back({"joiner", "joiner:1", 0, MemberState::kAlive, {}});
+  encoder.AppendMessage(state, envelope);
+  std::vector<std::uint8_t> request;
+  detail::Encoder::Frame(envelope, request);
+  const auto response = h.swim().HandleStreamRequest("joiner:1", request, h.now());
+  CHECK(h.swim().Joined());  // someone joined through us
+  CHECK(StateOf(h, "joiner") == MemberState::kAlive);
+  Inspector inspector(detail::Channel::kStream);
+  const auto* e = inspector.Decode(response);
+  REQUIRE(e != nullptr);
+  const auto& table = std::get<detail::PushPullMsg>(e->messages.front());
+  CHECK(table.members.size() == 3);  // self, p1, joiner
+
+  envelope = encoder.header();
+  encoder.AppendMessage(PingMsg{9, "self"}, envelope);
+  detail::Encoder::Frame(envelope, request);
+  const auto ack = h.swim().HandleStreamRequest("joiner:1", request, h.now());
+  const auto* a = inspector.Decode(ack);
+  REQUIRE(a != nullptr);
+  CHECK(std::get<AckMsg>(a->messages.front()).seq == 9);
+
+  std::vector<std::uint8_t> garbage = {0xB7, 9, 1};
+  CHECK(h.swim().HandleStreamRequest("joiner:1", garbage, h.now()).empty());
+  CHECK(h.swim().counters().dropped[static_cast<int>(DropReason::kTruncated)] == 1);
+}
+
+TEST_CASE("swim: graceful leave spreads left and completes", "[swim][leave]") {
+  SwimHarness h;
+  for (int i = 0; i < 5; ++i) h.Learn("p" + std::to_string(i));
+  h.Advance(1s);
+  h.Sent();
+  h.swim().Leave(h.now());
+  CHECK_FALSE(h.swim().LeaveComplete());
+  CHECK(h.swim().Self().state == MemberState::kLeft);
+  CHECK(h.swim().Self().incarnation == 1);
+  const auto direct = h.Sent(false);
+  CHECK(CountMessages<LeftMsg>(direct, [](const LeftMsg& l) { return l.name == "self"; }) >= 4);
+  h.Advance(2s);
+  CHECK(h.swim().LeaveComplete());  // the gossip limit was reached
+  CHECK_FALSE(h.swim().SetTags({{"a", "b"}}, h.now()));
+  // A leaving member does not refute.
+  h.From("p1", SuspectMsg{"self", 1, "p1"});
+  CHECK(h.swim().Self().state == MemberState::kLeft);
+}
+
+TEST_CASE("swim: leave completes at the deadline even if nothing could be sent",
+          "[swim][leave]") {
+  SwimHarness h;
+  h.swim().Leave(h.now());
+  CHECK(h.swim().LeaveComplete());  // nobody to tell
+}
+
+TEST_CASE("swim: tags are validated and spread as an update", "[swim][tags]") {
+  SwimHarness h;
+  h.Learn("p1");
+  CHECK_FALSE(h.swim().SetTags({{"", "x"}}, h.now()));
+  CHECK_FALSE(h.swim().SetTags({{"k", std::string(600, 'v')}}, h.now()));
+  CHECK_FALSE(h.swim().SetTags({{"k", std::string("\xff", 1)}}, h.now()));
+  CHECK(h.swim().Self().incarnation == 0);
+  CHECK(h.swim().SetTags({{"role", "primary"}}, h.now()));
+  CHECK(h.swim().Self().incarnation == 1);
+  CHECK(h.swim().Self().tags.at("role") == "primary");
+  h.Advance(1s);
+  CHECK(CountMessages<AliveMsg>(h.Sent(), [](const AliveMsg& a) {
+          return a.name == "self" && a.tags.size() == 1;
+        }) >= 1);
+}
+
+TEST_CASE("swim: a name claimed at a second address is logged, not merged", "[swim][conflict]") {
+  SwimHarness h;
+  h.Learn("p1", 1);
+  h.From("p2", AliveMsg{"p1", "elsewhere:1", 5, {}});
+  const auto m = h.swim().Member("p1", h.now());
+  CHECK(m->address == "p1:1");
+  CHECK(m->incarnation == 1);
+  CHECK(h.swim().counters().name_conflicts == 1);
+  REQUIRE(!h.runtime().logs.empty());
+  CHECK(h.runtime().logs.back().first == LogLevel::kWarn);
+  // Once the first one is failed, the name may move (a restart elsewhere).
+  h.From("p2", FailedMsg{"p1", 1, "p2"});
+  h.From("p2", AliveMsg{"p1", "elsewhere:1", 5, {}});
+  CHECK(h.swim().Member("p1", h.now())->address == "elsewhere:1");
+  CHECK(h.runtime().CountEvents(EventType::kJoined, "p1") == 2);
+}
+
+TEST_CASE("swim: reaped members leave a tombstone that blocks old news", "[swim][reap]") {
+  Config config = SwimHarness::DefaultConfig();
+  config.reap_after = 10s;
+  SwimHarness h(config);
+  h.Learn("p1", 3);
+  h.Learn("p2");
+  h.From("p2", FailedMsg{"p1", 3, "p2"});
+  h.Advance(11s);
+  CHECK_FALSE(h.swim().Member("p1", h.now()).has_value());  // reaped
+  h.From("p2", AliveMsg{"p1", "p1:1", 3, {}});                // stale
+  CHECK_FALSE(h.swim().Member("p1", h.now()).has_value());
+  // A restarted p1 that talks to us is told how it ended, and can refute.
+  h.Sent();
+  h.From("p1", HeartbeatMsg{0});
+  CHECK(CountMessages<FailedMsg>(h.Sent(), [](const FailedMsg& f) {
+          return f.name == "p1" && f.incarnation == 3;
+        }) == 1);
+  h.From("p1", AliveMsg{"p1", "p1:1", 4, {}});
+  CHECK(StateOf(h, "p1") == MemberState::kAlive);
+  CHECK(h.swim().CheckInvariants() == "");
+}
+
+TEST_CASE("swim: quorum lost and regained, carried on events", "[swim][quorum]") {
+  SwimHarness h;
+  h.Learn("p1");
+  h.Learn("p2");
+  CHECK(h.swim().GetQuorum().alive == 3);
+  CHECK(h.swim().GetQuorum().has_majority);
+  h.From("p1", FailedMsg{"p2", 0, "p1"});
+  CHECK(h.swim().GetQuorum().has_majority);  // 2 of 3
+  CHECK(h.runtime().events.back().quorum.alive == 2);
+  h.From("p2", FailedMsg{"p1", 0, "p2"});
+  const Quorum q = h.swim().GetQuorum();
+  CHECK(q.alive == 1);
+  CHECK(q.members == 3);
+  CHECK_FALSE(q.has_majority);
+  CHECK(h.runtime().events.back().type == EventType::kQuorumLost);
+  CHECK_FALSE(h.runtime().events.back().quorum.has_majority);
+  h.From("p1", AliveMsg{"p1", "p1:1", 1, {}});
+  CHECK(h.runtime().events.back().type == EventType::kQuorumRegained);
+  // Left members do not count.
+  h.From("p2", LeftMsg{"p2", 1});
+  CHECK(h.swim().GetQuorum().members == 2);
+}
+
+TEST_CASE("swim: same seed, same inputs, same outputs", "[swim][determinism]") {
+  const auto run = [] {
+    SwimHarness h;
+    for (int i = 0; i < 6; ++i) h.Learn("p" + std::to_string(i));
+    h.SetLive("p3", false);
+    h.Advance(20s, 7ms);
+    std::vector<std::vector<std::uint8_t>> out;
+    for (auto& d : h.Sent()) out.push_back(d.bytes);
+    return out;
+  };
+  CHECK(run() == run());
+}
+
+}  // namespace picket::membership::testing

@@ -1,0 +1,177 @@
+// Simulator scenarios with asserted outcomes: the real membership core on the
+// simulated network. Each failure prints the seed and the `picket sim`
+// command line that reproduces it.
+
+#include "sim/scenario.h"
+
+#include <catch2/catch.hpp>
+#include <string>
+
+namespace picket::sim {
+namespace {
+
+// Members in the scenarios: enough for K = 4 observers, indirect probes and
+// a meaningful 50/50 split, small enough for CI.
+constexpr int kNodes = 32;
+
+ScenarioOptions Base(std::uint64_t seed) {
+  ScenarioOptions o;
+  o.nodes = kNodes;
+  o.seed = seed;
+  o.warmup_s = 10;
+  o.join_spread_s = 1;
+  o.protocol = membership::Config::Lan();
+  return o;
+}
+
+std::string Reproduce(const Report& r) {
+  return "seed " + std::to_string(r.seed) + "; reproduce with: " + r.command;
+}
+
+TEST_CASE("sim scenario: a crash is detected by every live member", "[sim][scenario]") {
+  ScenarioOptions o = Base(101);
+  o.seconds = 20;
+  o.crash = 1;
+  o.crash_at = 2;
+  o.latency_ms = 1;
+  o.jitter_ms = 1;
+  const Report r = RunScenario(o);
+  INFO(Reproduce(r));
+  CHECK(r.warmup_converged);
+  CHECK(r.crashed == 1);
+  CHECK(r.undetected == 0);
+  REQUIRE(r.all_failed_s.count == 1);
+  CHECK(*r.first_suspect_s.max <= 3.0);
+  CHECK(*r.all_failed_s.max <= 5.0);  // DESIGN.md: <= 5 s worst at N = 32
+  CHECK(r.false_failures == 0);
+  CHECK(r.converged);
+  CHECK(r.invariant_violations == 0);
+}
+
+TEST_CASE("sim scenario: no false failures at 10% loss over minutes", "[sim][scenario]") {
+  for (const bool stream_loss : {false, true}) {
+    ScenarioOptions o = Base(202);
+    o.seconds = 180;
+    o.loss = 0.10;
+    o.stream_loss = stream_loss;
+    o.jitter_ms = 2;
+    const Report r = RunScenario(o);
+    INFO(Reproduce(r));
+    CHECK(r.warmup_converged);
+    CHECK(r.false_failures == 0);
+    CHECK(r.converged);
+    CHECK(r.invariant_violations == 0);
+  }
+}
+
+TEST_CASE("sim scenario: a member paused 400 ms of every second fails nobody healthy",
+          "[sim][scenario]") {
+  ScenarioOptions o = Base(303);
+  o.seconds = 120;
+  o.pause_ms = 400;
+  o.pause_every_ms = 1000;
+  o.pause_count = 1;
+  const Report r = RunScenario(o);
+  INFO(Reproduce(r));
+  CHECK(r.warmup_converged);
+  CHECK(r.false_failures == 0);
+  CHECK(r.invariant_violations == 0);
+}
+
+TEST_CASE("sim scenario: a 50/50 partition is detected on both sides and heals",
+          "[sim][scenario]") {
+  ScenarioOptions o = Base(404);
+  o.seconds = 90;
+  o.partition = 0.5;
+  o.partition_at = 5;
+  o.heal_at = 35;
+  const Report r = RunScenario(o);
+  INFO(Reproduce(r));
+  CHECK(r.warmup_converged);
+  REQUIRE(r.partition_checked);
+  CHECK(r.partition_sides[0] == kNodes / 2);
+  CHECK(r.partition_sides[1] == kNodes / 2);
+  // Both sides hold every member across failed just before the heal...
+  CHECK(r.partition_undetected[0] == 0);
+  CHECK(r.partition_undetected[1] == 0);
+  // ...and neither side believes it has a majority.
+  CHECK(r.partition_majority[0] == 0);
+  CHECK(r.partition_majority[1] == 0);
+  // After healing everyone converges and nobody is lost.
+  CHECK(r.converged);
+  CHECK(r.missing_at_end == 0);
+  CHECK(r.majority_at_end == kNodes);
+  CHECK(r.false_failures == 0);
+  CHECK(r.invariant_violations == 0);
+}
+
+TEST_CASE("sim scenario: a restarted member rejoins and refutes its old failure",
+          "[sim][scenario]") {
+  ScenarioOptions o = Base(505);
+  o.seconds = 40;
+  o.crash = 1;
+  o.crash_at = 2;
+  o.restart_after = 10;
+  ScenarioRunner runner(o);
+  runner.RunWarmup();
+  runner.RunMeasured();
+  const Report r = runner.Finish();
+  INFO(Reproduce(r));
+  CHECK(r.undetected == 0);  // failed everywhere before it came back
+  CHECK(r.restarted == 1);
+  CHECK(r.rejoined == 1);
+  CHECK(r.converged);
+  // Every member holds the new process alive, at an incarnation above the
+  // one it was declared failed at.
+  const HostId restarted = runner.plan().crashed.at(0);
+  const std::string name = runner.cluster().NameOf(restarted);
+  const membership::Swim* self = runner.cluster().swim(restarted);
+  REQUIRE(self != nullptr);
+  for (HostId h = 0; h < runner.cluster().host_count(); ++h) {
+    const membership::Swim* swim = runner.cluster().swim(h);
+    if (swim == nullptr || h == restarted) continue;
+    const auto m = swim->Member(name, runner.cluster().now());
+    INFO("observer " << runner.cluster().NameOf(h));
+    REQUIRE(m.has_value());
+    CHECK(m->state == membership::MemberState::kAlive);
+    CHECK(m->incarnation == self->Self().incarnation);
+  }
+  CHECK(r.false_failures == 0);
+  CHECK(r.invariant_violations == 0);
+}
+
+TEST_CASE("sim scenario: members join and leave gracefully", "[sim][scenario]") {
+  ScenarioOptions o = Base(606);
+  o.seconds = 40;
+  o.join_rate = 0.5;  // 20 joiners
+  o.leave = 3;
+  o.leave_at = 5;
+  const Report r = RunScenario(o);
+  INFO(Reproduce(r));
+  CHECK(r.joined == 20);
+  CHECK(r.left == 3);
+  CHECK(r.converged);
+  CHECK(r.running_at_end == kNodes - 3 + 20);
+  CHECK(r.false_failures == 0);
+  CHECK(r.invariant_violations == 0);
+}
+
+TEST_CASE("sim scenario: identical seeds give identical results", "[sim][scenario]") {
+  ScenarioOptions o = Base(707);
+  o.seconds = 15;
+  o.crash = 2;
+  o.crash_at = 3;
+  o.loss = 0.05;
+  o.jitter_ms = 3;
+  o.pause_ms = 300;
+  o.pause_every_ms = 2000;
+  const std::string a = ToJson(RunScenario(o)).dump();
+  const std::string b = ToJson(RunScenario(o)).dump();
+  INFO("seed 707; reproduce with: " << o.CommandLine());
+  CHECK(a == b);
+  o.seed = 708;
+  CHECK(ToJson(RunScenario(o)).dump() != a);
+}
+
+}  // namespace
+}  // namespace picket::sim

@@ -1,0 +1,81 @@
+#include "sim/view_collector.h"
+
+#include <catch2/catch.hpp>
+
+namespace picket::sim {
+namespace {
+
+using namespace std::chrono_literals;
+using Change = ViewCollector::Change;
+
+TEST_CASE("ViewCollector: up counts and transitions", "[sim][views]") {
+  ViewCollector v(3);
+  v.OnStart(0);
+  v.OnStart(1);
+  CHECK(v.UpCount(0) == 1);
+  CHECK(v.Set(0, 2, true) == Change::kFirstUp);
+  CHECK(v.Set(1, 2, true) == Change::kNone);
+  CHECK(v.Set(1, 2, true) == Change::kNone);  // idempotent
+  CHECK(v.UpCount(2) == 2);
+  CHECK(v.Set(0, 2, false) == Change::kNone);
+  CHECK(v.Set(1, 2, false) == Change::kLastDown);
+  CHECK(v.UpCount(2) == 0);
+  CHECK_FALSE(v.Sees(0, 2));
+}
+
+TEST_CASE("ViewCollector: a stopped observer no longer counts", "[sim][views]") {
+  ViewCollector v(3);
+  v.OnStart(0);
+  v.OnStart(1);
+  v.Set(1, 2, true);
+  const std::vector<HostId> unseen = v.OnStop(1);
+  CHECK(unseen == std::vector<HostId>{1, 2});
+  CHECK(v.UpCount(2) == 0);
+}
+
+TEST_CASE("ViewCollector: convergence follows the truth", "[sim][views]") {
+  GroundTruth truth(1s);
+  ViewCollector v(3);
+  for (HostId h = 0; h < 3; ++h) {
+    truth.AddHost();
+    truth.OnStart(h, TimePoint{}, false);
+    v.OnStart(h);
+  }
+  CHECK_FALSE(v.Converged(truth));
+  for (HostId o = 0; o < 3; ++o) {
+    for (HostId s = 0; s < 3; ++s) v.Set(o, s, true);
+  }
+  CHECK(v.Converged(truth));
+  CHECK(v.MissingCount(truth) == 0);
+
+  truth.OnCrash(2, TimePoint{} + 1s);
+  v.OnStop(2);
+  CHECK_FALSE(v.Converged(truth));  // 0 and 1 still see 2 up
+  v.Set(0, 2, false);
+  v.Set(1, 2, false);
+  CHECK(v.Converged(truth));
+
+  truth.OnPartition({0, 1, 0}, TimePoint{} + 2s);
+  CHECK(v.CrossGroupUpPairs(truth) == 2);
+  v.Set(0, 1, false);
+  v.Set(1, 0, false);
+  CHECK(v.CrossGroupUpPairs(truth) == 0);
+  CHECK(v.MissingCount(truth) == 2);
+}
+
+TEST_CASE("ViewCollector: events map to up or down by the member's state", "[sim][views]") {
+  membership::MemberEvent e;
+  e.type = membership::EventType::kSuspect;
+  e.member.state = membership::MemberState::kSuspect;
+  CHECK(ViewCollector::UpAfter(e) == std::optional<bool>(true));
+  e.type = membership::EventType::kFailed;
+  e.member.state = membership::MemberState::kFailed;
+  CHECK(ViewCollector::UpAfter(e) == std::optional<bool>(false));
+  e.type = membership::EventType::kJoined;  // learned about a member already failed
+  CHECK(ViewCollector::UpAfter(e) == std::optional<bool>(false));
+  e.type = membership::EventType::kQuorumLost;
+  CHECK_FALSE(ViewCollector::UpAfter(e));
+}
+
+}  // namespace
+}  // namespace picket::sim
