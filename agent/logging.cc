@@ -56,7 +56,7 @@ void ConfigureLogging(LogFormat format, std::string_view level) {
   auto logger = spdlog::stderr_logger_mt("picket");
   if (format == LogFormat::kJson) {
     auto formatter = std::make_unique<spdlog::pattern_formatter>(
-        spdlog::pattern_time_type::utc, std::string(""));
+        spdlog::pattern_time_type::utc, std::string("\n"));
     formatter->add_flag<JsonEscapedMessage>('*').set_pattern(
         R"({"time":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","logger":"%n","msg":"%*"})");
     logger->set_formatter(std::move(formatter));

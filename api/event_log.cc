@@ -59,8 +59,8 @@ EventLog::ReadResult EventLog::ReadLocked(std::uint64_t since, std::size_t max_e
     from = oldest;
   }
   const std::uint64_t available = last_seq_ + 1 - from;
-  const std::size_t count =
-      static_cast<std::size_t>(std::min<std::uint64_t>(available, std::max<std::size_t>(max_events, 1)));
+  const std::size_t count = static_cast<std::size_t>(
+      std::min<std::uint64_t>(available, std::max<std::size_t>(max_events, 1)));
   const auto first = ring_.begin() + static_cast<std::ptrdiff_t>(from - oldest);
   result.events.assign(first, first + static_cast<std::ptrdiff_t>(count));
   return result;

@@ -111,8 +111,7 @@ class EventLog {
   void RemoveListener(ListenerId id);
 
  private:
-  ReadResult ReadLocked(std::uint64_t since, std::size_t max_events) const
-      PICKET_API_REQUIRES(mu_);
+  ReadResult ReadLocked(std::uint64_t since, std::size_t max_events) const PICKET_API_REQUIRES(mu_);
 
   const std::size_t capacity_;
   mutable detail::Mutex mu_;

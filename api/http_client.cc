@@ -87,8 +87,7 @@ HttpResult Perform(const HttpCall& call, const std::function<bool(std::string_vi
   curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, call.method.c_str());
   if (!call.body.empty() || call.method == "POST" || call.method == "PUT") {
     curl_easy_setopt(curl, CURLOPT_POSTFIELDS, call.body.data());
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
-                     static_cast<curl_off_t>(call.body.size()));
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(call.body.size()));
   }
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, OnBody);

@@ -28,9 +28,9 @@ struct HttpCall {
 };
 
 struct HttpResult {
-  long status = 0;      // HTTP status; 0 if no response arrived
-  std::string body;     // the response body (Fetch only)
-  std::string error;    // transport failure ("Couldn't connect to server"); empty otherwise
+  long status = 0;    // HTTP status; 0 if no response arrived
+  std::string body;   // the response body (Fetch only)
+  std::string error;  // transport failure ("Couldn't connect to server"); empty otherwise
   std::vector<std::pair<std::string, std::string>> headers;  // response headers, names lower-case
 
   bool ok() const { return error.empty(); }

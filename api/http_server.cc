@@ -19,8 +19,8 @@
 namespace picket::api {
 namespace {
 
-using Traits = restinio::single_thread_traits_t<restinio::asio_timer_manager_t,
-                                                restinio::null_logger_t>;
+using Traits =
+    restinio::single_thread_traits_t<restinio::asio_timer_manager_t, restinio::null_logger_t>;
 using Server = restinio::http_server_t<Traits>;
 using StreamResponse = restinio::response_builder_t<restinio::chunked_output_t>;
 
@@ -129,8 +129,8 @@ Status HttpServer::Impl::Start() {
       .read_next_http_message_timelimit(std::chrono::seconds(60))
       .write_http_response_timelimit(std::chrono::seconds(10));
   try {
-    server_ = std::make_unique<Server>(restinio::external_io_context(*io_context_),
-                                       std::move(settings));
+    server_ =
+        std::make_unique<Server>(restinio::external_io_context(*io_context_), std::move(settings));
     server_->open_sync();  // binds and listens; accepting starts with the thread
   } catch (const std::exception& e) {
     server_.reset();
@@ -221,9 +221,9 @@ restinio::request_handling_status_t HttpServer::Impl::Handle(
 
 void HttpServer::Impl::Respond(const restinio::request_handle_t& request, HttpResponse response) {
   const int status = response.status;
-  auto builder = request->create_response(restinio::http_status_line_t{
-      restinio::http_status_code_t{static_cast<std::uint16_t>(status)},
-      std::string(ReasonPhrase(status))});
+  auto builder = request->create_response(
+      restinio::http_status_line_t{restinio::http_status_code_t{static_cast<std::uint16_t>(status)},
+                                   std::string(ReasonPhrase(status))});
   builder.append_header(restinio::http_field::content_type, std::move(response.content_type));
   for (auto& [name, value] : response.headers) {
     builder.append_header(std::move(name), std::move(value));
@@ -285,8 +285,7 @@ void HttpServer::Impl::StartStream(const restinio::request_handle_t& request,
   WriteStream(state, "retry: 2000\n: picket event stream\n\n");
 }
 
-void HttpServer::Impl::WriteStream(const std::shared_ptr<StreamState>& stream,
-                                   std::string prefix) {
+void HttpServer::Impl::WriteStream(const std::shared_ptr<StreamState>& stream, std::string prefix) {
   Router::SseChunk chunk = router_.SseFrames(stream->since, kSseBatch, membership::Clock::now());
   if (chunk.frames.empty() && prefix.empty()) return;
   stream->since = chunk.next_since;

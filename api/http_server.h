@@ -47,8 +47,7 @@ struct HttpServerOptions {
 class HttpServer {
  public:
   // The publisher, log and sink must outlive the server.
-  HttpServer(HttpServerOptions options, ViewPublisher& views, EventLog& log,
-             CommandSink& commands);
+  HttpServer(HttpServerOptions options, ViewPublisher& views, EventLog& log, CommandSink& commands);
   // Stops the server if running.
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;

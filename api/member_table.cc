@@ -80,8 +80,8 @@ std::optional<std::string> FormatMemberTable(std::string_view members_json) {
 std::optional<std::string> FormatEventLine(std::string_view event_json) {
   const json event = json::parse(event_json, nullptr, false);
   if (event.is_discarded() || !event.is_object() || !event.contains("type")) return std::nullopt;
-  std::string line = fmt::format("{}  {:<4} {:<24}", Text(event, "time"), Text(event, "seq"),
-                                 Text(event, "type"));
+  std::string line =
+      fmt::format("{}  {:<4} {:<24}", Text(event, "time"), Text(event, "seq"), Text(event, "type"));
   const auto member = event.find("member");
   if (member != event.end() && member->is_object()) {
     line += fmt::format(" {}  {}  state={} inc={} phi={} reported_phi={}", Text(*member, "name"),

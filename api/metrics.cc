@@ -11,8 +11,7 @@ namespace picket::api {
 namespace {
 
 // Appends the HELP and TYPE lines of one family.
-void Family(std::string& out, std::string_view name, std::string_view type,
-            std::string_view help) {
+void Family(std::string& out, std::string_view name, std::string_view type, std::string_view help) {
   out.append("# HELP ").append(name).push_back(' ');
   out.append(help).push_back('\n');
   out.append("# TYPE ").append(name).push_back(' ');
@@ -40,8 +39,7 @@ void LabeledSample(std::string& out, std::string_view name, std::string_view lab
   out.push_back('\n');
 }
 
-void Counter(std::string& out, std::string_view name, std::string_view help,
-             std::uint64_t value) {
+void Counter(std::string& out, std::string_view name, std::string_view help, std::uint64_t value) {
   Family(out, name, "counter", help);
   Sample(out, name, value);
 }
@@ -87,8 +85,7 @@ void RenderViewMetrics(std::string& out, const ClusterView& view, membership::Ti
   Counter(out, "picket_sent_bytes_total", "Bytes sent (datagrams and streams).", c.bytes_out);
   Counter(out, "picket_streams_accepted_total", "Stream (TCP) exchanges accepted.", c.streams_in);
   Counter(out, "picket_streams_opened_total", "Stream (TCP) exchanges started.", c.streams_out);
-  Family(out, "picket_dropped_packets_total", "counter",
-         "Incoming packets dropped, by reason.");
+  Family(out, "picket_dropped_packets_total", "counter", "Incoming packets dropped, by reason.");
   for (std::size_t i = 0; i < c.dropped.size(); ++i) {
     LabeledSample(out, "picket_dropped_packets_total", "reason",
                   DropReasonName(static_cast<membership::DropReason>(i)), c.dropped[i]);
@@ -101,8 +98,7 @@ void RenderViewMetrics(std::string& out, const ClusterView& view, membership::Ti
   Counter(out, "picket_heartbeats_sent_total", "Heartbeats sent to observers.", c.heartbeats_out);
   Counter(out, "picket_heartbeats_received_total", "Heartbeats received from subjects.",
           c.heartbeats_in);
-  Counter(out, "picket_suspicions_total", "Members this agent started suspecting.",
-          c.suspicions);
+  Counter(out, "picket_suspicions_total", "Members this agent started suspecting.", c.suspicions);
   Counter(out, "picket_refutations_total", "Times this agent refuted suspicion of itself.",
           c.refutations);
   Counter(out, "picket_failures_total", "Members this agent declared failed.", c.failures);
@@ -134,8 +130,8 @@ std::string_view DropReasonName(membership::DropReason reason) {
   return "unknown";
 }
 
-std::string RenderMetrics(const ClusterView* view, const EventLog::Stats& log,
-                          const ApiStats& api, membership::TimePoint now) {
+std::string RenderMetrics(const ClusterView* view, const EventLog::Stats& log, const ApiStats& api,
+                          membership::TimePoint now) {
   std::string out;
   out.reserve(8192);
   if (view != nullptr) RenderViewMetrics(out, *view, now);

@@ -22,8 +22,8 @@ inline constexpr std::string_view kMetricsContentType = "text/plain; version=0.0
 
 // What the HTTP server knows about itself.
 struct ApiStats {
-  std::uint64_t long_poll_waiters = 0;           // current
-  std::uint64_t event_streams = 0;               // current SSE clients
+  std::uint64_t long_poll_waiters = 0;             // current
+  std::uint64_t event_streams = 0;                 // current SSE clients
   std::map<int, std::uint64_t> responses_by_code;  // HTTP status -> responses sent
 };
 
@@ -32,7 +32,7 @@ std::string_view DropReasonName(membership::DropReason reason);
 
 // Renders the exposition. `view` may be null (nothing published yet): the
 // view families are then omitted. `now` is used for picket_view_age_seconds.
-std::string RenderMetrics(const ClusterView* view, const EventLog::Stats& log,
-                          const ApiStats& api, membership::TimePoint now);
+std::string RenderMetrics(const ClusterView* view, const EventLog::Stats& log, const ApiStats& api,
+                          membership::TimePoint now);
 
 }  // namespace picket::api

@@ -85,11 +85,11 @@ class MembersBodyCache {
  private:
   void Rebuild(const ClusterViewPtr& view);
 
-  ClusterViewPtr view_;                        // the view the parts belong to
-  std::string parts_;                          // member heads, concatenated
-  std::vector<std::size_t> part_ends_;         // end offset of each head in parts_
-  std::vector<membership::TimePoint> since_;   // state_since per member
-  std::string body_;                           // the last rendered body (reused buffer)
+  ClusterViewPtr view_;                       // the view the parts belong to
+  std::string parts_;                         // member heads, concatenated
+  std::vector<std::size_t> part_ends_;        // end offset of each head in parts_
+  std::vector<membership::TimePoint> since_;  // state_since per member
+  std::string body_;                          // the last rendered body (reused buffer)
 };
 
 }  // namespace picket::api

@@ -56,8 +56,7 @@ std::string_view Trim(std::string_view s) {
 
 // "application/json" with optional parameters ("; charset=utf-8").
 bool IsJsonContentType(std::string_view content_type) {
-  return EqualsIgnoreCase(Trim(content_type.substr(0, content_type.find(';'))),
-                          "application/json");
+  return EqualsIgnoreCase(Trim(content_type.substr(0, content_type.find(';'))), "application/json");
 }
 
 // Time depends only on the length of `presented`, never on where it differs
@@ -115,11 +114,7 @@ void AppendTagsObject(std::string& out, const membership::Tags& tags) {
 
 Router::Router(RouterOptions options, const ViewPublisher& views, const EventLog& log,
                CommandSink& commands, const ApiStats* stats)
-    : options_(std::move(options)),
-      views_(views),
-      log_(log),
-      commands_(commands),
-      stats_(stats) {}
+    : options_(std::move(options)), views_(views), log_(log), commands_(commands), stats_(stats) {}
 
 RouteResult Router::Route(const HttpRequest& request, membership::TimePoint now) {
   const std::string_view path = request.path;
@@ -352,10 +347,10 @@ std::optional<HttpResponse> Router::CheckMutation(const HttpRequest& request,
         auth.size() > kScheme.size() && EqualsIgnoreCase(auth.substr(0, kScheme.size()), kScheme);
     if (!has_scheme ||
         !ConstantTimeEquals(Trim(auth.substr(kScheme.size())), options_.bearer_token)) {
-      HttpResponse response = ErrorResponse(
-          ErrorCode::kUnauthorized,
-          request.authorization.empty() ? "this endpoint requires a bearer token"
-                                        : "the bearer token is not valid");
+      HttpResponse response =
+          ErrorResponse(ErrorCode::kUnauthorized, request.authorization.empty()
+                                                      ? "this endpoint requires a bearer token"
+                                                      : "the bearer token is not valid");
       response.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"picket\"");
       return response;
     }

@@ -2,8 +2,7 @@
 
 namespace picket::api {
 
-void SseParser::Feed(std::string_view bytes,
-                     const std::function<void(const SseEvent&)>& on_event) {
+void SseParser::Feed(std::string_view bytes, const std::function<void(const SseEvent&)>& on_event) {
   for (const char c : bytes) {
     if (skip_lf_) {
       skip_lf_ = false;
@@ -19,8 +18,7 @@ void SseParser::Feed(std::string_view bytes,
   }
 }
 
-void SseParser::Line(std::string_view line,
-                     const std::function<void(const SseEvent&)>& on_event) {
+void SseParser::Line(std::string_view line, const std::function<void(const SseEvent&)>& on_event) {
   if (line.empty()) {  // dispatch
     if (has_data_) {
       SseEvent event{last_id_, event_.empty() ? std::string("message") : event_, data_};
@@ -34,7 +32,8 @@ void SseParser::Line(std::string_view line,
   if (line.front() == ':') return;  // comment
   const std::size_t colon = line.find(':');
   const std::string_view field = line.substr(0, colon);
-  std::string_view value = colon == std::string_view::npos ? std::string_view{} : line.substr(colon + 1);
+  std::string_view value =
+      colon == std::string_view::npos ? std::string_view{} : line.substr(colon + 1);
   if (!value.empty() && value.front() == ' ') value.remove_prefix(1);
   if (field == "data") {
     if (has_data_) data_.push_back('\n');

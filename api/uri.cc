@@ -33,8 +33,7 @@ std::optional<std::string> PercentDecode(std::string_view text, bool plus_is_spa
   return out;
 }
 
-std::optional<std::vector<std::pair<std::string, std::string>>> ParseQuery(
-    std::string_view query) {
+std::optional<std::vector<std::pair<std::string, std::string>>> ParseQuery(std::string_view query) {
   std::vector<std::pair<std::string, std::string>> params;
   while (!query.empty()) {
     const std::size_t amp = query.find('&');

@@ -28,8 +28,7 @@ double InterArrivalWindow::Variance() const {
   // Boost gives the sample variance (sum of squares / (n - 1)); Akka and the
   // paper use the population variance (/ n).
   const double sample_variance = acc::rolling_variance(accumulator_);
-  const double population =
-      sample_variance * static_cast<double>(n - 1) / static_cast<double>(n);
+  const double population = sample_variance * static_cast<double>(n - 1) / static_cast<double>(n);
   return std::max(population, 0.0);
 }
 

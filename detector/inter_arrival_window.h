@@ -8,13 +8,12 @@
 // Thread safety: none; one owner calls everything. Copyable and movable (the
 // detector is a value type).
 
-#include <cstddef>
-
 #include <boost/accumulators/accumulators.hpp>
 #include <boost/accumulators/statistics/rolling_count.hpp>
 #include <boost/accumulators/statistics/rolling_mean.hpp>
 #include <boost/accumulators/statistics/rolling_variance.hpp>
 #include <boost/accumulators/statistics/stats.hpp>
+#include <cstddef>
 
 namespace picket::detector {
 

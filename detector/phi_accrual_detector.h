@@ -68,14 +68,17 @@ class PhiAccrualDetector {
   // time (an earlier `now` is ignored). O(1).
   void Heartbeat(TimePoint now);
 
-  // Suspicion level at `now`: 0 before the first heartbeat; finite and
-  // non-decreasing in `now` after it.
+  // Suspicion level at `now`: -log10(P(the next heartbeat is merely late))
+  // under the configured distribution. 0 before the first heartbeat; finite,
+  // >= 0 and non-decreasing in `now` after it, however late `now` is.
   [[nodiscard]] double Phi(TimePoint now) const;
 
   // Phi(now) < threshold.
   [[nodiscard]] bool IsAvailable(TimePoint now) const;
 
-  // Forgets the history (used after a local pause: the silence was ours).
+  // Forgets the history: the next heartbeat is a first heartbeat again. Use it
+  // after a local pause (the silence was ours) and when a subject that was
+  // declared failed comes back, so its outage never enters the window.
   void Reset();
 
   // Real inter-arrival samples in the window (0 before the second heartbeat;

@@ -54,8 +54,7 @@ double ExponentialPhi(double elapsed, double mean) {
   return kPhiFactor * elapsed / mean;
 }
 
-double PhiOf(Distribution distribution, double elapsed, double mean, double std_dev,
-             double pause) {
+double PhiOf(Distribution distribution, double elapsed, double mean, double std_dev, double pause) {
   switch (distribution) {
     case Distribution::kNormal:
       return NormalPhi((elapsed - (mean + pause)) / std_dev);

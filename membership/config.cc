@@ -51,6 +51,7 @@ Config Config::Wan() {
   c.gossip_interval = 500ms;
   c.gossip_fanout = 4;
   c.push_pull_interval = 60s;
+  c.reconnect_interval = 30s;
   c.stream_timeout = 10s;
   c.leave_propagate_timeout = 10s;
   return c;
@@ -66,6 +67,7 @@ Config Config::Local() {
   c.phi_probe_timeout = 50ms;
   c.gossip_interval = 50ms;
   c.push_pull_interval = 5s;
+  c.reconnect_interval = 2s;
   c.stream_timeout = 1s;
   c.join_retry_initial = 100ms;
   c.join_retry_max = 2s;
@@ -110,6 +112,7 @@ std::optional<std::string> Config::Validate() const {
   if (packet_budget < 512 || packet_budget > 65000) return Bad("packet_budget", "must be 512..65000");
   if (gossip_queue_limit < 16) return Bad("gossip_queue_limit", "must be >= 16");
   if (push_pull_interval < Duration::zero()) return Bad("push_pull_interval", "must be >= 0");
+  if (reconnect_interval < Duration::zero()) return Bad("reconnect_interval", "must be >= 0");
   if (stream_timeout <= Duration::zero()) return Bad("stream_timeout", "must be > 0");
   if (join_retry_initial <= Duration::zero()) return Bad("join_retry_initial", "must be > 0");
   if (join_retry_max < join_retry_initial) {

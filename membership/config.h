@@ -49,9 +49,12 @@ struct Config {
   // 1 + health score). Also used to re-verify a member after a failed SWIM
   // probe round before suspecting it. > 0, <= probe_interval.
   Duration phi_probe_timeout = 200ms;
-  // Observers gossip their phi for a subject once it is at least this, so every
-  // agent can show the highest phi reported for every member. >= 0.
-  double phi_report_threshold = 1.0;
+  // Observers gossip their phi for a subject once it is at least this, so
+  // every agent can show the highest phi reported for every member. 3 means
+  // "the heartbeat being merely late has a 1 in 1,000 chance": notable, yet
+  // rare enough on a lossy network not to fill datagrams (at 1.0 and 20%
+  // loss, reports tripled the bytes sent). >= 0.
+  double phi_report_threshold = 3.0;
 
   // --- Suspicion (Lifeguard) ---
   // Minimum suspicion timeout, reached once `suspicion_confirmations` independent
@@ -84,6 +87,12 @@ struct Config {
   // Full state exchange with one random member every interval (0 disables),
   // scaled up above 32 members by ceil(log2(N) - 5) + 1 as memberlist does. >= 0.
   Duration push_pull_interval = 30s;
+  // Partition healing (Serf's reconnect): every interval, each agent tries a
+  // push-pull with a random failed member with probability 1 / (alive
+  // members), so the cluster as a whole makes about one attempt per interval
+  // whatever its size. The exchange tells both sides whom the other holds
+  // failed; they refute and the views merge. 0 disables. >= 0.
+  Duration reconnect_interval = 10s;
   // Timeout of one stream exchange (push-pull, join, fallback probe). > 0.
   Duration stream_timeout = 5s;
   // Join retry backoff: first retry after join_retry_initial, doubling up to join_retry_max.

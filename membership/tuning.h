@@ -48,6 +48,11 @@ inline constexpr double kMinHeartbeatGapFraction = 0.25;
 // heartbeats to us are lost).
 inline constexpr int kPhiRecheckIntervals = 2;
 
+// An unconfirmed suspicion (one accuser) fails only after this many
+// consecutive final verification probes (each probe_timeout long) got no
+// answer: a member that answers is given time to refute instead.
+inline constexpr int kFinalChecks = 2;
+
 // --- Gossip ---
 // Broadcast-queue entries examined per packet before giving up on filling it
 // (bounds the cost of packing when many entries are too big or already sent).
@@ -65,7 +70,8 @@ inline constexpr int kPhiReportMinIntervals = 2;
 // A received phi report counts for this many heartbeat intervals.
 inline constexpr int kPhiReportTtlIntervals = 6;
 // Members told directly that we hold them failed or left (so they refute or
-// stop), at most once per probe_interval each.
+// stop), at most once per probe_interval each; members whose stale
+// accusation of us we answer, at most once per phi_probe_timeout each.
 inline constexpr std::size_t kMaxDeadNotices = 1024;
 // A graceful leave sends `left` directly to this many random members besides
 // its observers, then lets gossip carry it.

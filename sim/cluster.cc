@@ -7,6 +7,23 @@
 
 namespace picket::sim {
 
+namespace {
+
+// Swim::WarmStart is a requested addition to the core (sim/FINDINGS.md, F2);
+// detected here so that this file builds with and without it.
+template <typename S>
+concept HasWarmStart = requires(S& swim, const std::vector<membership::Identity>& members,
+                                TimePoint now) { swim.WarmStart(members, now); };
+
+template <typename S>
+void CallWarmStart(S& swim, const std::vector<membership::Identity>& members, TimePoint now) {
+  if constexpr (HasWarmStart<S>) swim.WarmStart(members, now);
+}
+
+}  // namespace
+
+bool Cluster::WarmStartSupported() { return HasWarmStart<membership::Swim>; }
+
 void CoreTotals::Add(const membership::Counters& c) {
   probes += c.probes;
   indirect_probes += c.indirect_probes;
@@ -69,7 +86,8 @@ std::optional<HostId> Cluster::HostOfName(const std::string& name) const {
   return id;
 }
 
-void Cluster::Launch(HostId h, const std::vector<membership::Address>& seeds, bool after_fault) {
+void Cluster::Launch(HostId h, const std::vector<membership::Address>& seeds, bool after_fault,
+                     const std::vector<HostId>* warm_members) {
   if (hosts_[h]) return;
   const TimePoint now = scheduler_.now();
   IntegrateMemberSeconds();
@@ -82,9 +100,23 @@ void Cluster::Launch(HostId h, const std::vector<membership::Address>& seeds, bo
   HostObserver& observer = *this;
   hosts_[h] = std::make_unique<SwimHost>(h, network_, observer, options_.protocol,
                                          std::move(identity), seed, now);
+  if (warm_members != nullptr) {
+    if (warm_identities_.size() != warm_members->size()) {
+      warm_identities_.clear();
+      for (HostId m : *warm_members) {
+        warm_identities_.push_back(membership::Identity{names_[m], network_.AddressOf(m), {}});
+      }
+    }
+    CallWarmStart(hosts_[h]->swim(), warm_identities_, now);
+    for (HostId m : *warm_members) views_.Set(h, m, true);
+  }
   network_.Attach(h, hosts_[h].get());
   if (!seeds.empty()) hosts_[h]->swim().Join(seeds, now);
   network_.Poke(h);
+}
+
+void Cluster::StartWarm(HostId h, const std::vector<HostId>& members) {
+  Launch(h, {}, false, &members);
 }
 
 void Cluster::Start(HostId h, const std::vector<membership::Address>& seeds) {

@@ -76,6 +76,11 @@ class Cluster final : private HostObserver {
   // Starts a process on a host that runs none; with seeds it joins through
   // them (without, it is the first member).
   void Start(HostId h, const std::vector<membership::Address>& seeds);
+  // Starts a process that already knows `members` (hosts, all alive), through
+  // Swim::WarmStart: no join, no gossip. REQUIRES: WarmStartSupported().
+  void StartWarm(HostId h, const std::vector<HostId>& members);
+  // True if this build's core has Swim::WarmStart (sim/FINDINGS.md, F2).
+  [[nodiscard]] static bool WarmStartSupported();
   // SIGKILL: the process and its state are gone.
   void Crash(HostId h);
   // Starts a fresh process (new core, new seed) on a crashed host.
@@ -155,7 +160,8 @@ class Cluster final : private HostObserver {
   void OnDatagramSent(HostId sender, std::size_t bytes) override;
   void OnCoreLog(HostId host, membership::LogLevel level, std::string_view message) override;
 
-  void Launch(HostId h, const std::vector<membership::Address>& seeds, bool after_fault);
+  void Launch(HostId h, const std::vector<membership::Address>& seeds, bool after_fault,
+              const std::vector<HostId>* warm_members = nullptr);
   // Stops the process on h (crash or exit) and updates the collectors.
   void Stop(HostId h);
   void Exit(HostId h);
@@ -176,6 +182,7 @@ class Cluster final : private HostObserver {
   std::vector<std::unique_ptr<SwimHost>> hosts_;
   std::vector<std::uint32_t> launches_;  // processes started per host (seeds them)
   std::vector<TimePoint> leave_deadline_;
+  std::vector<membership::Identity> warm_identities_;  // built once for StartWarm
   std::vector<std::function<void()>> callbacks_;
   std::vector<std::uint32_t> free_callbacks_;
 

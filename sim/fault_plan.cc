@@ -95,7 +95,7 @@ FaultPlan BuildFaultPlan(const ScenarioOptions& o, TimePoint measure_start) {
     const auto h = static_cast<HostId>(o.nodes + i);
     plan.joiners.push_back(h);
     plan.actions.push_back(
-        {measure_start + Seconds((i + 1) / o.join_rate), Kind::kJoin, h});
+        {measure_start + Seconds((i + 0.5) / o.join_rate), Kind::kJoin, h});
   }
   std::stable_sort(plan.actions.begin(), plan.actions.end(),
                    [](const FaultAction& a, const FaultAction& b) { return a.at < b.at; });

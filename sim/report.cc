@@ -79,6 +79,7 @@ nlohmann::json ToJson(const Report& r) {
   j["missing_at_end"] = r.missing_at_end;
   j["running_at_end"] = r.running_at_end;
   j["majority_at_end"] = r.majority_at_end;
+  j["view_mismatch_examples"] = r.view_mismatch_examples;
   j["msgs_per_member_s"] = Round6(r.msgs_per_member_s);
   j["bytes_per_member_s"] = Round6(r.bytes_per_member_s);
   j["datagrams_per_member_s"] = Round6(r.datagrams_per_member_s);
@@ -160,6 +161,7 @@ std::string FormatSummary(const Report& r) {
   if (r.joined > 0 || r.left > 0) out << "  joined " << r.joined << ", left " << r.left << "\n";
   out << "  converged at end: " << (r.converged ? "yes" : "NO") << " (convergence "
       << Text(r.convergence_s) << ", missing " << r.missing_at_end << ")\n";
+  for (const std::string& m : r.view_mismatch_examples) out << "    " << m << "\n";
   std::snprintf(buf, sizeof buf,
                 "  traffic per member: %.2f msgs/s, %.0f bytes/s (datagrams %.2f/s %.0f B/s, "
                 "streams %.0f B/s)\n",

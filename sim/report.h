@@ -57,6 +57,9 @@ struct Report {
   std::size_t missing_at_end = 0;       // running members not seen up by every running member
   int running_at_end = 0;
   int majority_at_end = 0;              // running members whose quorum view has a majority
+  // When not converged: the first (observer, subject) pairs whose view is wrong,
+  // "n3 sees n7 down" / "n3 sees n7 up".
+  std::vector<std::string> view_mismatch_examples;
 
   // Traffic in the measured period, per running member per second. Bytes are
   // payload bytes (no UDP/IP/TCP headers).

@@ -1,6 +1,7 @@
 #include "sim/scenario.h"
 
 #include <cmath>
+#include <memory>
 #include <sstream>
 #include <utility>
 
@@ -99,7 +100,17 @@ ScenarioRunner::ScenarioRunner(ScenarioOptions options) : options_(std::move(opt
   // Bootstrap.
   Rng rng(DeriveSeed(options_.seed, 5));
   const auto n = static_cast<std::size_t>(options_.nodes);
-  for (HostId h = 0; h < n; ++h) {
+  if (options_.bootstrap == Bootstrap::kWarm) {
+    auto members = std::make_shared<std::vector<HostId>>();
+    for (HostId h = 0; h < n; ++h) members->push_back(h);
+    for (HostId h = 0; h < n; ++h) {
+      const TimePoint at =
+          TimePoint{} + Seconds(options_.join_spread_s * static_cast<double>(h) /
+                                static_cast<double>(n));
+      c.At(at, [&c, h, members] { c.StartWarm(h, *members); });
+    }
+  }
+  for (HostId h = 0; h < n && options_.bootstrap != Bootstrap::kWarm; ++h) {
     std::vector<membership::Address> seeds;
     if (h > 0 && options_.bootstrap == Bootstrap::kSeed) {
       seeds.push_back(c.AddressOf(0));
@@ -216,6 +227,12 @@ Report ScenarioRunner::Finish() const {
     r.warmup_converged_s = ToSeconds(warmup_converged_since_->time_since_epoch());
   }
   r.missing_at_end = c.views().MissingCount(c.truth());
+  if (!r.converged) {
+    for (const ViewCollector::Mismatch& mm : c.views().Mismatches(c.truth(), 10)) {
+      r.view_mismatch_examples.push_back(c.NameOf(mm.observer) + " sees " + c.NameOf(mm.subject) +
+                                         (mm.sees_up ? " up" : " down"));
+    }
+  }
   for (HostId h = 0; h < c.host_count(); ++h) {
     if (!c.truth().Running(h)) continue;
     ++r.running_at_end;

@@ -4,12 +4,14 @@
 // bootstrap), applies the fault plan, runs the warm-up and the measured
 // period, and turns what the collectors saw into a Report.
 //
-// Bootstrap: member 0 starts alone at t = 0; member i starts at
-// i * join_spread / nodes and joins through member 0 (--bootstrap seed) or
-// through up to 3 random members started before it (--bootstrap random).
-// Nothing is pre-loaded: every table is built by the protocol itself (joins,
-// gossip, push-pull), so the warm-up must be long enough for that; the report
-// says whether the cluster had converged when the measured period began.
+// Bootstrap: member i starts at i * join_spread / nodes. With --bootstrap
+// seed it joins through member 0, with random (the default) through up to 3
+// random members started before it: every table is then built by the
+// protocol itself (joins, gossip, push-pull), so the warm-up must be long
+// enough for that. With warm, each member starts with the full table
+// (Swim::WarmStart, no joins, no gossip) and the warm-up only gives the
+// detectors their history. The report says whether the cluster had converged
+// when the measured period began.
 //
 // Usage: ScenarioRunner r(options); r.RunWarmup(); r.RunMeasured();
 // Report report = r.Finish(); (or RunScenario). The phases exist so that the

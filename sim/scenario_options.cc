@@ -3,6 +3,8 @@
 #include <cmath>
 #include <sstream>
 
+#include "sim/cluster.h"
+
 namespace picket::sim {
 
 namespace {
@@ -14,7 +16,7 @@ std::string Bad(const std::string& flag, const std::string& why) {
 }  // namespace
 
 int ScenarioOptions::TotalHosts() const {
-  return nodes + static_cast<int>(std::floor(join_rate * seconds));
+  return nodes + static_cast<int>(std::floor(join_rate * JoinWindow()));
 }
 
 std::optional<std::string> ScenarioOptions::Validate() const {
@@ -24,12 +26,17 @@ std::optional<std::string> ScenarioOptions::Validate() const {
   if (!(join_spread_s >= 0) || join_spread_s > warmup_s + 1e-9) {
     return Bad("--join-spread", "must be in 0..--warmup");
   }
+  if (bootstrap == Bootstrap::kWarm && !Cluster::WarmStartSupported()) {
+    return Bad("--bootstrap", "'warm' needs Swim::WarmStart, which this build's core lacks");
+  }
   if (!(latency_ms >= 0) || latency_ms > 1e6) return Bad("--latency-ms", "must be >= 0");
   if (!(jitter_ms >= 0) || jitter_ms > 1e6) return Bad("--jitter-ms", "must be >= 0");
   if (!(loss >= 0 && loss <= 1)) return Bad("--loss", "must be in 0..1");
   if (backlog_limit < 0) return Bad("--backlog-limit", "must be >= 0");
   if (crash < 0 || crash >= nodes) return Bad("--crash", "must be in 0..nodes-1");
-  if (!(crash_at >= 0) || crash_at > seconds) return Bad("--crash-at", "must be in 0..--seconds");
+  if (crash > 0 && (!(crash_at >= 0) || crash_at > seconds)) {
+    return Bad("--crash-at", "must be in 0..--seconds");
+  }
   if (!(restart_after < 0 || restart_after >= 0.001)) {
     return Bad("--restart-after", "must be >= 0.001 (or negative: never)");
   }
@@ -56,13 +63,16 @@ std::optional<std::string> ScenarioOptions::Validate() const {
       return Bad("--heal-at", "must be after --partition-at");
     }
   }
-  if (!(join_rate >= 0) || join_rate * seconds > 100000) {
+  if (join_for > seconds) return Bad("--join-for", "must be at most --seconds");
+  if (!(join_rate >= 0) || join_rate * JoinWindow() > 100000) {
     return Bad("--join-rate", "must be >= 0 (at most 100000 joiners)");
   }
   if (leave < 0 || leave + crash + (pause_ms > 0 ? pause_count : 0) > nodes - 1) {
     return Bad("--leave", "must leave at least one member that neither crashes, pauses nor leaves");
   }
-  if (!(leave_at >= 0) || leave_at > seconds) return Bad("--leave-at", "must be in 0..--seconds");
+  if (leave > 0 && (!(leave_at >= 0) || leave_at > seconds)) {
+    return Bad("--leave-at", "must be in 0..--seconds");
+  }
   if (!(grace_ms >= 0)) return Bad("--grace-ms", "must be >= 0");
   if (!(sample_ms >= 1)) return Bad("--sample-ms", "must be >= 1");
   if (auto error = protocol.Validate()) return "protocol setting: " + *error;
@@ -73,7 +83,9 @@ std::string ScenarioOptions::CommandLine() const {
   std::ostringstream out;
   out << "picket sim --nodes " << nodes << " --seconds " << seconds << " --seed " << seed
       << " --warmup " << warmup_s << " --join-spread " << join_spread_s << " --bootstrap "
-      << (bootstrap == Bootstrap::kSeed ? "seed" : "random");
+      << (bootstrap == Bootstrap::kSeed     ? "seed"
+          : bootstrap == Bootstrap::kRandom ? "random"
+                                            : "warm");
   if (latency_ms != 1) out << " --latency-ms " << latency_ms;
   if (jitter_ms != 0) out << " --jitter-ms " << jitter_ms;
   if (loss != 0) out << " --loss " << loss;
@@ -92,6 +104,7 @@ std::string ScenarioOptions::CommandLine() const {
     if (heal_at >= 0) out << " --heal-at " << heal_at;
   }
   if (join_rate > 0) out << " --join-rate " << join_rate;
+  if (join_rate > 0 && join_for >= 0) out << " --join-for " << join_for;
   if (leave > 0) out << " --leave " << leave << " --leave-at " << leave_at;
   if (grace_ms != 2000) out << " --grace-ms " << grace_ms;
   if (sample_ms != 100) out << " --sample-ms " << sample_ms;

@@ -20,14 +20,15 @@ namespace picket::sim {
 enum class Bootstrap : std::uint8_t {
   kSeed,    // every member joins through member 0 ("seed")
   kRandom,  // every member joins through up to 3 random members started before it ("random")
+  kWarm,    // every member starts with the full table (Swim::WarmStart), no joins ("warm")
 };
 
 struct ScenarioOptions {
   int nodes = 32;          // --nodes: members at the start, 1..100000
   double seconds = 60;     // --seconds: measured period, > 0
   double warmup_s = 10;    // --warmup: members start and settle, >= 0
-  double join_spread_s = 1;  // --join-spread: members start spread over [0, this) of the warm-up
-  Bootstrap bootstrap = Bootstrap::kSeed;  // --bootstrap seed|random
+  double join_spread_s = 2;  // --join-spread: members start spread over [0, this) of the warm-up
+  Bootstrap bootstrap = Bootstrap::kRandom;  // --bootstrap seed|random|warm
   std::uint64_t seed = 1;  // --seed
 
   // Network (--latency-ms, --jitter-ms, --loss, --stream-loss).
@@ -58,10 +59,12 @@ struct ScenarioOptions {
   double partition_at = 5;
   double heal_at = -1;
 
-  // Churn: new members join at join_rate per second during the measured period
+  // Churn: new members join at join_rate per second during the first
+  // join_for seconds of the measured period, the i-th at (i + 0.5) / join_rate
   // (through 3 random running members); `leave` random members leave
-  // gracefully at leave_at (--join-rate, --leave, --leave-at).
+  // gracefully at leave_at (--join-rate, --join-for, --leave, --leave-at).
   double join_rate = 0;
+  double join_for = -1;  // --join-for: joins happen during the first this-many seconds (< 0: all)
   int leave = 0;
   double leave_at = 5;
 
@@ -76,6 +79,8 @@ struct ScenarioOptions {
   [[nodiscard]] std::optional<std::string> Validate() const;
   // Members that will exist over the run (nodes + joiners).
   [[nodiscard]] int TotalHosts() const;
+  // Seconds of the measured period during which members join.
+  [[nodiscard]] double JoinWindow() const { return join_for < 0 ? seconds : join_for; }
   // The `picket sim` flags that reproduce this run, apart from protocol
   // settings, which the caller appends.
   [[nodiscard]] std::string CommandLine() const;

@@ -87,3 +87,22 @@ std::size_t ViewCollector::MissingCount(const GroundTruth& truth) const {
 }
 
 }  // namespace picket::sim
+
+namespace picket::sim {
+
+std::vector<ViewCollector::Mismatch> ViewCollector::Mismatches(const GroundTruth& truth,
+                                                               std::size_t max) const {
+  std::vector<Mismatch> out;
+  const std::size_t hosts = std::min(capacity_, truth.host_count());
+  for (HostId o = 0; o < hosts && out.size() < max; ++o) {
+    if (!truth.Running(o)) continue;
+    for (HostId s = 0; s < hosts && out.size() < max; ++s) {
+      if (!ever_ran_[s]) continue;
+      const bool up = Sees(o, s);
+      if (up != truth.ExpectedUp(s)) out.push_back(Mismatch{o, s, up});
+    }
+  }
+  return out;
+}
+
+}  // namespace picket::sim

@@ -52,6 +52,15 @@ class ViewCollector {
   [[nodiscard]] std::size_t CrossGroupUpPairs(const GroundTruth& truth) const;
   // Expected-up members that some running member does not see up.
   [[nodiscard]] std::size_t MissingCount(const GroundTruth& truth) const;
+  // Up to `max` (observer, subject) pairs of running observers whose view of
+  // the subject differs from the truth, in (observer, subject) order.
+  struct Mismatch {
+    HostId observer = 0;
+    HostId subject = 0;
+    bool sees_up = false;
+  };
+  [[nodiscard]] std::vector<Mismatch> Mismatches(const GroundTruth& truth,
+                                                 std::size_t max) const;
 
  private:
   [[nodiscard]] std::size_t Bit(HostId o, HostId s) const {

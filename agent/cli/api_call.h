@@ -38,8 +38,7 @@ inline std::string ResolveApiToken(std::string_view command, const std::string& 
   std::ifstream in(token_file);
   std::string line;
   if (!in || !std::getline(in, line)) {
-    std::cerr << "picket " << command << ": --api-token-file: cannot read '" << token_file
-              << "'\n";
+    std::cerr << "picket " << command << ": --api-token-file: cannot read '" << token_file << "'\n";
     throw CLI::RuntimeError(2);
   }
   while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();

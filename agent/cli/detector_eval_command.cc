@@ -72,9 +72,7 @@ struct EvalFlags {
   throw CLI::RuntimeError(2);
 }
 
-det::Duration FromMs(double ms) {
-  return std::chrono::duration_cast<det::Duration>(Millis(ms));
-}
+det::Duration FromMs(double ms) { return std::chrono::duration_cast<det::Duration>(Millis(ms)); }
 
 void Require(bool ok, const std::string& flag, const std::string& rule) {
   if (!ok) Fail(flag + " must be " + rule);
@@ -86,8 +84,7 @@ ev::EvalOptions MakeOptions(const EvalFlags& f) {
           "--acceptable-pause-ms", ">= 0");
   Require(std::isfinite(f.first_estimate_ms) && f.first_estimate_ms > 0, "--first-estimate-ms",
           "> 0");
-  Require(std::isfinite(f.hours) && f.hours > 0 && f.hours <= 100000, "--hours",
-          "in (0, 100000]");
+  Require(std::isfinite(f.hours) && f.hours > 0 && f.hours <= 100000, "--hours", "in (0, 100000]");
   Require(std::isfinite(f.warmup_min) && f.warmup_min >= 0, "--warmup-min", ">= 0");
   Require(f.trials >= 1 && f.trials <= 1'000'001, "--trials", "in [1, 1000001]");
   ev::EvalOptions options;
@@ -280,8 +277,8 @@ void Run(const EvalFlags& f, bool custom_trace) {
       families.push_back(CustomFamily(f, duration));
     } else {
       for (ev::TraceFamily& family : ev::StandardFamilies(duration)) {
-        if (f.families.empty() || std::find(f.families.begin(), f.families.end(), family.name) !=
-                                      f.families.end()) {
+        if (f.families.empty() ||
+            std::find(f.families.begin(), f.families.end(), family.name) != f.families.end()) {
           families.push_back(std::move(family));
         }
       }
@@ -311,11 +308,16 @@ void Run(const EvalFlags& f, bool custom_trace) {
     for (auto& p : pending) results.push_back(p.get());
   }
 
+  // One setting for every family, at the headline threshold and at each one.
   std::optional<ev::FleetComparison> fleet;
+  std::vector<ev::FleetComparison> sweep;
   if (results.size() > 1) {
     std::vector<const ev::TraceEvaluation*> evaluations;
     for (const auto& family : results) evaluations.push_back(&family.evaluation);
     fleet = ev::CompareFleet(evaluations, f.headline);
+    for (const double threshold : options.thresholds) {
+      sweep.push_back(ev::CompareFleet(evaluations, threshold));
+    }
   }
 
   if (f.json) {
@@ -323,14 +325,16 @@ void Run(const EvalFlags& f, bool custom_trace) {
                           {"hours_per_family", f.hours},
                           {"headline_threshold", f.headline},
                           {"families", nlohmann::json::array()}};
-    out["detector"] = {{"distribution", f.distribution},
-                       {"window", f.window},
-                       {"min_stddev_ms", f.min_stddev_ms},
-                       {"acceptable_pause_ms", f.acceptable_pause_ms},
-                       {"first_estimate_ms", f.first_estimate_ms},
-                       {"learn_suspected_intervals", !f.akka_rule}};
+    out["detector"] = {
+        {"distribution", f.distribution},           {"window", f.window},
+        {"min_stddev_ms", f.min_stddev_ms},         {"acceptable_pause_ms", f.acceptable_pause_ms},
+        {"first_estimate_ms", f.first_estimate_ms}, {"learn_suspected_intervals", !f.akka_rule}};
     for (const auto& family : results) out["families"].push_back(FamilyJson(family));
     if (fleet) out["one_setting_for_all"] = FleetJson(*fleet, results);
+    out["one_setting_for_all_by_threshold"] = nlohmann::json::array();
+    for (const auto& c : sweep) {
+      out["one_setting_for_all_by_threshold"].push_back(FleetJson(c, results));
+    }
     std::cout << out.dump(2) << "\n";
     return;
   }
@@ -339,7 +343,9 @@ void Run(const EvalFlags& f, bool custom_trace) {
             << ev::FormatSummary(results, f.headline) << "\n";
   if (fleet) {
     std::cout << "## One setting for every family (phi threshold " << f.headline << ")\n\n"
-              << ev::FormatFleet(results, *fleet) << "\n";
+              << ev::FormatFleet(results, *fleet) << "\n"
+              << "Every threshold, one setting for every family:\n\n"
+              << ev::FormatFleetSweep(sweep) << "\n";
   }
   for (const auto& family : results) std::cout << ev::FormatFamilyReport(family);
 }
@@ -411,7 +417,8 @@ void AddDetectorEvalCommand(CLI::App& app) {
           ->check(CLI::IsMember({"none", "pareto", "lognormal"})),
       cmd->add_option("--tail-scale-ms", flags->tail_scale_ms,
                       "Tail scale, ms (Pareto scale / lognormal median)"),
-      cmd->add_option("--tail-shape", flags->tail_shape, "Tail shape (Pareto alpha / lognormal sigma)"),
+      cmd->add_option("--tail-shape", flags->tail_shape,
+                      "Tail shape (Pareto alpha / lognormal sigma)"),
       cmd->add_option("--loss", flags->loss, "Independent loss probability"),
       cmd->add_option("--burst-rate", flags->burst_rate,
                       "Probability per heartbeat that a loss burst starts"),

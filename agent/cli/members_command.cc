@@ -21,7 +21,8 @@ struct MembersFlags {
 
 void AddMembersCommand(CLI::App& app) {
   auto flags = std::make_shared<MembersFlags>();
-  auto* cmd = app.add_subcommand("members", "Print the members a local agent sees (GET /v1/members)");
+  auto* cmd =
+      app.add_subcommand("members", "Print the members a local agent sees (GET /v1/members)");
   cmd->add_option("--http", flags->http, "HTTP API address of the agent (HOST:PORT)")
       ->envname("PICKET_HTTP")
       ->capture_default_str();

@@ -71,9 +71,9 @@ void Run(const PhiFlags& f) {
   const double phi = det::PhiOf(distribution, f.elapsed_ms, f.mean_ms, stddev, f.pause_ms);
   const double z = exponential ? NAN : (f.elapsed_ms - (f.mean_ms + f.pause_ms)) / stddev;
   const double inverse = det::PhiInverse(distribution, f.threshold);
-  const double suspect_after_ms =
-      exponential ? f.pause_ms + inverse * f.mean_ms
-                  : std::max(0.0, f.mean_ms + f.pause_ms + inverse * stddev);
+  const double suspect_after_ms = exponential
+                                      ? f.pause_ms + inverse * f.mean_ms
+                                      : std::max(0.0, f.mean_ms + f.pause_ms + inverse * stddev);
   const bool suspected = phi >= f.threshold;
 
   if (f.json) {
@@ -107,8 +107,9 @@ void Run(const PhiFlags& f) {
   std::cout << "  elapsed " << Number(f.elapsed_ms) << " ms since the last heartbeat";
   if (!exponential) std::cout << ": z = " << Number(z);
   std::cout << "\n  P(the heartbeat is merely late) = 10^-" << Number(phi, 6) << "\n";
-  std::cout << "  threshold " << Number(f.threshold) << ": suspected from " << Number(suspect_after_ms)
-            << " ms on; " << (suspected ? "SUSPECTED now" : "not suspected now") << "\n";
+  std::cout << "  threshold " << Number(f.threshold) << ": suspected from "
+            << Number(suspect_after_ms) << " ms on; "
+            << (suspected ? "SUSPECTED now" : "not suspected now") << "\n";
 }
 
 }  // namespace
@@ -116,8 +117,9 @@ void Run(const PhiFlags& f) {
 void AddPhiCommand(CLI::App& app) {
   auto flags = std::make_shared<PhiFlags>();
   auto* cmd = app.add_subcommand(
-      "phi", "Print the phi a detector reports for a heartbeat history (mean, stddev) and the "
-             "time since the last heartbeat");
+      "phi",
+      "Print the phi a detector reports for a heartbeat history (mean, stddev) and the "
+      "time since the last heartbeat");
   cmd->add_option("--mean-ms", flags->mean_ms, "Mean heartbeat inter-arrival time, ms (> 0)")
       ->required();
   cmd->add_option("--stddev-ms", flags->stddev_ms,
@@ -132,8 +134,7 @@ void AddPhiCommand(CLI::App& app) {
   cmd->add_option("--min-stddev-ms", flags->min_stddev_ms,
                   "Floor on the standard deviation, ms, as the detector applies it (0: none)")
       ->capture_default_str();
-  cmd->add_option("--pause-ms", flags->pause_ms,
-                  "Acceptable heartbeat pause added to the mean, ms")
+  cmd->add_option("--pause-ms", flags->pause_ms, "Acceptable heartbeat pause added to the mean, ms")
       ->capture_default_str();
   cmd->add_option("--threshold", flags->threshold, "Suspicion threshold to compare with")
       ->capture_default_str();

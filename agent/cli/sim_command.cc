@@ -23,7 +23,7 @@ namespace {
 
 struct SimFlags {
   sim::ScenarioOptions options;
-  std::string bootstrap = "seed";
+  std::string bootstrap = "random";
   bool json = false;
   bool timings = false;
   ProtocolFlags protocol;
@@ -40,7 +40,9 @@ double Since(std::chrono::steady_clock::time_point start) {
 
 void Run(SimFlags& f) {
   sim::ScenarioOptions o = f.options;
-  o.bootstrap = f.bootstrap == "random" ? sim::Bootstrap::kRandom : sim::Bootstrap::kSeed;
+  o.bootstrap = f.bootstrap == "seed"   ? sim::Bootstrap::kSeed
+                : f.bootstrap == "warm" ? sim::Bootstrap::kWarm
+                                        : sim::Bootstrap::kRandom;
   try {
     o.protocol = f.protocol.Build();
   } catch (const CLI::ValidationError& e) {
@@ -88,8 +90,9 @@ void AddSimCommand(CLI::App& app) {
                   "Members start spread over this many seconds of the warm-up")
       ->capture_default_str();
   cmd->add_option("--bootstrap", flags->bootstrap,
-                  "Join through member 0 (seed) or through 3 random earlier members (random)")
-      ->check(CLI::IsMember({"seed", "random"}))
+                  "Members join through member 0 (seed) or 3 random earlier members (random), "
+                  "or start with full tables (warm)")
+      ->check(CLI::IsMember({"seed", "random", "warm"}))
       ->capture_default_str();
 
   const std::string net = "Network";
@@ -131,6 +134,9 @@ void AddSimCommand(CLI::App& app) {
   cmd->add_option("--heal-at", o.heal_at, "When it heals (negative: never)")
       ->capture_default_str()->group(faults);
   cmd->add_option("--join-rate", o.join_rate, "New members joining per second")
+      ->capture_default_str()->group(faults);
+  cmd->add_option("--join-for", o.join_for,
+                  "Members join during the first this-many seconds (negative: all)")
       ->capture_default_str()->group(faults);
   cmd->add_option("--leave", o.leave, "Random members that leave gracefully")
       ->capture_default_str()->group(faults);

@@ -51,7 +51,8 @@ FleetComparison CompareFleet(const std::vector<const TraceEvaluation*>& evaluati
 
   auto mean_median = [&](Duration timeout) {
     double sum = 0.0;
-    for (const TraceEvaluation* e : evaluations) sum += Nanos(e->fixed_timeout.DetectionMedian(timeout));
+    for (const TraceEvaluation* e : evaluations)
+      sum += Nanos(e->fixed_timeout.DetectionMedian(timeout));
     return sum / n;
   };
   auto total_mistakes = [&](Duration timeout) {

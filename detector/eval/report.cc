@@ -62,10 +62,12 @@ std::string FormatFamilyReport(const FamilyEvaluation& family) {
   out += "|---|---:|---:|---:|---:|---:|---:|---:|---:|\n";
   for (const QosStats& s : e.phi) out += Row(s);
   for (const QosStats& s : e.timeouts) out += Row(s);
-  out += "\nphi against the fixed timeout with the same median detection time, and against the\n"
-         "shortest fixed timeout with no more mistakes:\n\n";
-  out += "| phi | T_D median ms | mistakes/h | same-T_D timeout ms | its mistakes/h | "
-         "fewer mistakes | same-mistakes timeout ms | its T_D median ms | phi faster |\n";
+  out +=
+      "\nphi against the fixed timeout with the same median detection time, and against the\n"
+      "shortest fixed timeout with no more mistakes:\n\n";
+  out +=
+      "| phi | T_D median ms | mistakes/h | same-T_D timeout ms | its mistakes/h | "
+      "fewer mistakes | same-mistakes timeout ms | its T_D median ms | phi faster |\n";
   out += "|---|---:|---:|---:|---:|---:|---:|---:|---:|\n";
   for (std::size_t i = 0; i < e.matched.size(); ++i) {
     const MatchedComparison& m = e.matched[i];
@@ -84,7 +86,8 @@ std::string FormatSummary(const std::vector<FamilyEvaluation>& families, double 
   std::string out = "| family | " + phi + " T_D median ms | " + phi +
                     " mistakes/h | timeout with the same T_D median, ms | its mistakes/h | " + phi +
                     ": fewer false suspicions | shortest timeout with no more mistakes, ms | "
-                    "its T_D median ms | " + phi +
+                    "its T_D median ms | " +
+                    phi +
                     ": faster detection | fewer false suspicions, every threshold: min / median "
                     "/ max |\n";
   out += "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
@@ -106,8 +109,8 @@ std::string FormatSummary(const std::vector<FamilyEvaluation>& families, double 
       range = FormatPercent(spread.front()) + " / " + FormatPercent(median) + " / " +
               FormatPercent(spread.back());
     }
-    out += "| " + family.name + " | " + Ms(p.detection_median) + " | " +
-           Rate(p.mistakes_per_hour) + " | " + Ms(m->equal_speed_timeout) + " | " +
+    out += "| " + family.name + " | " + Ms(p.detection_median) + " | " + Rate(p.mistakes_per_hour) +
+           " | " + Ms(m->equal_speed_timeout) + " | " +
            Rate(m->equal_speed_timeout_mistakes_per_hour) + " | " +
            FormatPercent(m->fewer_mistakes) + " | " + Ms(m->equal_mistakes_timeout) + " | " +
            Ms(m->equal_mistakes_detection_median) + " | " + FormatPercent(m->faster) + " | " +
@@ -116,8 +119,7 @@ std::string FormatSummary(const std::vector<FamilyEvaluation>& families, double 
   return out;
 }
 
-std::string FormatFleet(const std::vector<FamilyEvaluation>& families,
-                        const FleetComparison& c) {
+std::string FormatFleet(const std::vector<FamilyEvaluation>& families, const FleetComparison& c) {
   const std::string phi = "phi " + Format("%g", c.threshold);
   const std::string same_speed = "timeout " + Ms(c.equal_speed_timeout) + " ms";
   const std::string same_mistakes = "timeout " + Ms(c.equal_mistakes_timeout) + " ms";
@@ -136,7 +138,8 @@ std::string FormatFleet(const std::vector<FamilyEvaluation>& families,
   }
   auto total_rate = [&](std::uint64_t n) { return Rate(static_cast<double>(n) / c.hours); };
   std::uint64_t equal_mistakes_total = 0;
-  for (const FleetComparison::Family& f : c.families) equal_mistakes_total += f.equal_mistakes_mistakes;
+  for (const FleetComparison::Family& f : c.families)
+    equal_mistakes_total += f.equal_mistakes_mistakes;
   out += "| all (mean of medians; mistakes per hour of all traces) | " +
          Ms(c.phi_mean_detection_median) + " | " + total_rate(c.phi_mistakes) + " | " +
          Ms(c.phi_mean_detection_median) + " | " + total_rate(c.equal_speed_mistakes) + " | " +
@@ -145,6 +148,23 @@ std::string FormatFleet(const std::vector<FamilyEvaluation>& families,
   out += phi + " against one fixed timeout for every family: " + FormatPercent(c.fewer_mistakes) +
          " fewer false suspicions at the same mean median detection time; " +
          FormatPercent(c.faster) + " faster median detection at no more false suspicions.\n";
+  return out;
+}
+
+std::string FormatFleetSweep(const std::vector<FleetComparison>& comparisons) {
+  std::string out =
+      "| phi threshold | phi: mean T_D median ms | phi: mistakes/h | same-T_D timeout ms | its "
+      "mistakes/h | phi: fewer false suspicions | same-mistakes timeout ms | its mean T_D "
+      "median ms | phi: faster detection |\n";
+  out += "|---|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+  for (const FleetComparison& c : comparisons) {
+    auto rate = [&](std::uint64_t n) { return Rate(static_cast<double>(n) / c.hours); };
+    out += "| " + Format("%g", c.threshold) + " | " + Ms(c.phi_mean_detection_median) + " | " +
+           rate(c.phi_mistakes) + " | " + Ms(c.equal_speed_timeout) + " | " +
+           rate(c.equal_speed_mistakes) + " | " + FormatPercent(c.fewer_mistakes) + " | " +
+           Ms(c.equal_mistakes_timeout) + " | " + Ms(c.equal_mistakes_mean_detection_median) +
+           " | " + FormatPercent(c.faster) + " |\n";
+  }
   return out;
 }
 

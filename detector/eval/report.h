@@ -37,6 +37,10 @@ struct FamilyEvaluation {
 [[nodiscard]] std::string FormatFleet(const std::vector<FamilyEvaluation>& families,
                                       const FleetComparison& comparison);
 
+// One row per threshold: phi against the single fixed timeout with the same
+// mean median detection time and against the one with no more mistakes.
+[[nodiscard]] std::string FormatFleetSweep(const std::vector<FleetComparison>& comparisons);
+
 // "-" for nullopt, otherwise a signed percentage such as "+73%" / "-12%".
 [[nodiscard]] std::string FormatPercent(const std::optional<double>& fraction);
 

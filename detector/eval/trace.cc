@@ -201,14 +201,14 @@ TraceReadResult ReadTrace(std::istream& in, TimeUnit unit) {
     const std::size_t junk = rest.find_first_not_of(" \t\r");
     if (parse_end == begin || (junk != std::string::npos && rest[junk] != '#') ||
         !std::isfinite(static_cast<double>(value))) {
-      result.error = "line " + std::to_string(line_number) + ": expected one arrival time, got '" +
-                     line + "'";
+      result.error =
+          "line " + std::to_string(line_number) + ": expected one arrival time, got '" + line + "'";
       return result;
     }
     if (!origin) origin = value;
     const long double offset_ns = (value - *origin) * scale;
-    if (offset_ns < 0 || offset_ns > static_cast<long double>(
-                                          std::numeric_limits<Duration::rep>::max() / 2)) {
+    if (offset_ns < 0 ||
+        offset_ns > static_cast<long double>(std::numeric_limits<Duration::rep>::max() / 2)) {
       result.error = "line " + std::to_string(line_number) +
                      ": arrival times must not decrease (and must fit in 146 years)";
       return result;
@@ -247,7 +247,8 @@ void WriteTrace(std::ostream& out, const Trace& trace) {
   char buffer[64];
   for (const Duration arrival : trace.arrivals) {
     const auto ns = arrival.count();
-    std::snprintf(buffer, sizeof buffer, "%lld.%09lld\n", static_cast<long long>(ns / 1'000'000'000),
+    std::snprintf(buffer, sizeof buffer, "%lld.%09lld\n",
+                  static_cast<long long>(ns / 1'000'000'000),
                   static_cast<long long>(ns % 1'000'000'000));
     out << buffer;
   }

@@ -29,14 +29,13 @@ std::vector<TraceFamily> StandardFamilies(Duration duration) {
   Conditions jittery;
   jittery.base_delay = milliseconds(1);
   jittery.jitter = milliseconds(50);
-  families.push_back(Family("jittery", "busy network: 1 ms + |N(0, 50 ms)| delay, no loss",
-                            jittery, duration));
+  families.push_back(
+      Family("jittery", "busy network: 1 ms + |N(0, 50 ms)| delay, no loss", jittery, duration));
 
   Conditions lossy = lan;
   lossy.jitter = milliseconds(2);
   lossy.loss = 0.05;
-  families.push_back(
-      Family("lossy-5", "5% independent loss, 2 ms jitter", lossy, duration));
+  families.push_back(Family("lossy-5", "5% independent loss, 2 ms jitter", lossy, duration));
 
   Conditions bursty = lan;
   bursty.jitter = milliseconds(2);
@@ -52,9 +51,8 @@ std::vector<TraceFamily> StandardFamilies(Duration duration) {
   gc.stall_every = seconds(30);
   gc.stall_median = milliseconds(250);
   gc.stall_sigma = 0.8;
-  families.push_back(Family("gc-pauses",
-                            "sender stalls every ~30 s, lognormal median 250 ms (p99 1.6 s)",
-                            gc, duration));
+  families.push_back(Family(
+      "gc-pauses", "sender stalls every ~30 s, lognormal median 250 ms (p99 1.6 s)", gc, duration));
 
   Conditions heavy = lan;
   heavy.base_delay = milliseconds(1);
@@ -71,9 +69,9 @@ std::vector<TraceFamily> StandardFamilies(Duration duration) {
   Conditions rough = lan;
   rough.jitter = milliseconds(40);
   rough.loss = 0.05;
-  TraceFamily changing = Family("changing",
-                                "20 min calm (1 ms jitter) / 20 min rough (40 ms jitter, 5% loss)",
-                                calm, duration);
+  TraceFamily changing =
+      Family("changing", "20 min calm (1 ms jitter) / 20 min rough (40 ms jitter, 5% loss)", calm,
+             duration);
   changing.spec.phases = {Phase{calm, minutes(20)}, Phase{rough, minutes(20)}};
   families.push_back(changing);
 

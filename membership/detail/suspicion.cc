@@ -33,6 +33,8 @@ const Suspicions::Entry& Suspicions::Start(MemberIndex member, std::uint64_t inc
   e.max = std::max(min, max);
   e.expected = expected;
   e.confirmers.assign(1, originator);
+  e.checking = false;
+  e.failed_checks = 0;
   e.generation = next_generation_++;
   e.deadline = now + SuspicionTimeout(0, expected, e.min, e.max);
   return e;
@@ -55,6 +57,25 @@ const Suspicions::Entry* Suspicions::Confirm(MemberIndex member, std::uint64_t f
     e.generation = next_generation_++;
   }
   return &e;
+}
+
+const Suspicions::Entry* Suspicions::Extend(MemberIndex member, TimePoint deadline) {
+  auto it = entries_.find(member);
+  if (it == entries_.end()) return nullptr;
+  it->second.deadline = deadline;
+  it->second.generation = next_generation_++;
+  return &it->second;
+}
+
+void Suspicions::StartFinalCheck(MemberIndex member) {
+  if (auto it = entries_.find(member); it != entries_.end()) it->second.checking = true;
+}
+
+void Suspicions::EndFinalCheck(MemberIndex member, bool answered) {
+  auto it = entries_.find(member);
+  if (it == entries_.end()) return;
+  it->second.checking = false;
+  it->second.failed_checks = answered ? 0 : it->second.failed_checks + 1;
 }
 
 void Suspicions::Clear(MemberIndex member) { entries_.erase(member); }

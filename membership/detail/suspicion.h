@@ -38,6 +38,10 @@ class Suspicions {
     std::vector<std::uint64_t> confirmers;
     std::uint64_t generation = 0;
     TimePoint deadline{};
+    // Final verification probes of an unconfirmed suspicion: one is running,
+    // and how many ran without an answer in a row.
+    bool checking = false;
+    int failed_checks = 0;
   };
 
   // Starts suspicion of `member` at `incarnation`, replacing any earlier one.
@@ -49,6 +53,13 @@ class Suspicions {
   // entry if `from` is new (its deadline may have moved earlier), nullopt if
   // there is no such suspicion or `from` already counted.
   const Entry* Confirm(MemberIndex member, std::uint64_t from);
+
+  // Moves the deadline of the current suspicion of `member` to `deadline`
+  // (a new generation). Returns the entry, or nullptr if there is none.
+  const Entry* Extend(MemberIndex member, TimePoint deadline);
+  // Records the start (running) or the end (answered or not) of a final check.
+  void StartFinalCheck(MemberIndex member);
+  void EndFinalCheck(MemberIndex member, bool answered);
 
   void Clear(MemberIndex member);
   [[nodiscard]] const Entry* Find(MemberIndex member) const;

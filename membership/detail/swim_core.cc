@@ -40,6 +40,7 @@ SwimCore::SwimCore(Config config, Identity self, std::uint64_t seed, Runtime& ru
   ScheduleHeartbeat(now + Duration(static_cast<Duration::rep>(random_.Uniform(
                               static_cast<std::uint64_t>(config_.heartbeat_interval.count())))));
   SchedulePushPull(now, /*first=*/true);
+  ScheduleReconnect(now);
   expected_wakeup_ = NextWakeup();
 }
 
@@ -54,14 +55,16 @@ void SwimCore::Leave(TimePoint now) {
     Transition(self_, MemberState::kLeft, incarnation, now);
     BroadcastLeft(self_);
     updates_.Watch(UpdateKey(self_));
-    // Tell the observers and a few others at once; gossip carries it further.
+    // Tell the observers (they stop expecting heartbeats) and a few others at
+    // once; every datagram carries the queued `left` until it has been sent
+    // its retransmit limit, and the receivers gossip it on.
     std::vector<MemberIndex> targets = ring_.observers();
     for (MemberIndex m : RandomLiveMembers(tuning::kLeaveDirectFanout, kNoMember)) {
       if (std::find(targets.begin(), targets.end(), m) == targets.end()) targets.push_back(m);
     }
-    const LeftMsg left{self_name_, incarnation};
     for (MemberIndex m : targets) {
-      Send(std::string(table_.AddressOf(m)), Message{left});
+      if (updates_.WatchDone()) break;
+      SendDatagram(std::string(table_.AddressOf(m)), std::string());
     }
     if (targets.empty()) leave_deadline_passed_ = true;  // nobody to tell
     timers_.Push(now + config_.leave_propagate_timeout, LeaveTimer{});
@@ -94,7 +97,10 @@ bool SwimCore::SetTags(Tags tags, TimePoint now) {
 
 void SwimCore::Tick(TimePoint now) {
   NoticeInput(now);
-  while (!timers_.empty() && timers_.Next() <= now) {
+  for (;;) {
+    // Gossip due now runs in this call rather than asking for another one.
+    if (!updates_.empty()) EnsureGossipScheduled(now);
+    if (timers_.empty() || timers_.Next() > now) break;
     const Timer timer = timers_.Pop();
     Dispatch(timer, now);
   }
@@ -170,6 +176,8 @@ void SwimCore::Dispatch(const Timer& timer, TimePoint now) {
           if (t.generation == gossip_generation_) OnGossipTimer(now);
         } else if constexpr (std::is_same_v<T, PushPullTimer>) {
           if (t.generation == push_pull_generation_) OnPushPullTimer(now);
+        } else if constexpr (std::is_same_v<T, ReconnectTimer>) {
+          OnReconnectTimer(now);
         } else if constexpr (std::is_same_v<T, JoinRetryTimer>) {
           OnJoinRetryTimer(t, now);
         } else if constexpr (std::is_same_v<T, LeaveTimer>) {

@@ -83,8 +83,9 @@ class SwimCore {
  private:
   // ---------------------------------------------------------------- probes
   enum class ProbeKind : std::uint8_t { kRound, kVerify };
-  // Why a verification probe runs.
-  enum class VerifyReason : std::uint8_t { kPhi, kFailedRound };
+  // Why a verification probe runs: phi crossed the threshold, a SWIM round
+  // got no answer, or an unconfirmed suspicion is about to fail.
+  enum class VerifyReason : std::uint8_t { kPhi, kFailedRound, kFinalCheck };
   struct Probe {
     ProbeKind kind = ProbeKind::kRound;
     VerifyReason reason = VerifyReason::kPhi;
@@ -137,12 +138,24 @@ class SwimCore {
                   TimePoint now);
   bool ApplySuspect(std::string_view name, std::uint64_t incarnation, std::string_view from,
                     Source source, std::string_view sender, TimePoint now);
+  // `address` is known only from push-pull (empty from gossip): then an
+  // unknown member is recorded in its final state, so that a joiner's view
+  // matches everyone else's; otherwise only a tombstone is kept.
   bool ApplyFailed(std::string_view name, std::uint64_t incarnation, std::string_view from,
-                   Source source, std::string_view sender, TimePoint now);
+                   Source source, std::string_view sender, std::string_view address,
+                   TimePoint now);
   bool ApplyLeft(std::string_view name, std::uint64_t incarnation, Source source,
-                 std::string_view sender, TimePoint now);
+                 std::string_view sender, std::string_view address, TimePoint now);
+  // An unknown member that is already failed or left: recorded without events.
+  bool RecordDeparted(std::string_view name, std::string_view address,
+                      std::uint64_t incarnation, MemberState state, TimePoint now);
   // A claim that this agent is suspect, failed or left: refute it (unless leaving).
   void RefuteSelf(std::uint64_t accused_incarnation, std::string_view sender, TimePoint now);
+  // An accusation older than our incarnation: the sender missed our
+  // refutation. Send it our current alive (at most once per probe_interval).
+  void ReassertSelf(std::string_view sender, TimePoint now);
+  // The suspicion of `m` ran out (or its final check failed): failed.
+  void DeclareFailed(MemberIndex m, TimePoint now);
   // Adds a member that is not in the table yet (ring, probe order, events).
   MemberIndex AddMember(std::string_view name, std::string_view address,
                         std::uint64_t incarnation, MemberState state, Tags tags, TimePoint now);
@@ -212,6 +225,8 @@ class SwimCore {
   void OnJoinRetryTimer(const JoinRetryTimer& t, TimePoint now);
   void JoinAttemptDone(std::uint64_t round, bool success, TimePoint now);
   void OnPushPullTimer(TimePoint now);
+  void ScheduleReconnect(TimePoint now);
+  void OnReconnectTimer(TimePoint now);
   void StartPushPull(const Address& to, StreamPurpose purpose, std::uint64_t join_round);
   // One PushPull message entry with the whole table (and the requester's
   // tombstone, if we reaped it).
@@ -265,6 +280,9 @@ class SwimCore {
   bool leaving_ = false;
   bool leave_deadline_passed_ = false;
   bool has_majority_ = true;
+  // While a push-pull is merged, quorum transitions are judged once at the
+  // end (the order of the entries must not cause lost/regained flapping).
+  bool merging_ = false;
 
   // (deadline, member, state_since at scheduling) in deadline order.
   std::deque<std::tuple<TimePoint, MemberIndex, TimePoint>> reap_queue_;
@@ -272,6 +290,7 @@ class SwimCore {
   // Last dead notice and name-conflict log per name (rate limits).
   std::unordered_map<std::string, TimePoint> dead_notices_;
   std::unordered_map<std::string, TimePoint> conflict_logs_;
+  std::unordered_map<std::string, TimePoint> reassertions_;
 
   // The wake-up this core last asked for: an input arriving far past it
   // means the process was paused.

@@ -57,7 +57,16 @@ void SwimCore::OnProbeTimer(const ProbeTimer& t, TimePoint now) {
   auto it = probes_.find(t.seq);
   if (it == probes_.end()) return;
   Probe& p = it->second;
-  if (t.generation != p.timer_generation || t.stage != p.stage) return;
+  if (t.generation != p.timer_generation) return;
+  if (t.stage == 2 && p.kind == ProbeKind::kVerify) {
+    // A second direct ping: one lost datagram should not decide a verdict.
+    if (ProbeTargetValid(p)) {
+      SendDatagram(std::string(table_.AddressOf(p.target)),
+                   ProbeEntries(encoder_, table_, p.target, t.seq, self_name_));
+    }
+    return;
+  }
+  if (t.stage != p.stage) return;
   if (!ProbeTargetValid(p)) {
     probes_.erase(it);
     return;
@@ -93,6 +102,7 @@ void SwimCore::StartVerify(MemberIndex target, VerifyReason reason, Duration tim
                ProbeEntries(encoder_, table_, target, seq, self_name_));
   SendIndirectPings(seq, target, /*want_nack=*/false, p);
   if (config_.stream_fallback_probe) StartStreamProbe(seq, target, timeout);
+  timers_.Push(now + timeout / 2, ProbeTimer{seq, 2, p.timer_generation});
   timers_.Push(p.deadline, ProbeTimer{seq, 1, p.timer_generation});
 }
 
@@ -122,6 +132,15 @@ void SwimCore::ProbeSucceeded(std::uint32_t seq, TimePoint now) {
   if (it == probes_.end()) return;
   const Probe p = std::move(it->second);
   probes_.erase(it);
+  if (p.kind == ProbeKind::kVerify && p.reason == VerifyReason::kFinalCheck &&
+      ProbeTargetValid(p) && table_.State(p.target) == MemberState::kSuspect) {
+    // It answered: give its refutation time to arrive, then judge again.
+    suspicions_.EndFinalCheck(p.target, /*answered=*/true);
+    if (const auto* entry = suspicions_.Find(p.target)) {
+      const auto* moved = suspicions_.Extend(p.target, now + entry->min);
+      timers_.Push(moved->deadline, SuspicionTimer{p.target, moved->generation});
+    }
+  }
   if (p.kind == ProbeKind::kRound && p.stage == 0) awareness_.Apply(-1);
   if (p.kind == ProbeKind::kVerify && p.reason == VerifyReason::kPhi) {
     if (auto* watch = monitor_.Find(p.target); watch != nullptr && ProbeTargetValid(p)) {
@@ -155,6 +174,20 @@ void SwimCore::ProbeFailed(std::uint32_t seq, TimePoint now) {
   // It refuted (or rejoined) while we probed: that is an answer too.
   if (table_.Incarnation(p.target) != p.target_incarnation) return;
   const MemberState state = table_.State(p.target);
+  if (p.reason == VerifyReason::kFinalCheck) {
+    if (state != MemberState::kSuspect) return;
+    suspicions_.EndFinalCheck(p.target, /*answered=*/false);
+    const auto* entry = suspicions_.Find(p.target);
+    if (entry != nullptr && entry->failed_checks < tuning::kFinalChecks &&
+        entry->confirmers.size() == 1) {
+      suspicions_.StartFinalCheck(p.target);
+      StartVerify(p.target, VerifyReason::kFinalCheck, awareness_.Scale(config_.probe_timeout),
+                  now);
+    } else {
+      DeclareFailed(p.target, now);
+    }
+    return;
+  }
   if (p.kind == ProbeKind::kRound && state == MemberState::kAlive) {
     // One silent round is not yet a suspicion: verify on every path first,
     // so that a lost burst of packets does not accuse a healthy member.

@@ -57,9 +57,9 @@ void SwimCore::HandleMessage(const Message& message, const Address& from,
         } else if constexpr (std::is_same_v<T, SuspectMsg>) {
           ApplySuspect(m.name, m.incarnation, m.from, Source::kGossip, sender, now);
         } else if constexpr (std::is_same_v<T, FailedMsg>) {
-          ApplyFailed(m.name, m.incarnation, m.from, Source::kGossip, sender, now);
+          ApplyFailed(m.name, m.incarnation, m.from, Source::kGossip, sender, {}, now);
         } else if constexpr (std::is_same_v<T, LeftMsg>) {
-          ApplyLeft(m.name, m.incarnation, Source::kGossip, sender, now);
+          ApplyLeft(m.name, m.incarnation, Source::kGossip, sender, {}, now);
         } else if constexpr (std::is_same_v<T, PhiReportMsg>) {
           OnPhiReport(m, now);
         } else if constexpr (std::is_same_v<T, PushPullMsg>) {

@@ -87,9 +87,11 @@ bool SwimCore::ApplyAlive(std::string_view name, std::string_view address,
 bool SwimCore::ApplySuspect(std::string_view name, std::uint64_t incarnation,
                             std::string_view from, Source source, std::string_view sender,
                             TimePoint now) {
-  (void)source;
   if (name == self_name_) {
-    if (incarnation < self_incarnation()) return false;
+    if (incarnation < self_incarnation()) {
+      if (source == Source::kGossip) ReassertSelf(sender, now);
+      return false;
+    }
     RefuteSelf(incarnation, sender, now);
     return true;
   }
@@ -123,17 +125,18 @@ bool SwimCore::ApplySuspect(std::string_view name, std::uint64_t incarnation,
 
 bool SwimCore::ApplyFailed(std::string_view name, std::uint64_t incarnation,
                            std::string_view from, Source source, std::string_view sender,
-                           TimePoint now) {
+                           std::string_view address, TimePoint now) {
   if (name == self_name_) {
-    if (incarnation < self_incarnation()) return false;
+    if (incarnation < self_incarnation()) {
+      if (source == Source::kGossip) ReassertSelf(sender, now);
+      return false;
+    }
     RefuteSelf(incarnation, sender, now);
     return true;
   }
   const MemberIndex m = table_.Find(name);
   if (m == kNoMember) {
-    // Remember the death so that older alive claims cannot invent the member.
-    table_.AddTombstone(name, incarnation, MemberState::kFailed, now + config_.reap_after);
-    return false;
+    return RecordDeparted(name, address, incarnation, MemberState::kFailed, now);
   }
   if (source == Source::kPushPull) {
     // A peer's table may be stale (it was partitioned, or slow): its "failed"
@@ -150,24 +153,44 @@ bool SwimCore::ApplyFailed(std::string_view name, std::uint64_t incarnation,
 }
 
 bool SwimCore::ApplyLeft(std::string_view name, std::uint64_t incarnation, Source source,
-                         std::string_view sender, TimePoint now) {
-  (void)source;
+                         std::string_view sender, std::string_view address, TimePoint now) {
   if (name == self_name_) {
     // An old life of ours left; we are here.
-    if (leaving_ || incarnation < self_incarnation()) return false;
+    if (leaving_) return false;
+    if (incarnation < self_incarnation()) {
+      if (source == Source::kGossip) ReassertSelf(sender, now);
+      return false;
+    }
     RefuteSelf(incarnation, sender, now);
     return true;
   }
   const MemberIndex m = table_.Find(name);
-  if (m == kNoMember) {
-    table_.AddTombstone(name, incarnation, MemberState::kLeft, now + config_.reap_after);
-    return false;
-  }
+  if (m == kNoMember) return RecordDeparted(name, address, incarnation, MemberState::kLeft, now);
   const MemberState state = table_.State(m);
   if (!Overrides(incarnation, MemberState::kLeft, table_.Incarnation(m), state)) return false;
   Transition(m, MemberState::kLeft, incarnation, now);
   BroadcastLeft(m);
   Emit(EventType::kLeft, m, now);
+  CheckQuorum(now);
+  return true;
+}
+
+bool SwimCore::RecordDeparted(std::string_view name, std::string_view address,
+                              std::uint64_t incarnation, MemberState state, TimePoint now) {
+  if (const Tombstone* t = table_.FindTombstone(name)) {
+    if (incarnation <= t->incarnation) return false;  // reaped here already
+  }
+  if (address.empty()) {
+    // From gossip: no address to list it with. Remember the departure so
+    // that older alive claims cannot invent the member.
+    table_.AddTombstone(name, incarnation, state, now + config_.reap_after);
+    return false;
+  }
+  // A push-pull peer lists it: so do we (without events: it was gone before
+  // we knew it), until it is reaped here too.
+  table_.EraseTombstone(name);
+  const MemberIndex m = table_.Insert(name, address, incarnation, state, Tags{}, now);
+  ScheduleReap(m, now);
   CheckQuorum(now);
   return true;
 }
@@ -188,6 +211,20 @@ void SwimCore::RefuteSelf(std::uint64_t accused_incarnation, std::string_view se
     Send(std::string(table_.AddressOf(s)),
          Message{AliveMsg{self_name_, self_address_, incarnation, std::move(tags)}});
   }
+}
+
+void SwimCore::ReassertSelf(std::string_view sender, TimePoint now) {
+  if (leaving_) return;
+  const MemberIndex s = table_.Find(sender);
+  if (s == kNoMember || s == self_) return;
+  auto [it, inserted] = reassertions_.try_emplace(std::string(sender), now);
+  if (!inserted && now - it->second < config_.phi_probe_timeout) return;
+  it->second = now;
+  if (reassertions_.size() > tuning::kMaxDeadNotices) reassertions_.clear();
+  std::vector<TagView> tags;
+  for (const auto& [k, v] : table_.TagsOf(self_)) tags.emplace_back(k, v);
+  Send(std::string(table_.AddressOf(s)),
+       Message{AliveMsg{self_name_, self_address_, self_incarnation(), std::move(tags)}});
 }
 
 // ---------------------------------------------------------------- transitions
@@ -246,6 +283,7 @@ void SwimCore::Emit(EventType type, MemberIndex m, TimePoint now) {
 }
 
 void SwimCore::CheckQuorum(TimePoint now) {
+  if (merging_) return;
   const bool majority = GetQuorum().has_majority;
   if (majority == has_majority_) return;
   has_majority_ = majority;
@@ -275,6 +313,21 @@ void SwimCore::OnSuspicionTimer(const SuspicionTimer& t, TimePoint now) {
     suspicions_.Clear(m);
     return;
   }
+  const Suspicions::Entry* entry = suspicions_.Find(m);
+  if (entry->confirmers.size() == 1 && !leaving_ &&
+      entry->failed_checks < tuning::kFinalChecks) {
+    // Nobody confirmed it: one accuser, which may have been unlucky (or we
+    // missed the refutation). Look again, on every path; the ping carries the
+    // accusation, so a live member answers with its current incarnation.
+    if (entry->checking) return;  // the running check decides
+    suspicions_.StartFinalCheck(m);
+    StartVerify(m, VerifyReason::kFinalCheck, awareness_.Scale(config_.probe_timeout), now);
+    return;
+  }
+  DeclareFailed(m, now);
+}
+
+void SwimCore::DeclareFailed(MemberIndex m, TimePoint now) {
   Transition(m, MemberState::kFailed, table_.Incarnation(m), now);
   ++counters_.failures;
   BroadcastFailed(m, self_name_);

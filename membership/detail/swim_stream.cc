@@ -120,6 +120,29 @@ void SwimCore::OnPushPullTimer(TimePoint now) {
   }
 }
 
+void SwimCore::ScheduleReconnect(TimePoint now) {
+  if (config_.reconnect_interval <= Duration::zero()) return;
+  // 0.5x to 1.5x the interval: agents started together spread out.
+  const auto delay = std::chrono::duration_cast<Duration>(config_.reconnect_interval *
+                                                          (0.5 + random_.UniformReal()));
+  timers_.Push(now + delay, ReconnectTimer{});
+}
+
+void SwimCore::OnReconnectTimer(TimePoint now) {
+  ScheduleReconnect(now);
+  const int failed = table_.Count(MemberState::kFailed);
+  const int alive = table_.Count(MemberState::kAlive) + table_.Count(MemberState::kSuspect);
+  if (leaving_ || failed == 0 || alive < 1) return;
+  // About one attempt per interval across the whole cluster.
+  if (random_.UniformReal() * alive >= 1.0) return;
+  std::vector<MemberIndex> candidates;
+  for (MemberIndex m = 0; m < table_.end(); ++m) {
+    if (table_.Contains(m) && table_.State(m) == MemberState::kFailed) candidates.push_back(m);
+  }
+  const MemberIndex target = candidates[random_.Uniform(candidates.size())];
+  StartPushPull(std::string(table_.AddressOf(target)), StreamPurpose::kPushPull, 0);
+}
+
 void SwimCore::StartPushPull(const Address& to, StreamPurpose purpose, std::uint64_t join_round) {
   const StreamId id = NextStreamId();
   streams_[id] = PendingStream{purpose, join_round, 0};
@@ -157,6 +180,7 @@ std::string SwimCore::EncodeState(bool join, std::string_view requester,
 
 void SwimCore::MergeState(const PushPullMsg& state, std::string_view sender, TimePoint now) {
   ++counters_.push_pulls;
+  merging_ = true;
   for (const MemberSnapshotMsg& s : state.members) {
     switch (s.state) {
       case MemberState::kAlive:
@@ -168,13 +192,15 @@ void SwimCore::MergeState(const PushPullMsg& state, std::string_view sender, Tim
         ApplySuspect(s.name, s.incarnation, sender, Source::kPushPull, sender, now);
         break;
       case MemberState::kFailed:
-        ApplyFailed(s.name, s.incarnation, sender, Source::kPushPull, sender, now);
+        ApplyFailed(s.name, s.incarnation, sender, Source::kPushPull, sender, s.address, now);
         break;
       case MemberState::kLeft:
-        ApplyLeft(s.name, s.incarnation, Source::kPushPull, sender, now);
+        ApplyLeft(s.name, s.incarnation, Source::kPushPull, sender, s.address, now);
         break;
     }
   }
+  merging_ = false;
+  CheckQuorum(now);
 }
 
 // ---------------------------------------------------------------- streams in

@@ -23,7 +23,8 @@ struct ProbeRoundTimer {
   std::uint64_t generation = 0;
 };
 // A probe's next step: stage 0 = direct ack overdue (go indirect), stage 1 =
-// the probe's deadline.
+// the probe's deadline, stage 2 = resend the direct ping of a verification
+// probe half-way through its window.
 struct ProbeTimer {
   std::uint32_t seq = 0;
   std::uint8_t stage = 0;
@@ -55,6 +56,8 @@ struct GossipTimer {
 struct PushPullTimer {
   std::uint64_t generation = 0;
 };
+// Try to reach a failed member (partition healing).
+struct ReconnectTimer {};
 struct JoinRetryTimer {
   std::uint64_t round = 0;
 };
@@ -62,8 +65,8 @@ struct LeaveTimer {};
 struct ReapTimer {};
 
 using Timer = std::variant<ProbeRoundTimer, ProbeTimer, RelayTimer, HeartbeatTimer, PhiCheckTimer,
-                           SuspicionTimer, GossipTimer, PushPullTimer, JoinRetryTimer, LeaveTimer,
-                           ReapTimer>;
+                           SuspicionTimer, GossipTimer, PushPullTimer, ReconnectTimer,
+                           JoinRetryTimer, LeaveTimer, ReapTimer>;
 
 class TimerQueue {
  public:

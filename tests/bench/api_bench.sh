@@ -31,11 +31,26 @@ url="http://127.0.0.1:$(cat "$dir/port")"
 bytes=$(curl --noproxy '*' -fsS "$url/v1/members" | wc -c)
 echo "api_bench_server: $members members, /v1/members body $bytes bytes, server on CPU 0, wrk on CPU 1"
 
+# CPU seconds (user + system) the server process has used so far.
+cpu_seconds() {
+  awk -v hz="$(getconf CLK_TCK)" '{ printf "%.3f", ($14 + $15) / hz }' "/proc/$pid/stat"
+}
 run() {  # label, wrk args...
   local label=$1; shift
   echo "== $label: wrk $*"
-  "${pin_wrk[@]}" wrk "$@" | tee "$dir/out" | grep -E "Latency|Req/Sec|requests in|Requests/sec|50%|99%|Socket errors|Non-2xx" || true
+  local before after
+  before=$(cpu_seconds)
+  "${pin_wrk[@]}" wrk "$@" >"$dir/out"
+  after=$(cpu_seconds)
+  grep -E "Latency|requests in|Requests/sec|50%|90%|99%|Socket errors|Non-2xx" "$dir/out" || true
+  # Server CPU per request: what one core can sustain, whatever else the
+  # machine is doing (load average: $(cut -d' ' -f1 /proc/loadavg)).
+  awk -v b="$before" -v a="$after" '/requests in/ { n = $1 } END {
+    cpu = a - b; if (n > 0 && cpu > 0)
+      printf "   server CPU %.2f s for %d requests: %.1f us/request, %.0f requests per CPU-second\n", cpu, n, cpu * 1e6 / n, n / cpu
+  }' "$dir/out"
 }
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 run "/healthz throughput" -t1 -c50 -d"${seconds}s" --latency "$url/healthz"
 run "/v1/members latency, one connection" -t1 -c1 -d"${seconds}s" --latency "$url/v1/members"
 run "/v1/members throughput" -t1 -c8 -d"${seconds}s" --latency "$url/v1/members"

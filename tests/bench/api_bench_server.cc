@@ -47,10 +47,11 @@ std::shared_ptr<ClusterView> SyntheticView(int members) {
     m.name = name;
     m.address = "127.0." + std::to_string(i / 250) + "." + std::to_string(i % 250 + 1) + ":9746";
     m.incarnation = static_cast<std::uint64_t>(i % 7);
-    m.state = i % 97 == 0 ? MemberState::kFailed
+    m.state = i % 97 == 0   ? MemberState::kFailed
               : i % 41 == 0 ? MemberState::kSuspect
                             : MemberState::kAlive;
-    m.tags = {{"role", i % 3 == 0 ? "primary" : "replica"}, {"zone", "zone-" + std::to_string(i % 3)}};
+    m.tags = {{"role", i % 3 == 0 ? "primary" : "replica"},
+              {"zone", "zone-" + std::to_string(i % 3)}};
     m.state_since = view->published_steady - std::chrono::seconds(i % 600);
     if (i % 4 == 0) m.phi = 0.25 * (i % 13);
     if (i % 2 == 0) m.reported_phi = 0.5 * (i % 11);

@@ -4,13 +4,12 @@
 // CommandSink and a real HttpServer on 127.0.0.1, port 0.
 
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <catch2/catch.hpp>
 
 #include "api/cluster_view.h"
 #include "api/command_sink.h"

@@ -38,7 +38,8 @@ TEST_CASE("logged events carry the DESIGN.md Event shape", "[api][event_log]") {
   EventLog log;
   const auto steady = membership::Clock::now();
   const auto wall = std::chrono::system_clock::time_point{} + std::chrono::hours(24 * 365 * 30);
-  auto member = MakeMember("bob", membership::MemberState::kSuspect, steady - std::chrono::seconds(2));
+  auto member =
+      MakeMember("bob", membership::MemberState::kSuspect, steady - std::chrono::seconds(2));
   member.phi = 9.25;
   member.tags = {{"role", "primary"}};
   auto event = MakeEvent(EventType::kSuspect, member);

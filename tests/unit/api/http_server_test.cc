@@ -165,8 +165,7 @@ TEST_CASE("POST /v1/leave forwards a leave command", "[api][http]") {
   CHECK(Body(result) == json{{"status", "leaving"}});
   CHECK(server.sink.leave_calls == 1);
   // A body, when present, must be JSON.
-  CheckError(server.Send("POST", "/v1/leave", "now", "text/plain"), 415,
-             "unsupported_media_type");
+  CheckError(server.Send("POST", "/v1/leave", "now", "text/plain"), 415, "unsupported_media_type");
   CHECK(server.Send("POST", "/v1/leave", "{}", "application/json").status == 202);
   CHECK(server.sink.leave_calls == 2);
 }
@@ -191,8 +190,8 @@ TEST_CASE("PUT /v1/self/tags validates the body and forwards the tags", "[api][h
              "invalid_field");
   CheckError(server.Send("PUT", "/v1/self/tags", R"({"":"x"})", "application/json"), 400,
              "invalid_field");
-  CheckError(server.Send("PUT", "/v1/self/tags", R"({"forbidden":"x"})", "application/json"),
-             400, "invalid_tags");
+  CheckError(server.Send("PUT", "/v1/self/tags", R"({"forbidden":"x"})", "application/json"), 400,
+             "invalid_tags");
   CheckError(server.Send("PUT", "/v1/self/tags", "role=primary", "text/plain"), 415,
              "unsupported_media_type");
   CheckError(server.Send("PUT", "/v1/self/tags", R"({"a":"b"})", ""), 415,
@@ -205,14 +204,13 @@ TEST_CASE("PUT /v1/self/tags validates the body and forwards the tags", "[api][h
 
 TEST_CASE("a body above the hard limit is refused without reading it", "[api][http]") {
   TestServer server;
-  const auto result = server.Send("PUT", "/v1/self/tags", std::string(2 * 1024 * 1024, 'x'),
-                                  "application/json");
+  const auto result =
+      server.Send("PUT", "/v1/self/tags", std::string(2 * 1024 * 1024, 'x'), "application/json");
   CHECK_FALSE(result.ok());  // the connection was closed
   CHECK(server.Get("/healthz").status == 200);
 }
 
-TEST_CASE("mutating endpoints require the bearer token when one is configured",
-          "[api][http]") {
+TEST_CASE("mutating endpoints require the bearer token when one is configured", "[api][http]") {
   HttpServerOptions options;
   options.router.bearer_token = "s3cret-token";
   TestServer server(options);
@@ -223,8 +221,8 @@ TEST_CASE("mutating endpoints require the bearer token when one is configured",
   CheckError(server.Send("POST", "/v1/leave", "", "", "wrong"), 401, "unauthorized");
   CheckError(server.Send("POST", "/v1/leave", "", "", "s3cret-token-and-more"), 401,
              "unauthorized");
-  CheckError(server.Send("PUT", "/v1/self/tags", R"({"a":"b"})", "application/json", "s3cret"),
-             401, "unauthorized");
+  CheckError(server.Send("PUT", "/v1/self/tags", R"({"a":"b"})", "application/json", "s3cret"), 401,
+             "unauthorized");
   CHECK(server.sink.leave_calls == 0);
   CHECK(server.Send("POST", "/v1/leave", "", "", "s3cret-token").status == 202);
   CHECK(server.sink.leave_calls == 1);
@@ -376,8 +374,10 @@ TEST_CASE("SSE resumes after Last-Event-ID and follows new events", "[api][http]
 
   const std::string text = ReadStream(
       server, "/v1/events/stream", {"Last-Event-ID: 1"},
-      [](const std::string& t) { return t.find("id: 4\n") != std::string::npos &&
-                                        t.find("\n\n", t.find("id: 4\n")) != std::string::npos; },
+      [](const std::string& t) {
+        return t.find("id: 4\n") != std::string::npos &&
+               t.find("\n\n", t.find("id: 4\n")) != std::string::npos;
+      },
       [&] { server.log.Append(MakeEvent(EventType::kFailed, view->members[1])); });
   CHECK(text.find("retry: 2000\n") == 0);
   CHECK(text.find("id: 1\n") == std::string::npos);  // already seen by the client
@@ -394,7 +394,8 @@ TEST_CASE("SSE resumes after Last-Event-ID and follows new events", "[api][http]
   CHECK(event["member"]["name"] == "b");
 }
 
-TEST_CASE("SSE without Last-Event-ID sends only new events, since= replays", "[api][http][events]") {
+TEST_CASE("SSE without Last-Event-ID sends only new events, since= replays",
+          "[api][http][events]") {
   TestServer server;
   auto view = MakeView({"a"});
   server.views.Publish(view);
@@ -406,9 +407,9 @@ TEST_CASE("SSE without Last-Event-ID sends only new events, since= replays", "[a
   CHECK(live.find("id: 1\n") == std::string::npos);
   CHECK(live.find("event: member.left\n") != std::string::npos);
 
-  const std::string replay = ReadStream(
-      server, "/v1/events/stream?since=0", {},
-      [](const std::string& t) { return t.find("id: 2\n") != std::string::npos; });
+  const std::string replay =
+      ReadStream(server, "/v1/events/stream?since=0", {},
+                 [](const std::string& t) { return t.find("id: 2\n") != std::string::npos; });
   CHECK(replay.find("id: 1\nevent: member.joined\n") != std::string::npos);
   CheckError(server.Get("/v1/events/stream", {"Last-Event-ID: x"}), 400, "bad_request");
 }
@@ -419,9 +420,9 @@ TEST_CASE("SSE sends a resync frame when the resume point fell out of the ring",
   auto view = MakeView({"a"});
   server.views.Publish(view);
   for (int i = 0; i < 4; ++i) server.log.Append(MakeEvent(EventType::kUpdated, view->members[0]));
-  const std::string text = ReadStream(
-      server, "/v1/events/stream", {"Last-Event-ID: 0"},
-      [](const std::string& t) { return t.find("id: 4\n") != std::string::npos; });
+  const std::string text =
+      ReadStream(server, "/v1/events/stream", {"Last-Event-ID: 0"},
+                 [](const std::string& t) { return t.find("id: 4\n") != std::string::npos; });
   const auto resync = text.find("id: 2\nevent: picket.resync\n");
   CHECK(resync != std::string::npos);
   CHECK(text.find("id: 3\nevent: member.updated\n") > resync);

@@ -31,7 +31,8 @@ TEST_CASE("JSON strings escape quotes, backslashes and control characters", "[ap
 }
 
 TEST_CASE("JSON strings keep valid UTF-8 and replace invalid bytes", "[api][json]") {
-  CHECK(Str("caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80") == "\"caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80\"");
+  CHECK(Str("caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80") ==
+        "\"caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80\"");
   // A lone continuation byte, a truncated sequence, an overlong '/' and a surrogate.
   for (std::string_view bad : {std::string_view("\x80"), std::string_view("\xE2\x82"),
                                std::string_view("\xC0\xAF"), std::string_view("\xED\xA0\x80")}) {

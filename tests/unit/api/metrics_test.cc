@@ -64,8 +64,7 @@ TEST_CASE("metrics expose the view's counters in Prometheus text format", "[api]
   }
 }
 
-TEST_CASE("metrics without a published view still describe the log and server",
-          "[api][metrics]") {
+TEST_CASE("metrics without a published view still describe the log and server", "[api][metrics]") {
   EventLog log;
   const std::string text = RenderMetrics(nullptr, log.GetStats(), ApiStats{}, {});
   CHECK_FALSE(Contains(text, "picket_members"));

@@ -89,8 +89,10 @@ TEST_CASE("Two heartbeats: the first real interval joins the seeds") {
   CHECK(detector.Phi(clock.Next()) > 0.0);
   // Window = {750, 1250, 200} ms: mean 733.3 ms, population deviation 432.0 ms.
   CHECK(detector.mean_interval_ns() == Approx(2200e6 / 3));
-  CHECK(detector.std_deviation_ns() == Approx(std::sqrt((750.0 * 750 + 1250.0 * 1250 + 200.0 * 200) / 3 -
-                                                        (2200.0 / 3) * (2200.0 / 3)) * 1e6));
+  CHECK(detector.std_deviation_ns() ==
+        Approx(std::sqrt((750.0 * 750 + 1250.0 * 1250 + 200.0 * 200) / 3 -
+                         (2200.0 / 3) * (2200.0 / 3)) *
+               1e6));
 }
 
 TEST_CASE("Akka scenario: marks the subject available after a series of heartbeats") {
@@ -108,9 +110,9 @@ TEST_CASE("Akka scenario: marks the subject dead when heartbeats are missed") {
   config.threshold = 3.0;
   FakeClock clock({0, 1000, 100, 100, 7000});
   PhiAccrualDetector detector(config);
-  detector.Heartbeat(clock.Next());  // 0
-  detector.Heartbeat(clock.Next());  // 1000
-  detector.Heartbeat(clock.Next());  // 1100
+  detector.Heartbeat(clock.Next());                 // 0
+  detector.Heartbeat(clock.Next());                 // 1000
+  detector.Heartbeat(clock.Next());                 // 1100
   CHECK(detector.IsAvailable(clock.Next()));        // 1200
   CHECK_FALSE(detector.IsAvailable(clock.Next()));  // 8200
 }
@@ -187,7 +189,7 @@ TEST_CASE("learn_suspected_intervals decides whether a late heartbeat's interval
     detector.Heartbeat(now);
     INFO("learn = " << learn);
     CHECK(detector.sample_count() == (learn ? 100u : 99u));  // 100 heartbeats: 99 intervals
-    CHECK(detector.IsAvailable(now));  // a heartbeat always clears suspicion
+    CHECK(detector.IsAvailable(now));                        // a heartbeat always clears suspicion
   }
 }
 
@@ -269,7 +271,7 @@ TEST_CASE("SuspicionTime is the exact first nanosecond at which phi reaches the 
   }
 }
 
-TEST_CASE("Reset forgets the history; the next heartbeat is a first heartbeat again") {
+TEST_CASE("Reset forgets the history, so the next heartbeat is a first heartbeat again") {
   PhiAccrualDetector detector(PhiConfig{});
   TimePoint now{};
   for (int i = 0; i < 10; ++i) {
@@ -303,7 +305,8 @@ TEST_CASE("PhiConfig::Validate names the invalid parameter") {
   };
   using Catch::Matchers::Contains;
   using Catch::Matchers::StartsWith;
-  CHECK_THAT(error_of([](PhiConfig& c) { c.threshold = 0.0; }), StartsWith("threshold must be > 0"));
+  CHECK_THAT(error_of([](PhiConfig& c) { c.threshold = 0.0; }),
+             StartsWith("threshold must be > 0"));
   CHECK_THAT(error_of([](PhiConfig& c) { c.threshold = -1.0; }), StartsWith("threshold"));
   CHECK_THAT(error_of([](PhiConfig& c) { c.threshold = std::nan(""); }), StartsWith("threshold"));
   CHECK_THAT(error_of([](PhiConfig& c) { c.threshold = HUGE_VAL; }), StartsWith("threshold"));

@@ -158,9 +158,10 @@ TEST_CASE("Phi's mistakes computed exactly agree with a 1 ms polling grid") {
     // heartbeat always ends one), so it can only count fewer.
     CHECK(grid.mistakes <= exact.mistakes);
     CHECK(grid.mistakes >= exact.mistakes - exact.mistakes / 50 - 1);
-    const double exact_ms = std::chrono::duration<double, std::milli>(
-                                exact.mistake_duration_mean * static_cast<Duration::rep>(exact.mistakes))
-                                .count();
+    const double exact_ms =
+        std::chrono::duration<double, std::milli>(exact.mistake_duration_mean *
+                                                  static_cast<Duration::rep>(exact.mistakes))
+            .count();
     CHECK(grid.suspected_ms == Approx(exact_ms).margin(static_cast<double>(exact.mistakes) + 1.0));
   }
 }

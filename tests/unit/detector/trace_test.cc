@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <numbers>
 #include <set>
 #include <sstream>
 
@@ -37,7 +38,7 @@ TEST_CASE("A perfect network delivers every heartbeat one period apart") {
   CHECK(trace.end == seconds(100));
 }
 
-TEST_CASE("The same seed gives the same trace; another seed another one") {
+TEST_CASE("The same seed gives the same trace, another seed another one") {
   const TraceFamily family = StandardFamilies(std::chrono::hours(1))[2];  // lossy
   const Trace a = GenerateTrace(family.spec, 7);
   const Trace b = GenerateTrace(family.spec, 7);
@@ -89,7 +90,7 @@ TEST_CASE("Jitter is half-normal on top of the base delay") {
     min_delay = std::min(min_delay, delay);
   }
   const double mean_extra = sum / static_cast<double>(trace.arrivals.size()) - 1.0;
-  CHECK(mean_extra == Approx(20.0 * std::sqrt(2.0 / M_PI)).epsilon(0.03));  // E|N(0, s)|
+  CHECK(mean_extra == Approx(20.0 * std::sqrt(2.0 / std::numbers::pi)).epsilon(0.03));  // E|N(0, s)|
   CHECK(min_delay >= milliseconds(1));
 }
 

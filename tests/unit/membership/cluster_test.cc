@@ -156,6 +156,32 @@ TEST_CASE("cluster: graceful leave is seen as left everywhere", "[cluster]") {
   }
 }
 
+// Regression test for sim/FINDINGS.md F1: a late joiner must learn of members
+// that left or failed before it joined.
+TEST_CASE("cluster: a late joiner learns of members that left or failed before it", "[cluster]") {
+  auto holder = Started(5);
+  TestNetwork& net = *holder;
+  net.Leave(1);
+  net.RunFor(3s);
+  net.Crash(1);
+  net.Crash(2);
+  net.RunFor(10s);
+  REQUIRE(net.AllSee(1, MemberState::kLeft));
+  REQUIRE(net.AllSee(2, MemberState::kFailed));
+  const int late = net.Add();
+  net.Join(late, {3});
+  net.RunFor(3s);
+  CHECK(net.StateAt(late, 1) == MemberState::kLeft);
+  CHECK(net.StateAt(late, 2) == MemberState::kFailed);
+  CHECK(net.View(late) == net.View(0));
+  CHECK(net.runtime(late).CountEvents(EventType::kQuorumLost, "n5") == 0);
+  // Old news about them cannot bring them back at the joiner either.
+  Peer replay("n3");
+  net.swim(late).HandleDatagram("n3:7946", replay.Datagram(detail::AliveMsg{"n1", "n1:7946", 0, {}}),
+                               net.now());
+  CHECK(net.StateAt(late, 1) == MemberState::kLeft);
+}
+
 TEST_CASE("cluster: a restarted member rejoins with a higher incarnation", "[cluster]") {
   auto holder = Started(4);
   TestNetwork& net = *holder;
@@ -182,7 +208,7 @@ TEST_CASE("cluster: a reaped member's tombstone stops its old messages", "[clust
   auto holder = Started(4, 3, config);
   TestNetwork& net = *holder;
   net.Crash(3);
-  net.RunFor(30s);  // failed, then reaped
+  net.RunFor(20s);  // failed after ~2 s, reaped 10 s later; tombstones last 10 s more
   for (int i = 0; i < 3; ++i) CHECK_FALSE(net.swim(i).Member("n3", net.now()).has_value());
   // An old alive about n3 (incarnation 0) is replayed by a peer.
   Peer replay("n1");

@@ -20,7 +20,7 @@ TEST_CASE("suspicion: timeout shrinks with confirmations (memberlist formula)", 
   const Row rows[] = {
       {0, 3, 2s, 30s, 30s},
       {1, 3, 2s, 30s, 16s},      // 30 - 28 * ln2/ln4 = 16
-      {2, 3, 2s, 30s, 7'843ms},  // 30 - 28 * ln3/ln4 = 7.8438
+      {2, 3, 2s, 30s, 7'810ms},  // 30 - 28 * ln3/ln4 = 7.8105
       {3, 3, 2s, 30s, 2s},
       {4, 3, 2s, 30s, 2s},       // never below min
       {0, 0, 2s, 30s, 2s},       // no confirmations expected: min at once

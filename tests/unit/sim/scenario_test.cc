@@ -19,7 +19,8 @@ ScenarioOptions Base(std::uint64_t seed) {
   o.nodes = kNodes;
   o.seed = seed;
   o.warmup_s = 10;
-  o.join_spread_s = 1;
+  o.join_spread_s = 2;
+  o.bootstrap = Bootstrap::kRandom;
   o.protocol = membership::Config::Lan();
   return o;
 }
@@ -143,7 +144,8 @@ TEST_CASE("sim scenario: a restarted member rejoins and refutes its old failure"
 TEST_CASE("sim scenario: members join and leave gracefully", "[sim][scenario]") {
   ScenarioOptions o = Base(606);
   o.seconds = 40;
-  o.join_rate = 0.5;  // 20 joiners
+  o.join_rate = 1;  // 20 joiners during the first 20 s
+  o.join_for = 20;
   o.leave = 3;
   o.leave_at = 5;
   const Report r = RunScenario(o);

@@ -1,0 +1,420 @@
+#!/usr/bin/env python3
+"""Starts picket agents with exactly the environment deploy/k8s gives the sidecar.
+
+Renders deploy/k8s/base with `kubectl kustomize`, takes the picket init
+container's env, args, probes and preStop hook from it, and plays kubelet for
+three pods of the StatefulSet on loopback:
+
+- the downward API: POD_NAME demo-0..2, POD_NAMESPACE a unique test namespace,
+  POD_IP 127.0.69.1..3; $(VAR) references expanded as Kubernetes does (only
+  variables defined earlier in the list);
+- the Secrets: the keyring (made with `picket keygen`), the API token and the
+  webhook secret written as files, at the mount paths the manifests use
+  (remapped under a temporary directory);
+- the headless Service: its DNS name <svc>.<ns>.svc.cluster.local added to
+  /etc/hosts with the three pod addresses (publishNotReadyAddresses), removed
+  afterwards;
+- a pod's own network namespace: 0.0.0.0 and 127.0.0.1 in the env and the probe
+  commands become the pod's address, because all "pods" here share one host.
+  Nothing else is changed.
+
+Checks: the three agents form one cluster and each sees all three alive under
+their pod names and pod IPs; the readiness, liveness and startup exec probes
+from the manifests succeed; gossip is encrypted with the key from the file; the
+API token from the file is enforced; the preStop hook followed by SIGTERM (what
+kubelet does) makes a pod leave: the others see it `left`, it exits 0.
+
+Two further tests pin known problems of joining through a DNS name (see
+docs/operations.md, "Known issues"); they are expected failures until the
+agent is fixed, and are then reported as unexpected successes.
+
+Needs root (for /etc/hosts), kubectl, PyYAML and PICKET_BIN (or build/picket).
+Skips (exit 77) with a message when one is missing.
+"""
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import urllib.error
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.normpath(os.path.join(HERE, "..", ".."))
+PICKET = os.environ.get("PICKET_BIN", os.path.join(REPO, "build", "picket"))
+SKIP = 77
+
+try:
+    import yaml
+except ImportError:  # pragma: no cover
+    yaml = None
+
+NAMESPACE = f"picket-deploy-test-{os.getpid()}"
+HOSTS_TAG = f"# picket tests/deploy {os.getpid()}"
+POD_IPS = ["127.0.69.1", "127.0.69.2", "127.0.69.3"]
+NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def skip(message):
+    print(f"SKIPPED: {message}")
+    sys.exit(SKIP)
+
+
+# ------------------------------------------------------------------ /etc/hosts
+
+def hosts_add(name, addresses):
+    with open("/etc/hosts", "a") as f:
+        for address in addresses:
+            f.write(f"{address} {name} {HOSTS_TAG}\n")
+
+
+def hosts_remove():
+    """Removes exactly the lines this process added (tagged with its pid)."""
+    try:
+        with open("/etc/hosts") as f:
+            lines = f.readlines()
+        kept = [line for line in lines if not line.rstrip("\n").endswith(HOSTS_TAG)]
+        if len(kept) != len(lines):
+            with open("/etc/hosts", "w") as f:
+                f.writelines(kept)
+    except OSError as e:
+        print(f"warning: could not clean /etc/hosts: {e}", file=sys.stderr)
+
+
+# ------------------------------------------------------------------ manifests
+
+def render(kustomization):
+    done = subprocess.run(["kubectl", "kustomize", os.path.join(REPO, "deploy", "k8s", kustomization)],
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        if 'unknown field "components"' in done.stderr:
+            skip("this kubectl's kustomize is too old for Components; needs kubectl 1.21+")
+        raise RuntimeError(f"kubectl kustomize deploy/k8s/{kustomization} failed:\n{done.stderr}")
+    return [d for d in yaml.safe_load_all(done.stdout) if d]
+
+
+def expand(value, defined):
+    """Kubernetes' $(VAR) expansion: known variables replaced, $$ escapes, others kept."""
+    def sub(m):
+        if m.group(0) == "$$":
+            return "$"
+        return defined.get(m.group(1), m.group(0))
+    return re.sub(r"\$\$|\$\((\w+)\)", sub, value)
+
+
+class Pod:
+    """One pod of the StatefulSet as kubelet would start its picket sidecar."""
+
+    def __init__(self, manifest, index, ip, secrets_dir, workdir, namespace=NAMESPACE):
+        self.m = manifest
+        self.name = f"demo-{index}"
+        self.ip = ip
+        self.env = manifest.container_env(self.name, namespace, ip, secrets_dir)
+        self.api = self.env["PICKET_HTTP"]
+        self.log_path = os.path.join(workdir, f"{namespace}-{self.name}.log")
+        self.proc = None
+
+    def start(self):
+        argv = [PICKET] + self.m.sidecar.get("args", [])
+        self.log = open(self.log_path, "w")
+        self.proc = subprocess.Popen(argv, env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
+
+    def exec_command(self, command, timeout=10):
+        """Runs a command "in the container": the pod's env, its own address for loopback."""
+        command = [self.m.localize(c, self.ip) for c in command]
+        if command[0] == "picket":
+            command[0] = PICKET
+        return subprocess.run(command, env=self.env, capture_output=True, text=True, timeout=timeout)
+
+    def probe(self, kind):
+        return self.exec_command(self.m.sidecar[kind]["exec"]["command"]).returncode == 0
+
+    def get(self, path):
+        with NO_PROXY.open(f"http://{self.api}{path}", timeout=5) as r:
+            return r.status, json.loads(r.read())
+
+    def stop(self, sig=signal.SIGTERM, timeout=10):
+        if self.proc is None:
+            return None
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+        code = self.proc.returncode
+        self.proc = None
+        return code
+
+    def logs(self):
+        with open(self.log_path) as f:
+            return f.read()
+
+
+class Manifest:
+    """The picket sidecar of the rendered base."""
+
+    def __init__(self, docs):
+        workload = next(d for d in docs if d["kind"] in ("StatefulSet", "Deployment"))
+        self.pod = workload["spec"]["template"]["spec"]
+        self.sidecar = next(c for c in self.pod["initContainers"] if c["name"] == "picket")
+        join = next(e["value"] for e in self.sidecar["env"] if e["name"] == "PICKET_JOIN")
+        self.service = next(s for s in docs if s["kind"] == "Service" and join.startswith(s["metadata"]["name"] + "."))
+        self.volumes = {v["name"]: v for v in self.pod.get("volumes", [])}
+
+    @staticmethod
+    def localize(text, ip):
+        # A pod's 0.0.0.0 and 127.0.0.1 are its own; on one shared host they
+        # become the pod's own loopback address.
+        return text.replace("0.0.0.0", ip).replace("127.0.0.1", ip)
+
+    def container_env(self, pod_name, namespace, pod_ip, secrets_dir):
+        fields = {"metadata.name": pod_name, "metadata.namespace": namespace, "status.podIP": pod_ip}
+        mounts = {m["mountPath"]: os.path.join(secrets_dir, self.volumes[m["name"]]["secret"]["secretName"])
+                  for m in self.sidecar.get("volumeMounts", []) if "secret" in self.volumes[m["name"]]}
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+        defined = {}
+        for e in self.sidecar.get("env", []):
+            if "valueFrom" in e:
+                value = fields[e["valueFrom"]["fieldRef"]["fieldPath"]]
+            else:
+                value = expand(e.get("value", ""), defined)
+            defined[e["name"]] = value
+            for mount_path, local in mounts.items():
+                if value.startswith(mount_path + "/"):
+                    value = local + value[len(mount_path):]
+            env[e["name"]] = self.localize(value, pod_ip) if e["name"] in ("PICKET_BIND", "PICKET_HTTP") else value
+        return env
+
+
+def wait_for(predicate, timeout, interval=0.2):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if predicate():
+                return True
+        except (OSError, urllib.error.URLError, ValueError, KeyError):
+            pass
+        time.sleep(interval)
+    return False
+
+
+# ------------------------------------------------------------------ tests
+
+class EnvWiringTest(unittest.TestCase):
+    docs = None       # the rendered base, set by main()
+    manifest = None
+
+    @classmethod
+    def setUpClass(cls):
+        cls.manifest = Manifest(cls.docs)
+        cls.workdir = tempfile.mkdtemp(prefix="picket-env-wiring.")
+        cls.secrets = os.path.join(cls.workdir, "secrets")
+        # The three Secrets of the base, as `kubectl create secret` would hold them.
+        keyring = subprocess.run([PICKET, "keygen"], check=True, capture_output=True, text=True).stdout
+        cls.token = "test-token-" + os.urandom(8).hex()
+        for secret, key, content in [("picket-gossip-key", "keyring", keyring),
+                                     ("picket-api-token", "token", cls.token),
+                                     ("picket-webhook", "secret", "whsec_" + os.urandom(24).hex())]:
+            os.makedirs(os.path.join(cls.secrets, secret), exist_ok=True)
+            with open(os.path.join(cls.secrets, secret, key), "w") as f:
+                f.write(content)
+        cls.seed_name = f"{cls.manifest.service['metadata']['name']}.{NAMESPACE}.svc.cluster.local"
+        cls.pods = []
+
+    @classmethod
+    def tearDownClass(cls):
+        for pod in cls.pods:
+            pod.stop(signal.SIGKILL)
+        hosts_remove()
+        shutil.rmtree(cls.workdir, ignore_errors=True)
+
+    def start_pods(self, ips, names_from=0):
+        pods = [Pod(self.manifest, names_from + i, ip, self.secrets, self.workdir) for i, ip in enumerate(ips)]
+        self.pods.extend(pods)
+        for pod in pods:
+            pod.start()
+        return pods
+
+    def dump_logs(self, pods):
+        return "\n".join(f"--- {p.name}\n{p.logs()}" for p in pods)
+
+    def test_1_three_pods_form_a_cluster(self):
+        m = self.manifest
+        self.assertEqual(m.sidecar.get("restartPolicy"), "Always")
+        # The headless Service's records: its name lists every pod, and each
+        # StatefulSet pod has its own name <pod>.<service>.<ns>.svc.cluster.local.
+        hosts_add(self.seed_name, POD_IPS)
+        for i, ip in enumerate(POD_IPS):
+            hosts_add(f"demo-{i}.{self.seed_name}", [ip])
+        pods = self.start_pods(POD_IPS)
+        env = pods[0].env
+        self.assertEqual(env["PICKET_NAME"], "demo-0")
+        self.assertEqual(env["PICKET_ADVERTISE"], "127.0.69.1:9746")
+        self.assertEqual(env["PICKET_JOIN"].split(",")[0], f"{self.seed_name}:9746")
+        self.assertTrue(os.path.isfile(env["PICKET_KEYRING"]), env["PICKET_KEYRING"])
+
+        for pod in pods:
+            self.assertTrue(wait_for(lambda: pod.probe("startupProbe"), 15),
+                            f"startup probe of {pod.name} never passed\n{self.dump_logs(pods)}")
+        for pod in pods:
+            self.assertTrue(wait_for(lambda: pod.probe("readinessProbe"), 30),
+                            f"readiness probe (/readyz) of {pod.name} never passed\n{self.dump_logs(pods)}")
+            self.assertTrue(pod.probe("livenessProbe"), f"liveness probe of {pod.name} failed")
+
+        expected = {f"demo-{i}": f"{ip}:9746" for i, ip in enumerate(POD_IPS)}
+
+        def converged():
+            for pod in pods:
+                _, body = pod.get("/v1/members")
+                seen = {x["name"]: (x["address"], x["state"]) for x in body["members"]}
+                if seen != {n: (a, "alive") for n, a in expected.items()}:
+                    return False
+            return True
+        self.assertTrue(wait_for(converged, 30), f"no full view\n{self.dump_logs(pods)}")
+
+        cluster = env["PICKET_CLUSTER"]
+        for pod in pods:
+            status, me = pod.get("/v1/self")
+            self.assertEqual((me["name"], me["cluster"], me["has_majority"]), (pod.name, cluster, True))
+            self.assertIn("gossip encryption on", pod.logs())
+            self.assertNotIn("NOT encrypted", pod.logs())
+            for line in pod.logs().splitlines():  # PICKET_LOG_FORMAT=json
+                json.loads(line)
+
+    def test_2_token_and_prestop_leave(self):
+        pods = [p for p in self.pods if p.proc is not None]
+        if len(pods) != 3:
+            self.skipTest("needs the cluster of test_1")
+        leaver, others = pods[2], pods[:2]
+        # The API token from the Secret file is required for mutating calls.
+        request = urllib.request.Request(f"http://{leaver.api}/v1/leave", method="POST", data=b"")
+        with self.assertRaises(urllib.error.HTTPError) as ctx:
+            NO_PROXY.open(request, timeout=5)
+        self.assertEqual(ctx.exception.code, 401)
+
+        # kubelet: run the preStop hook in the container, then SIGTERM.
+        hook = leaver.exec_command(self.manifest.sidecar["lifecycle"]["preStop"]["exec"]["command"])
+        self.assertEqual(hook.returncode, 0, hook.stdout + hook.stderr)
+        started = time.monotonic()
+        if leaver.proc.poll() is None:
+            leaver.proc.send_signal(signal.SIGTERM)
+        try:
+            code = leaver.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.fail(f"{leaver.name} did not exit within 10 s of preStop + SIGTERM\n{leaver.logs()}")
+        took = time.monotonic() - started
+        leaver.stop()
+        self.assertEqual(code, 0, leaver.logs())
+        self.assertIn("left the cluster", leaver.logs())
+
+        def seen_left():
+            for pod in others:
+                _, body = pod.get(f"/v1/members/{leaver.name}")
+                if body["state"] != "left":
+                    return False
+            return True
+        self.assertTrue(wait_for(seen_left, 15), self.dump_logs(pods))
+        print(f"\n{leaver.name}: preStop + SIGTERM to exit {took:.2f} s; the others see it 'left'")
+        for pod in others:
+            self.assertEqual(pod.stop(), 0, pod.logs())
+
+    # -------------------------------------------------------------- known issues
+
+    @unittest.expectedFailure
+    def test_3_known_issue_lone_pod_never_ready(self):
+        """The first pod of a cluster (or a 1-replica workload): the seed name
+        resolves to the pod's own address only. The agent dials itself, counts
+        a failed join and retries for ever: /readyz stays 503."""
+        name = f"lone.{NAMESPACE}.svc.cluster.local"
+        hosts_add(name, ["127.0.69.4"])
+        pod = Pod(self.manifest, 10, "127.0.69.4", self.secrets, self.workdir)
+        pod.env["PICKET_JOIN"] = f"{name}:9746"
+        self.pods.append(pod)
+        pod.start()
+        try:
+            if not wait_for(lambda: pod.probe("livenessProbe"), 10):
+                self.skipTest(f"the agent did not even start (not the known issue)\n{pod.logs()}")
+            self.assertTrue(wait_for(lambda: pod.probe("readinessProbe"), 8), "lone pod not ready after 8 s")
+        finally:
+            pod.stop()
+
+    def own_address_first(self, namespace, seeds_from_manifest):
+        """demo-0 joins demo-1 (already running) through a Service answer that
+        lists demo-0's own address first, as glibc orders it inside a pod."""
+        service = f"{self.manifest.service['metadata']['name']}.{namespace}.svc.cluster.local"
+        first = Pod(self.manifest, 0, "127.0.69.5" if not seeds_from_manifest else "127.0.69.7",
+                    self.secrets, self.workdir, namespace)
+        other = Pod(self.manifest, 1, "127.0.69.6" if not seeds_from_manifest else "127.0.69.8",
+                    self.secrets, self.workdir, namespace)
+        hosts_add(service, [first.ip, other.ip])
+        hosts_add(f"demo-0.{service}", [first.ip])
+        hosts_add(f"demo-1.{service}", [other.ip])
+        if not seeds_from_manifest:
+            first.env["PICKET_JOIN"] = f"{service}:9746"   # the component's seed alone (Deployment)
+        other.env.pop("PICKET_JOIN")  # already running: it started the cluster
+        self.pods.extend([first, other])
+        other.start()
+        first.start()
+        try:
+            if not (wait_for(lambda: first.probe("livenessProbe"), 10) and wait_for(lambda: other.probe("readinessProbe"), 10)):
+                self.skipTest(f"the agents did not even start (not the known issue)\n{self.dump_logs([first, other])}")
+            self.assertTrue(wait_for(lambda: first.probe("readinessProbe"), 8),
+                            f"pod not ready after 8 s\n{self.dump_logs([first, other])}")
+        finally:
+            first.stop()
+            other.stop()
+
+    @unittest.expectedFailure
+    def test_4_known_issue_own_address_first(self):
+        """glibc's getaddrinfo sorts a host's own address first (RFC 6724 rule
+        9), so inside a pod the headless Service answers with the pod's own IP
+        first; the agent connects to itself and never tries the others. With
+        the Service name as the only seed (the Deployment overlay) it never
+        joins."""
+        self.own_address_first(NAMESPACE + "-a", seeds_from_manifest=False)
+
+    def test_5_stable_seeds_work_around_own_address_first(self):
+        """The base's extra seeds (per-pod names of the StatefulSet) get the
+        same pod joined despite the Service answer listing itself first."""
+        self.own_address_first(NAMESPACE + "-b", seeds_from_manifest=True)
+
+
+def main():
+    if yaml is None:
+        skip("PyYAML is not installed (Debian package python3-yaml)")
+    if shutil.which("kubectl") is None:
+        skip("kubectl is not installed (needed to render deploy/k8s)")
+    if not os.access(PICKET, os.X_OK):
+        skip(f"no picket binary at {PICKET} (set PICKET_BIN)")
+    if os.geteuid() != 0:
+        skip("needs root to add the seed name to /etc/hosts")
+    EnvWiringTest.docs = render("base")
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: (hosts_remove(), sys.exit(1)))
+    try:
+        program = unittest.main(exit=False, verbosity=2)
+    finally:
+        hosts_remove()
+    r = program.result
+    failed = len(r.failures) + len(r.errors) + len(r.unexpectedSuccesses)
+    if r.expectedFailures:
+        print(f"{len(r.expectedFailures)} known issue(s) still reproduce (expected failures)")
+    if r.unexpectedSuccesses:
+        print("a known issue no longer reproduces: remove its @unittest.expectedFailure "
+              "and the entry in docs/operations.md")
+    passed = r.testsRun - failed - len(r.skipped) - len(r.expectedFailures)
+    print(f"{passed} passed, {failed} failed" + (f", {len(r.skipped)} skipped" if r.skipped else ""))
+    sys.exit(0 if r.wasSuccessful() else 1)
+
+
+if __name__ == "__main__":
+    main()
