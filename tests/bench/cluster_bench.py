@@ -79,6 +79,14 @@ class Agent:
                     return int(line.split()[1])
         return 0
 
+    def pss_kb(self):
+        """Proportional set size: shared library pages divided among the processes sharing them."""
+        with open(f"/proc/{self.proc.pid}/smaps_rollup") as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+        return 0
+
     def cpu_ticks(self):
         with open(f"/proc/{self.proc.pid}/stat") as f:
             fields = f.read().rsplit(")", 1)[1].split()
@@ -150,9 +158,11 @@ def idle(agents, seconds):
     dgs = [(a.counter("picket_datagrams_sent_total") - dg0[a.name]) / dt for a in agents]
     bys = [(a.counter("picket_sent_bytes_total") - by0[a.name]) / dt for a in agents]
     rss = [a.rss_kb() / 1024 for a in agents]
+    pss = [a.pss_kb() / 1024 for a in agents]
     return {
         "window_s": round(dt, 1),
         "rss_mb": {"median": round(statistics.median(rss), 2), "max": round(max(rss), 2)},
+        "pss_mb": {"median": round(statistics.median(pss), 2), "max": round(max(pss), 2)},
         "cpu_pct_of_core": {"median": round(statistics.median(cpu), 3), "max": round(max(cpu), 3)},
         "datagrams_per_agent_s": round(statistics.mean(dgs), 2),
         "bytes_per_agent_s": round(statistics.mean(bys), 1),
