@@ -18,9 +18,16 @@ measure=${3:-30}
 dir=$(mktemp -d /tmp/picket-footprint.XXXXXX)
 pids=()
 cleanup() {
+  local p alive
   for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-  sleep 1
+  for _ in $(seq 1 80); do   # a graceful leave takes at most --leave-timeout (5 s)
+    alive=0
+    for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
+    ((alive)) || break
+    sleep 0.1
+  done
   for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
+  wait 2>/dev/null
   rm -rf "$dir"
 }
 trap cleanup EXIT INT TERM
