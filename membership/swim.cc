@@ -17,6 +17,9 @@ Swim::Swim(Config config, Identity self, std::uint64_t seed, Runtime& runtime, T
 Swim::~Swim() = default;
 
 void Swim::Join(std::vector<Address> seeds, TimePoint now) { impl_->Join(std::move(seeds), now); }
+void Swim::WarmStart(const std::vector<Identity>& members, TimePoint now) {
+  impl_->WarmStart(members, now);
+}
 void Swim::Leave(TimePoint now) { impl_->Leave(now); }
 bool Swim::SetTags(Tags tags, TimePoint now) { return impl_->SetTags(std::move(tags), now); }
 

@@ -39,6 +39,13 @@ class Swim {
   Swim& operator=(const Swim&) = delete;
 
   // --- Commands ---
+  // Simulations and tests: starts as if this member had joined a converged
+  // cluster of `members` (self, if listed, is skipped): each is added alive at
+  // incarnation 0 without events and without gossip, Joined() turns true, and
+  // the observer ring, probe order and heartbeats start as after a join.
+  // REQUIRES: called right after construction, before any other input; names
+  // and addresses within the wire limits (see tuning.h), names distinct.
+  void WarmStart(const std::vector<Identity>& members, TimePoint now);
   // Joins through the seed addresses (may be DNS names, resolved by the
   // runtime on every attempt): push-pull with the seeds, retrying with
   // backoff until one succeeds or config.join_timeout passes.

@@ -60,6 +60,8 @@ inline constexpr std::size_t kMaxBroadcastScan = 64;
 // Phi reports: at most this many queued, each sent ceil(log10(N+1)) times
 // (informational, so they ride only in space left by membership updates).
 inline constexpr std::size_t kPhiReportQueueLimit = 256;
+// ... and use at most this fraction of a datagram's budget.
+inline constexpr double kPhiReportBudgetFraction = 0.1;
 inline constexpr int kPhiReportRetransmitMultiplier = 1;
 // A received phi report is passed on only if it moved by at least this much
 // since the last one from the same observer (or crossed the report threshold).
@@ -79,6 +81,11 @@ inline constexpr int kLeaveDirectFanout = 3;
 // Push-pull interval grows with N above this size (memberlist pushPullScale):
 // interval * (ceil(log2(N) - log2(32)) + 1).
 inline constexpr int kPushPullScaleThreshold = 32;
+// After a successful join, one more push-pull with a random member this long
+// later (0.5x to 1.5x): the seed's table may have been incomplete if many
+// members joined at once, and gossip retires updates early while a member
+// still believes the cluster is small.
+inline constexpr std::int64_t kPostJoinSyncMs = 3000;
 // Seeds contacted per join attempt.
 inline constexpr std::size_t kMaxSeedsPerAttempt = 5;
 

@@ -1,6 +1,7 @@
 #include "sim/cluster.h"
 
 #include <charconv>
+#include <cstdio>
 #include <utility>
 
 #include "sim/random.h"
@@ -13,7 +14,9 @@ namespace {
 // detected here so that this file builds with and without it.
 template <typename S>
 concept HasWarmStart = requires(S& swim, const std::vector<membership::Identity>& members,
-                                TimePoint now) { swim.WarmStart(members, now); };
+                                TimePoint now) {
+  swim.WarmStart(members, now);
+};
 
 template <typename S>
 void CallWarmStart(S& swim, const std::vector<membership::Identity>& members, TimePoint now) {
@@ -64,8 +67,8 @@ Cluster::Cluster(ClusterOptions options)
 Cluster::~Cluster() = default;
 
 HostId Cluster::AddHost() {
-  const HostId h = network_.AddHost("n" + std::to_string(names_.size()) + ":" +
-                                    std::to_string(options_.port));
+  const HostId h =
+      network_.AddHost("n" + std::to_string(names_.size()) + ":" + std::to_string(options_.port));
   names_.push_back("n" + std::to_string(h));
   hosts_.emplace_back();
   launches_.push_back(0);
@@ -94,8 +97,8 @@ void Cluster::Launch(HostId h, const std::vector<membership::Address>& seeds, bo
   truth_.OnStart(h, now, after_fault);
   views_.OnStart(h);
   views_dirty_ = true;
-  const std::uint64_t seed = DeriveSeed(options_.seed, (std::uint64_t{h} << 16U) + 2 +
-                                                           launches_[h]++);
+  const std::uint64_t seed =
+      DeriveSeed(options_.seed, (std::uint64_t{h} << 16U) + 2 + launches_[h]++);
   membership::Identity identity{names_[h], network_.AddressOf(h), {}};
   HostObserver& observer = *this;
   hosts_[h] = std::make_unique<SwimHost>(h, network_, observer, options_.protocol,
@@ -159,6 +162,12 @@ void Cluster::Resume(HostId h) {
   if (!hosts_[h] || network_.StateOf(h) != HostState::kPaused) return;
   truth_.OnResume(h, scheduler_.now());
   network_.Resume(h);
+}
+
+void Cluster::Join(HostId h, const std::vector<membership::Address>& seeds) {
+  if (!hosts_[h]) return;
+  hosts_[h]->swim().Join(seeds, scheduler_.now());
+  network_.Poke(h);
 }
 
 void Cluster::Leave(HostId h) {
@@ -267,6 +276,15 @@ void Cluster::OnMemberEvent(HostId observer, const membership::MemberEvent& even
   if (event.type == membership::EventType::kQuorumRegained) {
     ++quorum_regained_events_;
     return;
+  }
+  if (options_.trace && event.member.name == options_.trace_member) {
+    char when[32];
+    std::snprintf(when, sizeof when, "t=%.6fs ",
+                  std::chrono::duration<double>(now.time_since_epoch()).count());
+    options_.trace(when + names_[observer] + ": " + std::string(membership::ToString(event.type)) +
+                   " " + event.member.name + " state=" +
+                   std::string(membership::ToString(event.member.state)) +
+                   " inc=" + std::to_string(event.member.incarnation));
   }
   if (!subject || *subject == observer) return;
   if (const std::optional<bool> up = ViewCollector::UpAfter(event)) {

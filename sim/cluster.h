@@ -38,12 +38,16 @@ struct ClusterOptions {
   LinkConfig link;
   membership::Config protocol;
   std::uint64_t seed = 1;
-  Duration grace = 2s;              // see ground_truth.h
-  TimePoint measure_start{};        // declarations before it count as warm-up
+  Duration grace = 2s;                // see ground_truth.h
+  TimePoint measure_start{};          // declarations before it count as warm-up
   std::size_t backlog_limit = 10000;  // datagrams a paused host queues
   Duration sample_interval = 100ms;   // convergence is sampled this often
   std::size_t max_examples = 10;      // false declarations / violations kept
   int port = 9746;
+  // Every event about this member (by any observer) is passed to `trace`, as
+  // "t=12.345678s n3: member.failed n7 state=failed inc=2". Empty: none.
+  std::string trace_member;
+  std::function<void(const std::string&)> trace;
 };
 
 // Sums of the cores' counters (of running and of stopped processes).
@@ -87,6 +91,11 @@ class Cluster final : private HostObserver {
   void Restart(HostId h, const std::vector<membership::Address>& seeds);
   void Pause(HostId h);
   void Resume(HostId h);
+  // Calls Swim::Join(seeds) on the running process of h (again).
+  void Join(HostId h, const std::vector<membership::Address>& seeds);
+  // Bootstrap only: see Network::Freeze.
+  void Freeze(HostId h) { network_.Freeze(h); }
+  void Thaw(HostId h) { network_.Thaw(h); }
   // Graceful leave: Swim::Leave now; the process exits once LeaveComplete()
   // (polled every 100 ms) or after leave_propagate_timeout + 1 s.
   void Leave(HostId h);

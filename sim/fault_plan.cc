@@ -70,9 +70,9 @@ FaultPlan BuildFaultPlan(const ScenarioOptions& o, TimePoint measure_start) {
   for (HostId h : plan.paused) {
     const Duration every = Seconds(o.pause_every_ms / 1000);
     const Duration length = Seconds(o.pause_ms / 1000);
-    TimePoint at = measure_start + Seconds(o.pause_from) +
-                   Duration(static_cast<Duration::rep>(
-                       rng.Below(static_cast<std::uint64_t>(every.count()))));
+    TimePoint at =
+        measure_start + Seconds(o.pause_from) +
+        Duration(static_cast<Duration::rep>(rng.Below(static_cast<std::uint64_t>(every.count()))));
     for (; at < end; at += every) {
       plan.actions.push_back({at, Kind::kPause, h});
       plan.actions.push_back({at + length, Kind::kResume, h});
@@ -85,7 +85,8 @@ FaultPlan BuildFaultPlan(const ScenarioOptions& o, TimePoint measure_start) {
     const auto cut = static_cast<std::size_t>(std::llround(o.partition * static_cast<double>(n)));
     for (std::size_t i = 0; i < cut; ++i) plan.groups[side[i]] = 1;
     plan.actions.push_back({measure_start + Seconds(o.partition_at), Kind::kPartition, 0});
-    if (o.heal_at >= 0) plan.actions.push_back({measure_start + Seconds(o.heal_at), Kind::kHeal, 0});
+    if (o.heal_at >= 0)
+      plan.actions.push_back({measure_start + Seconds(o.heal_at), Kind::kHeal, 0});
   }
   for (HostId h : plan.leaving) {
     plan.actions.push_back({measure_start + Seconds(o.leave_at), Kind::kLeave, h});
@@ -94,8 +95,7 @@ FaultPlan BuildFaultPlan(const ScenarioOptions& o, TimePoint measure_start) {
   for (int i = 0; i < joiners; ++i) {
     const auto h = static_cast<HostId>(o.nodes + i);
     plan.joiners.push_back(h);
-    plan.actions.push_back(
-        {measure_start + Seconds((i + 0.5) / o.join_rate), Kind::kJoin, h});
+    plan.actions.push_back({measure_start + Seconds((i + 0.5) / o.join_rate), Kind::kJoin, h});
   }
   std::stable_sort(plan.actions.begin(), plan.actions.end(),
                    [](const FaultAction& a, const FaultAction& b) { return a.at < b.at; });

@@ -17,7 +17,14 @@ namespace picket::sim {
 
 struct FaultAction {
   enum class Kind : std::uint8_t {
-    kCrash, kRestart, kPause, kResume, kPartition, kHeal, kJoin, kLeave,
+    kCrash,
+    kRestart,
+    kPause,
+    kResume,
+    kPartition,
+    kHeal,
+    kJoin,
+    kLeave,
   };
   TimePoint at{};
   Kind kind = Kind::kCrash;

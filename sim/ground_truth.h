@@ -52,9 +52,7 @@ class GroundTruth {
   [[nodiscard]] bool Running(HostId h) const { return hosts_[h].running; }
   [[nodiscard]] bool Paused(HostId h) const { return hosts_[h].paused; }
   // Running and not leaving: every other live member should see it up.
-  [[nodiscard]] bool ExpectedUp(HostId h) const {
-    return hosts_[h].running && !hosts_[h].leaving;
-  }
+  [[nodiscard]] bool ExpectedUp(HostId h) const { return hosts_[h].running && !hosts_[h].leaving; }
   [[nodiscard]] std::size_t running_count() const { return running_count_; }
   // See the file comment.
   [[nodiscard]] bool Healthy(HostId observer, HostId subject, TimePoint t) const;
@@ -63,9 +61,7 @@ class GroundTruth {
   [[nodiscard]] std::optional<TimePoint> last_fault() const { return last_fault_; }
   // The group of h in the partition active now (0 if none).
   [[nodiscard]] std::uint32_t CurrentGroup(HostId h) const;
-  [[nodiscard]] bool partitioned() const {
-    return !partitions_.empty() && !partitions_.back().end;
-  }
+  [[nodiscard]] bool partitioned() const { return !partitions_.empty() && !partitions_.back().end; }
   [[nodiscard]] Duration grace() const { return grace_; }
 
  private:

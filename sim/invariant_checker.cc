@@ -41,13 +41,13 @@ void InvariantChecker::Violation(const std::string& who, const std::string& what
   }
 }
 
-void InvariantChecker::CheckEvent(const std::string& observer,
-                                  const membership::MemberEvent& event,
+void InvariantChecker::CheckEvent(const std::string& observer, const membership::MemberEvent& event,
                                   membership::TimePoint now, bool subject_known) {
   const std::string type(membership::ToString(event.type));
   if (event.time != now) {
-    Violation(observer, type + " event stamped t=" + SecondsText(event.time) +
-                            "s, not the time of the call", now);
+    Violation(observer,
+              type + " event stamped t=" + SecondsText(event.time) + "s, not the time of the call",
+              now);
   }
   const bool quorum_event =
       event.type == EventType::kQuorumLost || event.type == EventType::kQuorumRegained;
@@ -56,8 +56,10 @@ void InvariantChecker::CheckEvent(const std::string& observer,
       Violation(observer, type + " event about unknown member '" + event.member.name + "'", now);
     }
     if (!StateMatches(event.type, event.member.state)) {
-      Violation(observer, type + " event about " + event.member.name + " carries state " +
-                              std::string(membership::ToString(event.member.state)), now);
+      Violation(observer,
+                type + " event about " + event.member.name + " carries state " +
+                    std::string(membership::ToString(event.member.state)),
+                now);
     }
     if (event.member.name == observer &&
         (event.type == EventType::kSuspect || event.type == EventType::kFailed)) {
@@ -66,17 +68,21 @@ void InvariantChecker::CheckEvent(const std::string& observer,
   }
   const membership::Quorum& q = event.quorum;
   if (q.alive < 0 || q.alive > q.members || q.has_majority != (q.alive * 2 > q.members)) {
-    Violation(observer, type + " event with inconsistent quorum alive=" +
-                            std::to_string(q.alive) + " members=" + std::to_string(q.members) +
-                            " has_majority=" + (q.has_majority ? "true" : "false"), now);
+    Violation(observer,
+              type + " event with inconsistent quorum alive=" + std::to_string(q.alive) +
+                  " members=" + std::to_string(q.members) +
+                  " has_majority=" + (q.has_majority ? "true" : "false"),
+              now);
   }
 }
 
 void InvariantChecker::CheckDatagram(const std::string& sender, std::size_t bytes,
                                      std::size_t budget, membership::TimePoint now) {
   if (bytes > budget) {
-    Violation(sender, "sent a datagram of " + std::to_string(bytes) +
-                          " bytes, over the packet budget of " + std::to_string(budget), now);
+    Violation(sender,
+              "sent a datagram of " + std::to_string(bytes) + " bytes, over the packet budget of " +
+                  std::to_string(budget),
+              now);
   }
 }
 

@@ -41,6 +41,7 @@ void Network::Crash(HostId h) {
   ++host.tick_generation;
   host.tick_scheduled = false;
   host.tick_missed = false;
+  host.frozen = false;
   std::vector<BacklogItem> backlog = std::move(host.backlog);
   host.backlog.clear();
   host.backlog_datagrams = 0;
@@ -96,6 +97,18 @@ void Network::Resume(HostId h) {
 
 void Network::Poke(HostId h) { ScheduleTick(h); }
 
+void Network::Thaw(HostId h) {
+  Host& host = hosts_[h];
+  if (!host.frozen) return;
+  host.frozen = false;
+  if (host.state == HostState::kUp && host.tick_missed) {
+    host.tick_missed = false;
+    RunTick(h);
+  } else {
+    ScheduleTick(h);
+  }
+}
+
 void Network::ScheduleTick(HostId h) {
   Host& host = hosts_[h];
   if (host.state != HostState::kUp || host.endpoint == nullptr) return;
@@ -135,7 +148,7 @@ void Network::HandleEvent(const Event& event) {
       Host& host = hosts_[event.target];
       if (host.state == HostState::kDown || event.arg != host.tick_generation) return;
       host.tick_scheduled = false;
-      if (host.state == HostState::kPaused) {
+      if (host.state == HostState::kPaused || host.frozen) {
         host.tick_missed = true;
         return;
       }
@@ -225,6 +238,11 @@ void Network::DeliverDatagram(std::uint32_t slot) {
     FreeDatagram(slot);
     return;
   }
+  if (host.frozen) {
+    ++stats_.dropped_frozen;
+    FreeDatagram(slot);
+    return;
+  }
   if (host.state == HostState::kPaused) {
     if (!Enqueue(host, kDatagramArrives, slot)) {
       ++stats_.dropped_backlog_full;
@@ -272,12 +290,11 @@ void Network::StartStream(HostId from, StreamId id, const Address& to,
     return;
   }
   ex.request = std::move(request);
-  ScheduleExchangeEvent(now + links_.StreamDelay(from, *target, 2, 1, rng_),
-                        kStreamRequestArrives, exchange_id);
+  ScheduleExchangeEvent(now + links_.StreamDelay(from, *target, 2, 1, rng_), kStreamRequestArrives,
+                        exchange_id);
 }
 
-void Network::ScheduleExchangeEvent(TimePoint when, NetEventKind kind,
-                                    std::uint64_t exchange_id) {
+void Network::ScheduleExchangeEvent(TimePoint when, NetEventKind kind, std::uint64_t exchange_id) {
   ++exchanges_[exchange_id].events_pending;
   scheduler_.ScheduleAt(when, Event{kind, 0, exchange_id});
 }
@@ -323,8 +340,8 @@ void Network::DeliverStreamRequest(std::uint64_t exchange_id) {
                           kStreamResponseArrives, exchange_id);
   } else {
     // Closed without an answer: the requester sees the FIN one trip later.
-    ScheduleExchangeEvent(now + links_.OneWayDelay(target, requester, rng_),
-                          kStreamResponseArrives, exchange_id);
+    ScheduleExchangeEvent(now + links_.OneWayDelay(target, requester, rng_), kStreamResponseArrives,
+                          exchange_id);
   }
   ScheduleTick(target);
   ReleaseExchangeEvent(exchange_id);
@@ -362,8 +379,8 @@ void Network::Answer(Exchange& ex, bool timed_out) {
     hosts_[requester].endpoint->OnStreamResponse(ex.id, std::nullopt, now);
   } else {
     ++stats_.streams_answered;
-    hosts_[requester].endpoint->OnStreamResponse(
-        ex.id, std::span<const std::uint8_t>(ex.response), now);
+    hosts_[requester].endpoint->OnStreamResponse(ex.id, std::span<const std::uint8_t>(ex.response),
+                                                 now);
   }
   ScheduleTick(requester);
 }

@@ -68,6 +68,7 @@ struct NetworkStats {
   std::uint64_t dropped_unknown_address = 0;
   std::uint64_t dropped_oversized = 0;
   std::uint64_t dropped_backlog_full = 0;
+  std::uint64_t dropped_frozen = 0;  // datagrams to frozen hosts (staged bootstrap)
   std::uint64_t streams_started = 0;
   std::uint64_t streams_answered = 0;  // a response was delivered
   std::uint64_t streams_failed = 0;    // nullopt was delivered
@@ -107,6 +108,12 @@ class Network {
   // command such as join or leave) and reschedules its tick if earlier.
   void Poke(HostId h);
 
+  // Bootstrap only (--bootstrap staged): a frozen host answers and completes
+  // stream exchanges, but datagrams to it are dropped and its ticks wait
+  // until it thaws (then the late tick runs at once).
+  void Freeze(HostId h) { hosts_[h].frozen = true; }
+  void Thaw(HostId h);
+
   // --- Called by endpoints (from inside their callbacks or commands) ---
   void SendDatagram(HostId from, const Address& to, std::span<const std::uint8_t> bytes);
   void StartStream(HostId from, StreamId id, const Address& to, std::vector<std::uint8_t> request,
@@ -136,7 +143,8 @@ class Network {
     std::uint64_t tick_generation = 0;
     TimePoint tick_at{};
     bool tick_scheduled = false;
-    bool tick_missed = false;  // a tick came due while paused
+    bool tick_missed = false;  // a tick came due while paused or frozen
+    bool frozen = false;
     std::vector<BacklogItem> backlog;
     std::size_t backlog_datagrams = 0;
     HostTraffic traffic;

@@ -50,9 +50,7 @@ class Rng {
   }
 
   // Uniform in [0, 1), 53 bits of precision.
-  constexpr double Uniform() {
-    return static_cast<double>(Next() >> 11U) * 0x1.0p-53;
-  }
+  constexpr double Uniform() { return static_cast<double>(Next() >> 11U) * 0x1.0p-53; }
 
   // Uniform in [0, n). REQUIRES: n > 0. (Lemire's multiply-shift; the tiny
   // bias for huge n does not matter here.)

@@ -17,7 +17,9 @@ nlohmann::json Optional(const std::optional<double>& v) {
 }
 
 nlohmann::json ToJson(const Percentiles& p) {
-  return {{"p50", Optional(p.p50)}, {"p99", Optional(p.p99)}, {"max", Optional(p.max)},
+  return {{"p50", Optional(p.p50)},
+          {"p99", Optional(p.p99)},
+          {"max", Optional(p.max)},
           {"count", p.count}};
 }
 
@@ -30,8 +32,8 @@ std::string Text(const std::optional<double>& v, const char* unit = "s") {
 
 std::string Text(const Percentiles& p) {
   if (p.count == 0) return "-";
-  return "p50 " + Text(p.p50) + "  p99 " + Text(p.p99) + "  max " + Text(p.max) + "  (n=" +
-         std::to_string(p.count) + ")";
+  return "p50 " + Text(p.p50) + "  p99 " + Text(p.p99) + "  max " + Text(p.max) +
+         "  (n=" + std::to_string(p.count) + ")";
 }
 
 }  // namespace
@@ -106,10 +108,14 @@ nlohmann::json ToJson(const Report& r) {
                         {"type", f.type}});
   }
   j["false_examples"] = examples;
-  j["core"] = {{"refutations", r.refutations},     {"probes", r.probes},
-               {"indirect_probes", r.indirect_probes}, {"stream_probes", r.stream_probes},
-               {"heartbeats", r.heartbeats},       {"dropped", r.core_dropped},
-               {"errors", r.core_errors},          {"warnings", r.core_warnings},
+  j["core"] = {{"refutations", r.refutations},
+               {"probes", r.probes},
+               {"indirect_probes", r.indirect_probes},
+               {"stream_probes", r.stream_probes},
+               {"heartbeats", r.heartbeats},
+               {"dropped", r.core_dropped},
+               {"errors", r.core_errors},
+               {"warnings", r.core_warnings},
                {"quorum_lost_events", r.quorum_lost_events},
                {"quorum_regained_events", r.quorum_regained_events},
                {"error_examples", r.core_error_examples}};
@@ -145,18 +151,19 @@ std::string FormatSummary(const Report& r) {
   out << "  first failed      " << Text(r.first_failed_s) << "\n";
   out << "  failed everywhere " << Text(r.all_failed_s) << "\n";
   out << "  dissemination     " << Text(r.dissemination_s) << "\n";
-  out << "  declarations: " << r.suspicions << " suspect, " << r.failures << " failed; false: "
-      << r.false_suspicions << " suspect, " << r.false_failures << " failed; of impaired members: "
-      << r.impaired_suspicions << " suspect, " << r.impaired_failures << " failed\n";
+  out << "  declarations: " << r.suspicions << " suspect, " << r.failures
+      << " failed; false: " << r.false_suspicions << " suspect, " << r.false_failures
+      << " failed; of impaired members: " << r.impaired_suspicions << " suspect, "
+      << r.impaired_failures << " failed\n";
   if (r.partition) {
     out << "  partition " << r.partition_sides[0] << "/" << r.partition_sides[1]
         << ": undetected pairs " << r.partition_undetected[0] << "/" << r.partition_undetected[1]
-        << ", members with a majority " << r.partition_majority[0] << "/"
-        << r.partition_majority[1] << "\n";
+        << ", members with a majority " << r.partition_majority[0] << "/" << r.partition_majority[1]
+        << "\n";
   }
   if (r.restarted > 0) {
-    out << "  restarted " << r.restarted << ", rejoined " << r.rejoined << "  "
-        << Text(r.rejoin_s) << "\n";
+    out << "  restarted " << r.restarted << ", rejoined " << r.rejoined << "  " << Text(r.rejoin_s)
+        << "\n";
   }
   if (r.joined > 0 || r.left > 0) out << "  joined " << r.joined << ", left " << r.left << "\n";
   out << "  converged at end: " << (r.converged ? "yes" : "NO") << " (convergence "

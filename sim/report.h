@@ -8,11 +8,10 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace picket::sim {
 
@@ -39,7 +38,8 @@ struct Report {
 
   // Crashes.
   int crashed = 0;
-  int undetected = 0;  // crashed, and some running member still saw it up at the end (or at its restart)
+  int undetected =
+      0;  // crashed, and some running member still saw it up at the end (or at its restart)
   Percentiles first_suspect_s, first_failed_s, all_failed_s, dissemination_s;
 
   // Declarations in the measured period (see detection_collector.h).
@@ -54,9 +54,9 @@ struct Report {
   std::optional<double> convergence_s;  // last fault (or measure start) to convergence
   bool warmup_converged = false;        // converged when the measured period began
   std::optional<double> warmup_converged_s;
-  std::size_t missing_at_end = 0;       // running members not seen up by every running member
+  std::size_t missing_at_end = 0;  // running members not seen up by every running member
   int running_at_end = 0;
-  int majority_at_end = 0;              // running members whose quorum view has a majority
+  int majority_at_end = 0;  // running members whose quorum view has a majority
   // When not converged: the first (observer, subject) pairs whose view is wrong,
   // "n3 sees n7 down" / "n3 sees n7 up".
   std::vector<std::string> view_mismatch_examples;
@@ -70,10 +70,10 @@ struct Report {
 
   // Partition (when one was configured).
   bool partition = false;
-  int partition_sides[2] = {0, 0};           // initial members per side
+  int partition_sides[2] = {0, 0};                 // initial members per side
   std::uint64_t partition_undetected[2] = {0, 0};  // (observer on side i, subject across) still up
-  int partition_majority[2] = {0, 0};        // members per side with has_majority, before heal
-  bool partition_checked = false;            // the check ran (before heal or at the end)
+  int partition_majority[2] = {0, 0};  // members per side with has_majority, before heal
+  bool partition_checked = false;      // the check ran (before heal or at the end)
 
   // Restarts, joins, leaves.
   int restarted = 0, rejoined = 0;

@@ -51,8 +51,7 @@ std::string ProtocolCommandLine(const membership::Config& c) {
   duration("--phi-min-stddev", c.phi.min_std_deviation, d.phi.min_std_deviation);
   duration("--phi-acceptable-pause", c.phi.acceptable_heartbeat_pause,
            d.phi.acceptable_heartbeat_pause);
-  duration("--phi-first-heartbeat", c.phi.first_heartbeat_estimate,
-           d.phi.first_heartbeat_estimate);
+  duration("--phi-first-heartbeat", c.phi.first_heartbeat_estimate, d.phi.first_heartbeat_estimate);
   if (c.phi.distribution != d.phi.distribution) {
     out << " --phi-distribution "
         << (c.phi.distribution == detector::Distribution::kLogistic      ? "logistic"
@@ -77,7 +76,9 @@ std::string ProtocolCommandLine(const membership::Config& c) {
   return out.str();
 }
 
-ScenarioRunner::ScenarioRunner(ScenarioOptions options) : options_(std::move(options)) {
+ScenarioRunner::ScenarioRunner(ScenarioOptions options,
+                               std::function<void(const std::string&)> trace)
+    : options_(std::move(options)) {
   measure_start_ = TimePoint{} + Seconds(options_.warmup_s);
   end_ = measure_start_ + Seconds(options_.seconds);
 
@@ -93,6 +94,10 @@ ScenarioRunner::ScenarioRunner(ScenarioOptions options) : options_(std::move(opt
   co.measure_start = measure_start_;
   co.backlog_limit = static_cast<std::size_t>(options_.backlog_limit);
   co.sample_interval = Seconds(options_.sample_ms / 1000);
+  if (!options_.trace.empty() && trace) {
+    co.trace_member = options_.trace;
+    co.trace = std::move(trace);
+  }
   cluster_ = std::make_unique<Cluster>(co);
   Cluster& c = *cluster_;
   for (int i = 0; i < options_.TotalHosts(); ++i) c.AddHost();
@@ -104,13 +109,38 @@ ScenarioRunner::ScenarioRunner(ScenarioOptions options) : options_(std::move(opt
     auto members = std::make_shared<std::vector<HostId>>();
     for (HostId h = 0; h < n; ++h) members->push_back(h);
     for (HostId h = 0; h < n; ++h) {
-      const TimePoint at =
-          TimePoint{} + Seconds(options_.join_spread_s * static_cast<double>(h) /
-                                static_cast<double>(n));
+      const TimePoint at = TimePoint{} + Seconds(options_.join_spread_s * static_cast<double>(h) /
+                                                 static_cast<double>(n));
       c.At(at, [&c, h, members] { c.StartWarm(h, *members); });
     }
   }
-  for (HostId h = 0; h < n && options_.bootstrap != Bootstrap::kWarm; ++h) {
+  if (options_.bootstrap == Bootstrap::kStaged) {
+    // Everyone joins member 0 at t = 0 (member 0 learns everyone), again
+    // during [20 ms, 60 ms) (everyone gets the full table; spread so that
+    // only a few O(N)-byte exchanges are in flight at once), with datagrams
+    // dropped and ticks held so that the join storm gossips nothing. All
+    // thaw at 80 ms: early enough that no timer is late by more than the
+    // core's local-pause threshold (100 ms at least), so the freeze does not
+    // look like a pause to Lifeguard's local health.
+    const std::vector<membership::Address> seed0{c.AddressOf(0)};
+    c.At(TimePoint{}, [&c, n, seed0] {
+      for (HostId h = 0; h < n; ++h) {
+        c.Freeze(h);
+        c.Start(h, h == 0 ? std::vector<membership::Address>{} : seed0);
+      }
+    });
+    for (HostId h = 1; h < n; ++h) {
+      const TimePoint at =
+          TimePoint{} + 20ms + Seconds(0.04 * static_cast<double>(h) / static_cast<double>(n));
+      c.At(at, [&c, h, seed0] { c.Join(h, seed0); });
+    }
+    c.At(TimePoint{} + 80ms, [&c, n] {
+      for (HostId h = 0; h < n; ++h) c.Thaw(h);
+    });
+  }
+  for (HostId h = 0; h < n && (options_.bootstrap == Bootstrap::kSeed ||
+                               options_.bootstrap == Bootstrap::kRandom);
+       ++h) {
     std::vector<membership::Address> seeds;
     if (h > 0 && options_.bootstrap == Bootstrap::kSeed) {
       seeds.push_back(c.AddressOf(0));
@@ -119,9 +149,8 @@ ScenarioRunner::ScenarioRunner(ScenarioOptions options) : options_(std::move(opt
         seeds.push_back(c.AddressOf(static_cast<HostId>(rng.Below(h))));
       }
     }
-    const TimePoint at =
-        TimePoint{} + Seconds(options_.join_spread_s * static_cast<double>(h) /
-                              static_cast<double>(n));
+    const TimePoint at = TimePoint{} + Seconds(options_.join_spread_s * static_cast<double>(h) /
+                                               static_cast<double>(n));
     c.At(at, [&c, h, seeds] { c.Start(h, seeds); });
   }
 
@@ -216,10 +245,9 @@ Report ScenarioRunner::Finish() const {
 
   r.converged = c.ConvergedNow();
   if (r.converged && c.converged_since()) {
-    const TimePoint reference =
-        c.truth().last_fault() && *c.truth().last_fault() > measure_start_
-            ? *c.truth().last_fault()
-            : measure_start_;
+    const TimePoint reference = c.truth().last_fault() && *c.truth().last_fault() > measure_start_
+                                    ? *c.truth().last_fault()
+                                    : measure_start_;
     r.convergence_s = std::max(0.0, ToSeconds(*c.converged_since() - reference));
   }
   r.warmup_converged = warmup_converged_;
@@ -236,8 +264,7 @@ Report ScenarioRunner::Finish() const {
   for (HostId h = 0; h < c.host_count(); ++h) {
     if (!c.truth().Running(h)) continue;
     ++r.running_at_end;
-    if (const membership::Swim* swim = c.swim(h);
-        swim && swim->GetQuorum().has_majority) {
+    if (const membership::Swim* swim = c.swim(h); swim && swim->GetQuorum().has_majority) {
       ++r.majority_at_end;
     }
   }
@@ -247,8 +274,7 @@ Report ScenarioRunner::Finish() const {
   r.datagrams_per_member_s = static_cast<double>(traffic.datagrams) / member_s;
   r.datagram_bytes_per_member_s = static_cast<double>(traffic.datagram_bytes) / member_s;
   r.stream_bytes_per_member_s = static_cast<double>(traffic.stream_bytes) / member_s;
-  r.msgs_per_member_s =
-      static_cast<double>(traffic.datagrams + traffic.stream_messages) / member_s;
+  r.msgs_per_member_s = static_cast<double>(traffic.datagrams + traffic.stream_messages) / member_s;
   r.bytes_per_member_s =
       static_cast<double>(traffic.datagram_bytes + traffic.stream_bytes) / member_s;
 

@@ -8,7 +8,10 @@
 // seed it joins through member 0, with random (the default) through up to 3
 // random members started before it: every table is then built by the
 // protocol itself (joins, gossip, push-pull), so the warm-up must be long
-// enough for that. With warm, each member starts with the full table
+// enough for that. With staged, all members start at t = 0 and join member 0
+// twice (at 0 and between 20 and 60 ms) while datagrams to them are dropped
+// and their ticks held; they all thaw at 80 ms with full tables and nothing
+// to gossip (--join-spread is not used). With warm, each member starts with the full table
 // (Swim::WarmStart, no joins, no gossip) and the warm-up only gives the
 // detectors their history. The report says whether the cluster had converged
 // when the measured period began.
@@ -19,7 +22,9 @@
 //
 // Thread safety: none; one thread owns a runner.
 
+#include <functional>
 #include <memory>
+#include <string>
 
 #include "sim/cluster.h"
 #include "sim/fault_plan.h"
@@ -30,9 +35,11 @@ namespace picket::sim {
 
 class ScenarioRunner {
  public:
-  // Sets up the cluster, the bootstrap and the faults.
+  // Sets up the cluster, the bootstrap and the faults. With options.trace,
+  // `trace` receives one line per event about that member.
   // REQUIRES: options.Validate() is nullopt.
-  explicit ScenarioRunner(ScenarioOptions options);
+  explicit ScenarioRunner(ScenarioOptions options,
+                          std::function<void(const std::string&)> trace = nullptr);
   ScenarioRunner(const ScenarioRunner&) = delete;
   ScenarioRunner& operator=(const ScenarioRunner&) = delete;
 

@@ -9,9 +9,7 @@ namespace picket::sim {
 
 namespace {
 
-std::string Bad(const std::string& flag, const std::string& why) {
-  return flag + ": " + why;
-}
+std::string Bad(const std::string& flag, const std::string& why) { return flag + ": " + why; }
 
 }  // namespace
 
@@ -25,6 +23,9 @@ std::optional<std::string> ScenarioOptions::Validate() const {
   if (!(warmup_s >= 0) || warmup_s > 1e6) return Bad("--warmup", "must be >= 0");
   if (!(join_spread_s >= 0) || join_spread_s > warmup_s + 1e-9) {
     return Bad("--join-spread", "must be in 0..--warmup");
+  }
+  if (bootstrap == Bootstrap::kStaged && warmup_s < 0.1) {
+    return Bad("--warmup", "must be at least 0.1 with --bootstrap staged");
   }
   if (bootstrap == Bootstrap::kWarm && !Cluster::WarmStartSupported()) {
     return Bad("--bootstrap", "'warm' needs Swim::WarmStart, which this build's core lacks");
@@ -85,7 +86,8 @@ std::string ScenarioOptions::CommandLine() const {
       << " --warmup " << warmup_s << " --join-spread " << join_spread_s << " --bootstrap "
       << (bootstrap == Bootstrap::kSeed     ? "seed"
           : bootstrap == Bootstrap::kRandom ? "random"
-                                            : "warm");
+          : bootstrap == Bootstrap::kWarm   ? "warm"
+                                            : "staged");
   if (latency_ms != 1) out << " --latency-ms " << latency_ms;
   if (jitter_ms != 0) out << " --jitter-ms " << jitter_ms;
   if (loss != 0) out << " --loss " << loss;

@@ -21,15 +21,16 @@ enum class Bootstrap : std::uint8_t {
   kSeed,    // every member joins through member 0 ("seed")
   kRandom,  // every member joins through up to 3 random members started before it ("random")
   kWarm,    // every member starts with the full table (Swim::WarmStart), no joins ("warm")
+  kStaged,  // all join member 0 twice with gossip frozen, then start ("staged")
 };
 
 struct ScenarioOptions {
-  int nodes = 32;          // --nodes: members at the start, 1..100000
-  double seconds = 60;     // --seconds: measured period, > 0
-  double warmup_s = 10;    // --warmup: members start and settle, >= 0
+  int nodes = 32;            // --nodes: members at the start, 1..100000
+  double seconds = 60;       // --seconds: measured period, > 0
+  double warmup_s = 10;      // --warmup: members start and settle, >= 0
   double join_spread_s = 2;  // --join-spread: members start spread over [0, this) of the warm-up
-  Bootstrap bootstrap = Bootstrap::kRandom;  // --bootstrap seed|random|warm
-  std::uint64_t seed = 1;  // --seed
+  Bootstrap bootstrap = Bootstrap::kRandom;  // --bootstrap seed|random|warm|staged
+  std::uint64_t seed = 1;                    // --seed
 
   // Network (--latency-ms, --jitter-ms, --loss, --stream-loss).
   double latency_ms = 1;
@@ -71,6 +72,8 @@ struct ScenarioOptions {
   // Judging (--grace-ms, --sample-ms): see ground_truth.h and cluster.h.
   double grace_ms = 2000;
   double sample_ms = 100;
+  // --trace NAME: every event about member NAME goes to ScenarioRunner's trace sink.
+  std::string trace;
 
   // Protocol settings of every member (the ProtocolFlags of `picket agent`).
   membership::Config protocol;

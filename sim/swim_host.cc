@@ -7,8 +7,8 @@ namespace picket::sim {
 SwimHost::SwimHost(HostId id, Network& network, HostObserver& observer, membership::Config config,
                    membership::Identity identity, std::uint64_t seed, TimePoint now)
     : id_(id), network_(network), observer_(observer) {
-  swim_ = std::make_unique<membership::Swim>(std::move(config), std::move(identity), seed, *this,
-                                             now);
+  swim_ =
+      std::make_unique<membership::Swim>(std::move(config), std::move(identity), seed, *this, now);
 }
 
 SwimHost::~SwimHost() = default;
@@ -31,8 +31,7 @@ void SwimHost::Log(membership::LogLevel level, std::string_view message) {
   observer_.OnCoreLog(id_, level, message);
 }
 
-void SwimHost::OnDatagram(const Address& from, std::span<const std::uint8_t> bytes,
-                          TimePoint now) {
+void SwimHost::OnDatagram(const Address& from, std::span<const std::uint8_t> bytes, TimePoint now) {
   swim_->HandleDatagram(from, bytes, now);
 }
 

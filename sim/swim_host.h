@@ -53,8 +53,7 @@ class SwimHost final : public membership::Runtime, public Endpoint {
   void Log(membership::LogLevel level, std::string_view message) override;
 
   // --- Endpoint ---
-  void OnDatagram(const Address& from, std::span<const std::uint8_t> bytes,
-                  TimePoint now) override;
+  void OnDatagram(const Address& from, std::span<const std::uint8_t> bytes, TimePoint now) override;
   std::vector<std::uint8_t> OnStreamRequest(const Address& from,
                                             std::span<const std::uint8_t> request,
                                             TimePoint now) override;

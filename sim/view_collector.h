@@ -59,8 +59,7 @@ class ViewCollector {
     HostId subject = 0;
     bool sees_up = false;
   };
-  [[nodiscard]] std::vector<Mismatch> Mismatches(const GroundTruth& truth,
-                                                 std::size_t max) const;
+  [[nodiscard]] std::vector<Mismatch> Mismatches(const GroundTruth& truth, std::size_t max) const;
 
  private:
   [[nodiscard]] std::size_t Bit(HostId o, HostId s) const {

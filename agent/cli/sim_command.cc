@@ -40,9 +40,10 @@ double Since(std::chrono::steady_clock::time_point start) {
 
 void Run(SimFlags& f) {
   sim::ScenarioOptions o = f.options;
-  o.bootstrap = f.bootstrap == "seed"   ? sim::Bootstrap::kSeed
-                : f.bootstrap == "warm" ? sim::Bootstrap::kWarm
-                                        : sim::Bootstrap::kRandom;
+  o.bootstrap = f.bootstrap == "seed"     ? sim::Bootstrap::kSeed
+                : f.bootstrap == "warm"   ? sim::Bootstrap::kWarm
+                : f.bootstrap == "staged" ? sim::Bootstrap::kStaged
+                                          : sim::Bootstrap::kRandom;
   try {
     o.protocol = f.protocol.Build();
   } catch (const CLI::ValidationError& e) {
@@ -51,7 +52,7 @@ void Run(SimFlags& f) {
   if (auto error = o.Validate()) Fail(*error);
 
   const auto start = std::chrono::steady_clock::now();
-  sim::ScenarioRunner runner(o);
+  sim::ScenarioRunner runner(o, [](const std::string& line) { std::cerr << line << "\n"; });
   const double setup_s = Since(start);
   runner.RunWarmup();
   const double warmup_s = Since(start) - setup_s;
@@ -89,69 +90,90 @@ void AddSimCommand(CLI::App& app) {
   cmd->add_option("--join-spread", o.join_spread_s,
                   "Members start spread over this many seconds of the warm-up")
       ->capture_default_str();
-  cmd->add_option("--bootstrap", flags->bootstrap,
-                  "Members join through member 0 (seed) or 3 random earlier members (random), "
-                  "or start with full tables (warm)")
-      ->check(CLI::IsMember({"seed", "random", "warm"}))
+  cmd->add_option(
+         "--bootstrap", flags->bootstrap,
+         "Members join through member 0 (seed) or 3 random earlier members (random), "
+         "join member 0 twice with gossip frozen (staged), or start with full tables (warm)")
+      ->check(CLI::IsMember({"seed", "random", "warm", "staged"}))
       ->capture_default_str();
 
   const std::string net = "Network";
   cmd->add_option("--latency-ms", o.latency_ms, "One-way delay of every link")
-      ->capture_default_str()->group(net);
+      ->capture_default_str()
+      ->group(net);
   cmd->add_option("--jitter-ms", o.jitter_ms, "Extra uniform delay per message, 0..this")
-      ->capture_default_str()->group(net);
+      ->capture_default_str()
+      ->group(net);
   cmd->add_option("--loss", o.loss, "Probability a datagram is lost (0..1)")
-      ->capture_default_str()->group(net);
+      ->capture_default_str()
+      ->group(net);
   cmd->add_flag("--stream-loss", o.stream_loss,
                 "Lose stream (TCP) segments with --loss too (retransmitted after an RTO)")
       ->group(net);
   cmd->add_option("--backlog-limit", o.backlog_limit,
                   "Datagrams a paused member queues; more are dropped")
-      ->capture_default_str()->group(net);
+      ->capture_default_str()
+      ->group(net);
 
   const std::string faults = "Faults (times in seconds from the start of the measured period)";
   cmd->add_option("--crash", o.crash, "Random members that crash")
-      ->capture_default_str()->group(faults);
+      ->capture_default_str()
+      ->group(faults);
   cmd->add_option("--crash-at", o.crash_at, "When they crash")
-      ->capture_default_str()->group(faults);
+      ->capture_default_str()
+      ->group(faults);
   cmd->add_option("--restart-after", o.restart_after,
                   "Crashed members restart this many seconds later (negative: never)")
-      ->capture_default_str()->group(faults);
+      ->capture_default_str()
+      ->group(faults);
   cmd->add_option("--pause-node-ms", o.pause_ms,
                   "A member stops (SIGSTOP) this long every --pause-every-ms")
-      ->capture_default_str()->group(faults);
+      ->capture_default_str()
+      ->group(faults);
   cmd->add_option("--pause-every-ms", o.pause_every_ms, "Pause period")
-      ->capture_default_str()->group(faults);
+      ->capture_default_str()
+      ->group(faults);
   cmd->add_option("--pause-count", o.pause_count, "Members that pause")
-      ->capture_default_str()->group(faults);
+      ->capture_default_str()
+      ->group(faults);
   cmd->add_option("--pause-from", o.pause_from, "Pauses start then")
-      ->capture_default_str()->group(faults);
+      ->capture_default_str()
+      ->group(faults);
   cmd->add_option("--partition", o.partition,
                   "Fraction of the members cut off from the rest (0.5: 50/50)")
-      ->capture_default_str()->group(faults);
+      ->capture_default_str()
+      ->group(faults);
   cmd->add_option("--partition-at", o.partition_at, "When the partition starts")
-      ->capture_default_str()->group(faults);
+      ->capture_default_str()
+      ->group(faults);
   cmd->add_option("--heal-at", o.heal_at, "When it heals (negative: never)")
-      ->capture_default_str()->group(faults);
+      ->capture_default_str()
+      ->group(faults);
   cmd->add_option("--join-rate", o.join_rate, "New members joining per second")
-      ->capture_default_str()->group(faults);
+      ->capture_default_str()
+      ->group(faults);
   cmd->add_option("--join-for", o.join_for,
                   "Members join during the first this-many seconds (negative: all)")
-      ->capture_default_str()->group(faults);
+      ->capture_default_str()
+      ->group(faults);
   cmd->add_option("--leave", o.leave, "Random members that leave gracefully")
-      ->capture_default_str()->group(faults);
+      ->capture_default_str()
+      ->group(faults);
   cmd->add_option("--leave-at", o.leave_at, "When they leave")
-      ->capture_default_str()->group(faults);
+      ->capture_default_str()
+      ->group(faults);
 
   const std::string judge = "Judging and output";
   cmd->add_option("--grace-ms", o.grace_ms,
                   "After a member's fault ends, declarations about it count as true for this long")
-      ->capture_default_str()->group(judge);
-  cmd->add_option("--sample-ms", o.sample_ms, "Convergence is sampled this often")
-      ->capture_default_str()->group(judge);
-  cmd->add_flag("--json", flags->json, "Print one JSON object instead of a summary")
+      ->capture_default_str()
       ->group(judge);
-  cmd->add_flag("--timings", flags->timings, "Print wall time per phase on stderr")
+  cmd->add_option("--sample-ms", o.sample_ms, "Convergence is sampled this often")
+      ->capture_default_str()
+      ->group(judge);
+  cmd->add_flag("--json", flags->json, "Print one JSON object instead of a summary")->group(judge);
+  cmd->add_flag("--timings", flags->timings, "Print wall time per phase on stderr")->group(judge);
+  cmd->add_option("--trace", o.trace, "Print every event about this member (e.g. n7) on stderr")
       ->group(judge);
 
   flags->protocol.Register(cmd, /*with_env=*/false);

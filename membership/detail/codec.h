@@ -79,6 +79,10 @@ class Decoder {
   // are skipped.
   [[nodiscard]] DecodeResult Decode(std::span<const std::uint8_t> bytes);
 
+  // Frees what the last decode holds (a push-pull of N members holds O(N)
+  // until the next Decode). Invalidates the last DecodeResult.
+  void Release();
+
  private:
   struct State;
   std::unique_ptr<State> state_;

@@ -20,13 +20,40 @@ constexpr std::size_t kMinArenaToCompact = 4096;
 
 MemberTable::MemberTable() : index_(16, kNoMember) {}
 
+std::uint64_t MemberTable::Fingerprint(std::uint64_t name_hash, const Record& r) {
+  // splitmix64 of the fields: sums of these are a good multiset hash.
+  std::uint64_t z = name_hash ^ (r.incarnation * 0x9e3779b97f4a7c15ULL) ^
+                    (static_cast<std::uint64_t>(r.state) << 61);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+std::uint64_t MemberTable::RingHash(MemberIndex member) const { return NameHash(Name(member)); }
+
+void MemberTable::Reserve(std::size_t members) {
+  records_.reserve(members);
+  std::size_t size = index_.size();
+  while (members * 4 > size * 3) size *= 2;
+  if (size != index_.size()) {
+    index_.assign(size, kNoMember);
+    for (MemberIndex m = 0; m < records_.size(); ++m) {
+      if (records_[m].in_use) IndexInsert(m);
+    }
+  }
+}
+
 MemberIndex MemberTable::Find(std::string_view name) const {
   const std::uint64_t hash = NameHash(name);
   const std::size_t mask = index_.size() - 1;
   for (std::size_t slot = hash & mask;; slot = (slot + 1) & mask) {
     const MemberIndex m = index_[slot];
     if (m == kNoMember) return kNoMember;
-    if (records_[m].ring_hash == hash && Name(m) == name) return m;
+    const Record& r = records_[m];
+    if (r.name_size == name.size() &&
+        std::string_view(arena_).substr(r.name_offset, r.name_size) == name) {
+      return m;
+    }
   }
 }
 
@@ -45,7 +72,6 @@ MemberIndex MemberTable::Insert(std::string_view name, std::string_view address,
   }
   Record& r = records_[m];
   r = Record{};
-  r.ring_hash = NameHash(name);
   r.incarnation = incarnation;
   r.state_since = now;
   r.state = state;
@@ -56,8 +82,9 @@ MemberIndex MemberTable::Insert(std::string_view name, std::string_view address,
   r.address_size = static_cast<std::uint8_t>(address.size());
   ++used_;
   SetCount(state, +1);
+  digest_ += Fingerprint(NameHash(name), r);
   SetTags(m, std::move(tags));
-  if (static_cast<std::size_t>(used_) * 2 > index_.size()) IndexGrow();
+  if (static_cast<std::size_t>(used_) * 4 > index_.size() * 3) IndexGrow();
   IndexInsert(m);
   return m;
 }
@@ -69,6 +96,7 @@ void MemberTable::Remove(MemberIndex member) {
   Record& r = records_[member];
   arena_garbage_ += r.name_size + r.address_size;
   SetCount(r.state, -1);
+  digest_ -= Fingerprint(RingHash(member), r);
   r.in_use = false;
   --used_;
   free_.push_back(member);
@@ -78,6 +106,8 @@ void MemberTable::Remove(MemberIndex member) {
 void MemberTable::SetState(MemberIndex member, MemberState state, std::uint64_t incarnation,
                            TimePoint now) {
   Record& r = records_[member];
+  const std::uint64_t name_hash = RingHash(member);
+  digest_ -= Fingerprint(name_hash, r);
   if (r.state != state) {
     SetCount(r.state, -1);
     SetCount(state, +1);
@@ -85,6 +115,7 @@ void MemberTable::SetState(MemberIndex member, MemberState state, std::uint64_t 
     r.state_since = now;
   }
   r.incarnation = incarnation;
+  digest_ += Fingerprint(name_hash, r);
 }
 
 void MemberTable::SetAddress(MemberIndex member, std::string_view address) {
@@ -161,19 +192,19 @@ void MemberTable::MaybeCompactArena() {
 
 void MemberTable::IndexInsert(MemberIndex member) {
   const std::size_t mask = index_.size() - 1;
-  std::size_t slot = records_[member].ring_hash & mask;
+  std::size_t slot = Home(member);
   while (index_[slot] != kNoMember) slot = (slot + 1) & mask;
   index_[slot] = member;
 }
 
 void MemberTable::IndexErase(MemberIndex member) {
   const std::size_t mask = index_.size() - 1;
-  std::size_t slot = records_[member].ring_hash & mask;
+  std::size_t slot = Home(member);
   while (index_[slot] != member) slot = (slot + 1) & mask;
   // Backward-shift deletion keeps probe chains intact without tombstone slots.
   std::size_t hole = slot;
   for (std::size_t next = (hole + 1) & mask; index_[next] != kNoMember; next = (next + 1) & mask) {
-    const std::size_t home = records_[index_[next]].ring_hash & mask;
+    const std::size_t home = Home(index_[next]);
     // Move `next` into the hole unless its home lies cyclically in (hole, next].
     const bool home_after_hole = ((next - home) & mask) < ((next - hole) & mask);
     if (!home_after_hole) {

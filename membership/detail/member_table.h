@@ -6,8 +6,9 @@
 // decide which facts win live in precedence.h and swim_state.cc.
 //
 // Compact on purpose: a simulated cluster of N agents holds N^2 records.
-// Names and addresses live in one arena string per table, records are 40
-// bytes, and the name index is an open-addressing table of 4-byte slots.
+// Names and addresses live in one arena string per table, records are 32
+// bytes, and the name index is an open-addressing table of 4-byte slots
+// (load <= 3/4): about 55 bytes per member with short names.
 //
 // Thread safety: none.
 
@@ -43,6 +44,9 @@ class MemberTable {
   // The member called `name`, or kNoMember. O(1) expected.
   [[nodiscard]] MemberIndex Find(std::string_view name) const;
 
+  // Makes room for `members` members without further reallocation.
+  void Reserve(std::size_t members);
+
   // Adds a member. REQUIRES: Find(name) == kNoMember.
   MemberIndex Insert(std::string_view name, std::string_view address, std::uint64_t incarnation,
                      MemberState state, Tags tags, TimePoint now);
@@ -66,9 +70,8 @@ class MemberTable {
   [[nodiscard]] TimePoint StateSince(MemberIndex member) const {
     return records_[member].state_since;
   }
-  [[nodiscard]] std::uint64_t RingHash(MemberIndex member) const {
-    return records_[member].ring_hash;
-  }
+  // NameHash of the member's name (computed: the record does not keep it).
+  [[nodiscard]] std::uint64_t RingHash(MemberIndex member) const;
   [[nodiscard]] const Tags& TagsOf(MemberIndex member) const;
 
   // Members in the table, and per state.
@@ -76,6 +79,13 @@ class MemberTable {
   [[nodiscard]] int Count(MemberState state) const {
     return counts_[static_cast<std::size_t>(state)];
   }
+  // Order-independent summary of every (name, incarnation, state) in the
+  // table, kept up to date on every change: two tables with the same digest
+  // and size hold the same facts (barring a 2^-64 collision), so push-pull
+  // can skip the full exchange. Addresses and tags are not included: they
+  // change only with the incarnation.
+  [[nodiscard]] std::uint64_t Digest() const { return digest_; }
+
   // One past the largest index in use; iterate 0..end() and skip !Contains.
   [[nodiscard]] MemberIndex end() const { return static_cast<MemberIndex>(records_.size()); }
 
@@ -90,7 +100,6 @@ class MemberTable {
 
  private:
   struct Record {
-    std::uint64_t ring_hash = 0;
     std::uint64_t incarnation = 0;
     TimePoint state_since{};
     std::uint32_t name_offset = 0;
@@ -110,17 +119,22 @@ class MemberTable {
   void SetCount(MemberState state, int delta) {
     counts_[static_cast<std::size_t>(state)] += delta;
   }
+  [[nodiscard]] static std::uint64_t Fingerprint(std::uint64_t name_hash, const Record& r);
+  [[nodiscard]] std::size_t Home(MemberIndex member) const {
+    return RingHash(member) & (index_.size() - 1);
+  }
 
   std::vector<Record> records_;
   std::vector<MemberIndex> free_;
   std::string arena_;
   std::size_t arena_garbage_ = 0;
-  // Open addressing, linear probing, power-of-two size, load <= 1/2.
+  // Open addressing, linear probing, power-of-two size, load <= 3/4.
   std::vector<MemberIndex> index_;
   std::vector<Tags> tags_;
   std::vector<std::uint32_t> free_tags_;
   int used_ = 0;
   int counts_[4] = {0, 0, 0, 0};
+  std::uint64_t digest_ = 0;
 
   std::unordered_map<std::string, Tombstone> tombstones_;
   // (expiry, name) in insertion order; reap_after is one value, so FIFO order

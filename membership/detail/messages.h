@@ -75,10 +75,13 @@ struct MemberSnapshotMsg {
   MemberState state = MemberState::kAlive;
   std::vector<TagView> tags;
 };
-// Anti-entropy (streams only): the sender's whole table.
+// Anti-entropy (streams only): the sender's whole table, or only its summary
+// (digest and count, see MemberTable::Digest) when `members` is empty.
 struct PushPullMsg {
   bool join = false;
   std::vector<MemberSnapshotMsg> members;
+  std::uint64_t digest = 0;
+  std::uint32_t count = 0;
 };
 
 using Message = std::variant<PingMsg, IndirectPingMsg, AckMsg, NackMsg, HeartbeatMsg, AliveMsg,

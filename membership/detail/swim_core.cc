@@ -39,12 +39,28 @@ SwimCore::SwimCore(Config config, Identity self, std::uint64_t seed, Runtime& ru
                                    config_.probe_interval.count())))));
   ScheduleHeartbeat(now + Duration(static_cast<Duration::rep>(random_.Uniform(
                               static_cast<std::uint64_t>(config_.heartbeat_interval.count())))));
-  SchedulePushPull(now, /*first=*/true);
+  SchedulePushPull(now);
   ScheduleReconnect(now);
   expected_wakeup_ = NextWakeup();
 }
 
 // ---------------------------------------------------------------- commands
+
+void SwimCore::WarmStart(const std::vector<Identity>& members, TimePoint now) {
+  NoticeInput(now);
+  table_.Reserve(members.size() + 1);
+  for (const Identity& m : members) {
+    if (m.name == self_name_ || table_.Find(m.name) != kNoMember) continue;
+    const MemberIndex added =
+        table_.Insert(m.name, m.address, 0, MemberState::kAlive, m.tags, now);
+    ring_.Add(table_, added);
+    probe_order_.Add(added, random_);
+  }
+  RingChanged();
+  joined_ = true;
+  has_majority_ = GetQuorum().has_majority;
+  FinishInput(now);
+}
 
 void SwimCore::Leave(TimePoint now) {
   NoticeInput(now);

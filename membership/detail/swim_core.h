@@ -54,6 +54,7 @@ class SwimCore {
   SwimCore(Config config, Identity self, std::uint64_t seed, Runtime& runtime, TimePoint now);
 
   // --- The Swim interface (see swim.h) ---
+  void WarmStart(const std::vector<Identity>& members, TimePoint now);
   void Join(std::vector<Address> seeds, TimePoint now);
   void Leave(TimePoint now);
   bool SetTags(Tags tags, TimePoint now);
@@ -104,11 +105,14 @@ class SwimCore {
     std::uint32_t requester_seq = 0;
     bool want_nack = false;
   };
-  enum class StreamPurpose : std::uint8_t { kJoin, kPushPull, kProbe };
+  // kPushPull sends only the table's summary; kSync (a follow-up after the
+  // summaries differed, or a reconnect) and kJoin send the whole table.
+  enum class StreamPurpose : std::uint8_t { kJoin, kPushPull, kSync, kProbe };
   struct PendingStream {
     StreamPurpose purpose = StreamPurpose::kPushPull;
     std::uint64_t join_round = 0;
     std::uint32_t probe_seq = 0;
+    Address peer;
   };
   struct JoinState {
     std::vector<Address> seeds;
@@ -127,7 +131,8 @@ class SwimCore {
   void Dispatch(const Timer& timer, TimePoint now);
   void ScheduleProbeRound(TimePoint at);
   void ScheduleHeartbeat(TimePoint at);
-  void SchedulePushPull(TimePoint now, bool first);
+  void SchedulePushPull(TimePoint now);
+  [[nodiscard]] Duration PushPullInterval() const;
   [[nodiscard]] Duration LocalPauseThreshold() const;
   [[nodiscard]] MemberInfo BuildInfo(MemberIndex m, TimePoint now) const;
   void Log(LogLevel level, std::string_view message);
@@ -186,8 +191,10 @@ class SwimCore {
   void OnIndirectPing(const IndirectPingMsg& m, const Address& from, TimePoint now);
   void OnPhiReport(const PhiReportMsg& m, TimePoint now);
   // Tells `sender` (at `from`) that we hold it failed or left, at most once
-  // per probe_interval, so that it refutes (or learns it is gone).
-  void MaybeSendDeadNotice(std::string_view sender, const Address& from, TimePoint now);
+  // per probe_interval, so that it refutes (or learns it is gone). With
+  // `reported_incarnation`, relays that someone else holds it failed then.
+  void MaybeSendDeadNotice(std::string_view sender, const Address& from, TimePoint now,
+                           std::optional<std::uint64_t> reported_incarnation = std::nullopt);
   void CountDrop(DropReason reason);
 
   // swim_probe.cc
@@ -228,9 +235,9 @@ class SwimCore {
   void ScheduleReconnect(TimePoint now);
   void OnReconnectTimer(TimePoint now);
   void StartPushPull(const Address& to, StreamPurpose purpose, std::uint64_t join_round);
-  // One PushPull message entry with the whole table (and the requester's
-  // tombstone, if we reaped it).
-  std::string EncodeState(bool join, std::string_view requester,
+  // One PushPull message entry: the table's summary, with the whole table
+  // if `full` (and then the requester's tombstone, if we reaped it).
+  std::string EncodeState(bool join, bool full, std::string_view requester,
                           std::string_view requester_address);
   void MergeState(const PushPullMsg& state, std::string_view sender, TimePoint now);
   StreamId NextStreamId() { return next_stream_id_++; }
@@ -272,6 +279,10 @@ class SwimCore {
   std::uint64_t gossip_generation_ = 0;
   bool gossip_scheduled_ = false;
   std::uint64_t push_pull_generation_ = 0;
+  TimePoint push_pull_period_start_{};
+  double push_pull_factor_ = 1.0;
+  // The next PushPullTimer is the catch-up exchange after a join.
+  bool post_join_sync_ = false;
   std::uint64_t next_watch_token_ = 1;
 
   JoinState join_;

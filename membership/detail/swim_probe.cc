@@ -117,7 +117,7 @@ void SwimCore::SendIndirectPings(std::uint32_t seq, MemberIndex target, bool wan
 
 void SwimCore::StartStreamProbe(std::uint32_t seq, MemberIndex target, Duration timeout) {
   const StreamId id = NextStreamId();
-  streams_[id] = PendingStream{StreamPurpose::kProbe, 0, seq};
+  streams_[id] = PendingStream{StreamPurpose::kProbe, 0, seq, {}};
   std::string envelope = encoder_.header();
   encoder_.AppendMessage(PingMsg{seq, table_.Name(target)}, envelope);
   std::vector<std::uint8_t> request;
@@ -144,10 +144,15 @@ void SwimCore::ProbeSucceeded(std::uint32_t seq, TimePoint now) {
   if (p.kind == ProbeKind::kRound && p.stage == 0) awareness_.Apply(-1);
   if (p.kind == ProbeKind::kVerify && p.reason == VerifyReason::kPhi) {
     if (auto* watch = monitor_.Find(p.target); watch != nullptr && ProbeTargetValid(p)) {
-      // Alive, but its heartbeats do not reach us: look again later.
+      // Alive, but its heartbeats do not reach us: most likely it does not
+      // count us among its observers (our views differ for a while). Its
+      // silence says nothing, so forget the history; the next heartbeat
+      // starts it afresh, and probe rounds still cover the member.
       watch->verifying = false;
-      watch->quiet_until = now + config_.heartbeat_interval * tuning::kPhiRecheckIntervals;
-      ArmPhiCheck(*watch, watch->quiet_until);
+      watch->detector.Reset();
+      watch->last_fed.reset();
+      watch->timer_at.reset();
+      watch->reported = false;
     }
   }
 }
@@ -262,11 +267,16 @@ void SwimCore::QueuePhiReports(TimePoint now) {
   const auto min_gap = config_.heartbeat_interval * tuning::kPhiReportMinIntervals;
   for (auto& watch : monitor_.watches()) {
     if (!watch.detector.last_heartbeat()) continue;
+    // Once a subject is suspected, the suspicion is the news.
+    if (table_.State(watch.member) != MemberState::kAlive) continue;
     const double phi = watch.detector.Phi(now);
     bool send = false;
     if (phi >= config_.phi_report_threshold) {
-      send = !watch.reported || now - watch.reported_at >= min_gap ||
-             phi >= watch.reported_phi + tuning::kPhiReportStep;
+      // Beyond the suspicion threshold the suspicion itself is the news:
+      // one report at the crossing, no more as phi keeps growing.
+      const bool crossed_before = watch.reported && watch.reported_phi >= config_.phi.threshold;
+      send = !crossed_before && (!watch.reported || now - watch.reported_at >= min_gap ||
+                                 phi >= watch.reported_phi + tuning::kPhiReportStep);
       if (send) watch.reported = true;
     } else if (watch.reported) {
       send = true;  // withdraw the earlier report

@@ -134,20 +134,25 @@ void SwimCore::OnPhiReport(const PhiReportMsg& m, TimePoint now) {
                                             config_.phi_report_threshold, now, now + ttl);
   // Pass it on only if it tells something new, or reports would circulate forever.
   const bool cleared = m.phi < config_.phi_report_threshold;
+  const bool both_over = previous && *previous >= config_.phi.threshold &&
+                         m.phi >= config_.phi.threshold;
   const bool news = cleared ? previous.has_value()
-                            : (!previous || m.phi >= *previous + tuning::kPhiReportStep ||
-                               m.phi <= *previous - tuning::kPhiReportStep);
-  if (!news) return;
+                            : (!previous || (!both_over && (m.phi >= *previous + tuning::kPhiReportStep ||
+                                                            m.phi <= *previous - tuning::kPhiReportStep)));
+  if (!news || table_.State(subject) != MemberState::kAlive) return;
   std::string key(m.observer);
   key.push_back('\0');
   key.append(m.subject);
   phi_queue_.Push(key, encoder_.EncodeMessage(m));
 }
 
-void SwimCore::MaybeSendDeadNotice(std::string_view sender, const Address& from, TimePoint now) {
+void SwimCore::MaybeSendDeadNotice(std::string_view sender, const Address& from, TimePoint now,
+                                   std::optional<std::uint64_t> reported_incarnation) {
   std::uint64_t incarnation = 0;
   MemberState state = MemberState::kFailed;
-  if (const MemberIndex s = table_.Find(sender); s != kNoMember) {
+  if (reported_incarnation) {
+    incarnation = *reported_incarnation;
+  } else if (const MemberIndex s = table_.Find(sender); s != kNoMember) {
     if (IsLive(table_.State(s))) return;
     incarnation = table_.Incarnation(s);
     state = table_.State(s);

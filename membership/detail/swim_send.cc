@@ -29,8 +29,11 @@ void SwimCore::SendDatagram(const Address& to, const std::string& primary, int o
   const std::size_t budget = config_.packet_budget - kFrameOverhead;
   if (envelope.size() < budget) {
     updates_.Fill(envelope, budget, RetransmitLimit(), observer_slot);
-    // Phi reports are informational: only the room membership updates left.
-    phi_queue_.Fill(envelope, budget,
+    // Phi reports are informational: only room membership updates left, and
+    // never more than a tenth of the datagram.
+    const auto phi_budget = static_cast<std::size_t>(static_cast<double>(config_.packet_budget) *
+                                                     tuning::kPhiReportBudgetFraction);
+    phi_queue_.Fill(envelope, std::min(budget, envelope.size() + phi_budget),
                     tuning::kPhiReportRetransmitMultiplier * std::max(1, Log10Ceil(ClusterSize())),
                     observer_slot);
   }

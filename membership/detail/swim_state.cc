@@ -138,13 +138,16 @@ bool SwimCore::ApplyFailed(std::string_view name, std::uint64_t incarnation,
   if (m == kNoMember) {
     return RecordDeparted(name, address, incarnation, MemberState::kFailed, now);
   }
-  if (source == Source::kPushPull) {
-    // A peer's table may be stale (it was partitioned, or slow): its "failed"
-    // only makes us suspect, which the member can still refute.
-    return ApplySuspect(name, incarnation, sender, source, sender, now);
-  }
   const MemberState state = table_.State(m);
   if (!Overrides(incarnation, MemberState::kFailed, table_.Incarnation(m), state)) return false;
+  if (source == Source::kPushPull && IsLive(state)) {
+    // A peer's table may be stale (it was partitioned from the member, or
+    // slow). Do not accuse a member we hold live on its word; tell the member
+    // instead: if it is alive it refutes, and both views move on. If it is
+    // really gone, our own detection will say so.
+    MaybeSendDeadNotice(name, std::string(table_.AddressOf(m)), now, incarnation);
+    return false;
+  }
   Transition(m, MemberState::kFailed, incarnation, now);
   BroadcastFailed(m, from);
   Emit(EventType::kFailed, m, now);

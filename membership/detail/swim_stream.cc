@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <string>
+#include <utility>
 
 #include "membership/detail/precedence.h"
 #include "membership/detail/swim_core.h"
@@ -48,6 +49,13 @@ void SwimCore::StartJoinRound(TimePoint now) {
 void SwimCore::JoinAttemptDone(std::uint64_t round, bool success, TimePoint now) {
   if (success) {
     joined_ = true;
+    if (join_.active && config_.push_pull_interval > Duration::zero()) {
+      // Catch up on whatever the seed did not know yet (see kPostJoinSyncMs).
+      const auto delay = std::chrono::duration_cast<Duration>(
+          std::chrono::milliseconds(tuning::kPostJoinSyncMs) * (0.5 + random_.UniformReal()));
+      post_join_sync_ = true;
+      timers_.Push(now + delay, PushPullTimer{++push_pull_generation_});
+    }
     join_.active = false;
     return;
   }
@@ -85,8 +93,7 @@ void SwimCore::OnJoinRetryTimer(const JoinRetryTimer& t, TimePoint now) {
 
 // ---------------------------------------------------------------- push-pull
 
-void SwimCore::SchedulePushPull(TimePoint now, bool first) {
-  if (config_.push_pull_interval <= Duration::zero()) return;
+Duration SwimCore::PushPullInterval() const {
   // memberlist pushPullScale: fewer full exchanges per member in big
   // clusters, so their total cost grows like N log N rather than N^2.
   const int n = ClusterSize();
@@ -98,15 +105,28 @@ void SwimCore::SchedulePushPull(TimePoint now, bool first) {
         1.0;
     interval = std::chrono::duration_cast<Duration>(interval * multiplier);
   }
-  const TimePoint at =
-      first ? now + Duration(static_cast<Duration::rep>(
-                        random_.Uniform(static_cast<std::uint64_t>(interval.count()))))
-            : now + interval;
-  timers_.Push(at, PushPullTimer{++push_pull_generation_});
+  return std::chrono::duration_cast<Duration>(interval * push_pull_factor_);
+}
+
+void SwimCore::SchedulePushPull(TimePoint now) {
+  if (config_.push_pull_interval <= Duration::zero()) return;
+  // Each period is 0.5x to 1.5x the interval, so agents started together
+  // spread out; the cluster size is read again when the period ends, so a
+  // member that joined a large cluster does not push-pull at the small-cluster
+  // rate it started with.
+  push_pull_period_start_ = now;
+  push_pull_factor_ = 0.5 + random_.UniformReal();
+  timers_.Push(now + PushPullInterval(), PushPullTimer{++push_pull_generation_});
 }
 
 void SwimCore::OnPushPullTimer(TimePoint now) {
-  SchedulePushPull(now, /*first=*/false);
+  const TimePoint due = push_pull_period_start_ + PushPullInterval();
+  const bool forced = std::exchange(post_join_sync_, false);
+  if (now < due && !forced) {
+    timers_.Push(due, PushPullTimer{++push_pull_generation_});
+    return;
+  }
+  SchedulePushPull(now);
   table_.ExpireTombstones(now);
   if (leaving_) return;
   const auto peers = RandomLiveMembers(1, kNoMember);
@@ -140,14 +160,15 @@ void SwimCore::OnReconnectTimer(TimePoint now) {
     if (table_.Contains(m) && table_.State(m) == MemberState::kFailed) candidates.push_back(m);
   }
   const MemberIndex target = candidates[random_.Uniform(candidates.size())];
-  StartPushPull(std::string(table_.AddressOf(target)), StreamPurpose::kPushPull, 0);
+  StartPushPull(std::string(table_.AddressOf(target)), StreamPurpose::kSync, 0);
 }
 
 void SwimCore::StartPushPull(const Address& to, StreamPurpose purpose, std::uint64_t join_round) {
   const StreamId id = NextStreamId();
-  streams_[id] = PendingStream{purpose, join_round, 0};
+  streams_[id] = PendingStream{purpose, join_round, 0, to};
   std::string envelope = encoder_.header();
-  envelope.append(EncodeState(purpose == StreamPurpose::kJoin, {}, {}));
+  envelope.append(EncodeState(purpose == StreamPurpose::kJoin,
+                              purpose != StreamPurpose::kPushPull, {}, {}));
   std::vector<std::uint8_t> request;
   Encoder::Frame(envelope, request);
   ++counters_.streams_out;
@@ -155,10 +176,13 @@ void SwimCore::StartPushPull(const Address& to, StreamPurpose purpose, std::uint
   runtime_.StartStream(id, to, std::move(request), config_.stream_timeout);
 }
 
-std::string SwimCore::EncodeState(bool join, std::string_view requester,
+std::string SwimCore::EncodeState(bool join, bool full, std::string_view requester,
                                   std::string_view requester_address) {
   PushPullMsg state;
   state.join = join;
+  state.digest = table_.Digest();
+  state.count = static_cast<std::uint32_t>(table_.size());
+  if (!full) return encoder_.EncodeMessage(state);
   state.members.reserve(static_cast<std::size_t>(table_.size()) + 1);
   for (MemberIndex m = 0; m < table_.end(); ++m) {
     if (!table_.Contains(m)) continue;
@@ -179,7 +203,6 @@ std::string SwimCore::EncodeState(bool join, std::string_view requester,
 }
 
 void SwimCore::MergeState(const PushPullMsg& state, std::string_view sender, TimePoint now) {
-  ++counters_.push_pulls;
   merging_ = true;
   for (const MemberSnapshotMsg& s : state.members) {
     switch (s.state) {
@@ -215,6 +238,7 @@ std::vector<std::uint8_t> SwimCore::HandleStreamRequest(const Address& from,
   const DecodeResult result = stream_decoder_.Decode(request);
   if (!result.ok()) {
     CountDrop(result.reason);
+    stream_decoder_.Release();
     FinishInput(now);
     return response;
   }
@@ -225,9 +249,13 @@ std::vector<std::uint8_t> SwimCore::HandleStreamRequest(const Address& from,
   if (sender == self_name_) {
     // A seed list that includes ourselves: close, the joiner counts a failure.
   } else if (const auto* pp = std::get_if<PushPullMsg>(&envelope.messages.front())) {
-    MergeState(*pp, sender, now);
+    ++counters_.push_pulls;
+    if (!pp->members.empty()) MergeState(*pp, sender, now);
     if (pp->join) joined_ = true;  // someone joined through us
-    out.append(EncodeState(false, sender, from));
+    // Equal summaries: say so in a few bytes instead of sending the table.
+    const bool in_sync = table_.Digest() == pp->digest &&
+                         static_cast<std::uint32_t>(table_.size()) == pp->count;
+    out.append(EncodeState(false, !in_sync, sender, from));
     answer = true;
   } else if (const auto* ping = std::get_if<PingMsg>(&envelope.messages.front())) {
     if (ping->target.empty() || ping->target == self_name_) {
@@ -243,6 +271,7 @@ std::vector<std::uint8_t> SwimCore::HandleStreamRequest(const Address& from,
     Encoder::Frame(out, response);
     counters_.bytes_out += response.size();
   }
+  stream_decoder_.Release();
   FinishInput(now);
   return response;
 }
@@ -275,13 +304,22 @@ void SwimCore::HandleStreamResponse(StreamId id,
         }
       } else if (const auto* pp = std::get_if<PushPullMsg>(&message)) {
         ok = true;
-        MergeState(*pp, sender, now);
+        ++counters_.push_pulls;
         joined_ = true;
+        if (!pp->members.empty()) {
+          MergeState(*pp, sender, now);
+          // Our summary differed from the peer's: it has not seen our table
+          // yet. Send it (once; the answer to that is only a summary).
+          if (pending.purpose == StreamPurpose::kPushPull) {
+            StartPushPull(pending.peer, StreamPurpose::kSync, 0);
+          }
+        }
       } else {
         CountDrop(DropReason::kContradictory);
       }
     }
   }
+  stream_decoder_.Release();
   if (pending.purpose == StreamPurpose::kJoin) JoinAttemptDone(pending.join_round, ok, now);
   FinishInput(now);
 }

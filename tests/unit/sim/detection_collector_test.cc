@@ -35,8 +35,7 @@ TEST_CASE("DetectionCollector: declarations about healthy members are false", "[
   CHECK(f.detection.false_examples()[1].type == EventType::kFailed);
 }
 
-TEST_CASE("DetectionCollector: declarations about a paused member are impaired",
-          "[sim][detect]") {
+TEST_CASE("DetectionCollector: declarations about a paused member are impaired", "[sim][detect]") {
   Fixture f;
   f.truth.OnPause(3, At(11s));
   f.detection.OnDeclaration(0, 3, EventType::kSuspect, At(11500ms));

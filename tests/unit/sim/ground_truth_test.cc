@@ -42,8 +42,7 @@ TEST_CASE("GroundTruth: crashed, paused and recently faulty members are not heal
   CHECK(t.last_fault() == At(30400ms));
 }
 
-TEST_CASE("GroundTruth: a partition makes the other side unreachable, plus grace",
-          "[sim][truth]") {
+TEST_CASE("GroundTruth: a partition makes the other side unreachable, plus grace", "[sim][truth]") {
   GroundTruth t = ThreeRunning();
   t.OnPartition({0, 0, 1}, At(10s));
   CHECK(t.partitioned());

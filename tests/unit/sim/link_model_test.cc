@@ -57,8 +57,7 @@ TEST_CASE("LinkModel: datagram loss rate matches", "[sim][link]") {
   CHECK(lost < 31000);
 }
 
-TEST_CASE("LinkModel: stream loss costs retransmission time, never the exchange",
-          "[sim][link]") {
+TEST_CASE("LinkModel: stream loss costs retransmission time, never the exchange", "[sim][link]") {
   LinkConfig config;
   config.latency = 1ms;
   config.loss = 0.5;

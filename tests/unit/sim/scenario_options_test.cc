@@ -31,11 +31,23 @@ TEST_CASE("ScenarioOptions: each bad value is reported under its flag", "[sim][o
       {[](ScenarioOptions& o) { o.loss = 1.5; }, "--loss"},
       {[](ScenarioOptions& o) { o.jitter_ms = -1; }, "--jitter-ms"},
       {[](ScenarioOptions& o) { o.crash = o.nodes; }, "--crash"},
-      {[](ScenarioOptions& o) { o.crash = 1; o.crash_at = o.seconds + 1; }, "--crash-at"},
-      {[](ScenarioOptions& o) { o.pause_ms = 500; o.pause_every_ms = 400; }, "--pause-every-ms"},
+      {[](ScenarioOptions& o) {
+         o.crash = 1;
+         o.crash_at = o.seconds + 1;
+       },
+       "--crash-at"},
+      {[](ScenarioOptions& o) {
+         o.pause_ms = 500;
+         o.pause_every_ms = 400;
+       },
+       "--pause-every-ms"},
       {[](ScenarioOptions& o) { o.pause_every_ms = 400; }, "--pause-node-ms"},
       {[](ScenarioOptions& o) { o.partition = 1; }, "--partition"},
-      {[](ScenarioOptions& o) { o.partition = 0.5; o.partition_at = 10; o.heal_at = 5; },
+      {[](ScenarioOptions& o) {
+         o.partition = 0.5;
+         o.partition_at = 10;
+         o.heal_at = 5;
+       },
        "--heal-at"},
       {[](ScenarioOptions& o) { o.join_spread_s = o.warmup_s + 1; }, "--join-spread"},
       {[](ScenarioOptions& o) { o.leave = o.nodes; }, "--leave"},
@@ -63,9 +75,9 @@ TEST_CASE("ScenarioOptions: the command line names every fault flag", "[sim][opt
   o.partition = 0.5;
   o.heal_at = 20;
   const std::string cmd = o.CommandLine();
-  for (const char* part : {"picket sim", "--seed 9", "--crash 2", "--crash-at 3",
-                           "--restart-after 4", "--loss 0.1", "--stream-loss", "--partition 0.5",
-                           "--heal-at 20", "--bootstrap random"}) {
+  for (const char* part :
+       {"picket sim", "--seed 9", "--crash 2", "--crash-at 3", "--restart-after 4", "--loss 0.1",
+        "--stream-loss", "--partition 0.5", "--heal-at 20", "--bootstrap random"}) {
     INFO(part);
     CHECK(cmd.find(part) != std::string::npos);
   }

@@ -35,8 +35,7 @@ TEST_CASE("Scheduler: PopUntil stops at the horizon and advances time", "[sim][s
   CHECK_FALSE(s.NextTime());
 }
 
-TEST_CASE("Scheduler: the past is clamped to now, after what is already due",
-          "[sim][scheduler]") {
+TEST_CASE("Scheduler: the past is clamped to now, after what is already due", "[sim][scheduler]") {
   Scheduler s;
   s.ScheduleAt(TimePoint{} + 5ms, Event{1, 0, 0});
   REQUIRE(s.PopUntil(TimePoint{} + 5ms));
