@@ -17,6 +17,7 @@ Swim::Swim(Config config, Identity self, std::uint64_t seed, Runtime& runtime, T
 Swim::~Swim() = default;
 
 void Swim::Join(std::vector<Address> seeds, TimePoint now) { impl_->Join(std::move(seeds), now); }
+void Swim::BootstrapAlone(TimePoint now) { impl_->BootstrapAlone(now); }
 void Swim::WarmStart(const std::vector<Identity>& members, TimePoint now) {
   impl_->WarmStart(members, now);
 }

@@ -50,6 +50,13 @@ class Swim {
   // runtime on every attempt): push-pull with the seeds, retrying with
   // backoff until one succeeds or config.join_timeout passes.
   void Join(std::vector<Address> seeds, TimePoint now);
+  // Ends a join in progress as the first member of a new cluster, when the
+  // runtime found that every seed is this member (a headless Service that so
+  // far lists only this pod). Joined() turns true; the seeds are kept, and
+  // while this member is alone the periodic push-pull retries one of them, so
+  // that a cluster started beside this one merges with it. No effect unless a
+  // join is in progress.
+  void BootstrapAlone(TimePoint now);
   // Starts a graceful leave: spreads `left` at a higher incarnation. Poll
   // LeaveComplete() to know when it has spread (or the deadline passed).
   void Leave(TimePoint now);

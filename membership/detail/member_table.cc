@@ -29,10 +29,9 @@ std::uint64_t MemberTable::Fingerprint(std::uint64_t name_hash, const Record& r)
   return z ^ (z >> 31);
 }
 
-std::uint64_t MemberTable::RingHash(MemberIndex member) const { return NameHash(Name(member)); }
-
-void MemberTable::Reserve(std::size_t members) {
+void MemberTable::Reserve(std::size_t members, std::size_t text_bytes) {
   records_.reserve(members);
+  arena_.reserve(arena_.size() + text_bytes);
   std::size_t size = index_.size();
   while (members * 4 > size * 3) size *= 2;
   if (size != index_.size()) {
@@ -50,7 +49,7 @@ MemberIndex MemberTable::Find(std::string_view name) const {
     const MemberIndex m = index_[slot];
     if (m == kNoMember) return kNoMember;
     const Record& r = records_[m];
-    if (r.name_size == name.size() &&
+    if (r.name_hash == hash && r.name_size == name.size() &&
         std::string_view(arena_).substr(r.name_offset, r.name_size) == name) {
       return m;
     }
@@ -72,6 +71,7 @@ MemberIndex MemberTable::Insert(std::string_view name, std::string_view address,
   }
   Record& r = records_[m];
   r = Record{};
+  r.name_hash = NameHash(name);
   r.incarnation = incarnation;
   r.state_since = now;
   r.state = state;
@@ -82,7 +82,7 @@ MemberIndex MemberTable::Insert(std::string_view name, std::string_view address,
   r.address_size = static_cast<std::uint8_t>(address.size());
   ++used_;
   SetCount(state, +1);
-  digest_ += Fingerprint(NameHash(name), r);
+  digest_ += Fingerprint(r.name_hash, r);
   SetTags(m, std::move(tags));
   if (static_cast<std::size_t>(used_) * 4 > index_.size() * 3) IndexGrow();
   IndexInsert(m);

@@ -6,9 +6,11 @@
 // decide which facts win live in precedence.h and swim_state.cc.
 //
 // Compact on purpose: a simulated cluster of N agents holds N^2 records.
-// Names and addresses live in one arena string per table, records are 32
-// bytes, and the name index is an open-addressing table of 4-byte slots
-// (load <= 3/4): about 55 bytes per member with short names.
+// Names and addresses live in one arena string per table, records are 40
+// bytes (with the name's hash, so that lookups and ring positions never touch
+// the arena except to confirm a match), and the name index is an
+// open-addressing table of 4-byte slots (load <= 3/4): about 63 bytes per
+// member with short names.
 //
 // Thread safety: none.
 
@@ -44,8 +46,9 @@ class MemberTable {
   // The member called `name`, or kNoMember. O(1) expected.
   [[nodiscard]] MemberIndex Find(std::string_view name) const;
 
-  // Makes room for `members` members without further reallocation.
-  void Reserve(std::size_t members);
+  // Makes room for `members` members whose names and addresses take
+  // `text_bytes` in all, without further reallocation.
+  void Reserve(std::size_t members, std::size_t text_bytes = 0);
 
   // Adds a member. REQUIRES: Find(name) == kNoMember.
   MemberIndex Insert(std::string_view name, std::string_view address, std::uint64_t incarnation,
@@ -70,8 +73,10 @@ class MemberTable {
   [[nodiscard]] TimePoint StateSince(MemberIndex member) const {
     return records_[member].state_since;
   }
-  // NameHash of the member's name (computed: the record does not keep it).
-  [[nodiscard]] std::uint64_t RingHash(MemberIndex member) const;
+  // NameHash of the member's name (kept in the record).
+  [[nodiscard]] std::uint64_t RingHash(MemberIndex member) const {
+    return records_[member].name_hash;
+  }
   [[nodiscard]] const Tags& TagsOf(MemberIndex member) const;
 
   // Members in the table, and per state.
@@ -100,6 +105,7 @@ class MemberTable {
 
  private:
   struct Record {
+    std::uint64_t name_hash = 0;
     std::uint64_t incarnation = 0;
     TimePoint state_since{};
     std::uint32_t name_offset = 0;

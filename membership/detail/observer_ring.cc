@@ -12,31 +12,38 @@ ObserverRing::Distance ObserverRing::SuccessorDistance(const MemberTable& table,
   // Same hash as self: order by name; a smaller name sits just before self,
   // i.e. a full turn away clockwise.
   if (hops == 0 && table.Name(member) < table.Name(self_)) hops = ~std::uint64_t{0};
-  return {hops, table.Name(member)};
+  return {hops, member};
 }
 
 ObserverRing::Distance ObserverRing::PredecessorDistance(const MemberTable& table,
                                                          MemberIndex member) const {
   std::uint64_t hops = table.RingHash(self_) - table.RingHash(member);
   if (hops == 0 && table.Name(member) > table.Name(self_)) hops = ~std::uint64_t{0};
-  return {hops, table.Name(member)};
+  return {hops, member};
 }
 
-bool ObserverRing::Closer(const Distance& a, const Distance& b, bool successor) {
+bool ObserverRing::Closer(const MemberTable& table, const Distance& a, const Distance& b,
+                          bool successor) {
   if (a.hops != b.hops) return a.hops < b.hops;
   // Equal hashes: ascending names follow each other clockwise.
-  return successor ? a.name < b.name : a.name > b.name;
+  return successor ? table.Name(a.member) < table.Name(b.member)
+                   : table.Name(a.member) > table.Name(b.member);
 }
 
 bool ObserverRing::Offer(const MemberTable& table, MemberIndex member,
                          std::vector<MemberIndex>& list, bool successor) const {
-  if (std::find(list.begin(), list.end(), member) != list.end()) return false;
   auto distance = [&](MemberIndex m) {
     return successor ? SuccessorDistance(table, m) : PredecessorDistance(table, m);
   };
   const Distance d = distance(member);
+  // Most offers (every member at a warm start or a rebuild) are farther than
+  // the K-th neighbour: one comparison rejects them.
+  if (static_cast<int>(list.size()) >= k_ && !Closer(table, d, distance(list.back()), successor)) {
+    return false;
+  }
+  if (std::find(list.begin(), list.end(), member) != list.end()) return false;
   auto pos = list.begin();
-  while (pos != list.end() && Closer(distance(*pos), d, successor)) ++pos;
+  while (pos != list.end() && Closer(table, distance(*pos), d, successor)) ++pos;
   if (pos == list.end() && static_cast<int>(list.size()) >= k_) return false;
   list.insert(pos, member);
   if (static_cast<int>(list.size()) > k_) list.pop_back();

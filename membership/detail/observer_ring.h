@@ -47,11 +47,12 @@ class ObserverRing {
   // `member` to self (predecessor order), with ties on the hash broken by name.
   struct Distance {
     std::uint64_t hops;
-    std::string_view name;
+    MemberIndex member;  // its name breaks ties, looked up only then
   };
   [[nodiscard]] Distance SuccessorDistance(const MemberTable& table, MemberIndex member) const;
   [[nodiscard]] Distance PredecessorDistance(const MemberTable& table, MemberIndex member) const;
-  static bool Closer(const Distance& a, const Distance& b, bool successor);
+  static bool Closer(const MemberTable& table, const Distance& a, const Distance& b,
+                     bool successor);
   bool Offer(const MemberTable& table, MemberIndex member, std::vector<MemberIndex>& list,
              bool successor) const;
 

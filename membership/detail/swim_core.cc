@@ -48,7 +48,9 @@ SwimCore::SwimCore(Config config, Identity self, std::uint64_t seed, Runtime& ru
 
 void SwimCore::WarmStart(const std::vector<Identity>& members, TimePoint now) {
   NoticeInput(now);
-  table_.Reserve(members.size() + 1);
+  std::size_t text_bytes = 0;
+  for (const Identity& m : members) text_bytes += m.name.size() + m.address.size();
+  table_.Reserve(members.size() + 1, text_bytes);
   for (const Identity& m : members) {
     if (m.name == self_name_ || table_.Find(m.name) != kNoMember) continue;
     const MemberIndex added =

@@ -56,6 +56,7 @@ class SwimCore {
   // --- The Swim interface (see swim.h) ---
   void WarmStart(const std::vector<Identity>& members, TimePoint now);
   void Join(std::vector<Address> seeds, TimePoint now);
+  void BootstrapAlone(TimePoint now);
   void Leave(TimePoint now);
   bool SetTags(Tags tags, TimePoint now);
   void HandleDatagram(const Address& from, std::span<const std::uint8_t> bytes, TimePoint now);
@@ -168,6 +169,11 @@ class SwimCore {
   void Transition(MemberIndex m, MemberState state, std::uint64_t incarnation, TimePoint now);
   void Emit(EventType type, MemberIndex m, TimePoint now);
   void CheckQuorum(TimePoint now);
+  // Counts an alive claim for `name` at `claimed_at` while a live `name` is
+  // known at `known_at` (two processes, one name), and logs it at most once
+  // per probe interval per name.
+  void NoteNameConflict(std::string_view name, std::string_view known_at,
+                        std::string_view claimed_at, TimePoint now);
   void StartSuspicion(MemberIndex m, std::uint64_t incarnation, std::string_view originator,
                       TimePoint now);
   void OnSuspicionTimer(const SuspicionTimer& t, TimePoint now);

@@ -28,6 +28,13 @@ bool SwimCore::ApplyAlive(std::string_view name, std::string_view address,
                           std::uint64_t incarnation, const std::vector<TagView>& tags,
                           Source source, std::string_view sender, TimePoint now) {
   if (name == self_name_) {
+    // Our name and incarnation claimed at another address: another process
+    // took our name (an earlier life of ours would not be at our incarnation
+    // unless it restarted beside us). Surface it; outbidding would not help.
+    if (!leaving_ && incarnation == self_incarnation() && address != self_address_) {
+      NoteNameConflict(name, self_address_, address, now);
+      return false;
+    }
     // Someone speaks of us with an incarnation we never had: an earlier life
     // of this name (a restart) or an impostor. Either way, outbid it.
     if (leaving_ || incarnation <= self_incarnation()) return false;
@@ -52,19 +59,18 @@ bool SwimCore::ApplyAlive(std::string_view name, std::string_view address,
     return true;
   }
   const MemberState old_state = table_.State(m);
-  if (!Overrides(incarnation, MemberState::kAlive, table_.Incarnation(m), old_state)) return false;
   const bool address_changed = table_.AddressOf(m) != address;
+  if (!Overrides(incarnation, MemberState::kAlive, table_.Incarnation(m), old_state)) {
+    // The same incarnation of a live member at another address is a second
+    // process with its name, not old news: surface it too.
+    if (address_changed && IsLive(old_state) && incarnation == table_.Incarnation(m)) {
+      NoteNameConflict(name, table_.AddressOf(m), address, now);
+    }
+    return false;
+  }
   if (address_changed && IsLive(old_state)) {
     // Two live processes claim one name: do not merge them silently.
-    ++counters_.name_conflicts;
-    auto [it, inserted] = conflict_logs_.try_emplace(std::string(name), now);
-    if (inserted || now - it->second >= config_.probe_interval) {
-      it->second = now;
-      Log(LogLevel::kWarn, "name conflict: " + std::string(name) + " is alive at " +
-                               std::string(table_.AddressOf(m)) + " and claimed at " +
-                               std::string(address) + "; keeping the first");
-    }
-    if (conflict_logs_.size() > tuning::kMaxDeadNotices) conflict_logs_.clear();
+    NoteNameConflict(name, table_.AddressOf(m), address, now);
     return false;
   }
   Tags new_tags = ToTags(tags);
@@ -82,6 +88,19 @@ bool SwimCore::ApplyAlive(std::string_view name, std::string_view address,
   }
   CheckQuorum(now);
   return true;
+}
+
+void SwimCore::NoteNameConflict(std::string_view name, std::string_view known_at,
+                                std::string_view claimed_at, TimePoint now) {
+  ++counters_.name_conflicts;
+  auto [it, inserted] = conflict_logs_.try_emplace(std::string(name), now);
+  if (inserted || now - it->second >= config_.probe_interval) {
+    it->second = now;
+    Log(LogLevel::kWarn, "name conflict: " + std::string(name) + " is alive at " +
+                             std::string(known_at) + " and claimed at " +
+                             std::string(claimed_at) + "; keeping the first");
+  }
+  if (conflict_logs_.size() > tuning::kMaxDeadNotices) conflict_logs_.clear();
 }
 
 bool SwimCore::ApplySuspect(std::string_view name, std::uint64_t incarnation,

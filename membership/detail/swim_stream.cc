@@ -36,6 +36,17 @@ void SwimCore::Join(std::vector<Address> seeds, TimePoint now) {
   FinishInput(now);
 }
 
+void SwimCore::BootstrapAlone(TimePoint now) {
+  NoticeInput(now);
+  if (join_.active && !joined_ && !leaving_) {
+    // join_.seeds stay: OnPushPullTimer retries them while we are alone.
+    joined_ = true;
+    join_.active = false;
+    Log(LogLevel::kInfo, "every seed is this member: starting a new cluster");
+  }
+  FinishInput(now);
+}
+
 void SwimCore::StartJoinRound(TimePoint now) {
   (void)now;
   ++join_.round;
