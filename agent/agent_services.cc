@@ -1,5 +1,7 @@
 #include "agent/agent_services.h"
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include <fstream>
@@ -7,10 +9,12 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "api/command_hooks.h"
 #include "api/command_sink.h"
 #include "api/event_log.h"
 #include "api/http_server.h"
 #include "api/view_publisher.h"
+#include "api/webhook_delivery.h"
 
 namespace picket::agent {
 
@@ -56,6 +60,92 @@ std::string ReadToken(const std::string& path) {
   return token;
 }
 
+// A hook's output on one log line: newlines and other control bytes escaped.
+std::string OneLine(const std::string& text) {
+  std::string out;
+  out.reserve(text.size());
+  for (const char c : text) {
+    if (c == '\n') {
+      out.append("\\n");
+    } else if (c == '\t') {
+      out.append("\\t");
+    } else if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+      out.push_back('?');
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+// Logs one command hook run: info when it succeeded, warn otherwise, with
+// the start of its output (stdout/stderr are truncated by CommandHooks).
+void LogHookRun(const api::HookRun& run) {
+  const api::ChildProcessResult& r = run.result;
+  const double ms = std::chrono::duration<double, std::milli>(r.duration).count();
+  std::string outcome;
+  if (!r.started) {
+    outcome = "could not start: " + r.error;
+  } else if (r.timed_out) {
+    outcome = "timed out, process group killed";
+  } else if (r.exited) {
+    outcome = "exit status " + std::to_string(r.exit_code);
+  } else {
+    outcome = "killed by signal " + std::to_string(r.signal);
+  }
+  const auto level = r.success() ? spdlog::level::info : spdlog::level::warn;
+  spdlog::log(level,
+              "hook {} for {} {} (seq {}): {} after {:.1f} ms; stdout: \"{}\"{}; stderr: \"{}\"{}",
+              run.hook->name, run.event_type, run.member, run.seq, outcome, ms,
+              OneLine(r.stdout_data), r.stdout_truncated ? " (truncated)" : "",
+              OneLine(r.stderr_data), r.stderr_truncated ? " (truncated)" : "");
+}
+
+std::vector<api::HookSpec> ParseHooks(const std::vector<std::string>& specs) {
+  std::vector<api::HookSpec> hooks;
+  for (const std::string& text : specs) {
+    if (text.empty()) continue;
+    auto parsed = api::ParseHookSpec(text);
+    if (auto* error = std::get_if<std::string>(&parsed)) {
+      throw std::runtime_error("--hook '" + text + "': " + *error);
+    }
+    hooks.push_back(std::get<api::HookSpec>(std::move(parsed)));
+  }
+  return hooks;
+}
+
+// The static webhook subscriptions of --webhook-url (added to `registry`).
+void AddStaticWebhooks(const ServiceOptions& services, api::SubscriptionRegistry& registry) {
+  std::string secret = services.webhook_secret;
+  if (!services.webhook_secret_file.empty()) {
+    std::ifstream in(services.webhook_secret_file);
+    if (!in) {
+      throw std::runtime_error("--webhook-secret-file: cannot read '" +
+                               services.webhook_secret_file + "'");
+    }
+    std::getline(in, secret);
+    while (!secret.empty() && (secret.back() == '\r' || secret.back() == ' ')) secret.pop_back();
+  }
+  for (const std::string& url : services.webhook_urls) {
+    if (url.empty()) continue;
+    api::SubscriptionSpec spec;
+    spec.url = url;
+    spec.events = services.webhook_events;
+    spec.secret = secret;
+    spec.is_static = true;
+    const auto created = registry.Create(std::move(spec));
+    if (created.subscription == nullptr) {
+      throw std::runtime_error("--webhook-url '" + url + "': " + created.status.message());
+    }
+    if (secret.empty()) {
+      spdlog::warn("webhook {} -> {}: no --webhook-secret(-file), generated secret {}",
+                   created.subscription->id(), url, created.subscription->secret());
+    } else {
+      spdlog::info("webhook {} -> {}", created.subscription->id(), url);
+    }
+  }
+}
+
 }  // namespace
 
 int RunAgentWithServices(AgentOptions options, const ServiceOptions& services) {
@@ -71,6 +161,23 @@ int RunAgentWithServices(AgentOptions options, const ServiceOptions& services) {
   http_options.port = http->port;
   http_options.router.bearer_token = ReadToken(services.api_token_file);
 
+  api::CommandHooksOptions hook_options;
+  hook_options.hooks = ParseHooks(services.hooks);
+  hook_options.timeout = services.hook_timeout;
+  hook_options.self_name = options.name;
+  hook_options.on_run = LogHookRun;
+  api::CommandHooks hooks(std::move(hook_options), events, &views);
+  http_options.router.hook_metrics = [&hooks] { return hooks.Metrics(); };
+
+  api::SubscriptionRegistry subscriptions;
+  http_options.router.subscriptions = &subscriptions;
+  api::WebhookOptions webhook_options;
+  webhook_options.agent_name = options.name;
+  webhook_options.timeout = services.webhook_timeout;
+  webhook_options.queue_capacity = services.webhook_queue;
+  api::WebhookDelivery webhooks(std::move(webhook_options), events, views, subscriptions);
+  AddStaticWebhooks(services, subscriptions);
+
   AgentListener listener;
   listener.on_view = [&views](api::ClusterViewPtr view) { views.Publish(std::move(view)); };
   listener.on_event = [&events](const membership::MemberEvent& event) { events.Append(event); };
@@ -82,10 +189,19 @@ int RunAgentWithServices(AgentOptions options, const ServiceOptions& services) {
   }
   spdlog::info("HTTP API on http://{}/ (GET /v1/members, /v1/self, /metrics)",
                HostPort{http->host, server.port()}.ToString());
+  for (const api::HookSpec& hook : hooks.hooks()) {
+    spdlog::info("hook {}: runs `{}` for {} (timeout {} ms)", hook.name, hook.command,
+                 hook.all_events ? std::string("every event")
+                                 : fmt::format("{}", fmt::join(hook.events, ", ")),
+                 services.hook_timeout.count());
+  }
+  hooks.Start();
   commands.Bind(&agent);
   const int code = agent.Run();
   commands.Bind(nullptr);
   server.Stop();
+  hooks.Stop();
+  webhooks.Stop();
   return code;
 }
 

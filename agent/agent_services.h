@@ -3,7 +3,9 @@
 // `picket agent` as a whole process: the Agent (protocol loop) plus the local
 // HTTP API it publishes to, wired together and torn down in order.
 
+#include <chrono>
 #include <string>
+#include <vector>
 
 #include "agent/agent.h"
 
@@ -12,6 +14,19 @@ namespace picket::agent {
 struct ServiceOptions {
   std::string http = "127.0.0.1:9747";  // HTTP API listen address ("host:port")
   std::string api_token_file;           // bearer token for mutating calls (empty: none)
+  // Command hooks, "EVENTS=COMMAND" each (api/hook_spec.h); each runs on its
+  // own thread, one command at a time, killed after hook_timeout.
+  std::vector<std::string> hooks;
+  std::chrono::milliseconds hook_timeout{std::chrono::seconds(30)};
+  // Static webhook subscriptions (api/webhook_delivery.h): one per URL, all
+  // with the same secret ("whsec_...", or read from webhook_secret_file;
+  // empty: a random one each, logged) and event filter (empty: all).
+  std::vector<std::string> webhook_urls;
+  std::string webhook_secret;
+  std::string webhook_secret_file;
+  std::vector<std::string> webhook_events;
+  std::chrono::milliseconds webhook_timeout{std::chrono::seconds(5)};  // per attempt
+  std::size_t webhook_queue = 1024;  // events waiting per subscription (>= 2)
 };
 
 // Runs until the agent stops; returns the process exit code. Throws

@@ -1,6 +1,11 @@
 #include "agent/gossip_transport.h"
 
+#include <ifaddrs.h>
+#include <netinet/in.h>
+
+#include <algorithm>
 #include <array>
+#include <cstring>
 #include <system_error>
 
 namespace picket::agent {
@@ -25,14 +30,42 @@ std::size_t DecodeLength(const std::array<std::uint8_t, 4>& b) {
          std::size_t{b[3]};
 }
 
+asio::ip::address Unmapped(const asio::ip::address& address) {
+  if (address.is_v6() && address.to_v6().is_v4_mapped()) {
+    return asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6());
+  }
+  return address;
+}
+
 template <typename Endpoint>
 std::string FormatEndpoint(const Endpoint& endpoint) {
-  asio::ip::address address = endpoint.address();
-  if (address.is_v6() && address.to_v6().is_v4_mapped()) {
-    address = asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6());
-  }
-  HostPort hp{address.to_string(), endpoint.port()};
+  HostPort hp{Unmapped(endpoint.address()).to_string(), endpoint.port()};
   return hp.ToString();
+}
+
+// A loopback address or one of this host's interface addresses. Read fresh
+// on every call (interfaces come and go); only used while resolving names.
+bool IsLocalAddress(const asio::ip::address& address) {
+  if (address.is_loopback()) return true;
+  ifaddrs* list = nullptr;
+  if (getifaddrs(&list) != 0) return false;
+  bool found = false;
+  for (const ifaddrs* i = list; i != nullptr && !found; i = i->ifa_next) {
+    if (i->ifa_addr == nullptr) continue;
+    if (i->ifa_addr->sa_family == AF_INET && address.is_v4()) {
+      asio::ip::address_v4::bytes_type bytes;
+      std::memcpy(bytes.data(), &reinterpret_cast<const sockaddr_in*>(i->ifa_addr)->sin_addr,
+                  bytes.size());
+      found = asio::ip::address_v4(bytes) == address.to_v4();
+    } else if (i->ifa_addr->sa_family == AF_INET6 && address.is_v6()) {
+      asio::ip::address_v6::bytes_type bytes;
+      std::memcpy(bytes.data(), &reinterpret_cast<const sockaddr_in6*>(i->ifa_addr)->sin6_addr,
+                  bytes.size());
+      found = asio::ip::address_v6(bytes) == address.to_v6();
+    }
+  }
+  freeifaddrs(list);
+  return found;
 }
 
 }  // namespace
@@ -110,7 +143,9 @@ class GossipTransport::ServerConnection
   std::vector<std::uint8_t> body_;
 };
 
-// One outgoing exchange: resolve, connect, send the request, read the response.
+// One outgoing exchange: resolve, skip our own addresses, then for each other
+// address in turn connect, send the request and read the response, until one
+// answers or the time is up.
 class GossipTransport::ClientExchange
     : public std::enable_shared_from_this<GossipTransport::ClientExchange> {
  public:
@@ -121,57 +156,140 @@ class GossipTransport::ClientExchange
         resolver_(transport.io_),
         socket_(transport.io_),
         timer_(transport.io_),
-        body_(std::move(request)) {}
+        request_(std::move(request)) {}
 
   void Start(const HostPort& to, std::chrono::nanoseconds timeout) {
-    timer_.expires_after(timeout);
+    deadline_ = std::chrono::steady_clock::now() + timeout;
+    to_ = to.ToString();
+    request_header_ = EncodeLength(request_.size());
+    timer_.expires_at(deadline_);
     timer_.async_wait([self = shared_from_this()](std::error_code ec) {
-      if (!ec) self->Finish(std::nullopt);
+      if (!ec && self->attempt_ == 0) self->Finish(std::nullopt, "could not resolve in time");
     });
-    header_ = EncodeLength(body_.size());
-    resolver_.async_resolve(to.host, std::to_string(to.port),
-                            [self = shared_from_this()](std::error_code ec,
-                                                        tcp::resolver::results_type results) {
-                              if (ec) return self->Finish(std::nullopt);
-                              self->Connect(results);
-                            });
+    auto on_resolved = [self = shared_from_this()](std::error_code ec,
+                                                   const tcp::resolver::results_type& results) {
+      self->OnResolved(ec, results);
+    };
+    // A v4 agent cannot gossip with v6 peers (its UDP socket is v4): ask for
+    // its family only. A v6 socket is dual-stack and takes both.
+    if (transport_.bind_address_.is_v4()) {
+      resolver_.async_resolve(tcp::v4(), to.host, std::to_string(to.port), on_resolved);
+    } else {
+      resolver_.async_resolve(to.host, std::to_string(to.port), on_resolved);
+    }
   }
 
  private:
-  void Connect(const tcp::resolver::results_type& results) {
-    asio::async_connect(socket_, results,
-                        [self = shared_from_this()](std::error_code ec, const tcp::endpoint&) {
-                          if (ec) return self->Finish(std::nullopt);
-                          self->Write();
-                        });
+  void OnResolved(std::error_code ec, const tcp::resolver::results_type& results) {
+    if (done_ || !*alive_) return Finish(std::nullopt, "");
+    if (ec) return Finish(std::nullopt, "cannot resolve '" + to_ + "': " + ec.message());
+    std::vector<std::string> self_seen;
+    for (const auto& entry : results) {
+      const tcp::endpoint endpoint = entry.endpoint();
+      if (transport_.IsSelf(endpoint.address(), endpoint.port())) {
+        self_seen.push_back(EndpointToString(endpoint));
+      } else if (std::find(endpoints_.begin(), endpoints_.end(), endpoint) == endpoints_.end()) {
+        endpoints_.push_back(endpoint);
+      }
+    }
+    if (endpoints_.empty()) {
+      if (self_seen.empty()) return Finish(std::nullopt, "'" + to_ + "' resolves to no address");
+      std::string error = "'" + to_ + "' resolves only to this agent (";
+      for (std::size_t i = 0; i < self_seen.size(); ++i) {
+        error += (i == 0 ? "" : ", ") + self_seen[i];
+      }
+      return Finish(std::nullopt, error + ")", /*only_self=*/true);
+    }
+    TryNext();
   }
 
-  void Write() {
-    std::array<asio::const_buffer, 2> buffers{asio::buffer(header_), asio::buffer(body_)};
-    asio::async_write(socket_, buffers, [self = shared_from_this()](std::error_code ec, std::size_t) {
-      if (ec) return self->Finish(std::nullopt);
-      asio::async_read(self->socket_, asio::buffer(self->header_),
-                       [self](std::error_code read_ec, std::size_t) { self->OnHeader(read_ec); });
+  // Starts the exchange with the next address, giving it an equal share of
+  // the time left, or finishes if none is left.
+  void TryNext() {
+    const auto now = std::chrono::steady_clock::now();
+    if (next_ >= endpoints_.size() || now >= deadline_) {
+      if (next_ < endpoints_.size()) AddError(EndpointToString(endpoints_[next_]) + ": not tried, out of time");
+      return Finish(std::nullopt, errors_);
+    }
+    current_ = endpoints_[next_];
+    const auto left = endpoints_.size() - next_;
+    ++next_;
+    const std::uint64_t attempt = ++attempt_;
+    timed_out_ = false;
+    std::error_code ignored;
+    socket_.close(ignored);
+    const auto slice = (deadline_ - now) / static_cast<long>(left);
+    timer_.expires_after(slice);
+    timer_.async_wait([self = shared_from_this(), attempt](std::error_code ec) {
+      if (ec || attempt != self->attempt_ || self->done_) return;
+      self->timed_out_ = true;
+      std::error_code close_ec;
+      self->socket_.close(close_ec);  // the pending operation completes with an error
+    });
+    socket_.async_connect(current_, [self = shared_from_this(), attempt](std::error_code ec) {
+      if (!self->Current(attempt)) return;
+      if (ec) return self->AttemptFailed("cannot connect", ec);
+      self->Write(attempt);
     });
   }
 
-  void OnHeader(std::error_code ec) {
-    if (ec) return Finish(std::nullopt);
-    const std::size_t length = DecodeLength(header_);
+  [[nodiscard]] bool Current(std::uint64_t attempt) const {
+    return attempt == attempt_ && !done_ && *alive_;
+  }
+
+  void Write(std::uint64_t attempt) {
+    std::array<asio::const_buffer, 2> buffers{asio::buffer(request_header_),
+                                              asio::buffer(request_)};
+    asio::async_write(socket_, buffers,
+                      [self = shared_from_this(), attempt](std::error_code ec, std::size_t) {
+                        if (!self->Current(attempt)) return;
+                        if (ec) return self->AttemptFailed("cannot send", ec);
+                        asio::async_read(self->socket_, asio::buffer(self->response_header_),
+                                         [self, attempt](std::error_code read_ec, std::size_t) {
+                                           self->OnHeader(attempt, read_ec);
+                                         });
+                      });
+  }
+
+  void OnHeader(std::uint64_t attempt, std::error_code ec) {
+    if (!Current(attempt)) return;
+    if (ec == asio::error::eof) return AttemptFailed("closed the connection without answering", {});
+    if (ec) return AttemptFailed("no answer", ec);
+    const std::size_t length = DecodeLength(response_header_);
     if (length == 0 || length > kMaxStreamMessage) {
-      if (*alive_) ++transport_.counters_.oversized_streams;
-      return Finish(std::nullopt);
+      ++transport_.counters_.oversized_streams;
+      return AttemptFailed("answered with a bad length", {});
     }
-    body_.resize(length);
-    asio::async_read(socket_, asio::buffer(body_),
-                     [self = shared_from_this()](std::error_code read_ec, std::size_t) {
-                       if (read_ec) return self->Finish(std::nullopt);
-                       if (!*self->alive_) return self->Finish(std::nullopt);
-                       self->Finish(self->transport_.Open(self->body_));
+    response_.resize(length);
+    asio::async_read(socket_, asio::buffer(response_),
+                     [self = shared_from_this(), attempt](std::error_code read_ec, std::size_t) {
+                       if (!self->Current(attempt)) return;
+                       if (read_ec) return self->AttemptFailed("answer cut short", read_ec);
+                       auto plain = self->transport_.Open(self->response_);
+                       if (!plain) return self->AttemptFailed("answer failed authentication", {});
+                       self->Finish(std::move(plain), "");
                      });
   }
 
-  void Finish(std::optional<std::vector<std::uint8_t>> response) {
+  void AddError(const std::string& error) {
+    if (!errors_.empty()) errors_ += "; ";
+    errors_ += error;
+  }
+
+  void AttemptFailed(std::string_view what, std::error_code ec) {
+    std::string error = EndpointToString(current_) + ": ";
+    if (timed_out_) {
+      error += std::string(what) + ": timed out";
+    } else {
+      error += what;
+      if (ec) error += ": " + ec.message();
+    }
+    AddError(error);
+    TryNext();
+  }
+
+  void Finish(std::optional<std::vector<std::uint8_t>> response, const std::string& error,
+              bool only_self = false) {
     if (done_) return;
     done_ = true;
     timer_.cancel();
@@ -180,7 +298,11 @@ class GossipTransport::ClientExchange
     socket_.close(ignored);
     if (!*alive_) return;
     if (!response) ++transport_.counters_.stream_errors;
-    transport_.callbacks_.on_stream_response(id_, std::move(response));
+    StreamOutcome outcome;
+    outcome.response = std::move(response);
+    outcome.error = error;
+    outcome.only_self = only_self;
+    transport_.callbacks_.on_stream_response(id_, std::move(outcome));
   }
 
   GossipTransport& transport_;
@@ -189,8 +311,18 @@ class GossipTransport::ClientExchange
   tcp::resolver resolver_;
   tcp::socket socket_;
   asio::steady_timer timer_;
-  std::array<std::uint8_t, 4> header_{};
-  std::vector<std::uint8_t> body_;
+  std::chrono::steady_clock::time_point deadline_;
+  std::string to_;
+  std::vector<tcp::endpoint> endpoints_;
+  std::size_t next_ = 0;
+  tcp::endpoint current_;
+  std::uint64_t attempt_ = 0;  // 0 while resolving
+  bool timed_out_ = false;
+  std::string errors_;
+  std::array<std::uint8_t, 4> request_header_{};
+  std::vector<std::uint8_t> request_;
+  std::array<std::uint8_t, 4> response_header_{};
+  std::vector<std::uint8_t> response_;
   bool done_ = false;
 };
 
@@ -206,6 +338,7 @@ GossipTransport::GossipTransport(asio::io_context& io, const HostPort& bind, Cal
   if (ec) {
     throw std::system_error(ec, "bind address '" + bind.host + "' is not an IP address");
   }
+  bind_address_ = address;
   // TCP first: with port 0 the kernel picks a free TCP port, and UDP takes the same.
   tcp::endpoint tcp_endpoint(address, bind.port);
   acceptor_.open(tcp_endpoint.protocol());
@@ -228,6 +361,25 @@ GossipTransport::GossipTransport(asio::io_context& io, const HostPort& bind, Cal
 GossipTransport::~GossipTransport() {
   *alive_ = false;
   Close();
+}
+
+void GossipTransport::SetAdvertised(const std::string& advertise) {
+  advertised_address_.reset();
+  const auto hp = ParseHostPort(advertise, port_);
+  if (!hp) return;
+  std::error_code ec;
+  const auto address = asio::ip::make_address(hp->host, ec);
+  if (ec) return;
+  advertised_address_ = Unmapped(address);
+  advertised_port_ = hp->port;
+}
+
+bool GossipTransport::IsSelf(const asio::ip::address& address, std::uint16_t port) const {
+  const asio::ip::address a = Unmapped(address);
+  if (advertised_address_ && a == *advertised_address_ && port == advertised_port_) return true;
+  if (port != port_) return false;
+  if (!bind_address_.is_unspecified()) return a == Unmapped(bind_address_);
+  return IsLocalAddress(a);
 }
 
 void GossipTransport::SetKeyring(std::shared_ptr<const Keyring> keyring) {
@@ -304,16 +456,23 @@ void GossipTransport::Send(const std::string& to, std::span<const std::uint8_t> 
     return;
   }
   // A DNS name (e.g. a seed): resolve on every send, never cached.
-  udp_resolver_.async_resolve(
-      hp->host, std::to_string(hp->port),
-      [this, alive = alive_, data](std::error_code resolve_ec, udp::resolver::results_type results) {
-        if (!*alive || closed_) return;
-        if (resolve_ec || results.empty()) {
-          ++counters_.send_errors;
-          return;
-        }
-        SendTo(results.begin()->endpoint(), data);
-      });
+  auto on_resolved = [this, alive = alive_, data](std::error_code resolve_ec,
+                                                  const udp::resolver::results_type& results) {
+    if (!*alive || closed_) return;
+    if (!resolve_ec) {
+      for (const auto& entry : results) {
+        if (IsSelf(entry.endpoint().address(), entry.endpoint().port())) continue;
+        SendTo(entry.endpoint(), data);
+        return;
+      }
+    }
+    ++counters_.send_errors;
+  };
+  if (bind_address_.is_v4()) {
+    udp_resolver_.async_resolve(udp::v4(), hp->host, std::to_string(hp->port), on_resolved);
+  } else {
+    udp_resolver_.async_resolve(hp->host, std::to_string(hp->port), on_resolved);
+  }
 }
 
 void GossipTransport::SendTo(const udp::endpoint& to, std::shared_ptr<std::vector<std::uint8_t>> data) {
@@ -330,10 +489,13 @@ void GossipTransport::StartStream(std::uint64_t id, const std::string& to,
   auto exchange = std::make_shared<ClientExchange>(*this, id, Seal(request));
   if (!hp || closed_) {
     // Never call back from inside StartStream: the core may be mid-call.
-    asio::post(io_, [this, alive = alive_, id] {
+    std::string error = closed_ ? "transport closed" : "'" + to + "' is not HOST:PORT";
+    asio::post(io_, [this, alive = alive_, id, error = std::move(error)] {
       if (!*alive) return;
       ++counters_.stream_errors;
-      callbacks_.on_stream_response(id, std::nullopt);
+      StreamOutcome outcome;
+      outcome.error = error;
+      callbacks_.on_stream_response(id, std::move(outcome));
     });
     return;
   }

@@ -37,6 +37,16 @@ struct TransportCounters {
   std::uint64_t oversized_streams = 0;
 };
 
+// How a stream exchange started with StartStream ended.
+struct StreamOutcome {
+  std::optional<std::vector<std::uint8_t>> response;  // nullopt: it failed
+  // Why it failed, naming each address tried ("10.0.0.7:9746: connection refused").
+  std::string error;
+  // Every address the destination resolved to is this transport's own (a seed
+  // list or headless Service that includes this agent): nobody else to ask.
+  bool only_self = false;
+};
+
 class GossipTransport {
  public:
   struct Callbacks {
@@ -46,9 +56,8 @@ class GossipTransport {
     std::function<std::vector<std::uint8_t>(const std::string& from,
                                             std::span<const std::uint8_t> request)>
         on_stream_request;
-    // The exchange started with StartStream(id, ...) finished; nullopt on failure.
-    std::function<void(std::uint64_t id, std::optional<std::vector<std::uint8_t>> response)>
-        on_stream_response;
+    // The exchange started with StartStream(id, ...) finished.
+    std::function<void(std::uint64_t id, StreamOutcome outcome)> on_stream_response;
   };
 
   // Binds UDP and TCP on `bind` (port 0: pick one, the same for both).
@@ -62,10 +71,25 @@ class GossipTransport {
   // The bound port (after port 0 was resolved).
   [[nodiscard]] std::uint16_t port() const { return port_; }
 
-  // Sends one datagram to "host:port" (a DNS name is resolved first).
+  // The "ip:port" others dial to reach this transport when it differs from
+  // the bind address (NAT, a pod IP behind a wildcard bind); used only to
+  // recognise this transport among resolved addresses. A DNS name is ignored.
+  void SetAdvertised(const std::string& advertise);
+
+  // True if `address`:`port` reaches this transport: the advertised endpoint,
+  // the bound one, or for a wildcard bind any local address with our port.
+  [[nodiscard]] bool IsSelf(const asio::ip::address& address, std::uint16_t port) const;
+
+  // Sends one datagram to "host:port". A DNS name is resolved on every send
+  // (never cached) and the first address of our family that is not our own
+  // is used.
   void Send(const std::string& to, std::span<const std::uint8_t> bytes);
 
-  // Starts a stream exchange; on_stream_response(id, ...) is called exactly once.
+  // Starts a stream exchange; on_stream_response(id, ...) is called exactly
+  // once, never from inside this call. `to` is resolved now (re-resolved on
+  // every call); addresses that are our own are skipped, and the others are
+  // tried in turn (each gets an equal share of what is left of `timeout`)
+  // until one answers.
   void StartStream(std::uint64_t id, const std::string& to, std::vector<std::uint8_t> request,
                    std::chrono::nanoseconds timeout);
 
@@ -93,6 +117,9 @@ class GossipTransport {
   asio::ip::tcp::acceptor acceptor_;
   asio::ip::udp::resolver udp_resolver_;
   std::uint16_t port_ = 0;
+  asio::ip::address bind_address_;
+  std::optional<asio::ip::address> advertised_address_;
+  std::uint16_t advertised_port_ = 0;
   std::shared_ptr<const Keyring> keyring_;
   std::vector<std::uint8_t> receive_buffer_;
   asio::ip::udp::endpoint receive_from_;

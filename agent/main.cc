@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   picket::cli::AddMembersCommand(app);
   picket::cli::AddLeaveCommand(app);
   picket::cli::AddWatchCommand(app);
+  picket::cli::AddTagsCommand(app);
 #if PICKET_WITH_AGENT  // until the membership core lands
   picket::cli::AddAgentCommand(app);
 #endif

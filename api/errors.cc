@@ -20,6 +20,8 @@ std::string_view ErrorCodeName(ErrorCode code) {
       return "not_found";
     case ErrorCode::kMemberNotFound:
       return "member_not_found";
+    case ErrorCode::kSubscriptionNotFound:
+      return "subscription_not_found";
     case ErrorCode::kMethodNotAllowed:
       return "method_not_allowed";
     case ErrorCode::kPayloadTooLarge:
@@ -47,6 +49,7 @@ int ErrorStatus(ErrorCode code) {
       return 401;
     case ErrorCode::kNotFound:
     case ErrorCode::kMemberNotFound:
+    case ErrorCode::kSubscriptionNotFound:
       return 404;
     case ErrorCode::kMethodNotAllowed:
       return 405;

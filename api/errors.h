@@ -18,6 +18,7 @@ enum class ErrorCode {
   kUnauthorized,          // 401 unauthorized: missing or wrong bearer token
   kNotFound,              // 404 not_found: no such route
   kMemberNotFound,        // 404 member_not_found: no member with that name
+  kSubscriptionNotFound,  // 404 subscription_not_found: no webhook subscription with that id
   kMethodNotAllowed,      // 405 method_not_allowed (with an Allow header)
   kPayloadTooLarge,       // 413 payload_too_large
   kUnsupportedMediaType,  // 415 unsupported_media_type

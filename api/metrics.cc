@@ -102,6 +102,9 @@ void RenderViewMetrics(std::string& out, const ClusterView& view, membership::Ti
   Counter(out, "picket_refutations_total", "Times this agent refuted suspicion of itself.",
           c.refutations);
   Counter(out, "picket_failures_total", "Members this agent declared failed.", c.failures);
+  Counter(out, "picket_name_conflicts_total",
+          "Alive claims for a live member's name from another address (two agents, one name).",
+          c.name_conflicts);
   Gauge(out, "picket_gossip_queue_depth", "Membership updates waiting to be disseminated.",
         c.gossip_queue_depth);
 }
@@ -128,6 +131,81 @@ std::string_view DropReasonName(membership::DropReason reason) {
       break;
   }
   return "unknown";
+}
+
+void AppendWebhookMetrics(std::string& out, const WebhookMetrics& webhooks) {
+  Family(out, "picket_webhook_deliveries_total", "counter",
+         "Webhook delivery attempts by outcome (dropped: events dropped from a full queue or "
+         "refused by the receiver with a 4xx).");
+  for (std::size_t i = 0; i < kWebhookOutcomeNames.size(); ++i) {
+    LabeledSample(out, "picket_webhook_deliveries_total", "outcome", kWebhookOutcomeNames[i],
+                  webhooks.deliveries[i]);
+  }
+  Family(out, "picket_webhook_delivery_seconds", "histogram",
+         "Seconds from a state change (the event's time) to the receiver's 2xx answer.");
+  std::uint64_t cumulative = 0;
+  for (std::size_t i = 0; i < kWebhookLatencyBounds.size(); ++i) {
+    cumulative += webhooks.latency_buckets[i];
+    out.append("picket_webhook_delivery_seconds_bucket{le=\"");
+    AppendJsonNumber(out, kWebhookLatencyBounds[i]);
+    out.append("\"} ");
+    AppendUint(out, cumulative);
+    out.push_back('\n');
+  }
+  out.append("picket_webhook_delivery_seconds_bucket{le=\"+Inf\"} ");
+  AppendUint(out, webhooks.latency_count);
+  out.push_back('\n');
+  SampleDouble(out, "picket_webhook_delivery_seconds_sum", webhooks.latency_sum_seconds);
+  Sample(out, "picket_webhook_delivery_seconds_count", webhooks.latency_count);
+  if (!webhooks.queue_lengths.empty()) {
+    Family(out, "picket_webhook_queue_length", "gauge",
+           "Events waiting for delivery, per webhook subscription.");
+    for (const auto& [id, length] : webhooks.queue_lengths) {
+      // Subscription ids are [A-Za-z0-9_-]: no escaping needed.
+      LabeledSample(out, "picket_webhook_queue_length", "subscription", id, length);
+    }
+  }
+}
+
+void AppendHookMetrics(std::string& out, const std::vector<HookMetrics>& hooks) {
+  if (hooks.empty()) return;
+  Family(out, "picket_hook_runs_total", "counter",
+         "Command hook runs by hook and outcome (failure: non-zero exit, signal or not started).");
+  for (const HookMetrics& hook : hooks) {
+    const std::pair<std::string_view, std::uint64_t> outcomes[] = {
+        {"success", hook.success}, {"failure", hook.failure}, {"timeout", hook.timeout}};
+    for (const auto& [outcome, count] : outcomes) {
+      // Hook names are [A-Za-z0-9_.-] (api/hook_spec.h): no escaping needed.
+      out.append("picket_hook_runs_total{hook=\"").append(hook.hook);
+      out.append("\",outcome=\"").append(outcome).append("\"} ");
+      AppendUint(out, count);
+      out.push_back('\n');
+    }
+  }
+  Family(out, "picket_hook_duration_seconds", "histogram",
+         "Seconds a command hook ran, from start to exit or kill.");
+  for (const HookMetrics& hook : hooks) {
+    std::uint64_t cumulative = 0;
+    for (std::size_t i = 0; i < kHookDurationBounds.size(); ++i) {
+      cumulative += hook.duration_buckets[i];
+      out.append("picket_hook_duration_seconds_bucket{hook=\"").append(hook.hook);
+      out.append("\",le=\"");
+      AppendJsonNumber(out, kHookDurationBounds[i]);
+      out.append("\"} ");
+      AppendUint(out, cumulative);
+      out.push_back('\n');
+    }
+    out.append("picket_hook_duration_seconds_bucket{hook=\"").append(hook.hook);
+    out.append("\",le=\"+Inf\"} ");
+    AppendUint(out, hook.duration_count);
+    out.push_back('\n');
+    out.append("picket_hook_duration_seconds_sum{hook=\"").append(hook.hook).append("\"} ");
+    AppendJsonNumber(out, hook.duration_sum_seconds);
+    out.push_back('\n');
+    out.append("picket_hook_duration_seconds_count{hook=\"").append(hook.hook).append("\"} ");
+    AppendUint(out, hook.duration_count);
+    out.push_back('\n');
+  }
 }
 
 std::string RenderMetrics(const ClusterView* view, const EventLog::Stats& log, const ApiStats& api,

@@ -106,6 +106,8 @@ std::string RenderSelf(const ClusterView& view, membership::TimePoint now) {
   out.append(view.joined ? "true" : "false");
   out.append(",\"leaving\":");
   out.append(view.leaving ? "true" : "false");
+  out.append(",\"name_conflicts\":");
+  AppendUint(out, view.counters.name_conflicts);
   out.append(",\"tags\":");
   AppendTags(out, self.tags);
   out.append(",\"state_since\":\"");

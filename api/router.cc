@@ -11,6 +11,7 @@
 #include "api/event_stream.h"
 #include "api/json_writer.h"
 #include "api/owners.h"
+#include "api/subscription_registry.h"
 #include "api/uri.h"
 
 namespace picket::api {
@@ -168,6 +169,10 @@ RouteResult Router::Route(const HttpRequest& request, membership::TimePoint now)
     if (request.method != "POST") return MethodNotAllowed(request, "POST");
     return Leave(request);
   }
+  if (options_.subscriptions != nullptr &&
+      (path == "/v1/subscriptions" || path.starts_with("/v1/subscriptions/"))) {
+    return Subscriptions(request, path.substr(17));  // "" or "/{id}"
+  }
   std::string message = "no such route: ";
   message.append(path);
   return ErrorResponse(ErrorCode::kNotFound, message);
@@ -187,6 +192,10 @@ HttpResponse Router::Metrics(membership::TimePoint now) {
   response.content_type = std::string(kMetricsContentType);
   response.body =
       RenderMetrics(view.get(), log_.GetStats(), stats_ != nullptr ? *stats_ : ApiStats{}, now);
+  AppendWebhookMetrics(response.body, options_.subscriptions != nullptr
+                                          ? options_.subscriptions->Metrics()
+                                          : WebhookMetrics{});
+  if (options_.hook_metrics) AppendHookMetrics(response.body, options_.hook_metrics());
   return response;
 }
 

@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <variant>
@@ -22,6 +23,8 @@
 #include "api/view_publisher.h"
 
 namespace picket::api {
+
+class SubscriptionRegistry;
 
 struct RouterOptions {
   // When non-empty, POST /v1/leave and PUT /v1/self/tags require the header
@@ -37,6 +40,13 @@ struct RouterOptions {
   std::size_t max_event_limit = 10'000;
   // GET /v1/owners: largest accepted `n` (else 400).
   std::size_t max_owners = 10'000;
+  // Webhook subscriptions (api/subscription_registry.h): when set, the router
+  // serves /v1/subscriptions and webhook metrics from it. Not owned; must
+  // outlive the Router. When null, /v1/subscriptions is 404.
+  SubscriptionRegistry* subscriptions = nullptr;
+  // Command hook counters (api/command_hooks.h, CommandHooks::Metrics) for
+  // /metrics; called on the server thread, must be thread-safe. May be empty.
+  std::function<std::vector<HookMetrics>()> hook_metrics;
 };
 
 // GET /v1/events found nothing to return yet: wait up to `timeout` for an
@@ -90,6 +100,9 @@ class Router {
   HttpResponse Leave(const HttpRequest& request);
   HttpResponse GetTags();
   HttpResponse PutTags(const HttpRequest& request);
+  // /v1/subscriptions and /v1/subscriptions/{id} (api/subscription_routes.cc);
+  // `rest` is what follows "/v1/subscriptions": "" or "/{id}".
+  HttpResponse Subscriptions(const HttpRequest& request, std::string_view rest);
 
   // Checks token, body size and content type of a mutating request; returns
   // an error response, or nothing if the request may proceed.

@@ -32,6 +32,14 @@ struct AgentFlags {
   std::string leave_timeout = "5s";
   std::vector<std::string> tags;
   std::string api_token_file;
+  std::vector<std::string> hooks;
+  std::string hook_timeout = "30s";
+  std::vector<std::string> webhook_urls;
+  std::string webhook_secret;
+  std::string webhook_secret_file;
+  std::vector<std::string> webhook_events;
+  std::string webhook_timeout = "5s";
+  std::size_t webhook_queue = 1024;
   ProtocolFlags protocol;
 };
 
@@ -113,6 +121,36 @@ void AddAgentCommand(CLI::App& app) {
   env(cmd->add_option("--tag", flags->tags, "Own tag KEY=VALUE, repeatable")->delimiter(','));
   env(cmd->add_option("--api-token-file", flags->api_token_file,
                       "File with a bearer token required by mutating API calls"));
+  env(cmd->add_option("--hook", flags->hooks,
+                      "Command hook EVENTS=COMMAND, repeatable (env: one per line): run COMMAND "
+                      "(/bin/sh -c) for each event of the comma-listed types (* for all), event "
+                      "JSON on stdin, PICKET_EVENT, PICKET_MEMBER, ... in the environment")
+          ->delimiter('\n'));
+  env(cmd->add_option("--hook-timeout", flags->hook_timeout,
+                      "Longest run of one hook command; then its process group is killed")
+          ->capture_default_str());
+  env(cmd->add_option("--webhook-url", flags->webhook_urls,
+                      "Webhook receiver URL, repeatable (env: comma list): a static subscription "
+                      "each, CloudEvents JSON signed per Standard Webhooks")
+          ->delimiter(','));
+  env(cmd->add_option("--webhook-secret", flags->webhook_secret,
+                      "Signing secret whsec_... of the --webhook-url subscriptions (prefer "
+                      "--webhook-secret-file)"));
+  env(cmd->add_option("--webhook-secret-file", flags->webhook_secret_file,
+                      "File holding the whsec_... signing secret of the --webhook-url subscriptions"));
+  env(cmd->add_option("--webhook-events", flags->webhook_events,
+                      "Event types sent to --webhook-url, comma list (e.g. "
+                      "member.failed,member.left) [all]")
+          ->delimiter(','));
+  env(cmd->add_option("--webhook-timeout", flags->webhook_timeout,
+                      "Longest webhook attempt (connect + answer); slower counts as a timeout "
+                      "and is retried")
+          ->capture_default_str());
+  env(cmd->add_option("--webhook-queue", flags->webhook_queue,
+                      "Events waiting per webhook subscription; beyond it the oldest are dropped "
+                      "and a picket.resync event is sent")
+          ->check(CLI::Range(std::size_t{2}, std::size_t{1'000'000}))
+          ->capture_default_str());
   flags->protocol.Register(cmd, /*with_env=*/true);
 
   cmd->callback([flags] {
@@ -121,6 +159,25 @@ void AddAgentCommand(CLI::App& app) {
     agent::ServiceOptions services;
     services.http = flags->http;
     services.api_token_file = flags->api_token_file;
+    services.hooks = flags->hooks;
+    std::string error;
+    const auto hook_timeout = agent::ParseDuration(flags->hook_timeout, &error);
+    if (!hook_timeout || *hook_timeout < std::chrono::milliseconds(1)) {
+      Fail("--hook-timeout '" + flags->hook_timeout + "': " +
+           (hook_timeout ? std::string("must be at least 1ms") : error));
+    }
+    services.hook_timeout = std::chrono::ceil<std::chrono::milliseconds>(*hook_timeout);
+    services.webhook_urls = flags->webhook_urls;
+    services.webhook_secret = flags->webhook_secret;
+    services.webhook_secret_file = flags->webhook_secret_file;
+    services.webhook_events = flags->webhook_events;
+    services.webhook_queue = flags->webhook_queue;
+    const auto webhook_timeout = agent::ParseDuration(flags->webhook_timeout, &error);
+    if (!webhook_timeout || *webhook_timeout < std::chrono::milliseconds(1)) {
+      Fail("--webhook-timeout '" + flags->webhook_timeout + "': " +
+           (webhook_timeout ? std::string("must be at least 1ms") : error));
+    }
+    services.webhook_timeout = std::chrono::ceil<std::chrono::milliseconds>(*webhook_timeout);
     int code = 0;
     try {
       code = agent::RunAgentWithServices(std::move(options), services);

@@ -17,6 +17,7 @@ void AddDetectorEvalCommand(CLI::App& app);
 void AddMembersCommand(CLI::App& app);  // picket members
 void AddLeaveCommand(CLI::App& app);    // picket leave
 void AddWatchCommand(CLI::App& app);    // picket watch
+void AddTagsCommand(CLI::App& app);     // picket tags [set K=V... | delete K...]
 // The long flag names of `picket agent` ("--bind", ...), for the config file.
 std::vector<std::string> AgentFlagNames(CLI::App& app);
 

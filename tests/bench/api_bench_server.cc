@@ -14,10 +14,12 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "api/command_sink.h"
 #include "api/event_log.h"
 #include "api/http_server.h"
+#include "api/metrics.h"
 #include "api/view_publisher.h"
 
 namespace {
@@ -121,6 +123,18 @@ int main(int argc, char** argv) {
 
   picket::api::HttpServerOptions options;
   options.port = static_cast<std::uint16_t>(port);
+  // Two command hooks' counters, so /metrics (and promtool) covers their families.
+  options.router.hook_metrics = [] {
+    std::vector<picket::api::HookMetrics> hooks(2);
+    hooks[0].hook = "promote.sh";
+    hooks[0].success = 3;
+    hooks[0].timeout = 1;
+    hooks[0].duration_buckets[2] = 3;
+    hooks[0].duration_count = 4;
+    hooks[0].duration_sum_seconds = 30.2;
+    hooks[1].hook = "logger";
+    return hooks;
+  };
   picket::api::HttpServer server(options, views, log, sink);
   if (auto status = server.Start(); !status.ok()) {
     std::cerr << status.message() << "\n";

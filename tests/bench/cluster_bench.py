@@ -1,15 +1,33 @@
 #!/usr/bin/env python3
-"""Cluster benchmark: real picket agents on loopback (127.0.4.x), one process each.
+"""Cluster benchmark: real picket and HashiCorp Serf agents on loopback, side by side.
 
-Scenarios (a benchmark, not a test: it prints figures, it asserts nothing):
-  idle   RSS and CPU per agent, datagrams and bytes sent per agent per second
-  crash  SIGKILL one agent, repeated: time to first suspicion anywhere and to
-         `failed` at every live agent (p50 / p90 / max), from the agents' own
-         JSON logs (UTC, ms resolution)
+picket agents run on 127.0.4.x, Serf agents on 127.0.9.x, one process and one
+address each, both clusters at the same time on the same machine, and every
+fault hits the member with the same index in both clusters at the same moment,
+so the picket/Serf ratios are measured under the same load.
 
-  tests/bench/cluster_bench.py --nodes 32 --scenario idle,crash --repeat 10 [--json out.json]
+Scenarios (a benchmark: it prints figures, it asserts nothing):
+  idle       RSS/PSS and CPU per agent (/proc), packets and IP bytes sent per
+             agent per second (iptables counters per source address)
+  crash      SIGKILL one member, repeated: kill -> first suspicion, -> failed at
+             every live agent (p50/p90/max)
+  loss       random loss of UDP only and of all IP traffic between agents, at
+             each --loss-rates, --fault-seconds long, with a crash in the last 25 s
+  pause      one member SIGSTOPped 400 ms of every second for --fault-seconds
+  partition  iptables DROP between two halves, then heal
+  isolate    one member cut off (1 | N-1) for 10, 16 and 25 s, then healed: false
+             failures of majority members after the heal
+  churn      members leave gracefully and rejoin continually for --churn-seconds
 
-Every process is started and killed here by PID; nothing outlives the run.
+  tests/bench/cluster_bench.py --nodes 8,32 --scenario idle,crash --repeat 5 --json out.json
+  tests/bench/cluster_bench.py --nodes 16 --scenario loss,pause,partition,churn --fault-seconds 120
+  tests/bench/cluster_bench.py --variant tuned ...      # both peers on a 1 s period
+  tests/bench/cluster_bench.py --cleanup                # remove leftover iptables chains
+  tests/bench/cluster_bench.py ... -- --profile frugal  # extra `picket agent` flags
+
+Every process is started and killed here by PID; the iptables chains
+PICKET_BENCH_IN/_OUT are removed on every exit path (also Ctrl-C). Needs root
+for iptables; without it the iptables scenarios are skipped with a message.
 """
 
 import argparse
@@ -17,243 +35,191 @@ import datetime
 import json
 import os
 import random
-import re
+import shutil
 import signal
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-PICKET = os.environ.get("PICKET_BIN", os.path.join(HERE, "../../build/picket"))
-OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-CLK_TCK = os.sysconf("SC_CLK_TCK")
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import netfault  # noqa: E402
+import peers  # noqa: E402
+import report  # noqa: E402
+import scenarios  # noqa: E402
+from scenarios import log  # noqa: E402
 
-def get(url, timeout=2.0):
-    with OPENER.open(url, timeout=timeout) as r:
-        return r.read().decode()
+CHAIN = "PICKET_BENCH"
 
-
-class Agent:
-    def __init__(self, index, workdir, extra):
-        self.index = index
-        self.name = f"bench-{index}"
-        self.host = f"127.0.4.{10 + index}"
-        self.gossip = f"{self.host}:9746"
-        self.api = f"http://{self.host}:9747"
-        self.log_path = os.path.join(workdir, f"{self.name}.log")
-        self.extra = extra
-        self.proc = None
-
-    def start(self, seed):
-        args = [PICKET, "agent", "--name", self.name, "--bind", self.gossip,
-                "--http", f"{self.host}:9747", "--log-format", "json", "--log-level", "info"]
-        if seed and seed != self.gossip:
-            args += ["--join", seed]
-        args += self.extra
-        with open(self.log_path, "ab") as log:
-            self.proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
-
-    def alive(self):
-        return self.proc is not None and self.proc.poll() is None
-
-    def kill(self):
-        if self.alive():
-            self.proc.send_signal(signal.SIGKILL)
-            self.proc.wait(timeout=10)
-
-    def states(self):
-        try:
-            body = json.loads(get(self.api + "/v1/members", timeout=1.0))
-            return {m["name"]: m["state"] for m in body["members"]}
-        except (OSError, ValueError):
-            return None
-
-    def rss_kb(self):
-        with open(f"/proc/{self.proc.pid}/status") as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-        return 0
-
-    def pss_kb(self):
-        """Proportional set size: shared library pages divided among the processes sharing them."""
-        with open(f"/proc/{self.proc.pid}/smaps_rollup") as f:
-            for line in f:
-                if line.startswith("Pss:"):
-                    return int(line.split()[1])
-        return 0
-
-    def cpu_ticks(self):
-        with open(f"/proc/{self.proc.pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return int(fields[11]) + int(fields[12])  # utime + stime
-
-    def counter(self, metric):
-        text = get(self.api + "/metrics")
-        m = re.search(r"^%s (\d+(?:\.\d+)?)" % re.escape(metric), text, re.M)
-        return float(m.group(1)) if m else 0.0
-
-    def events_about(self, member, since_wall):
-        """(type, wall time) of member.suspect/failed log lines about `member` after since."""
-        out = []
-        with open(self.log_path, errors="replace") as f:
-            for line in f:
-                if not line.startswith("{"):
-                    continue
-                try:
-                    rec = json.loads(line)
-                except ValueError:
-                    continue
-                words = rec.get("msg", "").split()
-                if len(words) < 2 or words[1] != member:
-                    continue
-                if words[0] not in ("member.suspect", "member.failed"):
-                    continue
-                t = datetime.datetime.strptime(rec["time"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(
-                    tzinfo=datetime.timezone.utc).timestamp()
-                if t >= since_wall - 0.001:
-                    out.append((words[0], t))
-        return out
+VARIANTS = {
+    # name: (picket flags, serf flags, description)
+    "default": ([], [], "both peers with their default settings (picket --profile lan: heartbeat 500 ms to "
+                        "K=4 observers, probe 1 s; Serf -profile=lan: memberlist probe 1 s, probe timeout "
+                        "500 ms, suspicion mult 4, 3 indirect checks)"),
+    "tuned": (["--heartbeat-interval", "1s", "--probe-interval", "1s"], ["-profile=local"],
+              "same 1 s period: picket heartbeat and probe every 1 s (K=4); Serf -profile=local "
+              "(memberlist probe 1 s, probe timeout 200 ms, suspicion mult 3, 1 indirect check; Serf's "
+              "agent has no probe-interval setting, its profiles are the only knob)"),
+}
 
 
-def percentile(values, p):
-    if not values:
-        return None
-    s = sorted(values)
-    k = (len(s) - 1) * p / 100.0
-    lo = int(k)
-    hi = min(lo + 1, len(s) - 1)
-    return s[lo] + (s[hi] - s[lo]) * (k - lo)
+def _raise_exit(signum, frame):
+    raise KeyboardInterrupt(f"signal {signum}")
 
 
-def wait_all_alive(agents, timeout):
-    names = {a.name for a in agents}
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        ok = True
-        for a in agents:
-            s = a.states()
-            if s is None or any(s.get(n) != "alive" for n in names):
-                ok = False
-                break
-        if ok:
-            return True
-        time.sleep(0.5)
-    return False
-
-
-def idle(agents, seconds):
-    time.sleep(2)
-    t0 = time.monotonic()
-    cpu0 = {a.name: a.cpu_ticks() for a in agents}
-    dg0 = {a.name: a.counter("picket_datagrams_sent_total") for a in agents}
-    by0 = {a.name: a.counter("picket_sent_bytes_total") for a in agents}
-    time.sleep(seconds)
-    dt = time.monotonic() - t0
-    cpu = [(a.cpu_ticks() - cpu0[a.name]) / CLK_TCK / dt * 100 for a in agents]
-    dgs = [(a.counter("picket_datagrams_sent_total") - dg0[a.name]) / dt for a in agents]
-    bys = [(a.counter("picket_sent_bytes_total") - by0[a.name]) / dt for a in agents]
-    rss = [a.rss_kb() / 1024 for a in agents]
-    pss = [a.pss_kb() / 1024 for a in agents]
-    return {
-        "window_s": round(dt, 1),
-        "rss_mb": {"median": round(statistics.median(rss), 2), "max": round(max(rss), 2)},
-        "pss_mb": {"median": round(statistics.median(pss), 2), "max": round(max(pss), 2)},
-        "cpu_pct_of_core": {"median": round(statistics.median(cpu), 3), "max": round(max(cpu), 3)},
-        "datagrams_per_agent_s": round(statistics.mean(dgs), 2),
-        "bytes_per_agent_s": round(statistics.mean(bys), 1),
-    }
-
-
-def crash(agents, seed, repeat, rng, detect_timeout=30):
-    first, all_failed, undetected = [], [], 0
-    for r in range(repeat):
-        victim = rng.choice(agents[1:])
-        live = [a for a in agents if a is not victim]
-        t_kill = time.time()
-        victim.kill()
-        deadline = time.monotonic() + detect_timeout
-        while time.monotonic() < deadline:
-            failed_at = [a for a in live if any(k == "member.failed" for k, _ in a.events_about(victim.name, t_kill))]
-            if len(failed_at) == len(live):
-                break
-            time.sleep(0.25)
-        events = [e for a in live for e in a.events_about(victim.name, t_kill)]
-        suspects = [t for k, t in events if k == "member.suspect"] + [t for k, t in events if k == "member.failed"]
-        failed_per_agent = []
-        for a in live:
-            ts = [t for k, t in a.events_about(victim.name, t_kill) if k == "member.failed"]
-            if ts:
-                failed_per_agent.append(min(ts))
-        if suspects:
-            first.append(min(suspects) - t_kill)
-        if len(failed_per_agent) == len(live):
-            all_failed.append(max(failed_per_agent) - t_kill)
-        else:
-            undetected += 1
-        print(f"  crash {r + 1}/{repeat}: {victim.name} first suspicion "
-              f"{first[-1] if suspects else float('nan'):.2f}s, failed everywhere "
-              f"{all_failed[-1] if len(failed_per_agent) == len(live) else float('nan'):.2f}s",
-              file=sys.stderr)
-        victim.start(seed)
-        if not wait_all_alive(agents, 60):
-            print("  warning: restarted agent did not rejoin within 60 s", file=sys.stderr)
+def run_one(n, args, nf, ipt_ok, rng):
+    p_flags, s_flags, desc = VARIANTS[args.variant]
+    p_flags = p_flags + args.agent_args
+    s_flags = s_flags + (args.serf_args.split() if args.serf_args else [])
+    workdir = tempfile.mkdtemp(prefix=f"picket-bench-{n}-")
+    clusters = []
+    if "picket" in args.peers:
+        clusters.append(peers.Cluster("picket", n, workdir, p_flags))
+    if "serf" in args.peers:
+        clusters.append(peers.Cluster("serf", n, workdir, s_flags))
+    result = {"nodes": n, "variant": args.variant, "variant_description": desc,
+              "settings": {"picket": p_flags, "serf": s_flags},
+              "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+              "machine": f"{os.cpu_count()} cores, {os.uname().release}",
+              "loadavg": " ".join(f"{x:.1f}" for x in os.getloadavg()),
+              "seed": args.seed, "workdir": workdir, "scenarios": {}, "notes": [],
+              "timestamps": {"picket": "time field of the agent's JSON log line of each member.* event",
+                             "serf": "runner's time.time() when it read the agent's log line from the pipe "
+                                     "(Serf logs have 1 s resolution); suspicion = memberlist 'Suspect X has "
+                                     "failed' line of the prober"}}
+    try:
+        if ipt_ok:
+            nf.setup()
+            for c in clusters:
+                nf.add_counters([a.host for a in c.agents], c.port, c.subnet)
+        for c in clusters:
+            c.start()
+        for c in clusters:
+            t = c.wait_converged(180)
+            if t is None:
+                raise RuntimeError(f"{c.peer} cluster of {n} did not form within 180 s; logs in {workdir}")
+            log(f"{c.peer}: {n} agents formed a cluster")
         time.sleep(3)
-
-    def summary(v):
-        return {"p50": round(percentile(v, 50), 3) if v else None,
-                "p90": round(percentile(v, 90), 3) if v else None,
-                "max": round(max(v), 3) if v else None, "n": len(v)}
-    return {"first_suspect_s": summary(first), "all_failed_s": summary(all_failed),
-            "undetected": undetected}
+        for sc in args.scenario:
+            t_sc = time.monotonic()
+            log(f"== N={n} scenario {sc}")
+            res = result["scenarios"]
+            if sc == "idle":
+                res["idle"] = scenarios.idle(clusters, nf if ipt_ok else None, args.idle_seconds)
+            elif sc == "crash":
+                res["crash"] = scenarios.crash(clusters, args.repeat, rng)
+            elif sc in ("loss", "partition", "isolate") and not ipt_ok:
+                log(f"  skipped {sc}: iptables not permitted here")
+                result["notes"].append(f"{sc} skipped: iptables not permitted")
+            elif sc == "loss":
+                for kind in args.loss_kinds:
+                    for pct in args.loss_rates:
+                        res[f"loss_{pct}_{kind}"] = scenarios.loss(clusters, nf, pct / 100.0, kind == "udp",
+                                                                   args.fault_seconds, rng)
+            elif sc == "pause":
+                idx = rng.randrange(1, n)
+                res[f"pause_{idx}"] = scenarios.pause(clusters, args.fault_seconds, idx)
+                res["pause"] = res.pop(f"pause_{idx}")
+                log(f"  pause: {res['pause']}")
+            elif sc == "partition":
+                res["partition"] = scenarios.partition(clusters, nf)
+            elif sc == "isolate":
+                res["isolate"] = scenarios.isolate(clusters, nf, rng)
+                log(f"  isolate: {res['isolate']}")
+            elif sc == "churn":
+                res["churn"] = scenarios.churn(clusters, args.churn_seconds, rng)
+                log(f"  churn: {res['churn']}")
+            else:
+                raise SystemExit(f"unknown scenario {sc}")
+            log(f"   ({sc} took {time.monotonic() - t_sc:.0f} s)")
+        if "partition" in result["scenarios"]:
+            result["notes"].append("partition: picket and memberlist both dial TCP from 127.0.0.1, not from their "
+                                   "bind address, so a stream's side is unknown; all TCP from 127.0.0.1 to the "
+                                   "agents is dropped while partitioned (streams inside a half fail too)")
+        if "idle" in result["scenarios"] and "serf" in args.peers:
+            result["notes"].append("bytes: IP bytes counted by iptables per source address (UDP and gossip TCP); "
+                                   "Serf's TCP dialled from 127.0.0.1 is shared equally among its agents")
+    finally:
+        for c in clusters:
+            c.stop()
+        if ipt_ok:
+            nf.cleanup()
+    return result
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--nodes", type=int, default=32)
-    ap.add_argument("--scenario", default="idle,crash")
+    ap.add_argument("--nodes", default="32", help="comma list, e.g. 8,16,32")
+    ap.add_argument("--peers", default="picket,serf")
+    ap.add_argument("--scenario", default="idle,crash",
+                    help="comma list of idle,crash,loss,pause,partition,isolate,churn (or all)")
+    ap.add_argument("--variant", default="default", choices=sorted(VARIANTS))
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--idle-seconds", type=float, default=30)
-    ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--json", help="write the result to this file")
+    ap.add_argument("--fault-seconds", type=float, default=120, help="length of each loss / pause window")
+    ap.add_argument("--churn-seconds", type=float, default=90)
+    ap.add_argument("--loss-rates", default="10,20")
+    ap.add_argument("--loss-kinds", default="udp,all")
+    ap.add_argument("--seed", type=int, default=None)
+    ap.add_argument("--serf-args", default="", help="extra `serf agent` flags, one string")
+    ap.add_argument("--json", help="write the results (a list, one per N) to this file")
+    ap.add_argument("--md", help="write the Markdown table to this file")
+    ap.add_argument("--plot", help="write the loss plot (PNG) to this file")
+    ap.add_argument("--cleanup", action="store_true", help="remove leftover iptables chains and exit")
     ap.add_argument("agent_args", nargs="*", help="extra `picket agent` flags (after --)")
     args = ap.parse_args()
-    if not 2 <= args.nodes <= 240:
-        ap.error("--nodes must be 2..240")
+
+    nf = netfault.NetFault(CHAIN, exempt_ports=(peers.PicketAgent.api_port, peers.SerfAgent.rpc_port))
+    if args.cleanup:
+        nf.cleanup()
+        print(f"removed iptables chains {CHAIN}_IN/_OUT (if any)")
+        return
+    args.seed = args.seed if args.seed is not None else int(time.time()) % 100000
+    print(f"seed {args.seed}", file=sys.stderr)
+    args.peers = args.peers.split(",")
+    if "serf" in args.peers and not shutil.which(peers.SERF):
+        log("serf not installed (apt-get install serf): running picket only")
+        args.peers = [p for p in args.peers if p != "serf"]
+    args.scenario = (["idle", "crash", "loss", "pause", "partition", "isolate", "churn"] if args.scenario == "all"
+                     else args.scenario.split(","))
+    args.loss_rates = [int(x) for x in args.loss_rates.split(",")]
+    args.loss_kinds = args.loss_kinds.split(",")
+    ipt_ok, why = netfault.iptables_available()
+    if not ipt_ok:
+        log(f"iptables not permitted ({why}): packet counters, loss and partition scenarios are skipped")
+    signal.signal(signal.SIGTERM, _raise_exit)
+    signal.signal(signal.SIGHUP, _raise_exit)
     rng = random.Random(args.seed)
-    workdir = tempfile.mkdtemp(prefix="picket-bench-")
-    agents = [Agent(i, workdir, args.agent_args) for i in range(1, args.nodes + 1)]
-    seed = agents[0].gossip
-    result = {"peer": "picket", "nodes": args.nodes, "agent_args": args.agent_args,
-              "date": datetime.datetime.utcnow().strftime("%Y-%m-%dT%H:%M:%SZ"),
-              "machine": f"{os.cpu_count()} cores", "seed": args.seed}
+    results = []
     try:
-        for a in agents:
-            a.start(seed)
-            time.sleep(0.05)
-        if not wait_all_alive(agents, 120):
-            sys.exit("cluster did not form within 120 s; logs in " + workdir)
-        print(f"{args.nodes} agents formed a cluster", file=sys.stderr)
-        for sc in args.scenario.split(","):
-            if sc == "idle":
-                result["idle"] = idle(agents, args.idle_seconds)
-            elif sc == "crash":
-                result["crash"] = crash(agents, seed, args.repeat, rng)
-            else:
-                sys.exit(f"unknown scenario {sc}")
+        for n in [int(x) for x in args.nodes.split(",")]:
+            if not 2 <= n <= 240:
+                ap.error("--nodes must be 2..240")
+            results.append(run_one(n, args, nf, ipt_ok, rng))
+            if args.json:   # keep what is done if a later N fails
+                with open(args.json, "w") as f:
+                    json.dump(results, f, indent=2)
     finally:
-        for a in agents:
-            a.kill()
-    text = json.dumps(result, indent=2)
+        if ipt_ok:
+            nf.cleanup()
+    text = json.dumps(results, indent=2)
     print(text)
     if args.json:
         with open(args.json, "w") as f:
             f.write(text + "\n")
+    md = report.markdown(results)
+    print(md, file=sys.stderr)
+    if args.md:
+        with open(args.md, "w") as f:
+            f.write(md + "\n")
+    if args.plot:
+        report.plot(results, args.plot)
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except KeyboardInterrupt:
+        print("interrupted: agents killed, iptables chains removed", file=sys.stderr)
+        sys.exit(130)

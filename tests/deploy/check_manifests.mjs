@@ -292,8 +292,18 @@ function checkRendering(name, docs, variant) {
     if (k) check(`${tag} keyring Secret is required`, k.volume.secret.optional !== true);
     const token = env.get("PICKET_API_TOKEN_FILE")?.value;
     check(`${tag} PICKET_API_TOKEN_FILE is a file from a Secret volume`, !!(token && secretPathOf(sidecar, token)), token);
+    // Webhooks go to a receiver in the pod (loopback), signed with the Secret picket-webhook.
+    const hookSecret = env.get("PICKET_WEBHOOK_SECRET_FILE")?.value;
+    const w = hookSecret && secretPathOf(sidecar, hookSecret);
+    check(`${tag} PICKET_WEBHOOK_SECRET_FILE is a file from Secret picket-webhook`,
+          w?.volume?.secret?.secretName === "picket-webhook", hookSecret);
+    const hookUrl = env.get("PICKET_WEBHOOK_URL")?.value || "";
+    check(`${tag} PICKET_WEBHOOK_URL is on the pod's loopback`,
+          /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?\//.test(hookUrl), hookUrl);
   } else {
     check(`${tag} try-it: no keyring (encryption off)`, !env.has("PICKET_KEYRING"));
+    check(`${tag} try-it: no webhooks (no Secret to sign with)`,
+          !env.has("PICKET_WEBHOOK_URL") && !env.has("PICKET_WEBHOOK_SECRET_FILE"));
     check(`${tag} try-it: no Secret is required`,
           [...volumes.values()].every((v) => !v.secret || v.secret.optional === true));
   }

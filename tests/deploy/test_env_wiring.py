@@ -24,9 +24,9 @@ from the manifests succeed; gossip is encrypted with the key from the file; the
 API token from the file is enforced; the preStop hook followed by SIGTERM (what
 kubelet does) makes a pod leave: the others see it `left`, it exits 0.
 
-Two further tests pin known problems of joining through a DNS name (see
-docs/operations.md, "Known issues"); they are expected failures until the
-agent is fixed, and are then reported as unexpected successes.
+Two further tests pin the fixes for joining through a DNS name that lists the
+agent itself: a lone pod starts the cluster and becomes ready, and a pod
+whose own address comes first in the Service answer still joins the others.
 
 Needs root (for /etc/hosts), kubectl, PyYAML and PICKET_BIN (or build/picket).
 Skips (exit 77) with a message when one is missing.
@@ -329,11 +329,11 @@ class EnvWiringTest(unittest.TestCase):
 
     # -------------------------------------------------------------- known issues
 
-    @unittest.expectedFailure
-    def test_3_known_issue_lone_pod_never_ready(self):
+    def test_3_lone_pod_starts_the_cluster(self):
         """The first pod of a cluster (or a 1-replica workload): the seed name
-        resolves to the pod's own address only. The agent dials itself, counts
-        a failed join and retries for ever: /readyz stays 503."""
+        resolves to the pod's own address only. The agent recognises itself,
+        starts a cluster of one and becomes ready (it used to dial itself and
+        retry for ever, /readyz 503)."""
         name = f"lone.{NAMESPACE}.svc.cluster.local"
         hosts_add(name, ["127.0.69.4"])
         pod = Pod(self.manifest, 10, "127.0.69.4", self.secrets, self.workdir)
@@ -342,7 +342,7 @@ class EnvWiringTest(unittest.TestCase):
         pod.start()
         try:
             if not wait_for(lambda: pod.probe("livenessProbe"), 10):
-                self.skipTest(f"the agent did not even start (not the known issue)\n{pod.logs()}")
+                self.skipTest(f"the agent did not even start\n{pod.logs()}")
             self.assertTrue(wait_for(lambda: pod.probe("readinessProbe"), 8), "lone pod not ready after 8 s")
         finally:
             pod.stop()
@@ -366,20 +366,19 @@ class EnvWiringTest(unittest.TestCase):
         first.start()
         try:
             if not (wait_for(lambda: first.probe("livenessProbe"), 10) and wait_for(lambda: other.probe("readinessProbe"), 10)):
-                self.skipTest(f"the agents did not even start (not the known issue)\n{self.dump_logs([first, other])}")
+                self.skipTest(f"the agents did not even start\n{self.dump_logs([first, other])}")
             self.assertTrue(wait_for(lambda: first.probe("readinessProbe"), 8),
                             f"pod not ready after 8 s\n{self.dump_logs([first, other])}")
         finally:
             first.stop()
             other.stop()
 
-    @unittest.expectedFailure
-    def test_4_known_issue_own_address_first(self):
+    def test_4_own_address_first_still_joins(self):
         """glibc's getaddrinfo sorts a host's own address first (RFC 6724 rule
         9), so inside a pod the headless Service answers with the pod's own IP
-        first; the agent connects to itself and never tries the others. With
-        the Service name as the only seed (the Deployment overlay) it never
-        joins."""
+        first; the agent skips its own address and dials the others. With the
+        Service name as the only seed (the Deployment overlay) it joins (it
+        used to connect to itself and never try the others)."""
         self.own_address_first(NAMESPACE + "-a", seeds_from_manifest=False)
 
     def test_5_stable_seeds_work_around_own_address_first(self):

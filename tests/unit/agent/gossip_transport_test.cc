@@ -13,9 +13,10 @@ namespace {
 struct Endpoint {
   std::vector<std::vector<std::uint8_t>> datagrams;
   std::vector<std::optional<std::vector<std::uint8_t>>> responses;
+  std::vector<picket::agent::StreamOutcome> outcomes;  // the same exchanges, with the reasons
   std::unique_ptr<GossipTransport> transport;
 
-  Endpoint(asio::io_context& io) {
+  explicit Endpoint(asio::io_context& io, const std::string& bind_host = "127.0.0.1") {
     GossipTransport::Callbacks callbacks;
     callbacks.on_datagram = [this](const std::string&, std::span<const std::uint8_t> bytes) {
       datagrams.emplace_back(bytes.begin(), bytes.end());
@@ -25,11 +26,11 @@ struct Endpoint {
       response.push_back('!');
       return response;
     };
-    callbacks.on_stream_response = [this](std::uint64_t,
-                                          std::optional<std::vector<std::uint8_t>> response) {
-      responses.push_back(std::move(response));
+    callbacks.on_stream_response = [this](std::uint64_t, picket::agent::StreamOutcome outcome) {
+      responses.push_back(outcome.response);
+      outcomes.push_back(std::move(outcome));
     };
-    transport = std::make_unique<GossipTransport>(io, HostPort{"127.0.0.1", 0}, callbacks);
+    transport = std::make_unique<GossipTransport>(io, HostPort{bind_host, 0}, callbacks);
   }
   std::string address() const { return "127.0.0.1:" + std::to_string(transport->port()); }
 };
@@ -101,4 +102,63 @@ TEST_CASE("A stream to a closed port fails once, without calling back early") {
   REQUIRE(RunUntil(io, [&] { return a.responses.size() == 2; }));
   CHECK_FALSE(a.responses[0]);
   CHECK_FALSE(a.responses[1]);
+}
+
+TEST_CASE("A stream to an address that is our own fails at once as only_self") {
+  asio::io_context io;
+  Endpoint a(io);
+  a.transport->StartStream(1, a.address(), kPayload, std::chrono::seconds(5));
+  REQUIRE(RunUntil(io, [&] { return a.outcomes.size() == 1; }));
+  CHECK_FALSE(a.outcomes[0].response);
+  CHECK(a.outcomes[0].only_self);
+  CHECK_THAT(a.outcomes[0].error, Catch::Contains("only to this agent"));
+}
+
+TEST_CASE("The advertised endpoint counts as our own, a peer's does not") {
+  asio::io_context io;
+  Endpoint a(io, "0.0.0.0");
+  a.transport->SetAdvertised("10.1.2.3:4000");
+  const auto port = a.transport->port();
+  CHECK(a.transport->IsSelf(asio::ip::make_address("10.1.2.3"), 4000));
+  CHECK_FALSE(a.transport->IsSelf(asio::ip::make_address("10.1.2.3"), 4001));
+  // Wildcard bind: any local address with our port reaches us.
+  CHECK(a.transport->IsSelf(asio::ip::make_address("127.0.0.1"), port));
+  CHECK(a.transport->IsSelf(asio::ip::make_address("127.9.9.9"), port));
+  CHECK_FALSE(a.transport->IsSelf(asio::ip::make_address("127.0.0.1"),
+                                  static_cast<std::uint16_t>(port + 1)));
+  CHECK_FALSE(a.transport->IsSelf(asio::ip::make_address("192.0.2.1"), port));
+  Endpoint b(io);  // bound to 127.0.0.1 only: another loopback address is someone else
+  CHECK(b.transport->IsSelf(asio::ip::make_address("127.0.0.1"), b.transport->port()));
+  CHECK_FALSE(b.transport->IsSelf(asio::ip::make_address("127.0.0.2"), b.transport->port()));
+}
+
+TEST_CASE("A name that resolves to us and to a peer reaches the peer") {
+  asio::io_context io;
+  // "localhost" resolves to 127.0.0.1 (and maybe ::1, which a v4 agent skips).
+  Endpoint a(io), b(io);
+  const std::string via_name = "localhost:" + std::to_string(a.transport->port());
+  // The name is a's own address: only_self, no exchange with anyone.
+  a.transport->StartStream(1, via_name, kPayload, std::chrono::seconds(5));
+  REQUIRE(RunUntil(io, [&] { return a.outcomes.size() == 1; }));
+  CHECK(a.outcomes[0].only_self);
+  // From b the same name is a peer: the exchange goes through.
+  b.transport->StartStream(2, via_name, kPayload, std::chrono::seconds(5));
+  REQUIRE(RunUntil(io, [&] { return b.outcomes.size() == 1; }));
+  REQUIRE(b.outcomes[0].response);
+  CHECK(b.outcomes[0].response->size() == kPayload.size() + 1);
+}
+
+TEST_CASE("A failed exchange says why, naming the address") {
+  asio::io_context io;
+  Endpoint a(io);
+  std::uint16_t closed_port = 0;
+  {
+    Endpoint gone(io);
+    closed_port = gone.transport->port();
+  }
+  const std::string to = "127.0.0.1:" + std::to_string(closed_port);
+  a.transport->StartStream(3, to, kPayload, std::chrono::seconds(5));
+  REQUIRE(RunUntil(io, [&] { return a.outcomes.size() == 1; }));
+  CHECK_FALSE(a.outcomes[0].only_self);
+  CHECK_THAT(a.outcomes[0].error, Catch::Contains(to) && Catch::Contains("cannot connect"));
 }

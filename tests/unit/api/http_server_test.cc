@@ -128,8 +128,10 @@ TEST_CASE("GET /v1/self reports name, state, health and quorum", "[api][http]") 
   auto view = MakeView({"self", "peer1", "peer2"});
   view->health_score = 3;
   view->quorum = {2, 3, true};
+  view->counters.name_conflicts = 4;
   server.views.Publish(view);
   const json self = Body(server.Get("/v1/self"));
+  CHECK(self["name_conflicts"] == 4);
   CHECK(self["name"] == "self");
   CHECK(self["address"] == view->self.address);
   CHECK(self["state"] == "alive");

@@ -21,6 +21,7 @@ TEST_CASE("metrics expose the view's counters in Prometheus text format", "[api]
   view->counters.bytes_out = 2048;
   view->counters.dropped[static_cast<std::size_t>(membership::DropReason::kWrongCluster)] = 4;
   view->counters.gossip_queue_depth = 7;
+  view->counters.name_conflicts = 3;
   view->health_score = 2;
   EventLog log;
   log.Append(testing::MakeEvent(membership::EventType::kFailed, view->members[3]));
@@ -38,6 +39,8 @@ TEST_CASE("metrics expose the view's counters in Prometheus text format", "[api]
   CHECK(Contains(text, "picket_sent_bytes_total 2048\n"));
   CHECK(Contains(text, "picket_dropped_packets_total{reason=\"wrong_cluster\"} 4\n"));
   CHECK(Contains(text, "picket_gossip_queue_depth 7\n"));
+  CHECK(Contains(text, "# TYPE picket_name_conflicts_total counter\n"));
+  CHECK(Contains(text, "picket_name_conflicts_total 3\n"));
   CHECK(Contains(text, "picket_health_score 2\n"));
   CHECK(Contains(text, "picket_events_total{type=\"member.failed\"} 1\n"));
   CHECK(Contains(text, "picket_api_responses_total{code=\"404\"} 1\n"));

@@ -1,0 +1,116 @@
+#pragma once
+
+// Command hooks, as Serf users know them from event handlers: for each
+// configured hook (api/hook_spec.h), every logged event of a chosen type runs
+// the hook's shell command with
+//
+//   - stdin: the event as JSON, byte for byte what GET /v1/events returns
+//     for it (EventRecord::json; a synthesized picket.resync when the hook
+//     fell more than the log's capacity behind);
+//   - environment: the agent's own environment plus
+//       PICKET_EVENT           event type, e.g. member.failed
+//       PICKET_SEQ             event sequence number
+//       PICKET_MEMBER          member name ("" for picket.resync)
+//       PICKET_MEMBER_ADDRESS  member address host:port
+//       PICKET_MEMBER_STATE    alive | suspect | failed | left
+//       PICKET_INCARNATION     member incarnation
+//       PICKET_HAS_MAJORITY    true | false (this agent's quorum view)
+//       PICKET_ALIVE           members this agent sees alive or suspect
+//       PICKET_SIZE            size of the agreed membership (quorum.members)
+//       PICKET_SELF            this agent's own member name
+//
+// Each hook has its own thread that follows the EventLog by sequence number,
+// so one hook runs one command at a time, in event order, and a slow hook
+// never delays another hook or the agent's event loop. A run that outlives
+// the timeout is killed with its process group (SIGKILL) and the hook moves
+// on to the next event. Every run is reported (exit status, duration, the
+// start of stdout/stderr) to `on_run` and counted for /metrics.
+//
+// Events logged before Start() are not run (the hooks follow the log from
+// its last seq at Start). Events still queued at Stop() are dropped and a
+// running command is killed.
+//
+// Thread safety: Start, Stop and the destructor from one owning thread;
+// Metrics from any thread. `on_run` is called on the hooks' threads, possibly
+// concurrently for different hooks.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "api/child_process.h"
+#include "api/event_log.h"
+#include "api/hook_spec.h"
+#include "api/metrics.h"
+#include "api/view_publisher.h"
+
+namespace picket::api {
+
+// One finished (or failed to start, or killed) run of a hook's command.
+struct HookRun {
+  const HookSpec* hook = nullptr;  // the hook that ran; valid while the CommandHooks lives
+  std::uint64_t seq = 0;           // the event's seq
+  std::string event_type;          // e.g. "member.failed"
+  std::string member;              // the event's member name ("" for picket.resync)
+  ChildProcessResult result;       // outcome, duration, truncated stdout/stderr
+};
+
+struct CommandHooksOptions {
+  // Hooks in configuration order; NameHooks is applied to them by the constructor.
+  std::vector<HookSpec> hooks;
+  // Longest run of one command; then its process group gets SIGKILL. > 0.
+  std::chrono::milliseconds timeout{std::chrono::seconds(30)};
+  // Bytes of stdout and of stderr kept per run for on_run (the rest is discarded).
+  std::size_t max_output_bytes = 2048;
+  // This agent's member name (PICKET_SELF).
+  std::string self_name;
+  // Called after every run, on the hook's thread. May be empty.
+  std::function<void(const HookRun&)> on_run;
+};
+
+class CommandHooks {
+ public:
+  // `log` must outlive this object; `views` (may be null) provides the member
+  // and quorum of synthesized picket.resync events. The agent's environment
+  // is read once, here.
+  CommandHooks(CommandHooksOptions options, EventLog& log, const ViewPublisher* views);
+  // Stops (see Stop).
+  ~CommandHooks();
+  CommandHooks(const CommandHooks&) = delete;
+  CommandHooks& operator=(const CommandHooks&) = delete;
+
+  // Starts one thread per hook, following the log from its current last seq.
+  // Call at most once.
+  void Start();
+
+  // Kills running commands, drops queued events and joins the threads.
+  // Idempotent.
+  void Stop();
+
+  // Per-hook counters for /metrics, in configuration order. Thread-safe.
+  std::vector<HookMetrics> Metrics() const;
+
+  // The hooks as configured (with their names).
+  const std::vector<HookSpec>& hooks() const;
+
+  // The PICKET_* variables for `record` ("NAME=value" each), as set for a
+  // hook's command. Exposed for tests.
+  static std::vector<std::string> EventEnvironment(const EventRecord& record,
+                                                   const std::string& self_name);
+
+ private:
+  class Worker;
+  CommandHooksOptions options_;
+  EventLog& log_;
+  const ViewPublisher* const views_;
+  std::vector<std::string> base_env_;  // the agent's environment, without PICKET_* event names
+  std::vector<std::unique_ptr<Worker>> workers_;
+  EventLog::ListenerId listener_ = 0;
+  bool started_ = false;
+};
+
+}  // namespace picket::api

@@ -1,0 +1,166 @@
+#include "api/subscription_registry.h"
+
+#include <curl/curl.h>
+
+#include <algorithm>
+#include <utility>
+
+#include "api/webhook_signature.h"
+
+namespace picket::api {
+
+Subscription::Subscription(std::string id, SubscriptionSpec spec, std::string key,
+                           std::array<bool, kEventTypeCount> accepts,
+                           std::chrono::system_clock::time_point created)
+    : id_(std::move(id)),
+      spec_(std::move(spec)),
+      key_(std::move(key)),
+      accepts_(accepts),
+      created_(created) {}
+
+bool Subscription::Accepts(membership::EventType type) const {
+  const auto index = static_cast<std::size_t>(type);
+  return index < accepts_.size() && accepts_[index];
+}
+
+DeliveryStatus Subscription::status() const {
+  detail::MutexLock lock(&mu_);
+  return status_;
+}
+
+std::optional<membership::EventType> ParseEventTypeName(std::string_view name) {
+  for (int i = 0; i < kEventTypeCount; ++i) {
+    const auto type = static_cast<membership::EventType>(i);
+    if (EventTypeName(type) == name) return type;
+  }
+  return std::nullopt;
+}
+
+Status ValidateWebhookUrl(std::string_view url) {
+  if (url.empty()) return Status::Error("'url' must not be empty");
+  if (url.size() > 2048) return Status::Error("'url' is longer than 2048 bytes");
+  CURLU* handle = curl_url();
+  if (handle == nullptr) return Status::Error("out of memory");
+  const std::string text(url);
+  Status result;
+  // No CURLU_GUESS_SCHEME: the scheme must be explicit. The URL API needs no
+  // curl_global_init (that one is left to the first delivery).
+  if (const CURLUcode rc = curl_url_set(handle, CURLUPART_URL, text.c_str(), 0); rc != CURLUE_OK) {
+    result = Status::Error(std::string("'url' is not a valid URL: ") + curl_url_strerror(rc));
+  } else {
+    char* scheme = nullptr;
+    char* host = nullptr;
+    curl_url_get(handle, CURLUPART_SCHEME, &scheme, 0);
+    const CURLUcode host_rc = curl_url_get(handle, CURLUPART_HOST, &host, 0);
+    const std::string_view s = scheme != nullptr ? scheme : "";
+    if (s != "http" && s != "https") {
+      result = Status::Error("'url' must start with http:// or https://");
+    } else if (host_rc != CURLUE_OK || host == nullptr || host[0] == '\0') {
+      result = Status::Error("'url' has no host");
+    }
+    curl_free(scheme);
+    curl_free(host);
+  }
+  curl_url_cleanup(handle);
+  return result;
+}
+
+SubscriptionRegistry::SubscriptionRegistry(std::size_t max_subscriptions)
+    : max_subscriptions_(max_subscriptions) {}
+
+void SubscriptionRegistry::SetObserver(Observer* observer) {
+  detail::MutexLock lock(&mu_);
+  observer_ = observer;
+  if (observer_ == nullptr) return;
+  for (const auto& subscription : subscriptions_) observer_->OnAdded(subscription);
+}
+
+SubscriptionRegistry::CreateResult SubscriptionRegistry::Create(SubscriptionSpec spec) {
+  if (Status s = ValidateWebhookUrl(spec.url); !s.ok()) return {nullptr, s};
+  std::array<bool, kEventTypeCount> accepts{};
+  if (spec.events.empty()) accepts.fill(true);
+  for (const std::string& name : spec.events) {
+    const auto type = ParseEventTypeName(name);
+    if (!type) {
+      return {nullptr, Status::Error("'events' has an unknown event type \"" + name +
+                                     "\" (known: member.joined, member.suspect, member.alive, "
+                                     "member.failed, member.left, member.updated, "
+                                     "cluster.quorum_lost, cluster.quorum_regained)")};
+    }
+    accepts[static_cast<std::size_t>(*type)] = true;
+  }
+  if (spec.secret.empty()) spec.secret = GenerateWebhookSecret();
+  std::optional<std::string> key = DecodeWebhookSecret(spec.secret);
+  if (!key) {
+    return {nullptr, Status::Error("'secret' must be \"whsec_\" followed by the base64 of 24 to "
+                                   "64 bytes")};
+  }
+  if (spec.description.size() > 1024) {
+    return {nullptr, Status::Error("'description' is longer than 1024 bytes")};
+  }
+  detail::MutexLock lock(&mu_);
+  if (subscriptions_.size() >= max_subscriptions_) {
+    return {nullptr, Status::Error("too many subscriptions (at most " +
+                                   std::to_string(max_subscriptions_) + ")")};
+  }
+  std::string id = spec.is_static ? "static-" + std::to_string(++static_count_)
+                                  : "sub_" + RandomHex(8);
+  auto subscription = std::make_shared<Subscription>(
+      std::move(id), std::move(spec), std::move(*key), accepts, std::chrono::system_clock::now());
+  subscriptions_.push_back(subscription);
+  if (observer_ != nullptr) observer_->OnAdded(subscription);
+  return {std::move(subscription), Status::Ok()};
+}
+
+std::vector<SubscriptionPtr> SubscriptionRegistry::List() const {
+  detail::MutexLock lock(&mu_);
+  return subscriptions_;
+}
+
+SubscriptionPtr SubscriptionRegistry::Get(std::string_view id) const {
+  detail::MutexLock lock(&mu_);
+  for (const auto& subscription : subscriptions_) {
+    if (subscription->id() == id) return subscription;
+  }
+  return nullptr;
+}
+
+bool SubscriptionRegistry::Delete(std::string_view id) {
+  detail::MutexLock lock(&mu_);
+  const auto it = std::find_if(subscriptions_.begin(), subscriptions_.end(),
+                               [id](const SubscriptionPtr& s) { return s->id() == id; });
+  if (it == subscriptions_.end()) return false;
+  const SubscriptionPtr removed = *it;
+  subscriptions_.erase(it);
+  if (observer_ != nullptr) observer_->OnRemoved(removed);
+  return true;
+}
+
+void SubscriptionRegistry::RecordOutcome(DeliveryOutcome outcome, std::uint64_t count) {
+  const auto index = static_cast<std::size_t>(outcome);
+  detail::MutexLock lock(&mu_);
+  if (index < metrics_.deliveries.size()) metrics_.deliveries[index] += count;
+}
+
+void SubscriptionRegistry::RecordLatency(double seconds) {
+  detail::MutexLock lock(&mu_);
+  for (std::size_t i = 0; i < kWebhookLatencyBounds.size(); ++i) {
+    if (seconds <= kWebhookLatencyBounds[i]) {
+      ++metrics_.latency_buckets[i];
+      break;
+    }
+  }
+  ++metrics_.latency_count;
+  metrics_.latency_sum_seconds += seconds;
+}
+
+WebhookMetrics SubscriptionRegistry::Metrics() const {
+  detail::MutexLock lock(&mu_);
+  WebhookMetrics metrics = metrics_;
+  for (const auto& subscription : subscriptions_) {
+    metrics.queue_lengths.emplace_back(subscription->id(), subscription->status().queue_length);
+  }
+  return metrics;
+}
+
+}  // namespace picket::api

@@ -1,0 +1,372 @@
+#include "api/webhook_delivery.h"
+
+#include <curl/curl.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cctype>
+#include <mutex>
+#include <random>
+#include <thread>
+#include <utility>
+
+#include "api/cloud_event.h"
+#include "api/names.h"
+#include "api/render.h"
+#include "api/webhook_queue.h"
+#include "api/webhook_signature.h"
+
+namespace picket::api {
+namespace {
+
+using SteadyClock = std::chrono::steady_clock;
+using WallClock = std::chrono::system_clock;
+
+constexpr std::size_t kPullBatch = 256;
+// An idle worker re-checks the log this often even without a wake-up.
+constexpr auto kIdleWait = std::chrono::seconds(30);
+
+void GlobalInitOnce() {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+struct Response {
+  std::string retry_after;
+};
+
+std::size_t DiscardBody(char*, std::size_t size, std::size_t count, void*) { return size * count; }
+
+std::size_t OnHeader(char* data, std::size_t size, std::size_t count, void* user) {
+  const std::size_t bytes = size * count;
+  std::string_view line(data, bytes);
+  constexpr std::string_view kName = "retry-after:";
+  if (line.size() > kName.size()) {
+    bool match = true;
+    for (std::size_t i = 0; i < kName.size() && match; ++i) {
+      match = std::tolower(static_cast<unsigned char>(line[i])) == kName[i];
+    }
+    if (match) static_cast<Response*>(user)->retry_after = std::string(line.substr(kName.size()));
+  }
+  return bytes;
+}
+
+// Aborts a transfer in progress when the worker is told to stop.
+int OnProgress(void* stop, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  return static_cast<const std::atomic<bool>*>(stop)->load() ? 1 : 0;
+}
+
+}  // namespace
+
+class WebhookDelivery::Worker {
+ public:
+  Worker(WebhookDelivery& owner, SubscriptionPtr subscription, std::uint64_t start_seq)
+      : owner_(owner),
+        subscription_(std::move(subscription)),
+        queue_(owner.options_.queue_capacity),
+        cursor_(start_seq),
+        rng_(std::random_device{}()) {
+    thread_ = std::thread([this] { Run(); });
+  }
+  ~Worker() {
+    RequestStop();
+    if (thread_.joinable()) thread_.join();
+  }
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  const SubscriptionPtr& subscription() const { return subscription_; }
+  bool finished() const { return finished_.load(); }
+
+  void Wake() PICKET_API_EXCLUDES(mu_) {
+    detail::MutexLock lock(&mu_);
+    wake_ = true;
+    cv_.SignalAll();
+  }
+
+  void RequestStop() PICKET_API_EXCLUDES(mu_) {
+    detail::MutexLock lock(&mu_);
+    stop_.store(true);
+    cv_.SignalAll();
+  }
+
+ private:
+  void Run() {
+    curl_ = curl_easy_init();
+    while (curl_ != nullptr && !stop_.load()) {
+      Pull();
+      if (queue_.empty()) {
+        WaitUntil(SteadyClock::now() + kIdleWait);
+        continue;
+      }
+      if (SteadyClock::now() < next_attempt_) {
+        WaitUntil(next_attempt_);
+        continue;
+      }
+      Attempt();
+    }
+    if (curl_ != nullptr) curl_easy_cleanup(curl_);
+    curl_ = nullptr;
+    finished_.store(true);
+  }
+
+  // Waits until `deadline`, a wake-up (new events) or a stop request.
+  void WaitUntil(SteadyClock::time_point deadline) PICKET_API_EXCLUDES(mu_) {
+    detail::MutexLock lock(&mu_);
+    while (!wake_ && !stop_.load() && SteadyClock::now() < deadline) cv_.WaitUntil(mu_, deadline);
+    wake_ = false;
+  }
+
+  // Moves the new events of the log into the queue (filtered), applying the
+  // overflow rule, and publishes the queue length.
+  void Pull() {
+    std::uint64_t dropped = 0;
+    for (;;) {
+      const EventLog::ReadResult read = owner_.log_.Read(cursor_, kPullBatch);
+      if (read.resync && read.resync_seq >= cursor_) {
+        // The log evicted events this worker had not read yet.
+        dropped += queue_.PushResync(read.resync_seq);
+        cursor_ = read.resync_seq;
+      }
+      for (const EventRecordPtr& record : read.events) {
+        cursor_ = record->seq;
+        if (subscription_->Accepts(record->event.type)) dropped += queue_.Push(record);
+      }
+      if (read.events.size() < kPullBatch) break;
+    }
+    if (dropped > 0) owner_.registry_.RecordOutcome(DeliveryOutcome::kDropped, dropped);
+    const std::size_t length = queue_.size();
+    subscription_->UpdateStatus([&](DeliveryStatus& s) {
+      s.queue_length = length;
+      s.dropped += dropped;
+    });
+  }
+
+  // Renders the CloudEvent for the front entry, unless already rendered (a
+  // retry sends the same id and body).
+  void PrepareFront() {
+    const QueuedEvent& front = queue_.front();
+    if (!body_.empty() && body_seq_ == front.seq && body_resync_ == front.resync()) return;
+    body_seq_ = front.seq;
+    body_resync_ = front.resync();
+    CloudEventFields fields;
+    fields.source = owner_.source_;
+    std::string data;
+    std::string subject;
+    if (front.resync()) {
+      id_ = owner_.boot_id_ + "-resync-" + std::to_string(front.seq);
+      const ClusterViewPtr view = owner_.views_.Latest();
+      const WallClock::time_point now = WallClock::now();
+      data = RenderResyncEvent(front.seq, now, view.get(), membership::Clock::now());
+      if (view != nullptr) subject = view->self.name;
+      fields.type = kResyncEventName;
+      fields.time = now;
+      event_time_.reset();
+    } else {
+      id_ = owner_.boot_id_ + "-" + std::to_string(front.seq);
+      data = front.record->json;
+      subject = front.record->event.member.name;
+      fields.type = front.record->type_name();
+      fields.time = front.record->wall_time;
+      event_time_ = front.record->wall_time;
+    }
+    fields.id = id_;
+    fields.subject = subject;
+    fields.data = data;
+    body_ = RenderCloudEvent(fields);
+  }
+
+  void Attempt() {
+    PrepareFront();
+    const WallClock::time_point started = WallClock::now();
+    const std::int64_t timestamp =
+        std::chrono::duration_cast<std::chrono::seconds>(started.time_since_epoch()).count();
+    const std::string signature =
+        SignWebhook(subscription_->key(), id_, timestamp, body_);
+
+    curl_slist* headers = nullptr;
+    headers = curl_slist_append(headers, "Content-Type: application/cloudevents+json");
+    headers = curl_slist_append(headers, ("webhook-id: " + id_).c_str());
+    headers = curl_slist_append(headers, ("webhook-timestamp: " + std::to_string(timestamp)).c_str());
+    headers = curl_slist_append(headers, ("webhook-signature: " + signature).c_str());
+    headers = curl_slist_append(headers, "Expect:");
+    Response response;
+    char error[CURL_ERROR_SIZE] = {0};
+    const long timeout_ms = static_cast<long>(owner_.options_.timeout.count());
+    curl_easy_reset(curl_);  // keeps the connection cache: keep-alive to the receiver
+    curl_easy_setopt(curl_, CURLOPT_URL, subscription_->url().c_str());
+    curl_easy_setopt(curl_, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(curl_, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(curl_, CURLOPT_NOPROXY, "*");
+    curl_easy_setopt(curl_, CURLOPT_TIMEOUT_MS, timeout_ms);
+    curl_easy_setopt(curl_, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
+    curl_easy_setopt(curl_, CURLOPT_USERAGENT, "picket-webhooks/1");
+    curl_easy_setopt(curl_, CURLOPT_POST, 1L);
+    curl_easy_setopt(curl_, CURLOPT_POSTFIELDS, body_.data());
+    curl_easy_setopt(curl_, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body_.size()));
+    curl_easy_setopt(curl_, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(curl_, CURLOPT_WRITEFUNCTION, DiscardBody);
+    curl_easy_setopt(curl_, CURLOPT_HEADERFUNCTION, OnHeader);
+    curl_easy_setopt(curl_, CURLOPT_HEADERDATA, &response);
+    curl_easy_setopt(curl_, CURLOPT_ERRORBUFFER, error);
+    curl_easy_setopt(curl_, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(curl_, CURLOPT_XFERINFOFUNCTION, OnProgress);
+    curl_easy_setopt(curl_, CURLOPT_XFERINFODATA, &stop_);
+    const CURLcode code = curl_easy_perform(curl_);
+    long status = 0;
+    curl_easy_getinfo(curl_, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_setopt(curl_, CURLOPT_ERRORBUFFER, nullptr);
+    curl_slist_free_all(headers);
+    if (code == CURLE_ABORTED_BY_CALLBACK || stop_.load()) return;
+
+    const AttemptClass result = ClassifyAttempt(code == CURLE_OPERATION_TIMEDOUT,
+                                                code != CURLE_OK, code == CURLE_OK ? status : 0);
+    const WallClock::time_point finished = WallClock::now();
+    owner_.registry_.RecordOutcome(result.outcome);
+    std::string reason;
+    if (result.outcome == DeliveryOutcome::kTimeout) {
+      reason = "timeout after " + std::to_string(timeout_ms) + " ms";
+    } else if (result.outcome == DeliveryOutcome::kConnectionError) {
+      reason = error[0] != '\0' ? std::string(error) : std::string(curl_easy_strerror(code));
+    } else if (result.outcome == DeliveryOutcome::kHttpError) {
+      reason = "HTTP " + std::to_string(status);
+    }
+
+    if (result.outcome == DeliveryOutcome::kSuccess || !result.retry) {
+      if (result.outcome == DeliveryOutcome::kSuccess && event_time_) {
+        owner_.registry_.RecordLatency(
+            std::max(0.0, std::chrono::duration<double>(finished - *event_time_).count()));
+      }
+      const bool refused = result.outcome != DeliveryOutcome::kSuccess;
+      if (refused) owner_.registry_.RecordOutcome(DeliveryOutcome::kDropped);
+      queue_.pop_front();
+      body_.clear();
+      failures_ = 0;
+      next_attempt_ = {};
+      const std::size_t length = queue_.size();
+      subscription_->UpdateStatus([&](DeliveryStatus& s) {
+        ++s.total_attempts;
+        s.attempts = 0;
+        s.queue_length = length;
+        s.next_attempt.reset();
+        if (refused) {
+          ++s.dropped;
+          s.last_error = reason + " (event dropped: not retried)";
+          s.last_error_time = finished;
+        } else {
+          ++s.delivered;
+          s.last_success = finished;
+        }
+      });
+      return;
+    }
+
+    ++failures_;
+    std::chrono::milliseconds delay = BackoffDelay(
+        owner_.options_.retry, failures_, std::uniform_real_distribution<double>(0, 1)(rng_));
+    if (!response.retry_after.empty()) {
+      if (const auto after = ParseRetryAfter(response.retry_after, finished)) {
+        delay = std::min(*after, owner_.options_.retry.max_retry_after);
+      }
+    }
+    next_attempt_ = SteadyClock::now() + delay;
+    const WallClock::time_point next_wall = finished + delay;
+    const unsigned failures = failures_;
+    subscription_->UpdateStatus([&](DeliveryStatus& s) {
+      ++s.total_attempts;
+      s.attempts = failures;
+      s.last_error = reason;
+      s.last_error_time = finished;
+      s.next_attempt = next_wall;
+    });
+  }
+
+  WebhookDelivery& owner_;
+  const SubscriptionPtr subscription_;
+
+  // Worker thread only.
+  WebhookQueue queue_;
+  std::uint64_t cursor_;  // the newest seq read from the log
+  std::mt19937_64 rng_;
+  CURL* curl_ = nullptr;
+  unsigned failures_ = 0;  // failed attempts of the front entry
+  SteadyClock::time_point next_attempt_{};
+  std::string body_;  // the front entry's CloudEvent (empty: not rendered)
+  std::string id_;
+  std::uint64_t body_seq_ = 0;
+  bool body_resync_ = false;
+  std::optional<WallClock::time_point> event_time_;
+
+  std::atomic<bool> stop_{false};
+  std::atomic<bool> finished_{false};
+  detail::Mutex mu_;
+  detail::CondVar cv_;
+  bool wake_ PICKET_API_GUARDED_BY(mu_) = false;
+  std::thread thread_;  // last: starts after everything above is constructed
+};
+
+WebhookDelivery::WebhookDelivery(WebhookOptions options, EventLog& log, const ViewPublisher& views,
+                                 SubscriptionRegistry& registry)
+    : options_(std::move(options)),
+      log_(log),
+      views_(views),
+      registry_(registry),
+      source_(CloudEventSource(options_.agent_name)),
+      boot_id_("msg_" + RandomHex(6)) {
+  listener_ = log_.AddListener([this] { WakeAll(); });
+  registry_.SetObserver(this);
+}
+
+WebhookDelivery::~WebhookDelivery() { Stop(); }
+
+void WebhookDelivery::Stop() {
+  {
+    detail::MutexLock lock(&mu_);
+    if (stopped_) return;
+  }
+  registry_.SetObserver(nullptr);
+  log_.RemoveListener(listener_);
+  std::vector<std::unique_ptr<Worker>> workers;
+  {
+    detail::MutexLock lock(&mu_);
+    stopped_ = true;
+    workers = std::move(workers_);
+    for (auto& w : retired_) workers.push_back(std::move(w));
+    retired_.clear();
+  }
+  for (auto& w : workers) w->RequestStop();
+  workers.clear();  // joins
+}
+
+void WebhookDelivery::OnAdded(const SubscriptionPtr& subscription) {
+  GlobalInitOnce();
+  detail::MutexLock lock(&mu_);
+  if (stopped_) return;
+  ReapRetired();
+  workers_.push_back(std::make_unique<Worker>(*this, subscription, log_.LastSeq()));
+}
+
+void WebhookDelivery::OnRemoved(const SubscriptionPtr& subscription) {
+  detail::MutexLock lock(&mu_);
+  const auto it = std::find_if(workers_.begin(), workers_.end(), [&](const auto& w) {
+    return w->subscription() == subscription;
+  });
+  if (it == workers_.end()) return;
+  (*it)->RequestStop();
+  retired_.push_back(std::move(*it));
+  workers_.erase(it);
+  ReapRetired();
+}
+
+void WebhookDelivery::ReapRetired() {
+  // Only finished workers: joining one that is still in a transfer would
+  // block the caller (the HTTP server thread) for up to a second.
+  std::erase_if(retired_, [](const std::unique_ptr<Worker>& w) { return w->finished(); });
+}
+
+void WebhookDelivery::WakeAll() {
+  detail::MutexLock lock(&mu_);
+  for (auto& w : workers_) w->Wake();
+}
+
+}  // namespace picket::api
