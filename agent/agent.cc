@@ -175,6 +175,7 @@ void Agent::RequestLeave() {
 void Agent::RequestSetTags(membership::Tags tags) {
   asio::post(io_, [this, tags = std::move(tags)]() mutable {
     swim_->SetTags(std::move(tags), Now());
+    dirty_ = true;  // GET /v1/self/tags must show the new tags now, not at the next periodic publish
     AfterInput();
   });
 }
