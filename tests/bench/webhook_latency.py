@@ -61,7 +61,7 @@ def main():
     with Cluster(net=NET) as c:
         try:
             agents = [c.add(1, ["--webhook-url", receiver.url, "--webhook-secret", SECRET,
-                                "--webhook-events", "member.failed", "--log-level", "info"])]
+                                "--webhook-events", "member.failed"])]
             agents += [c.add(i) for i in range(2, args.agents + 1)]
             agents[0].start()
             for a in agents[1:]:
