@@ -1,5 +1,8 @@
 #include "api/errors.h"
 
+#include <string>
+#include <utility>
+
 #include "api/json_writer.h"
 
 namespace picket::api {
@@ -75,6 +78,22 @@ HttpResponse ErrorResponse(ErrorCode code, std::string_view message) {
   response.body.append("\",\"message\":");
   AppendJsonString(response.body, message);
   response.body.append("}}");
+  return response;
+}
+
+HttpResponse MethodNotAllowed(const HttpRequest& request, std::string_view allow) {
+  std::string message = "method ";
+  message.append(request.method).append(" is not allowed on ").append(request.path);
+  message.append("; allowed: ").append(allow);
+  HttpResponse response = ErrorResponse(ErrorCode::kMethodNotAllowed, message);
+  response.headers.emplace_back("Allow", std::string(allow));
+  return response;
+}
+
+HttpResponse JsonResponse(int status, std::string body) {
+  HttpResponse response;
+  response.status = status;
+  response.body = std::move(body);
   return response;
 }
 

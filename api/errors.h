@@ -33,6 +33,10 @@ int ErrorStatus(ErrorCode code);
 
 // A complete error response.
 HttpResponse ErrorResponse(ErrorCode code, std::string_view message);
+// 405 with the Allow header listing `allow` ("GET, POST").
+HttpResponse MethodNotAllowed(const HttpRequest& request, std::string_view allow);
+// A JSON body with this status.
+HttpResponse JsonResponse(int status, std::string body);
 
 // The reason phrase of an HTTP status ("Not Found"); "Unknown" if not known.
 std::string_view ReasonPhrase(int status);

@@ -19,22 +19,6 @@ namespace {
 
 constexpr std::string_view kMembersPrefix = "/v1/members/";
 
-HttpResponse JsonResponse(int status, std::string body) {
-  HttpResponse response;
-  response.status = status;
-  response.body = std::move(body);
-  return response;
-}
-
-HttpResponse MethodNotAllowed(const HttpRequest& request, std::string_view allow) {
-  std::string message = "method ";
-  message.append(request.method).append(" is not allowed on ").append(request.path);
-  message.append("; allowed: ").append(allow);
-  HttpResponse response = ErrorResponse(ErrorCode::kMethodNotAllowed, message);
-  response.headers.emplace_back("Allow", std::string(allow));
-  return response;
-}
-
 HttpResponse NoView() {
   return ErrorResponse(ErrorCode::kNotReady, "the agent has not published its view yet");
 }

@@ -83,22 +83,6 @@ std::string RenderSubscription(const Subscription& s, bool with_secret) {
   return out;
 }
 
-HttpResponse Json(int status, std::string body) {
-  HttpResponse response;
-  response.status = status;
-  response.body = std::move(body);
-  return response;
-}
-
-HttpResponse NotAllowed(const HttpRequest& request, std::string_view allow) {
-  std::string message = "method ";
-  message.append(request.method).append(" is not allowed on ").append(request.path);
-  message.append("; allowed: ").append(allow);
-  HttpResponse response = ErrorResponse(ErrorCode::kMethodNotAllowed, message);
-  response.headers.emplace_back("Allow", std::string(allow));
-  return response;
-}
-
 HttpResponse InvalidField(std::string message) {
   return ErrorResponse(ErrorCode::kInvalidField, message);
 }
@@ -157,15 +141,15 @@ HttpResponse Router::Subscriptions(const HttpRequest& request, std::string_view 
         body.append(RenderSubscription(*s, false));
       }
       body.append("]}");
-      return Json(200, std::move(body));
+      return JsonResponse(200, std::move(body));
     }
-    if (request.method != "POST") return NotAllowed(request, "GET, POST");
+    if (request.method != "POST") return MethodNotAllowed(request, "GET, POST");
     if (auto error = CheckMutation(request, true)) return std::move(*error);
     auto parsed = ParseSpec(request.body);
     if (auto* error = std::get_if<HttpResponse>(&parsed)) return std::move(*error);
     auto created = registry.Create(std::move(std::get<SubscriptionSpec>(parsed)));
     if (created.subscription == nullptr) return InvalidField(created.status.message());
-    HttpResponse response = Json(201, RenderSubscription(*created.subscription, true));
+    HttpResponse response = JsonResponse(201, RenderSubscription(*created.subscription, true));
     response.headers.emplace_back("Location", "/v1/subscriptions/" + created.subscription->id());
     return response;
   }
@@ -176,7 +160,7 @@ HttpResponse Router::Subscriptions(const HttpRequest& request, std::string_view 
     return ErrorResponse(ErrorCode::kNotFound, message);
   }
   const bool get = request.method == "GET";
-  if (!get && request.method != "DELETE") return NotAllowed(request, "GET, DELETE");
+  if (!get && request.method != "DELETE") return MethodNotAllowed(request, "GET, DELETE");
   if (!get) {
     if (auto error = CheckMutation(request, false)) return std::move(*error);
   }
@@ -190,7 +174,7 @@ HttpResponse Router::Subscriptions(const HttpRequest& request, std::string_view 
   if (get) {
     const SubscriptionPtr s = registry.Get(*id);
     if (s == nullptr) return not_found();
-    return Json(200, RenderSubscription(*s, false));
+    return JsonResponse(200, RenderSubscription(*s, false));
   }
   if (!registry.Delete(*id)) return not_found();
   HttpResponse response;
