@@ -101,6 +101,9 @@ void RenderViewMetrics(std::string& out, const ClusterView& view, membership::Ti
   Counter(out, "picket_suspicions_total", "Members this agent started suspecting.", c.suspicions);
   Counter(out, "picket_refutations_total", "Times this agent refuted suspicion of itself.",
           c.refutations);
+  Counter(out, "picket_distrusted_failures_total",
+          "Failed claims heard from an accuser that was itself cut off, taken as suspicions.",
+          c.distrusted_failures);
   Counter(out, "picket_failures_total", "Members this agent declared failed.", c.failures);
   Counter(out, "picket_name_conflicts_total",
           "Alive claims for a live member's name from another address (two agents, one name).",

@@ -34,6 +34,8 @@ struct Counters {
   std::uint64_t suspicions = 0;       // members this agent started suspecting
   std::uint64_t refutations = 0;      // times this agent refuted suspicion of itself
   std::uint64_t failures = 0;         // members declared failed
+  // `failed` heard from an accuser that was cut off itself, taken as suspicion
+  std::uint64_t distrusted_failures = 0;
   std::uint64_t local_pauses = 0;     // times this agent found its own timers far late
   std::uint64_t name_conflicts = 0;   // alive claims for a live name at another address
   std::uint64_t push_pulls = 0;       // push-pull exchanges completed (either side)

@@ -159,6 +159,15 @@ bool SwimCore::ApplyFailed(std::string_view name, std::uint64_t incarnation,
   }
   const MemberState state = table_.State(m);
   if (!Overrides(incarnation, MemberState::kFailed, table_.Incarnation(m), state)) return false;
+  if (source == Source::kGossip && IsLive(state) && AccuserWasCutOff(from, now)) {
+    // An accuser that was out of reach itself (e.g. an agent cut off alone,
+    // whose suspicions ran out at the heal) judged from its own isolation.
+    // Take it as a suspicion: the member, told at once, refutes if it is
+    // alive; if it is really gone, the suspicion runs out here too.
+    ++counters_.distrusted_failures;
+    MaybeSendDeadNotice(name, std::string(table_.AddressOf(m)), now, incarnation);
+    return ApplySuspect(name, incarnation, from, Source::kGossip, sender, now);
+  }
   if (source == Source::kPushPull && IsLive(state)) {
     // A peer's table may be stale (it was partitioned from the member, or
     // slow). Do not accuse a member we hold live on its word; tell the member
@@ -270,6 +279,10 @@ void SwimCore::Transition(MemberIndex m, MemberState state, std::uint64_t incarn
   table_.SetState(m, state, incarnation, now);
   if (m == self_) return;
   if (state != MemberState::kSuspect) suspicions_.Clear(m);
+  if (state == MemberState::kAlive &&
+      (old_state == MemberState::kSuspect || old_state == MemberState::kFailed)) {
+    NoteComeback(m, now);
+  }
   const bool was_live = IsLive(old_state);
   const bool live = IsLive(state);
   if (was_live && !live) {
@@ -279,6 +292,13 @@ void SwimCore::Transition(MemberIndex m, MemberState state, std::uint64_t incarn
     probe_order_.Add(m, random_);
   }
   if (!live && old_state != state) ScheduleReap(m, now);
+}
+
+void SwimCore::NoteComeback(MemberIndex m, TimePoint now) {
+  comebacks_[NameHash(table_.Name(m))] = now;
+  if (comebacks_.size() <= tuning::kMaxDeadNotices) return;
+  const Duration window = config_.probe_interval * tuning::kDistrustAfterComebackIntervals;
+  std::erase_if(comebacks_, [&](const auto& entry) { return now - entry.second >= window; });
 }
 
 void SwimCore::RingChanged() {
@@ -347,6 +367,17 @@ void SwimCore::OnSuspicionTimer(const SuspicionTimer& t, TimePoint now) {
     return;
   }
   DeclareFailed(m, now);
+}
+
+bool SwimCore::AccuserWasCutOff(std::string_view accuser, TimePoint now) const {
+  if (accuser.empty() || accuser == self_name_) return false;
+  const MemberIndex a = table_.Find(accuser);
+  // Unknown: not heard of yet (trusted), or reaped after it failed or left.
+  if (a == kNoMember) return table_.FindTombstone(accuser) != nullptr;
+  if (table_.State(a) != MemberState::kAlive) return true;
+  const auto it = comebacks_.find(NameHash(accuser));
+  return it != comebacks_.end() &&
+         now - it->second < config_.probe_interval * tuning::kDistrustAfterComebackIntervals;
 }
 
 void SwimCore::DeclareFailed(MemberIndex m, TimePoint now) {

@@ -617,7 +617,8 @@ TEST_CASE("swim: quorum lost and regained, carried on events", "[swim][quorum]")
   h.From("p1", FailedMsg{"p2", 0, "p1"});
   CHECK(h.swim().GetQuorum().has_majority);  // 2 of 3
   CHECK(h.runtime().events.back().quorum.alive == 2);
-  h.From("p2", FailedMsg{"p1", 0, "p2"});
+  // (Heard from a third member: p2's own word would be distrusted, it is failed.)
+  h.From("p3", FailedMsg{"p1", 0, "p3"});
   const Quorum q = h.swim().GetQuorum();
   CHECK(q.alive == 1);
   CHECK(q.members == 3);
@@ -629,6 +630,47 @@ TEST_CASE("swim: quorum lost and regained, carried on events", "[swim][quorum]")
   // Left members do not count.
   h.From("p2", LeftMsg{"p2", 1});
   CHECK(h.swim().GetQuorum().members == 2);
+}
+
+TEST_CASE("swim: a failed claim by an accuser that was cut off is only a suspicion",
+          "[swim][suspicion]") {
+  SwimHarness h;
+  h.Learn("p1");
+  h.Learn("p2");
+  h.Learn("p3");
+  h.Learn("p4");
+  h.From("p3", FailedMsg{"p1", 0, "p3"});
+  REQUIRE(h.swim().Member("p1", h.now())->state == MemberState::kFailed);
+  // p1, failed here, accuses p2: it judged from its own isolation.
+  h.From("p1", FailedMsg{"p2", 0, "p1"});
+  CHECK(h.swim().Member("p2", h.now())->state == MemberState::kSuspect);
+  CHECK(h.runtime().CountEvents(EventType::kFailed, "p2") == 0);
+  CHECK(h.swim().counters().distrusted_failures == 1);
+  // p1 refutes and is back; its accusations stay suspicions for a while ...
+  h.From("p1", AliveMsg{"p1", "p1:1", 1, {}});
+  h.From("p1", FailedMsg{"p3", 0, "p1"});
+  CHECK(h.swim().Member("p3", h.now())->state == MemberState::kSuspect);
+  CHECK(h.swim().counters().distrusted_failures == 2);
+  CHECK(h.swim().CheckInvariants() == "");
+  // ... but a live member's accusation is taken as it is (p3, suspected by
+  // p1 just now, would not do).
+  h.From("p4", FailedMsg{"p2", 0, "p4"});
+  CHECK(h.swim().Member("p2", h.now())->state == MemberState::kFailed);
+  CHECK(h.runtime().CountEvents(EventType::kFailed, "p2") == 1);
+}
+
+TEST_CASE("swim: an accuser back for longer than the distrust window is trusted again",
+          "[swim][suspicion]") {
+  SwimHarness h;
+  h.Learn("p1");
+  h.Learn("p2");
+  h.From("p2", SuspectMsg{"p1", 0, "p2"});
+  h.From("p1", AliveMsg{"p1", "p1:1", 1, {}});  // p1 refuted: it came back
+  h.Advance(Config{}.probe_interval * (tuning::kDistrustAfterComebackIntervals + 1), 100ms);
+  REQUIRE(h.swim().Member("p1", h.now())->state == MemberState::kAlive);
+  h.From("p1", FailedMsg{"p2", h.swim().Member("p2", h.now())->incarnation, "p1"});
+  CHECK(h.swim().Member("p2", h.now())->state == MemberState::kFailed);
+  CHECK(h.swim().counters().distrusted_failures == 0);
 }
 
 TEST_CASE("swim: same seed, same inputs, same outputs", "[swim][determinism]") {
