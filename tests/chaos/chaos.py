@@ -22,8 +22,22 @@ Invariants:
                       else failed/left, the same map at every agent
   I4 no-crash/leak    no agent we did not kill exits; RSS stays under --rss-bound-mb and
                       grows by at most --rss-growth-mb over an agent's life
-  I5 webhooks         HOOK POINT, not checked yet: webhook delivery (issue 5) is not
-                      built; see check_webhook_delivery()
+  I5 webhooks         every webhook event a live agent emitted reached the receiver: an
+                      in-process receiver (tests/integration/webhook_receiver.py, on
+                      127.0.10.250, verifying every signature) is started before the
+                      agents, and every agent (initial, restarted, spare) runs with
+                      --webhook-url/--webhook-secret to it. At the end, for every agent
+                      process still running (an agent that crashed or left is checked for
+                      the events of its new process only; the events of SIGKILLed or
+                      stopped processes are excused), each event of its log
+                      (GET /v1/events?since=0, of the subscribed types) must have been
+                      accepted by the receiver within --webhook-drain s; matched by
+                      CloudEvent source picket://<name> and data (seq, type, time, member).
+                      Also violations: any picket.resync sent (events dropped), a
+                      `dropped` count in GET /v1/subscriptions, a request the receiver
+                      rejected. If the bounded event log (10,000) evicted early events,
+                      only the range it still holds is compared (noted per agent).
+                      --no-webhooks: not checked.
 
 The schedule is drawn from --seed (printed at start); the same seed gives the
 same schedule (victims and timings come from the scheduler's own bookkeeping,
@@ -38,6 +52,7 @@ Exit status 0 when every checked invariant held, 1 otherwise, 2 on setup errors.
 """
 
 import argparse
+import base64
 import heapq
 import json
 import os
@@ -50,9 +65,11 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.join(HERE, "../bench"))
+sys.path.insert(0, os.path.join(HERE, "../integration"))
 
 import netfault  # noqa: E402
 import peers  # noqa: E402
+from webhook_receiver import Receiver  # noqa: E402
 
 CHAIN = "PICKET_CHAOS"
 NET = "127.0.10"
@@ -66,19 +83,179 @@ def _raise_exit(signum, frame):
     raise KeyboardInterrupt(f"signal {signum}")
 
 
-# ------------------------------------------------------------------ I5 hook point
-def check_webhook_delivery(agents, receiver, t_start):
-    """HOOK POINT (issue 5, webhooks): every webhook event that a live agent
-    emitted must have reached the receiver.
+# ------------------------------------------------------------------ I5 webhooks
+RECEIVER_HOST = f"{NET}.250"
 
-    To wire it once webhooks exist: start a local HTTP receiver before the
-    agents (e.g. on 127.0.10.250), subscribe every agent to it (static
-    configuration flag or POST /v1/subscriptions), and here compare, per
-    agent, the seq numbers of its event log (GET /v1/events?since=0) with the
-    webhook-ids / data.seq the receiver got. Until then this is reported as
-    NOT CHECKED, never as passed.
+
+def _get_json(url, timeout=5.0):
+    with peers.OPENER.open(url, timeout=timeout) as r:
+        return json.loads(r.read().decode())
+
+
+def fetch_event_log(agent):
+    """The agent's whole retained event log: (events, first_seq, evicted_before).
+
+    Pages through GET /v1/events?since=S&timeout=0. When the bounded log (10,000
+    events) has evicted its oldest events, the answer to since=0 starts with a
+    picket.resync marker whose seq is oldest-1: evicted_before is that seq (0 if none).
     """
-    return {"status": "not_checked", "why": "webhook delivery (issue 5) is not built yet"}
+    since, events, evicted_before = 0, [], 0
+    while True:
+        body = _get_json(f"{agent.api}/v1/events?since={since}&timeout=0&limit=10000")
+        page = body.get("events", [])
+        for e in page:
+            if e.get("type") == "picket.resync":
+                if since == 0 and not events:
+                    evicted_before = e["seq"]
+                continue
+            events.append(e)
+        last = body.get("last_seq", since)
+        if not page or last <= since:
+            break
+        since = last
+    return events, (events[0]["seq"] if events else None), evicted_before
+
+
+def _boot_of(msg_id):
+    """The per-process boot id of a webhook-id: "msg_XXXX-17" or "msg_XXXX-resync-17"."""
+    head, _, _ = msg_id.rpartition("-")
+    return head[:-len("-resync")] if head.endswith("-resync") else head
+
+
+def check_webhook_delivery(agents, receiver, violate, drain_s=10.0):
+    """I5: every webhook event that a live agent emitted reached the receiver.
+
+    Every agent runs with a static subscription (--webhook-url) to `receiver`
+    (started before the agents). For every agent process still running at the
+    end (its current process: an agent that was crashed or left and restarted is
+    checked for the events of its new process only; the events of processes that
+    were SIGKILLed or left gracefully are excused, they were not live), the
+    events of its log (GET /v1/events?since=0) of the subscribed types must
+    each have arrived, authentic (signature verified, answered 200), at the
+    receiver. An event is identified by its CloudEvent source
+    (picket://<name>) and data, which is the log's Event object verbatim
+    (seq, type, time, member, quorum); the webhook-id is <boot id>-<seq>, the
+    boot id being random per process. The receiver gets up to `drain_s` s for
+    the last events. A picket.resync from any agent process means the agent
+    dropped events (queue overflow or log eviction): a violation. Requests the
+    receiver rejected (bad signature, stale timestamp, not a CloudEvent) too.
+    """
+    if receiver is None:
+        return {"status": "not_checked", "why": "no webhook receiver"}
+    n_violations = [0]
+    outer_violate = violate
+
+    def violate(inv, msg):
+        n_violations[0] += 1
+        outer_violate(inv, msg)
+
+    snap = {}                  # name -> (agent, events to check, info)
+    for a in agents:
+        if not a.running():
+            continue
+        try:
+            events, first_seq, evicted_before = fetch_event_log(a)
+            subs = _get_json(f"{a.api}/v1/subscriptions")["subscriptions"]
+        except (OSError, ValueError, KeyError) as e:
+            violate("I5", f"{a.name}: cannot read its event log or subscriptions: {e}")
+            continue
+        sub = next((x for x in subs if x.get("url") == receiver.url), None)
+        if sub is None:
+            violate("I5", f"{a.name} (pid {a.proc.pid}) has no subscription to {receiver.url}")
+            continue
+        types = set(sub.get("events") or [])
+        want = [e for e in events if not types or e["type"] in types]
+        snap[a.name] = (a, want, {"pid": a.proc.pid, "log_events": len(events), "log_first_seq": first_seq,
+                                  "log_evicted_before_seq": evicted_before})
+
+    def key(source, data):
+        return (source, data.get("seq"), data.get("type"), data.get("time"),
+                (data.get("member") or {}).get("name"))
+
+    def index():
+        got = {}
+        for r in receiver.accepted():
+            ev = r.event
+            if isinstance(ev.get("data"), dict):
+                got.setdefault(key(ev.get("source"), ev["data"]), []).append(r)
+        return got
+
+    def missing_of(got):
+        out = {}
+        for name, (a, want, _) in snap.items():
+            src = f"picket://{name}"
+            out[name] = [e for e in want if key(src, e) not in got]
+        return out
+
+    deadline = time.monotonic() + drain_s
+    t_drain = time.monotonic()
+    while True:
+        got = index()
+        missing = missing_of(got)
+        if not any(missing.values()) or time.monotonic() >= deadline:
+            break
+        time.sleep(0.5)
+    drained_s = time.monotonic() - t_drain
+
+    received = receiver.received()
+    rejected = [r for r in received if r.status != 200]
+    for r in rejected[:10]:
+        violate("I5", f"receiver rejected webhook {r.id} from {r.event.get('source')}: {r.error}")
+    resyncs = [r for r in receiver.accepted() if r.event.get("type") == "picket.resync"]
+    per_agent, tot = {}, {"emitted": 0, "delivered": 0, "missing": 0}
+    current_boots = set()
+    for name, (a, want, info) in sorted(snap.items()):
+        src = f"picket://{name}"
+        miss = missing[name]
+        boots, mismatched = set(), 0
+        for e in want:
+            for r in got.get(key(src, e), []):
+                boots.add(_boot_of(r.id or ""))
+                if r.event.get("data") != e:
+                    mismatched += 1
+        current_boots |= boots
+        try:
+            sub = next(x for x in _get_json(f"{a.api}/v1/subscriptions")["subscriptions"]
+                       if x.get("url") == receiver.url)
+            delivery = {k: sub["delivery"].get(k) for k in ("queue_length", "delivered", "dropped",
+                                                           "total_attempts", "last_error")}
+        except (OSError, ValueError, KeyError, StopIteration):
+            delivery = None
+        row = dict(info, emitted=len(want), delivered=len(want) - len(miss), missing=len(miss),
+                   boot_ids=sorted(boots), delivery=delivery)
+        if info["log_evicted_before_seq"]:
+            row["note"] = (f"event log evicted seq <= {info['log_evicted_before_seq']}: "
+                           f"only seq >= {info['log_first_seq']} compared")
+        per_agent[name] = row
+        for k in tot:
+            tot[k] += row[k]
+        if miss:
+            seqs = [e["seq"] for e in miss]
+            violate("I5", f"{name} (pid {a.proc.pid}) emitted {len(want)} events, {len(miss)} never reached "
+                          f"the receiver within {drain_s:.0f} s: seq {seqs[:20]}{' ...' if len(seqs) > 20 else ''} "
+                          f"(types {sorted({e['type'] for e in miss})}; delivery state {delivery})")
+        if mismatched:
+            violate("I5", f"{name}: {mismatched} delivered events differ from its event log")
+        if len(boots) > 1:
+            violate("I5", f"{name}: events of its current process arrived under several boot ids {sorted(boots)}")
+        if delivery and delivery.get("dropped"):
+            violate("I5", f"{name} (pid {a.proc.pid}) reports {delivery['dropped']} dropped webhook events")
+    for r in resyncs:
+        live = _boot_of(r.id or "") in current_boots
+        violate("I5", f"{r.event.get('source')} sent picket.resync {r.id} ({'live' if live else 'stopped'} "
+                      f"process): it dropped webhook events (queue overflow or log eviction)")
+    checked_sources = {f"picket://{n}" for n in snap}
+    stale = sum(1 for r in receiver.accepted()
+                if r.event.get("source") not in checked_sources or _boot_of(r.id or "") not in current_boots)
+    failed = n_violations[0] > 0
+    return {
+        "status": "failed" if failed else "passed",
+        "agents_checked": len(snap), **tot,
+        "received_total": len(received), "rejected": len(rejected), "resync_events": len(resyncs),
+        "received_from_stopped_processes": stale,
+        "drain_s": round(drained_s, 1), "receiver": receiver.url,
+        "per_agent": per_agent,
+    }
 
 
 class Chaos:
@@ -87,7 +264,15 @@ class Chaos:
         self.rng = random.Random(args.seed)
         self.workdir = tempfile.mkdtemp(prefix="picket-chaos-")
         total = args.nodes + args.spare
-        self.agents = [peers.PicketAgent(i, f"{NET}.{10 + i}", self.workdir, args.agent_args, prefix="chaos")
+        # I5: the webhook receiver is up before any agent; every agent (initial, restarted, spare)
+        # has a static subscription to it. The secret is not part of the schedule: os.urandom.
+        self.receiver = None
+        agent_args = list(args.agent_args)
+        if not args.no_webhooks:
+            secret = "whsec_" + base64.b64encode(os.urandom(32)).decode()
+            self.receiver = Receiver(RECEIVER_HOST, 0, secret).start()
+            agent_args = ["--webhook-url", self.receiver.url, "--webhook-secret", secret] + agent_args
+        self.agents = [peers.PicketAgent(i, f"{NET}.{10 + i}", self.workdir, agent_args, prefix="chaos")
                        for i in range(1, total + 1)]
         self.by_name = {a.name: a for a in self.agents}
         self.nf = netfault.NetFault(CHAIN, exempt_ports=(peers.PicketAgent.api_port,))
@@ -443,7 +628,13 @@ class Chaos:
         time.sleep(1)
         self.check_continuous(time.time() + self.args.detect_bound)   # flush I1 for late crashes
         rss = self.check_rss()
-        hooks = check_webhook_delivery(self.agents, None, start)
+        if self.receiver is not None:
+            log(f"checking webhook delivery to {self.receiver.url} (I5)")
+        hooks = check_webhook_delivery(self.agents, self.receiver, self.violate, self.args.webhook_drain)
+        log("I5 webhooks: " + (f"{hooks['status']}: {hooks['agents_checked']} live agent processes, "
+                               f"{hooks['emitted']} events emitted, {hooks['delivered']} delivered, "
+                               f"{hooks['missing']} missing" if hooks["status"] != "not_checked"
+                               else f"not checked ({hooks['why']})"))
         worst = max(rss.values(), key=lambda r: r["peak_mb"]) if rss else {}
         result = {
             "seed": a.seed, "nodes": a.nodes, "duration_s": a.duration,
@@ -469,6 +660,8 @@ class Chaos:
             ag.kill()
         if self.ipt:
             self.nf.cleanup()
+        if self.receiver is not None:
+            self.receiver.stop()
 
 
 def main():
@@ -487,6 +680,9 @@ def main():
     ap.add_argument("--rss-bound-mb", type=float, default=64)
     ap.add_argument("--rss-growth-mb", type=float, default=8)
     ap.add_argument("--no-iptables", action="store_true")
+    ap.add_argument("--no-webhooks", action="store_true", help="no webhook receiver or subscriptions (I5 not checked)")
+    ap.add_argument("--webhook-drain", type=float, default=10,
+                    help="I5: longest wait at the end for the last webhook events to arrive")
     ap.add_argument("--json", help="write the result here")
     ap.add_argument("--cleanup", action="store_true", help="remove leftover iptables chains and exit")
     ap.add_argument("agent_args", nargs="*", help="extra `picket agent` flags (after --)")
@@ -507,7 +703,11 @@ def main():
         return 2
     signal.signal(signal.SIGTERM, _raise_exit)
     signal.signal(signal.SIGHUP, _raise_exit)
-    chaos = Chaos(args)
+    try:
+        chaos = Chaos(args)
+    except OSError as e:
+        log(f"setup error: cannot start the webhook receiver on {RECEIVER_HOST}: {e}")
+        return 2
     try:
         result = chaos.run()
     except RuntimeError as e:
@@ -523,9 +723,11 @@ def main():
     if args.json:
         with open(args.json, "w") as f:
             f.write(text + "\n")
-    failed = [k for k, v in result["invariants"].items() if v is False]
+    failed = [k for k, v in result["invariants"].items()
+              if v is False or (isinstance(v, dict) and v.get("status") == "failed")]
+    i5 = result["invariants"]["I5_webhooks"]
     log(f"seed {args.seed}: " + ("all checked invariants held" if not failed else "FAILED " + ", ".join(failed))
-        + "; I5 (webhooks) not checked")
+        + ("; I5 (webhooks) not checked" if i5.get("status") == "not_checked" else ""))
     return 1 if failed else 0
 
 
