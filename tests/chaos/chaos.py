@@ -685,8 +685,17 @@ def main():
                     help="I5: longest wait at the end for the last webhook events to arrive")
     ap.add_argument("--json", help="write the result here")
     ap.add_argument("--cleanup", action="store_true", help="remove leftover iptables chains and exit")
+    ap.add_argument("--net", type=int, default=10, metavar="X",
+                    help="agents on 127.0.X.x, iptables chains PICKET_CHAOS[_X] (X != 10): lets a long "
+                         "run go on beside the CI run")
     ap.add_argument("agent_args", nargs="*", help="extra `picket agent` flags (after --)")
     args = ap.parse_args()
+    global NET, CHAIN, RECEIVER_HOST
+    if not 1 <= args.net <= 254:
+        ap.error(f"--net {args.net}: must be 1..254 (127.0.X.x)")
+    if args.net != 10:
+        NET, CHAIN = f"127.0.{args.net}", f"PICKET_CHAOS_{args.net}"
+        RECEIVER_HOST = f"{NET}.250"
     if args.cleanup:
         netfault.NetFault(CHAIN).cleanup()
         print(f"removed iptables chains {CHAIN}_IN/_OUT (if any)")
