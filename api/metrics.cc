@@ -49,6 +49,29 @@ void Gauge(std::string& out, std::string_view name, std::string_view help, std::
   Sample(out, name, value);
 }
 
+// A histogram family from per-bucket counts (buckets[i] counts values <= bounds[i]
+// and above bounds[i-1]); the samples are cumulative, as the format wants.
+template <std::size_t N>
+void Histogram(std::string& out, std::string_view name, std::string_view help,
+               const std::array<double, N>& bounds, const std::uint64_t* buckets,
+               std::uint64_t count, double sum) {
+  Family(out, name, "histogram", help);
+  std::uint64_t cumulative = 0;
+  for (std::size_t i = 0; i < N; ++i) {
+    cumulative += buckets[i];
+    out.append(name).append("_bucket{le=\"");
+    AppendJsonNumber(out, bounds[i]);
+    out.append("\"} ");
+    AppendUint(out, cumulative);
+    out.push_back('\n');
+  }
+  out.append(name).append("_bucket{le=\"+Inf\"} ");
+  AppendUint(out, count);
+  out.push_back('\n');
+  SampleDouble(out, std::string(name) + "_sum", sum);
+  Sample(out, std::string(name) + "_count", count);
+}
+
 void RenderViewMetrics(std::string& out, const ClusterView& view, membership::TimePoint now) {
   std::array<std::uint64_t, kMemberStateCount> by_state{};
   for (const auto& member : view.members) {
@@ -101,6 +124,11 @@ void RenderViewMetrics(std::string& out, const ClusterView& view, membership::Ti
   Counter(out, "picket_suspicions_total", "Members this agent started suspecting.", c.suspicions);
   Counter(out, "picket_refutations_total", "Times this agent refuted suspicion of itself.",
           c.refutations);
+  Histogram(out, "picket_phi_at_heartbeat",
+            "Phi of each observed member's silence when its next heartbeat arrived (how close "
+            "this observer came to suspecting it; suspicion starts at the phi threshold).",
+            membership::kPhiBucketBounds, c.phi_at_heartbeat.buckets.data(),
+            c.phi_at_heartbeat.count, c.phi_at_heartbeat.sum);
   Counter(out, "picket_distrusted_failures_total",
           "Failed claims heard from an accuser that was itself cut off, taken as suspicions.",
           c.distrusted_failures);
@@ -144,22 +172,10 @@ void AppendWebhookMetrics(std::string& out, const WebhookMetrics& webhooks) {
     LabeledSample(out, "picket_webhook_deliveries_total", "outcome", kWebhookOutcomeNames[i],
                   webhooks.deliveries[i]);
   }
-  Family(out, "picket_webhook_delivery_seconds", "histogram",
-         "Seconds from a state change (the event's time) to the receiver's 2xx answer.");
-  std::uint64_t cumulative = 0;
-  for (std::size_t i = 0; i < kWebhookLatencyBounds.size(); ++i) {
-    cumulative += webhooks.latency_buckets[i];
-    out.append("picket_webhook_delivery_seconds_bucket{le=\"");
-    AppendJsonNumber(out, kWebhookLatencyBounds[i]);
-    out.append("\"} ");
-    AppendUint(out, cumulative);
-    out.push_back('\n');
-  }
-  out.append("picket_webhook_delivery_seconds_bucket{le=\"+Inf\"} ");
-  AppendUint(out, webhooks.latency_count);
-  out.push_back('\n');
-  SampleDouble(out, "picket_webhook_delivery_seconds_sum", webhooks.latency_sum_seconds);
-  Sample(out, "picket_webhook_delivery_seconds_count", webhooks.latency_count);
+  Histogram(out, "picket_webhook_delivery_seconds",
+            "Seconds from a state change (the event's time) to the receiver's 2xx answer.",
+            kWebhookLatencyBounds, webhooks.latency_buckets.data(), webhooks.latency_count,
+            webhooks.latency_sum_seconds);
   if (!webhooks.queue_lengths.empty()) {
     Family(out, "picket_webhook_queue_length", "gauge",
            "Events waiting for delivery, per webhook subscription.");

@@ -22,6 +22,24 @@ enum class DropReason : std::uint8_t {
 };
 std::string_view ToString(DropReason reason);
 
+// Upper bounds of the phi histogram buckets (phi of each subject's silence at
+// the moment its next heartbeat arrived: how close observers came to
+// suspecting; the suspicion threshold defaults to 8). +Inf is implied.
+inline constexpr std::array<double, 9> kPhiBucketBounds = {0.5, 1, 2, 3, 4, 6, 8, 12, 16};
+
+struct PhiHistogram {
+  std::array<std::uint64_t, kPhiBucketBounds.size() + 1> buckets{};  // last: above all bounds
+  std::uint64_t count = 0;
+  double sum = 0;
+  void Observe(double phi) {
+    std::size_t i = 0;
+    while (i < kPhiBucketBounds.size() && phi > kPhiBucketBounds[i]) ++i;
+    ++buckets[i];
+    ++count;
+    sum += phi;
+  }
+};
+
 // All fields are monotonic unless marked "current". Appending fields is fine.
 struct Counters {
   std::uint64_t datagrams_in = 0, datagrams_out = 0;
@@ -40,6 +58,7 @@ struct Counters {
   std::uint64_t name_conflicts = 0;   // alive claims for a live name at another address
   std::uint64_t push_pulls = 0;       // push-pull exchanges completed (either side)
   std::uint64_t gossip_queue_depth = 0;  // current, not monotonic
+  PhiHistogram phi_at_heartbeat;  // observers' phi of each subject when its heartbeat arrived
   std::array<std::uint64_t, static_cast<std::size_t>(DropReason::kCount)> dropped{};
 };
 

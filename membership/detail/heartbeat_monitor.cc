@@ -31,6 +31,8 @@ HeartbeatMonitor::Watch* HeartbeatMonitor::OnHeartbeat(MemberIndex member, TimeP
   Watch* w = Find(member);
   if (w == nullptr) return nullptr;
   if (w->last_fed && now - *w->last_fed < min_gap_) return nullptr;
+  w->phi_at_arrival.reset();
+  if (w->last_fed) w->phi_at_arrival = w->detector.Phi(now);
   w->detector.Heartbeat(now);
   w->last_fed = now;
   return w;

@@ -29,6 +29,8 @@ class HeartbeatMonitor {
     detector::PhiAccrualDetector detector;
     // Last arrival fed to the detector.
     std::optional<TimePoint> last_fed;
+    // Phi of the silence the last fed arrival ended (nullopt for the first).
+    std::optional<double> phi_at_arrival;
     // The time the live PhiCheck timer is queued for (nullopt: none), and its
     // token (older timers of this watch carry other tokens and are ignored).
     std::optional<TimePoint> timer_at;

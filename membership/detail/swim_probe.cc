@@ -223,6 +223,7 @@ void SwimCore::OnHeartbeat(std::string_view sender, TimePoint now) {
   ++counters_.heartbeats_in;
   HeartbeatMonitor::Watch* watch = monitor_.OnHeartbeat(m, now);
   if (watch == nullptr) return;
+  if (watch->phi_at_arrival) counters_.phi_at_heartbeat.Observe(*watch->phi_at_arrival);
   const auto crossing = HeartbeatMonitor::Crossing(*watch);
   if (!crossing) return;
   const TimePoint at = std::max(*crossing, watch->quiet_until);

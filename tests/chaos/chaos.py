@@ -327,10 +327,12 @@ class Chaos:
             return self.count("skipped.crash")
         name = self.rng.choice(cands)
         a = self.by_name[name]
-        # observers: healthy members up for 10 s that know the victim (a member that joined during a
-        # partition may never have heard of it; it then has nothing to detect)
+        # observers: healthy members up for 10 s that hold the victim live (or failed already). A member
+        # that joined during a partition may never have heard of it, and a victim restarted or rejoined
+        # moments ago may not have joined yet (its join seed unreachable), so that others still hold
+        # it `left`: they have nothing to detect (seed 74059, t = 719 s).
         observers = [o for o in self.healthy() if o != name and self.by_name[o].started_at <= now - 10
-                     and self.by_name[o].state_of(name) is not None]
+                     and self.by_name[o].state_of(name) in ("alive", "suspect", "failed")]
         already = {o for o in observers if self.by_name[o].state_of(name) == "failed"}
         self.expected_exit.add(name)
         a.kill()

@@ -23,6 +23,9 @@ TEST_CASE("metrics expose the view's counters in Prometheus text format", "[api]
   view->counters.gossip_queue_depth = 7;
   view->counters.name_conflicts = 3;
   view->health_score = 2;
+  view->counters.phi_at_heartbeat.Observe(0.2);
+  view->counters.phi_at_heartbeat.Observe(0.7);
+  view->counters.phi_at_heartbeat.Observe(9.0);
   EventLog log;
   log.Append(testing::MakeEvent(membership::EventType::kFailed, view->members[3]));
   ApiStats api;
@@ -45,6 +48,13 @@ TEST_CASE("metrics expose the view's counters in Prometheus text format", "[api]
   CHECK(Contains(text, "picket_events_total{type=\"member.failed\"} 1\n"));
   CHECK(Contains(text, "picket_api_responses_total{code=\"404\"} 1\n"));
   CHECK(Contains(text, "picket_view_age_seconds 0\n"));
+  CHECK(Contains(text, "# TYPE picket_phi_at_heartbeat histogram\n"));
+  CHECK(Contains(text, "picket_phi_at_heartbeat_bucket{le=\"0.5\"} 1\n"));
+  CHECK(Contains(text, "picket_phi_at_heartbeat_bucket{le=\"1\"} 2\n"));
+  CHECK(Contains(text, "picket_phi_at_heartbeat_bucket{le=\"8\"} 2\n"));
+  CHECK(Contains(text, "picket_phi_at_heartbeat_bucket{le=\"12\"} 3\n"));
+  CHECK(Contains(text, "picket_phi_at_heartbeat_bucket{le=\"+Inf\"} 3\n"));
+  CHECK(Contains(text, "picket_phi_at_heartbeat_count 3\n"));
 
   // Every sample belongs to a family with HELP and TYPE; counters end in _total.
   std::istringstream lines(text);
@@ -61,7 +71,14 @@ TEST_CASE("metrics expose the view's counters in Prometheus text format", "[api]
       continue;
     }
     if (line.empty() || line[0] == '#') continue;
-    const std::string name = line.substr(0, line.find_first_of("{ "));
+    std::string name = line.substr(0, line.find_first_of("{ "));
+    // A histogram's samples carry suffixes to its family name.
+    for (const std::string suffix : {"_bucket", "_sum", "_count"}) {
+      if (typed.count(name) == 0 && name.size() > suffix.size() &&
+          name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0) {
+        name.resize(name.size() - suffix.size());
+      }
+    }
     INFO(line);
     CHECK(typed.count(name) == 1);
   }

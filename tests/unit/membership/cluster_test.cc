@@ -286,6 +286,18 @@ TEST_CASE("cluster: no false failures with 20% datagram loss", "[cluster]") {
   CHECK(AllAlive(net));
 }
 
+TEST_CASE("cluster: observers record phi at every heartbeat arrival", "[cluster]") {
+  auto holder = Started(6, 5);
+  TestNetwork& net = *holder;
+  const auto before = net.swim(1).counters().phi_at_heartbeat;
+  net.RunFor(20s);
+  const auto& after = net.swim(1).counters().phi_at_heartbeat;
+  // K = 4 subjects, a heartbeat each every 500 ms: about 160 arrivals in 20 s.
+  CHECK(after.count - before.count > 100);
+  // A healthy, lossless cluster never comes near the suspicion threshold (8).
+  CHECK(after.buckets[7] + after.buckets[8] + after.buckets[9] == 0);
+}
+
 TEST_CASE("cluster: identical seeds give identical runs", "[cluster]") {
   const auto run = [] {
     auto holder = Started(5, 9);

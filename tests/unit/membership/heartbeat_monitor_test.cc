@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "membership/config.h"
+#include "membership/counters.h"
 
 namespace picket::membership::detail {
 namespace {
@@ -58,3 +59,21 @@ TEST_CASE("heartbeat monitor: history survives subject changes, not a reset", "[
 }
 
 }  // namespace picket::membership::detail
+
+TEST_CASE("phi histogram: each value lands in the first bucket whose bound holds it",
+          "[counters]") {
+  picket::membership::PhiHistogram h;
+  h.Observe(0.0);
+  h.Observe(0.5);   // bounds are inclusive (Prometheus `le`)
+  h.Observe(0.51);
+  h.Observe(7.9);
+  h.Observe(16.0);
+  h.Observe(40.0);  // above every bound
+  CHECK(h.count == 6);
+  CHECK(h.sum == Approx(64.91));
+  CHECK(h.buckets[0] == 2);
+  CHECK(h.buckets[1] == 1);
+  CHECK(h.buckets[6] == 1);  // (6, 8]
+  CHECK(h.buckets[8] == 1);  // (12, 16]
+  CHECK(h.buckets[9] == 1);  // +Inf
+}
