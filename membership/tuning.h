@@ -53,12 +53,13 @@ inline constexpr int kPhiRecheckIntervals = 2;
 // answer: a member that answers is given time to refute instead.
 inline constexpr int kFinalChecks = 2;
 // A `failed` heard by gossip from an accuser that was itself out of reach
-// (suspect, failed or unknown here), or came back from that less than this
-// many probe intervals ago, is taken as a suspicion only: the accuser was cut
-// off from the member, not necessarily the rest of us. Covers the accuser's
+// (suspect, failed or unknown here), or has been alive here for less than
+// this many probe intervals (it came back, it joined, or we joined and have
+// no history of it), is taken as a suspicion only: the accuser was cut off
+// from the member, not necessarily the rest of us. Covers the accuser's
 // stale accusations still in flight after it rejoins (retransmitted about
-// mult * log(N+1) times) and unconfirmed suspicions of its that expire just
-// after a heal.
+// mult * log(N+1) times), unconfirmed suspicions of its that expire just
+// after a heal, and a joiner that arrives at the heal.
 inline constexpr int kDistrustAfterComebackIntervals = 20;
 
 // --- Gossip ---

@@ -145,7 +145,9 @@ void SwimCore::NoticeInput(TimePoint now) {
 
 void SwimCore::FinishInput(TimePoint now) {
   if (!updates_.empty()) EnsureGossipScheduled(now);
-  expected_wakeup_ = NextWakeup();
+  // A timer may be due already (e.g. a confirmed suspicion whose shortened
+  // deadline has passed): the runtime calls Tick at once, not at that time.
+  expected_wakeup_ = std::max(NextWakeup(), now);
 }
 
 void SwimCore::OnLocalPause(TimePoint now) {

@@ -160,10 +160,14 @@ class SwimCore {
   // An accusation older than our incarnation: the sender missed our
   // refutation. Send it our current alive (at most once per probe_interval).
   void ReassertSelf(std::string_view sender, TimePoint now);
-  // True if `accuser` was cut off from us lately (not alive here, reaped, or
-  // back from suspect/failed within kDistrustAfterComebackIntervals): its
-  // `failed` claims may only reflect its own isolation.
+  // True if `accuser` may have been cut off from us lately: not alive here,
+  // reaped, or alive here for less than kDistrustAfterComebackIntervals (back
+  // from suspect/failed, or newly joined, or we just joined). Its `failed`
+  // claims may only reflect its own isolation.
   [[nodiscard]] bool AccuserWasCutOff(std::string_view accuser, TimePoint now) const;
+  // Checks suspect `m` on every path now instead of at the suspicion's end
+  // (unless a check is running); see OnSuspicionTimer.
+  void StartFinalCheckNow(MemberIndex m, TimePoint now);
   // The suspicion of `m` ran out (or its final check failed): failed.
   void DeclareFailed(MemberIndex m, TimePoint now);
   // Adds a member that is not in the table yet (ring, probe order, events).
@@ -171,8 +175,6 @@ class SwimCore {
                         std::uint64_t incarnation, MemberState state, Tags tags, TimePoint now);
   // Sets state and incarnation and keeps every derived structure in step.
   void Transition(MemberIndex m, MemberState state, std::uint64_t incarnation, TimePoint now);
-  // Records that `m` came back to alive (see AccuserWasCutOff).
-  void NoteComeback(MemberIndex m, TimePoint now);
   void Emit(EventType type, MemberIndex m, TimePoint now);
   void CheckQuorum(TimePoint now);
   // Counts an alive claim for `name` at `claimed_at` while a live `name` is
@@ -314,9 +316,6 @@ class SwimCore {
   std::unordered_map<std::string, TimePoint> dead_notices_;
   std::unordered_map<std::string, TimePoint> conflict_logs_;
   std::unordered_map<std::string, TimePoint> reassertions_;
-  // When each member (by name hash) last came back to alive from suspect or
-  // failed: its accusations made while cut off are not taken on its word.
-  std::unordered_map<std::uint64_t, TimePoint> comebacks_;
 
   // The wake-up this core last asked for: an input arriving far past it
   // means the process was paused.

@@ -162,11 +162,14 @@ bool SwimCore::ApplyFailed(std::string_view name, std::uint64_t incarnation,
   if (source == Source::kGossip && IsLive(state) && AccuserWasCutOff(from, now)) {
     // An accuser that was out of reach itself (e.g. an agent cut off alone,
     // whose suspicions ran out at the heal) judged from its own isolation.
-    // Take it as a suspicion: the member, told at once, refutes if it is
-    // alive; if it is really gone, the suspicion runs out here too.
+    // Take it as a suspicion and check the member at once on every path: a
+    // live one, told of the accusation, refutes; a crashed one is failed
+    // after the final checks, without waiting out the whole suspicion.
     ++counters_.distrusted_failures;
     MaybeSendDeadNotice(name, std::string(table_.AddressOf(m)), now, incarnation);
-    return ApplySuspect(name, incarnation, from, Source::kGossip, sender, now);
+    const bool changed = ApplySuspect(name, incarnation, from, Source::kGossip, sender, now);
+    StartFinalCheckNow(m, now);
+    return changed;
   }
   if (source == Source::kPushPull && IsLive(state)) {
     // A peer's table may be stale (it was partitioned from the member, or
@@ -279,10 +282,6 @@ void SwimCore::Transition(MemberIndex m, MemberState state, std::uint64_t incarn
   table_.SetState(m, state, incarnation, now);
   if (m == self_) return;
   if (state != MemberState::kSuspect) suspicions_.Clear(m);
-  if (state == MemberState::kAlive &&
-      (old_state == MemberState::kSuspect || old_state == MemberState::kFailed)) {
-    NoteComeback(m, now);
-  }
   const bool was_live = IsLive(old_state);
   const bool live = IsLive(state);
   if (was_live && !live) {
@@ -292,13 +291,6 @@ void SwimCore::Transition(MemberIndex m, MemberState state, std::uint64_t incarn
     probe_order_.Add(m, random_);
   }
   if (!live && old_state != state) ScheduleReap(m, now);
-}
-
-void SwimCore::NoteComeback(MemberIndex m, TimePoint now) {
-  comebacks_[NameHash(table_.Name(m))] = now;
-  if (comebacks_.size() <= tuning::kMaxDeadNotices) return;
-  const Duration window = config_.probe_interval * tuning::kDistrustAfterComebackIntervals;
-  std::erase_if(comebacks_, [&](const auto& entry) { return now - entry.second >= window; });
 }
 
 void SwimCore::RingChanged() {
@@ -369,15 +361,24 @@ void SwimCore::OnSuspicionTimer(const SuspicionTimer& t, TimePoint now) {
   DeclareFailed(m, now);
 }
 
+void SwimCore::StartFinalCheckNow(MemberIndex m, TimePoint now) {
+  if (table_.State(m) != MemberState::kSuspect || leaving_) return;
+  const Suspicions::Entry* entry = suspicions_.Find(m);
+  if (entry == nullptr || entry->checking) return;
+  suspicions_.StartFinalCheck(m);
+  StartVerify(m, VerifyReason::kFinalCheck, awareness_.Scale(config_.probe_timeout), now);
+}
+
 bool SwimCore::AccuserWasCutOff(std::string_view accuser, TimePoint now) const {
   if (accuser.empty() || accuser == self_name_) return false;
   const MemberIndex a = table_.Find(accuser);
   // Unknown: not heard of yet (trusted), or reaped after it failed or left.
   if (a == kNoMember) return table_.FindTombstone(accuser) != nullptr;
   if (table_.State(a) != MemberState::kAlive) return true;
-  const auto it = comebacks_.find(NameHash(accuser));
-  return it != comebacks_.end() &&
-         now - it->second < config_.probe_interval * tuning::kDistrustAfterComebackIntervals;
+  // Alive only lately: it came back from suspect/failed, or it (or we) just
+  // joined, so we have no history of it being in reach.
+  return now - table_.StateSince(a) <
+         config_.probe_interval * tuning::kDistrustAfterComebackIntervals;
 }
 
 void SwimCore::DeclareFailed(MemberIndex m, TimePoint now) {

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "membership/tuning.h"
 #include "test_support.h"
 
 namespace picket::membership::testing {
@@ -44,6 +45,12 @@ class SwimHarness {
     const std::string address = name + ":1";
     From(name, detail::AliveMsg{name, address, incarnation, {}});
     live_.insert(name);
+  }
+  // Lets the distrust window pass, so that the peers learned so far are
+  // trusted accusers (see tuning::kDistrustAfterComebackIntervals). Live
+  // peers answer probes meanwhile.
+  void Settle() {
+    Advance(config_.probe_interval * (tuning::kDistrustAfterComebackIntervals + 1), 100ms);
   }
   // Peers that answer pings (direct, indirect, stream) from now on / no more.
   void SetLive(const std::string& name, bool live) {

@@ -592,6 +592,7 @@ TEST_CASE("swim: reaped members leave a tombstone that blocks old news", "[swim]
   SwimHarness h(config);
   h.Learn("p1", 3);
   h.Learn("p2");
+  h.Settle();
   h.From("p2", FailedMsg{"p1", 3, "p2"});
   h.Advance(11s);
   CHECK_FALSE(h.swim().Member("p1", h.now()).has_value());  // reaped
@@ -612,6 +613,7 @@ TEST_CASE("swim: quorum lost and regained, carried on events", "[swim][quorum]")
   SwimHarness h;
   h.Learn("p1");
   h.Learn("p2");
+  h.Settle();
   CHECK(h.swim().GetQuorum().alive == 3);
   CHECK(h.swim().GetQuorum().has_majority);
   h.From("p1", FailedMsg{"p2", 0, "p1"});
@@ -639,6 +641,7 @@ TEST_CASE("swim: a failed claim by an accuser that was cut off is only a suspici
   h.Learn("p2");
   h.Learn("p3");
   h.Learn("p4");
+  h.Settle();
   h.From("p3", FailedMsg{"p1", 0, "p3"});
   REQUIRE(h.swim().Member("p1", h.now())->state == MemberState::kFailed);
   // p1, failed here, accuses p2: it judged from its own isolation.
@@ -659,6 +662,22 @@ TEST_CASE("swim: a failed claim by an accuser that was cut off is only a suspici
   CHECK(h.runtime().CountEvents(EventType::kFailed, "p2") == 1);
 }
 
+TEST_CASE("swim: a failed claim by a member known only lately is only a suspicion",
+          "[swim][suspicion]") {
+  // A joiner (or a member that just joined) has no history of the accuser:
+  // the accuser may be an agent cut off until a moment ago.
+  SwimHarness h;
+  h.Learn("p1");
+  h.Learn("p2");
+  h.From("p1", FailedMsg{"p2", 0, "p1"});
+  CHECK(h.swim().Member("p2", h.now())->state == MemberState::kSuspect);
+  CHECK(h.swim().counters().distrusted_failures == 1);
+  // A member nobody told us about yet is trusted (there is nothing to weigh).
+  h.From("p9", FailedMsg{"p1", 0, "p9"});
+  CHECK(h.swim().Member("p1", h.now())->state == MemberState::kFailed);
+  CHECK(h.swim().counters().distrusted_failures == 1);
+}
+
 TEST_CASE("swim: an accuser back for longer than the distrust window is trusted again",
           "[swim][suspicion]") {
   SwimHarness h;
@@ -671,6 +690,28 @@ TEST_CASE("swim: an accuser back for longer than the distrust window is trusted 
   h.From("p1", FailedMsg{"p2", h.swim().Member("p2", h.now())->incarnation, "p1"});
   CHECK(h.swim().Member("p2", h.now())->state == MemberState::kFailed);
   CHECK(h.swim().counters().distrusted_failures == 0);
+}
+
+TEST_CASE("swim: a suspicion deadline confirmed into the past is not a local pause",
+          "[swim][suspicion]") {
+  // Confirmations shorten a suspicion; its new deadline may have passed
+  // already. The core then wants a tick at once, and the tick that follows
+  // must not look like a process that was paused (which would discard the
+  // heartbeat history and slow every probe).
+  SwimHarness h;
+  for (const char* name : {"p1", "p2", "p3", "p4", "p5"}) h.Learn(name);
+  h.Settle();
+  const auto pauses = h.swim().counters().local_pauses;
+  h.From("p2", SuspectMsg{"p1", 0, "p2"});
+  h.Advance(3s, 100ms);  // past the minimum timeout, short of the maximum
+  REQUIRE(StateOf(h, "p1") == MemberState::kSuspect);
+  h.From("p3", SuspectMsg{"p1", 0, "p3"});
+  h.From("p4", SuspectMsg{"p1", 0, "p4"});
+  h.From("p5", SuspectMsg{"p1", 0, "p5"});
+  CHECK(h.swim().NextWakeup() <= h.now());
+  h.TickNow();
+  CHECK(StateOf(h, "p1") == MemberState::kFailed);
+  CHECK(h.swim().counters().local_pauses == pauses);
 }
 
 TEST_CASE("swim: same seed, same inputs, same outputs", "[swim][determinism]") {
