@@ -218,6 +218,7 @@ class GossipTransport::ClientExchange
     timed_out_ = false;
     std::error_code ignored;
     socket_.close(ignored);
+    BindToAgentAddress();
     const auto slice = (deadline_ - now) / static_cast<long>(left);
     timer_.expires_after(slice);
     timer_.async_wait([self = shared_from_this(), attempt](std::error_code ec) {
@@ -231,6 +232,19 @@ class GossipTransport::ClientExchange
       if (ec) return self->AttemptFailed("cannot connect", ec);
       self->Write(attempt);
     });
+  }
+
+  // Connections leave from the agent's own --bind address (not whatever the
+  // route picks, e.g. 127.0.0.1 for every agent on loopback), so that peers
+  // and per-address firewall rules see who is talking. If that fails, the
+  // connect picks the source address itself.
+  void BindToAgentAddress() {
+    const asio::ip::address& local = transport_.bind_address_;
+    if (local.is_unspecified() || local.is_v4() != current_.address().is_v4()) return;
+    std::error_code ec;
+    socket_.open(current_.protocol(), ec);
+    if (!ec) socket_.bind(tcp::endpoint(local, 0), ec);
+    if (ec) socket_.close(ec);
   }
 
   [[nodiscard]] bool Current(std::uint64_t attempt) const {

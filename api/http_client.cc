@@ -1,18 +1,12 @@
 #include "api/http_client.h"
 
-#include <curl/curl.h>
+#include "api/curl_library.h"
 
 #include <algorithm>
 #include <cctype>
-#include <mutex>
 
 namespace picket::api {
 namespace {
-
-void GlobalInitOnce() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
 
 struct Transfer {
   std::string* body = nullptr;
@@ -53,9 +47,10 @@ std::size_t OnHeader(char* data, std::size_t size, std::size_t count, void* user
 }
 
 HttpResult Perform(const HttpCall& call, const std::function<bool(std::string_view)>* on_data) {
-  GlobalInitOnce();
   HttpResult result;
-  CURL* curl = curl_easy_init();
+  const CurlApi* api = Curl(&result.error);
+  if (api == nullptr) return result;
+  CURL* curl = api->easy_init();
   if (curl == nullptr) {
     result.error = "curl_easy_init failed";
     return result;
@@ -63,46 +58,46 @@ HttpResult Perform(const HttpCall& call, const std::function<bool(std::string_vi
   Transfer transfer{&result.body, on_data, &result.headers};
   curl_slist* headers = nullptr;
   if (!call.content_type.empty()) {
-    headers = curl_slist_append(headers, ("Content-Type: " + call.content_type).c_str());
+    headers = api->slist_append(headers, ("Content-Type: " + call.content_type).c_str());
   }
   if (!call.bearer_token.empty()) {
-    headers = curl_slist_append(headers, ("Authorization: Bearer " + call.bearer_token).c_str());
+    headers = api->slist_append(headers, ("Authorization: Bearer " + call.bearer_token).c_str());
   }
-  for (const auto& header : call.headers) headers = curl_slist_append(headers, header.c_str());
+  for (const auto& header : call.headers) headers = api->slist_append(headers, header.c_str());
   // curl adds "Expect: 100-continue" to larger bodies; the API answers at once.
-  headers = curl_slist_append(headers, "Expect:");
+  headers = api->slist_append(headers, "Expect:");
 
-  curl_easy_setopt(curl, CURLOPT_URL, call.url.c_str());
-  curl_easy_setopt(curl, CURLOPT_NOPROXY, "*");
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(call.timeout.count()));
+  api->easy_setopt(curl, CURLOPT_URL, call.url.c_str());
+  api->easy_setopt(curl, CURLOPT_NOPROXY, "*");
+  api->easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  api->easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(call.timeout.count()));
   if (on_data == nullptr) {
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(call.timeout.count()));
+    api->easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(call.timeout.count()));
   } else {
     // A stream has no overall deadline; give up only when it goes silent.
     const long seconds = std::max<long>(1, static_cast<long>(call.timeout.count() / 1000));
-    curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
-    curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, seconds);
+    api->easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    api->easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, seconds);
   }
-  curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, call.method.c_str());
+  api->easy_setopt(curl, CURLOPT_CUSTOMREQUEST, call.method.c_str());
   if (!call.body.empty() || call.method == "POST" || call.method == "PUT") {
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, call.body.data());
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(call.body.size()));
+    api->easy_setopt(curl, CURLOPT_POSTFIELDS, call.body.data());
+    api->easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(call.body.size()));
   }
-  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, OnBody);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &transfer);
-  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, OnHeader);
-  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &transfer);
+  api->easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+  api->easy_setopt(curl, CURLOPT_WRITEFUNCTION, OnBody);
+  api->easy_setopt(curl, CURLOPT_WRITEDATA, &transfer);
+  api->easy_setopt(curl, CURLOPT_HEADERFUNCTION, OnHeader);
+  api->easy_setopt(curl, CURLOPT_HEADERDATA, &transfer);
 
-  const CURLcode code = curl_easy_perform(curl);
-  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &result.status);
+  const CURLcode code = api->easy_perform(curl);
+  api->easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &result.status);
   // A stream that the caller stopped (CURLE_WRITE_ERROR) ended as intended.
   if (code != CURLE_OK && !(on_data != nullptr && code == CURLE_WRITE_ERROR)) {
-    result.error = curl_easy_strerror(code);
+    result.error = api->easy_strerror(code);
   }
-  curl_slist_free_all(headers);
-  curl_easy_cleanup(curl);
+  api->slist_free_all(headers);
+  api->easy_cleanup(curl);
   return result;
 }
 

@@ -1,10 +1,9 @@
 #include "api/subscription_registry.h"
 
-#include <curl/curl.h>
-
 #include <algorithm>
 #include <utility>
 
+#include "api/plain_http_post.h"
 #include "api/webhook_signature.h"
 
 namespace picket::api {
@@ -39,30 +38,15 @@ std::optional<membership::EventType> ParseEventTypeName(std::string_view name) {
 Status ValidateWebhookUrl(std::string_view url) {
   if (url.empty()) return Status::Error("'url' must not be empty");
   if (url.size() > 2048) return Status::Error("'url' is longer than 2048 bytes");
-  CURLU* handle = curl_url();
-  if (handle == nullptr) return Status::Error("out of memory");
-  const std::string text(url);
-  Status result;
-  // No CURLU_GUESS_SCHEME: the scheme must be explicit. The URL API needs no
-  // curl_global_init (that one is left to the first delivery).
-  if (const CURLUcode rc = curl_url_set(handle, CURLUPART_URL, text.c_str(), 0); rc != CURLUE_OK) {
-    result = Status::Error(std::string("'url' is not a valid URL: ") + curl_url_strerror(rc));
-  } else {
-    char* scheme = nullptr;
-    char* host = nullptr;
-    curl_url_get(handle, CURLUPART_SCHEME, &scheme, 0);
-    const CURLUcode host_rc = curl_url_get(handle, CURLUPART_HOST, &host, 0);
-    const std::string_view s = scheme != nullptr ? scheme : "";
-    if (s != "http" && s != "https") {
-      result = Status::Error("'url' must start with http:// or https://");
-    } else if (host_rc != CURLUE_OK || host == nullptr || host[0] == '\0') {
-      result = Status::Error("'url' has no host");
+  std::string error;
+  if (!ParseHttpUrl(url, &error)) {
+    if (error == "scheme must be http or https") {
+      return Status::Error("'url' must start with http:// or https://");
     }
-    curl_free(scheme);
-    curl_free(host);
+    if (error == "no host") return Status::Error("'url' has no host");
+    return Status::Error("'url' is not a valid URL: " + error);
   }
-  curl_url_cleanup(handle);
-  return result;
+  return Status::Ok();
 }
 
 SubscriptionRegistry::SubscriptionRegistry(std::size_t max_subscriptions)

@@ -1,17 +1,16 @@
 #include "api/webhook_delivery.h"
 
-#include <curl/curl.h>
-
 #include <algorithm>
 #include <atomic>
-#include <cctype>
 #include <mutex>
 #include <random>
 #include <thread>
 #include <utility>
 
 #include "api/cloud_event.h"
+#include "api/curl_http_poster.h"
 #include "api/names.h"
+#include "api/plain_http_post.h"
 #include "api/render.h"
 #include "api/webhook_queue.h"
 #include "api/webhook_signature.h"
@@ -25,36 +24,6 @@ using WallClock = std::chrono::system_clock;
 constexpr std::size_t kPullBatch = 256;
 // An idle worker re-checks the log this often even without a wake-up.
 constexpr auto kIdleWait = std::chrono::seconds(30);
-
-void GlobalInitOnce() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
-
-struct Response {
-  std::string retry_after;
-};
-
-std::size_t DiscardBody(char*, std::size_t size, std::size_t count, void*) { return size * count; }
-
-std::size_t OnHeader(char* data, std::size_t size, std::size_t count, void* user) {
-  const std::size_t bytes = size * count;
-  std::string_view line(data, bytes);
-  constexpr std::string_view kName = "retry-after:";
-  if (line.size() > kName.size()) {
-    bool match = true;
-    for (std::size_t i = 0; i < kName.size() && match; ++i) {
-      match = std::tolower(static_cast<unsigned char>(line[i])) == kName[i];
-    }
-    if (match) static_cast<Response*>(user)->retry_after = std::string(line.substr(kName.size()));
-  }
-  return bytes;
-}
-
-// Aborts a transfer in progress when the worker is told to stop.
-int OnProgress(void* stop, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
-  return static_cast<const std::atomic<bool>*>(stop)->load() ? 1 : 0;
-}
 
 }  // namespace
 
@@ -92,8 +61,7 @@ class WebhookDelivery::Worker {
 
  private:
   void Run() {
-    curl_ = curl_easy_init();
-    while (curl_ != nullptr && !stop_.load()) {
+    while (!stop_.load()) {
       Pull();
       if (queue_.empty()) {
         WaitUntil(SteadyClock::now() + kIdleWait);
@@ -105,8 +73,6 @@ class WebhookDelivery::Worker {
       }
       Attempt();
     }
-    if (curl_ != nullptr) curl_easy_cleanup(curl_);
-    curl_ = nullptr;
     finished_.store(true);
   }
 
@@ -184,50 +150,28 @@ class WebhookDelivery::Worker {
     const std::string signature =
         SignWebhook(subscription_->key(), id_, timestamp, body_);
 
-    curl_slist* headers = nullptr;
-    headers = curl_slist_append(headers, "Content-Type: application/cloudevents+json");
-    headers = curl_slist_append(headers, ("webhook-id: " + id_).c_str());
-    headers = curl_slist_append(headers, ("webhook-timestamp: " + std::to_string(timestamp)).c_str());
-    headers = curl_slist_append(headers, ("webhook-signature: " + signature).c_str());
-    headers = curl_slist_append(headers, "Expect:");
-    Response response;
-    char error[CURL_ERROR_SIZE] = {0};
+    PostRequest request;
+    request.url = subscription_->url();
+    request.body = body_;
+    request.timeout = owner_.options_.timeout;
+    request.headers = {{"Content-Type", "application/cloudevents+json"},
+                       {"webhook-id", id_},
+                       {"webhook-timestamp", std::to_string(timestamp)},
+                       {"webhook-signature", signature}};
+    const PostResult response = Post(request);
+    if (response.aborted || stop_.load()) return;
+    const long status = response.status;
     const long timeout_ms = static_cast<long>(owner_.options_.timeout.count());
-    curl_easy_reset(curl_);  // keeps the connection cache: keep-alive to the receiver
-    curl_easy_setopt(curl_, CURLOPT_URL, subscription_->url().c_str());
-    curl_easy_setopt(curl_, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(curl_, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(curl_, CURLOPT_NOPROXY, "*");
-    curl_easy_setopt(curl_, CURLOPT_TIMEOUT_MS, timeout_ms);
-    curl_easy_setopt(curl_, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
-    curl_easy_setopt(curl_, CURLOPT_USERAGENT, "picket-webhooks/1");
-    curl_easy_setopt(curl_, CURLOPT_POST, 1L);
-    curl_easy_setopt(curl_, CURLOPT_POSTFIELDS, body_.data());
-    curl_easy_setopt(curl_, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body_.size()));
-    curl_easy_setopt(curl_, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(curl_, CURLOPT_WRITEFUNCTION, DiscardBody);
-    curl_easy_setopt(curl_, CURLOPT_HEADERFUNCTION, OnHeader);
-    curl_easy_setopt(curl_, CURLOPT_HEADERDATA, &response);
-    curl_easy_setopt(curl_, CURLOPT_ERRORBUFFER, error);
-    curl_easy_setopt(curl_, CURLOPT_NOPROGRESS, 0L);
-    curl_easy_setopt(curl_, CURLOPT_XFERINFOFUNCTION, OnProgress);
-    curl_easy_setopt(curl_, CURLOPT_XFERINFODATA, &stop_);
-    const CURLcode code = curl_easy_perform(curl_);
-    long status = 0;
-    curl_easy_getinfo(curl_, CURLINFO_RESPONSE_CODE, &status);
-    curl_easy_setopt(curl_, CURLOPT_ERRORBUFFER, nullptr);
-    curl_slist_free_all(headers);
-    if (code == CURLE_ABORTED_BY_CALLBACK || stop_.load()) return;
 
-    const AttemptClass result = ClassifyAttempt(code == CURLE_OPERATION_TIMEDOUT,
-                                                code != CURLE_OK, code == CURLE_OK ? status : 0);
+    const AttemptClass result =
+        ClassifyAttempt(response.timed_out, response.transport_failed(), status);
     const WallClock::time_point finished = WallClock::now();
     owner_.registry_.RecordOutcome(result.outcome);
     std::string reason;
     if (result.outcome == DeliveryOutcome::kTimeout) {
       reason = "timeout after " + std::to_string(timeout_ms) + " ms";
     } else if (result.outcome == DeliveryOutcome::kConnectionError) {
-      reason = error[0] != '\0' ? std::string(error) : std::string(curl_easy_strerror(code));
+      reason = response.error;
     } else if (result.outcome == DeliveryOutcome::kHttpError) {
       reason = "HTTP " + std::to_string(status);
     }
@@ -281,6 +225,16 @@ class WebhookDelivery::Worker {
     });
   }
 
+  // Plain http over the worker's own socket; https over libcurl, which is
+  // loaded only then (see curl_library.h).
+  PostResult Post(const PostRequest& request) {
+    if (request.url.rfind("https:", 0) == 0) {
+      if (tls_ == nullptr) tls_ = std::make_unique<CurlHttpPoster>();
+      return tls_->Post(request, stop_);
+    }
+    return plain_.Post(request, stop_);
+  }
+
   WebhookDelivery& owner_;
   const SubscriptionPtr subscription_;
 
@@ -288,7 +242,8 @@ class WebhookDelivery::Worker {
   WebhookQueue queue_;
   std::uint64_t cursor_;  // the newest seq read from the log
   std::mt19937_64 rng_;
-  CURL* curl_ = nullptr;
+  PlainHttpPoster plain_;
+  std::unique_ptr<CurlHttpPoster> tls_;
   unsigned failures_ = 0;  // failed attempts of the front entry
   SteadyClock::time_point next_attempt_{};
   std::string body_;  // the front entry's CloudEvent (empty: not rendered)
@@ -339,7 +294,6 @@ void WebhookDelivery::Stop() {
 }
 
 void WebhookDelivery::OnAdded(const SubscriptionPtr& subscription) {
-  GlobalInitOnce();
   detail::MutexLock lock(&mu_);
   if (stopped_) return;
   ReapRetired();

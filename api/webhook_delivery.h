@@ -18,13 +18,15 @@
 // Threads: one worker thread per subscription. A receiver that is slow or
 // down only ever blocks its own worker, never another subscription, the HTTP
 // API or the protocol's event loop (which only signals the workers when it
-// appends an event). A thread per subscription (rather than one curl multi
-// loop) keeps ordering, retries and backoff as plain sequential code; a
+// appends an event). A thread per subscription (rather than one event loop
+// for all) keeps ordering, retries and backoff as plain sequential code; a
 // sidecar has a handful of subscriptions (the registry caps them at 64) and an
-// idle worker costs a blocked thread and a curl handle.
+// idle worker costs a blocked thread and one kept-alive connection.
 //
-// libcurl is initialised (curl_global_init) when the first subscription is
-// added, not before: an agent without webhooks never loads TLS.
+// Transport: plain http:// URLs (the usual case: the application beside the
+// sidecar) go over the worker's own socket (api/plain_http_post.h); https://
+// URLs over libcurl, which is loaded only when the first https attempt is
+// made (api/curl_library.h): an agent without https webhooks never maps TLS.
 //
 // Thread safety: construct and Stop from one thread (the agent's); the rest
 // runs on the workers. The EventLog, ViewPublisher and SubscriptionRegistry

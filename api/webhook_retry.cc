@@ -1,6 +1,6 @@
 #include "api/webhook_retry.h"
 
-#include <curl/curl.h>
+#include <time.h>
 
 #include <algorithm>
 #include <charconv>
@@ -8,6 +8,26 @@
 #include <string>
 
 namespace picket::api {
+namespace {
+
+// The three HTTP-date forms (RFC 9110 5.6.7), read with the C library's
+// strptime (the names of days and months are the C locale's: picket never
+// calls setlocale). Returns -1 if `text` is none of them.
+time_t ParseHttpDate(const std::string& text) {
+  static constexpr const char* kForms[] = {
+      "%a, %d %b %Y %H:%M:%S GMT",  // IMF-fixdate: Sun, 06 Nov 1994 08:49:37 GMT
+      "%A, %d-%b-%y %H:%M:%S GMT",  // RFC 850:     Sunday, 06-Nov-94 08:49:37 GMT
+      "%a %b %e %H:%M:%S %Y",       // asctime:     Sun Nov  6 08:49:37 1994
+  };
+  for (const char* form : kForms) {
+    struct tm parts {};
+    const char* end = ::strptime(text.c_str(), form, &parts);
+    if (end != nullptr && *end == '\0') return ::timegm(&parts);
+  }
+  return -1;
+}
+
+}  // namespace
 
 std::chrono::milliseconds BackoffDelay(const RetryPolicy& policy, unsigned failures,
                                        double unit) {
@@ -35,9 +55,7 @@ std::optional<std::chrono::milliseconds> ParseRetryAfter(
     // Anything above a day is as good as "a day" (and cannot overflow).
     return std::chrono::milliseconds(std::min<std::uint64_t>(seconds, 86'400) * 1000);
   }
-  // curl_getdate parses the three HTTP-date forms; it needs no curl_global_init.
-  const std::string text(value);
-  const time_t when = curl_getdate(text.c_str(), nullptr);
+  const time_t when = ParseHttpDate(std::string(value));
   if (when == -1) return std::nullopt;
   const auto target = std::chrono::system_clock::from_time_t(when);
   if (target <= now) return std::chrono::milliseconds(0);

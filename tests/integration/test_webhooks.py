@@ -126,6 +126,10 @@ class WebhookTests(unittest.TestCase):
             metrics = agents[0].metrics()
             self.assertRegex(metrics, r'picket_webhook_deliveries_total\{outcome="success"\} [1-9]')
             self.assertIn('picket_webhook_queue_length{subscription="static-1"} 0', metrics)
+            # Plain http goes over the agent's own socket: libcurl (and the
+            # TLS stacks it pulls in) is never mapped.
+            with open(f"/proc/{agents[0].proc.pid}/maps") as maps:
+                self.assertNotIn("libcurl", maps.read())
         self.run_cluster(body)
 
     def test_b_receiver_down_then_up_gets_everything_in_order(self):

@@ -14,6 +14,7 @@ struct Endpoint {
   std::vector<std::vector<std::uint8_t>> datagrams;
   std::vector<std::optional<std::vector<std::uint8_t>>> responses;
   std::vector<picket::agent::StreamOutcome> outcomes;  // the same exchanges, with the reasons
+  std::vector<std::string> stream_senders;             // `from` of each stream request served
   std::unique_ptr<GossipTransport> transport;
 
   explicit Endpoint(asio::io_context& io, const std::string& bind_host = "127.0.0.1") {
@@ -21,7 +22,9 @@ struct Endpoint {
     callbacks.on_datagram = [this](const std::string&, std::span<const std::uint8_t> bytes) {
       datagrams.emplace_back(bytes.begin(), bytes.end());
     };
-    callbacks.on_stream_request = [](const std::string&, std::span<const std::uint8_t> request) {
+    callbacks.on_stream_request = [this](const std::string& from,
+                                         std::span<const std::uint8_t> request) {
+      stream_senders.push_back(from);
       std::vector<std::uint8_t> response(request.begin(), request.end());
       response.push_back('!');
       return response;
@@ -32,7 +35,9 @@ struct Endpoint {
     };
     transport = std::make_unique<GossipTransport>(io, HostPort{bind_host, 0}, callbacks);
   }
-  std::string address() const { return "127.0.0.1:" + std::to_string(transport->port()); }
+  std::string address(const std::string& host = "127.0.0.1") const {
+    return host + ":" + std::to_string(transport->port());
+  }
 };
 
 std::shared_ptr<const Keyring> Ring(const std::string& keys) {
@@ -64,6 +69,17 @@ TEST_CASE("Datagrams and stream exchanges travel in clear text") {
   REQUIRE(RunUntil(io, [&] { return a.responses.size() == 1; }));
   REQUIRE(a.responses[0]);
   CHECK(a.responses[0]->size() == kPayload.size() + 1);
+}
+
+TEST_CASE("Stream connections leave from the bind address") {
+  // With every agent on loopback, an unbound connect would leave from
+  // 127.0.0.1 whatever the agent's address.
+  asio::io_context io;
+  Endpoint a(io, "127.0.0.21"), b(io, "127.0.0.22");
+  a.transport->StartStream(1, b.address("127.0.0.22"), kPayload, std::chrono::seconds(5));
+  REQUIRE(RunUntil(io, [&] { return a.responses.size() == 1; }));
+  REQUIRE(b.stream_senders.size() == 1);
+  CHECK(b.stream_senders[0].rfind("127.0.0.21:", 0) == 0);
 }
 
 TEST_CASE("Sealed traffic is opened by a matching keyring and dropped otherwise") {
