@@ -201,6 +201,10 @@ int RunAgentWithServices(AgentOptions options, const ServiceOptions& services) {
   commands.Bind(nullptr);
   server.Stop();
   hooks.Stop();
+  if (const std::size_t undelivered = webhooks.Drain(services.webhook_drain); undelivered > 0) {
+    spdlog::warn("exiting with {} webhook event(s) undelivered (--webhook-drain {} ms)",
+                 undelivered, services.webhook_drain.count());
+  }
   webhooks.Stop();
   return code;
 }

@@ -27,6 +27,9 @@ struct ServiceOptions {
   std::vector<std::string> webhook_events;
   std::chrono::milliseconds webhook_timeout{std::chrono::seconds(5)};  // per attempt
   std::size_t webhook_queue = 1024;  // events waiting per subscription (>= 2)
+  // At exit (after the leave), how long queued webhook events may still be
+  // delivered before the agent gives up on them.
+  std::chrono::milliseconds webhook_drain{std::chrono::seconds(2)};
 };
 
 // Runs until the agent stops; returns the process exit code. Throws

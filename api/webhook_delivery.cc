@@ -35,6 +35,7 @@ class WebhookDelivery::Worker {
         queue_(owner.options_.queue_capacity),
         cursor_(start_seq),
         rng_(std::random_device{}()) {
+    read_through_.store(start_seq);
     thread_ = std::thread([this] { Run(); });
   }
   ~Worker() {
@@ -46,6 +47,12 @@ class WebhookDelivery::Worker {
 
   const SubscriptionPtr& subscription() const { return subscription_; }
   bool finished() const { return finished_.load(); }
+  // Events of the log up to `last_seq` this worker has not finished with
+  // (queued, or not read yet: then at least one).
+  std::size_t Outstanding(std::uint64_t last_seq) const {
+    const std::size_t queued = queued_.load();
+    return read_through_.load() >= last_seq ? queued : std::max<std::size_t>(queued, 1);
+  }
 
   void Wake() PICKET_API_EXCLUDES(mu_) {
     detail::MutexLock lock(&mu_);
@@ -102,6 +109,8 @@ class WebhookDelivery::Worker {
     }
     if (dropped > 0) owner_.registry_.RecordOutcome(DeliveryOutcome::kDropped, dropped);
     const std::size_t length = queue_.size();
+    queued_.store(length);
+    read_through_.store(cursor_);
     subscription_->UpdateStatus([&](DeliveryStatus& s) {
       s.queue_length = length;
       s.dropped += dropped;
@@ -184,6 +193,7 @@ class WebhookDelivery::Worker {
       const bool refused = result.outcome != DeliveryOutcome::kSuccess;
       if (refused) owner_.registry_.RecordOutcome(DeliveryOutcome::kDropped);
       queue_.pop_front();
+      queued_.store(queue_.size());
       body_.clear();
       failures_ = 0;
       next_attempt_ = {};
@@ -254,6 +264,9 @@ class WebhookDelivery::Worker {
 
   std::atomic<bool> stop_{false};
   std::atomic<bool> finished_{false};
+  // For Drain: the queue's length and the newest seq read from the log.
+  std::atomic<std::size_t> queued_{0};
+  std::atomic<std::uint64_t> read_through_{0};
   detail::Mutex mu_;
   detail::CondVar cv_;
   bool wake_ PICKET_API_GUARDED_BY(mu_) = false;
@@ -291,6 +304,21 @@ void WebhookDelivery::Stop() {
   }
   for (auto& w : workers) w->RequestStop();
   workers.clear();  // joins
+}
+
+std::size_t WebhookDelivery::Drain(std::chrono::milliseconds budget) {
+  const auto deadline = SteadyClock::now() + budget;
+  const std::uint64_t last_seq = log_.LastSeq();
+  WakeAll();
+  for (;;) {
+    std::size_t outstanding = 0;
+    {
+      detail::MutexLock lock(&mu_);
+      for (const auto& w : workers_) outstanding += w->Outstanding(last_seq);
+    }
+    if (outstanding == 0 || SteadyClock::now() >= deadline) return outstanding;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
 }
 
 void WebhookDelivery::OnAdded(const SubscriptionPtr& subscription) {

@@ -69,8 +69,17 @@ class WebhookDelivery final : private SubscriptionRegistry::Observer {
   WebhookDelivery(const WebhookDelivery&) = delete;
   WebhookDelivery& operator=(const WebhookDelivery&) = delete;
 
+  // Waits until every subscription has sent what the log holds now (each
+  // event delivered, or refused by the receiver) or `budget` has passed;
+  // returns how many events are still queued. For a graceful exit: the
+  // events of the agent's last moments (its leave, what it saw while
+  // leaving) reach the receivers before Stop(). A receiver that is down
+  // holds the exit for the whole budget, no longer.
+  std::size_t Drain(std::chrono::milliseconds budget);
+
   // Stops every worker (abandoning attempts in progress within about a
-  // second) and joins them. Queued events are not delivered. Idempotent.
+  // second) and joins them. Events still queued are not delivered (Drain
+  // first for a graceful exit). Idempotent.
   void Stop();
 
   const WebhookOptions& options() const { return options_; }

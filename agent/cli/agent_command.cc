@@ -40,12 +40,25 @@ struct AgentFlags {
   std::vector<std::string> webhook_events;
   std::string webhook_timeout = "5s";
   std::size_t webhook_queue = 1024;
+  std::string webhook_drain = "2s";
   ProtocolFlags protocol;
 };
 
 [[noreturn]] void Fail(const std::string& message) {
   std::cerr << "picket agent: " << message << "\n";
   throw CLI::RuntimeError(2);
+}
+
+// A duration flag's value in milliseconds (rounded up), at least `min`.
+std::chrono::milliseconds Millis(const std::string& flag, const std::string& value,
+                                 std::chrono::milliseconds min) {
+  std::string error;
+  const auto parsed = agent::ParseDuration(value, &error);
+  if (!parsed || *parsed < min) {
+    Fail(flag + " '" + value + "': " +
+         (parsed ? "must be at least " + std::to_string(min.count()) + "ms" : error));
+  }
+  return std::chrono::ceil<std::chrono::milliseconds>(*parsed);
 }
 
 agent::AgentOptions ToOptions(const AgentFlags& f) {
@@ -151,6 +164,10 @@ void AddAgentCommand(CLI::App& app) {
                       "and a picket.resync event is sent")
           ->check(CLI::Range(std::size_t{2}, std::size_t{1'000'000}))
           ->capture_default_str());
+  env(cmd->add_option("--webhook-drain", flags->webhook_drain,
+                      "At exit, wait at most this long for queued webhook events to be "
+                      "delivered (0: do not wait)")
+          ->capture_default_str());
   flags->protocol.Register(cmd, /*with_env=*/true);
 
   cmd->callback([flags] {
@@ -160,24 +177,17 @@ void AddAgentCommand(CLI::App& app) {
     services.http = flags->http;
     services.api_token_file = flags->api_token_file;
     services.hooks = flags->hooks;
-    std::string error;
-    const auto hook_timeout = agent::ParseDuration(flags->hook_timeout, &error);
-    if (!hook_timeout || *hook_timeout < std::chrono::milliseconds(1)) {
-      Fail("--hook-timeout '" + flags->hook_timeout + "': " +
-           (hook_timeout ? std::string("must be at least 1ms") : error));
-    }
-    services.hook_timeout = std::chrono::ceil<std::chrono::milliseconds>(*hook_timeout);
+    services.hook_timeout =
+        Millis("--hook-timeout", flags->hook_timeout, std::chrono::milliseconds(1));
     services.webhook_urls = flags->webhook_urls;
     services.webhook_secret = flags->webhook_secret;
     services.webhook_secret_file = flags->webhook_secret_file;
     services.webhook_events = flags->webhook_events;
     services.webhook_queue = flags->webhook_queue;
-    const auto webhook_timeout = agent::ParseDuration(flags->webhook_timeout, &error);
-    if (!webhook_timeout || *webhook_timeout < std::chrono::milliseconds(1)) {
-      Fail("--webhook-timeout '" + flags->webhook_timeout + "': " +
-           (webhook_timeout ? std::string("must be at least 1ms") : error));
-    }
-    services.webhook_timeout = std::chrono::ceil<std::chrono::milliseconds>(*webhook_timeout);
+    services.webhook_timeout =
+        Millis("--webhook-timeout", flags->webhook_timeout, std::chrono::milliseconds(1));
+    services.webhook_drain =
+        Millis("--webhook-drain", flags->webhook_drain, std::chrono::milliseconds(0));
     int code = 0;
     try {
       code = agent::RunAgentWithServices(std::move(options), services);

@@ -32,6 +32,9 @@ class BadConfiguration(unittest.TestCase):
         self.assert_rejected(["--log-format"], *base, "--log-format", "xml")
         self.assert_rejected(["--no-such-flag"], *base, "--no-such-flag")
         self.assert_rejected(["--keyring"], *base, "--keyring", "/nonexistent/keyring")
+        self.assert_rejected(["--webhook-timeout", "at least 1ms"], *base, "--webhook-timeout", "0s")
+        self.assert_rejected(["--webhook-drain"], *base, "--webhook-drain", "soon")
+        self.assert_rejected(["--hook-timeout"], *base, "--hook-timeout", "-1s")
 
     def test_environment_is_read_and_checked(self):
         base = ["agent", "--name", "x", "--bind", "127.0.3.1:0", "--http", "127.0.3.1:0"]

@@ -230,4 +230,54 @@ TEST_CASE("Stop abandons a hanging receiver quickly", "[api][webhook]") {
 }
 
 }  // namespace
+
+TEST_CASE("Drain waits until every queued event is delivered", "[api][webhook]") {
+  TestReceiver receiver;
+  EventLog log;
+  ViewPublisher views;
+  SubscriptionRegistry registry;
+  WebhookDelivery delivery(FastOptions(), log, views, registry);
+  SubscriptionSpec spec;
+  spec.url = receiver.Url();
+  REQUIRE(registry.Create(spec).subscription != nullptr);
+  for (int i = 0; i < 20; ++i) {
+    log.Append(MakeEvent(EventType::kJoined, Member("m" + std::to_string(i))));
+  }
+  CHECK(delivery.Drain(std::chrono::seconds(20)) == 0);
+  // (The receiver records a request just after answering it.)
+  REQUIRE(receiver.WaitFor(20));
+  CHECK(receiver.Requests().size() == 20);
+  delivery.Stop();
+}
+
+TEST_CASE("Drain gives up after its budget and says what is left", "[api][webhook]") {
+  std::string url;
+  {
+    TestReceiver closed;  // a port that was just free: every attempt is refused
+    url = closed.Url();
+  }
+  EventLog log;
+  ViewPublisher views;
+  SubscriptionRegistry registry;
+  WebhookDelivery delivery(FastOptions(), log, views, registry);
+  SubscriptionSpec spec;
+  spec.url = url;
+  REQUIRE(registry.Create(spec).subscription != nullptr);
+  for (int i = 0; i < 3; ++i) {
+    log.Append(MakeEvent(EventType::kFailed, Member("m" + std::to_string(i))));
+  }
+  CHECK(delivery.Drain(std::chrono::milliseconds(200)) == 3);
+  CHECK(delivery.Drain(std::chrono::milliseconds(0)) == 3);
+  delivery.Stop();
+}
+
+TEST_CASE("Drain without subscriptions returns at once", "[api][webhook]") {
+  EventLog log;
+  ViewPublisher views;
+  SubscriptionRegistry registry;
+  WebhookDelivery delivery(FastOptions(), log, views, registry);
+  log.Append(MakeEvent(EventType::kJoined, Member("a")));
+  CHECK(delivery.Drain(std::chrono::seconds(20)) == 0);
+}
+
 }  // namespace picket::api
