@@ -1,7 +1,7 @@
 #pragma once
 
 // Shared by the subcommands that talk to a local agent's HTTP API
-// (members, leave, watch).
+// (members, leave, tags, watch).
 
 #include <CLI/CLI.hpp>
 #include <fstream>
@@ -15,6 +15,23 @@
 namespace picket::cli {
 
 inline constexpr const char* kDefaultHttpAddress = "127.0.0.1:9747";
+
+// --http HOST:PORT (PICKET_HTTP): where the agent's API listens.
+inline void AddHttpFlag(CLI::App* cmd, std::string& http) {
+  cmd->add_option("--http", http, "HTTP API address of the agent (HOST:PORT)")
+      ->envname("PICKET_HTTP")
+      ->capture_default_str();
+}
+
+// --api-token / --api-token-file (PICKET_API_TOKEN[_FILE]), for mutating calls;
+// see ResolveApiToken.
+inline void AddApiTokenFlags(CLI::App* cmd, std::string& token, std::string& token_file) {
+  cmd->add_option("--api-token", token,
+                  "Bearer token, if the agent requires one for mutating calls")
+      ->envname("PICKET_API_TOKEN");
+  cmd->add_option("--api-token-file", token_file, "File holding the bearer token")
+      ->envname("PICKET_API_TOKEN_FILE");
+}
 
 // Prints why a call to the agent failed (unreachable, or an error answer) and
 // throws CLI::RuntimeError(1).

@@ -24,14 +24,8 @@ void AddLeaveCommand(CLI::App& app) {
   auto flags = std::make_shared<LeaveFlags>();
   auto* cmd = app.add_subcommand(
       "leave", "Ask a local agent to leave the cluster gracefully (POST /v1/leave)");
-  cmd->add_option("--http", flags->http, "HTTP API address of the agent (HOST:PORT)")
-      ->envname("PICKET_HTTP")
-      ->capture_default_str();
-  cmd->add_option("--api-token", flags->token,
-                  "Bearer token, if the agent requires one for mutating calls")
-      ->envname("PICKET_API_TOKEN");
-  cmd->add_option("--api-token-file", flags->token_file, "File holding the bearer token")
-      ->envname("PICKET_API_TOKEN_FILE");
+  AddHttpFlag(cmd, flags->http);
+  AddApiTokenFlags(cmd, flags->token, flags->token_file);
   cmd->callback([flags] {
     api::HttpCall call;
     call.method = "POST";

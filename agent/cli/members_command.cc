@@ -23,9 +23,7 @@ void AddMembersCommand(CLI::App& app) {
   auto flags = std::make_shared<MembersFlags>();
   auto* cmd =
       app.add_subcommand("members", "Print the members a local agent sees (GET /v1/members)");
-  cmd->add_option("--http", flags->http, "HTTP API address of the agent (HOST:PORT)")
-      ->envname("PICKET_HTTP")
-      ->capture_default_str();
+  AddHttpFlag(cmd, flags->http);
   cmd->add_flag("--json", flags->json, "Print the JSON answer as is, for scripts")
       ->envname("PICKET_JSON");
   cmd->callback([flags] {

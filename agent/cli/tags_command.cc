@@ -107,14 +107,8 @@ void AddTagsCommand(CLI::App& app) {
       "  picket tags delete K [K...]     remove these tags, keep the others\n"
       "set and delete read the tags, change them and write them all back; the\n"
       "other members see the change as a member.updated event.");
-  cmd->add_option("--http", flags->http, "HTTP API address of the agent (HOST:PORT)")
-      ->envname("PICKET_HTTP")
-      ->capture_default_str();
-  cmd->add_option("--api-token", flags->token,
-                  "Bearer token, if the agent requires one for mutating calls")
-      ->envname("PICKET_API_TOKEN");
-  cmd->add_option("--api-token-file", flags->token_file, "File holding the bearer token")
-      ->envname("PICKET_API_TOKEN_FILE");
+  AddHttpFlag(cmd, flags->http);
+  AddApiTokenFlags(cmd, flags->token, flags->token_file);
   cmd->add_flag("--json", flags->json, "Print {\"tags\":{...}} as JSON, for scripts");
   cmd->require_subcommand(0, 1);
 

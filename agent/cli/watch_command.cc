@@ -33,9 +33,7 @@ void AddWatchCommand(CLI::App& app) {
   auto flags = std::make_shared<WatchFlags>();
   auto* cmd = app.add_subcommand(
       "watch", "Follow a local agent's membership events (GET /v1/events/stream)");
-  cmd->add_option("--http", flags->http, "HTTP API address of the agent (HOST:PORT)")
-      ->envname("PICKET_HTTP")
-      ->capture_default_str();
+  AddHttpFlag(cmd, flags->http);
   cmd->add_flag("--json", flags->json, "Print each event as one line of JSON")
       ->envname("PICKET_JSON");
   cmd->add_option("--since", flags->since,
