@@ -14,6 +14,11 @@ class Swim::Impl : public detail::SwimCore {
 Swim::Swim(Config config, Identity self, std::uint64_t seed, Runtime& runtime, TimePoint now)
     : impl_(std::make_unique<Impl>(std::move(config), std::move(self), seed, runtime, now)) {}
 
+Swim::Swim(Config config, Identity self, std::uint64_t seed, Runtime& runtime, TimePoint now,
+           std::shared_ptr<NamePool> names)
+    : impl_(std::make_unique<Impl>(std::move(config), std::move(self), seed, runtime, now,
+                                   std::move(names))) {}
+
 Swim::~Swim() = default;
 
 void Swim::Join(std::vector<Address> seeds, TimePoint now) { impl_->Join(std::move(seeds), now); }

@@ -18,6 +18,7 @@
 
 #include "membership/config.h"
 #include "membership/counters.h"
+#include "membership/name_pool.h"
 #include "membership/runtime.h"
 #include "membership/types.h"
 
@@ -34,6 +35,11 @@ class Swim {
  public:
   // REQUIRES: config.Validate() is nullopt; `runtime` outlives the Swim.
   Swim(Config config, Identity self, std::uint64_t seed, Runtime& runtime, TimePoint now);
+  // As above, with the member table's names and addresses kept in `names`
+  // (nullptr: a private pool). A simulator shares one pool among all its
+  // Swims. REQUIRES: every Swim using `names` is driven from one thread.
+  Swim(Config config, Identity self, std::uint64_t seed, Runtime& runtime, TimePoint now,
+       std::shared_ptr<NamePool> names);
   ~Swim();
   Swim(const Swim&) = delete;
   Swim& operator=(const Swim&) = delete;

@@ -102,7 +102,7 @@ void Cluster::Launch(HostId h, const std::vector<membership::Address>& seeds, bo
   membership::Identity identity{names_[h], network_.AddressOf(h), {}};
   HostObserver& observer = *this;
   hosts_[h] = std::make_unique<SwimHost>(h, network_, observer, options_.protocol,
-                                         std::move(identity), seed, now);
+                                         std::move(identity), seed, now, name_pool_);
   if (warm_members != nullptr) {
     if (warm_identities_.size() != warm_members->size()) {
       warm_identities_.clear();

@@ -188,6 +188,11 @@ class Cluster final : private HostObserver {
   DetectionCollector detection_;
   InvariantChecker invariants_;
   std::vector<std::string> names_;
+  // One pool of names and addresses for every host's member table: N tables
+  // of N members hold ids, not N copies of each name. It keeps every text
+  // (the simulation's names are bounded), so tearing the tables down is cheap.
+  std::shared_ptr<membership::NamePool> name_pool_ =
+      std::make_shared<membership::NamePool>(/*keep_texts=*/true);
   std::vector<std::unique_ptr<SwimHost>> hosts_;
   std::vector<std::uint32_t> launches_;  // processes started per host (seeds them)
   std::vector<TimePoint> leave_deadline_;

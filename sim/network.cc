@@ -1,25 +1,46 @@
 #include "sim/network.h"
 
 #include <algorithm>
+#include <functional>
+#include <limits>
 #include <utility>
 
 namespace picket::sim {
 
+namespace {
+constexpr HostId kNoHost = std::numeric_limits<HostId>::max();
+}  // namespace
+
 Network::Network(Scheduler& scheduler, LinkConfig config, std::uint64_t seed)
-    : scheduler_(scheduler), links_(config), rng_(seed) {}
+    : scheduler_(scheduler), links_(config), rng_(seed), by_address_(16, kNoHost) {}
+
+std::size_t Network::AddressSlot(const Address& address, std::size_t hash) const {
+  const std::size_t mask = by_address_.size() - 1;
+  for (std::size_t slot = hash & mask;; slot = (slot + 1) & mask) {
+    const HostId h = by_address_[slot];
+    if (h == kNoHost || (address_hashes_[h] == hash && hosts_[h].address == address)) return slot;
+  }
+}
 
 HostId Network::AddHost(const Address& address) {
   const auto id = static_cast<HostId>(hosts_.size());
   hosts_.push_back(Host{});
   hosts_.back().address = address;
-  by_address_.emplace(address, id);
+  address_hashes_.push_back(std::hash<Address>{}(address));
+  if (hosts_.size() * 2 > by_address_.size()) {
+    by_address_.assign(by_address_.size() * 2, kNoHost);
+    for (HostId h = 0; h < id; ++h) {
+      by_address_[AddressSlot(hosts_[h].address, address_hashes_[h])] = h;
+    }
+  }
+  by_address_[AddressSlot(address, address_hashes_[id])] = id;
   return id;
 }
 
 std::optional<HostId> Network::Lookup(const Address& address) const {
-  auto it = by_address_.find(address);
-  if (it == by_address_.end()) return std::nullopt;
-  return it->second;
+  const HostId h = by_address_[AddressSlot(address, std::hash<Address>{}(address))];
+  if (h == kNoHost) return std::nullopt;
+  return h;
 }
 
 void Network::Attach(HostId h, Endpoint* endpoint) {

@@ -5,10 +5,11 @@
 namespace picket::sim {
 
 SwimHost::SwimHost(HostId id, Network& network, HostObserver& observer, membership::Config config,
-                   membership::Identity identity, std::uint64_t seed, TimePoint now)
+                   membership::Identity identity, std::uint64_t seed, TimePoint now,
+                   std::shared_ptr<membership::NamePool> names)
     : id_(id), network_(network), observer_(observer) {
-  swim_ =
-      std::make_unique<membership::Swim>(std::move(config), std::move(identity), seed, *this, now);
+  swim_ = std::make_unique<membership::Swim>(std::move(config), std::move(identity), seed, *this,
+                                             now, std::move(names));
 }
 
 SwimHost::~SwimHost() = default;

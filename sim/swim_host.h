@@ -33,10 +33,12 @@ class HostObserver {
 
 class SwimHost final : public membership::Runtime, public Endpoint {
  public:
-  // Constructs the core at `now`. REQUIRES: config valid; `network` and
-  // `observer` outlive this host.
+  // Constructs the core at `now`, its member table in `names` (nullptr: a
+  // private pool). REQUIRES: config valid; `network` and `observer` outlive
+  // this host.
   SwimHost(HostId id, Network& network, HostObserver& observer, membership::Config config,
-           membership::Identity identity, std::uint64_t seed, TimePoint now);
+           membership::Identity identity, std::uint64_t seed, TimePoint now,
+           std::shared_ptr<membership::NamePool> names = nullptr);
   SwimHost(const SwimHost&) = delete;
   SwimHost& operator=(const SwimHost&) = delete;
   ~SwimHost() override;

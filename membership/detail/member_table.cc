@@ -3,7 +3,6 @@
 #include <cassert>
 #include <utility>
 
-#include "membership/detail/hash.h"
 
 namespace picket::membership::detail {
 namespace {
@@ -13,54 +12,69 @@ const Tags& EmptyTags() {
   return kEmpty;
 }
 
-// Compaction is worth its O(N) cost once half the arena is garbage.
-constexpr std::size_t kMinArenaToCompact = 4096;
-
 }  // namespace
 
-MemberTable::MemberTable() : index_(16, kNoMember) {}
+MemberTable::MemberTable() : MemberTable(std::make_shared<NamePool>()) {}
 
-std::uint64_t MemberTable::Fingerprint(std::uint64_t name_hash, const Record& r) {
+MemberTable::MemberTable(std::shared_ptr<NamePool> names)
+    : names_(std::move(names)) {}
+
+MemberTable::~MemberTable() {
+  if (names_ == nullptr || names_->keeps_texts()) return;
+  for (MemberIndex m = 0; m < end(); ++m) {
+    if (!Contains(m)) continue;
+    names_->Release(records_[m].name);
+    names_->Release(records_[m].address);
+  }
+}
+
+std::uint64_t MemberTable::Fingerprint(std::uint64_t name_hash, std::uint64_t incarnation,
+                                       MemberState state) {
   // splitmix64 of the fields: sums of these are a good multiset hash.
-  std::uint64_t z = name_hash ^ (r.incarnation * 0x9e3779b97f4a7c15ULL) ^
-                    (static_cast<std::uint64_t>(r.state) << 61);
+  std::uint64_t z = name_hash ^ (incarnation * 0x9e3779b97f4a7c15ULL) ^
+                    (static_cast<std::uint64_t>(state) << 61);
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
   z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
   return z ^ (z >> 31);
 }
 
-void MemberTable::Reserve(std::size_t members, std::size_t text_bytes) {
+void MemberTable::Reserve(std::size_t members) {
   records_.reserve(members);
-  arena_.reserve(arena_.size() + text_bytes);
-  std::size_t size = index_.size();
-  while (members * 4 > size * 3) size *= 2;
-  if (size != index_.size()) {
-    index_.assign(size, kNoMember);
-    for (MemberIndex m = 0; m < records_.size(); ++m) {
-      if (records_[m].in_use) IndexInsert(m);
-    }
-  }
+  states_.reserve(members);
 }
 
 MemberIndex MemberTable::Find(std::string_view name) const {
-  const std::uint64_t hash = NameHash(name);
-  const std::size_t mask = index_.size() - 1;
-  for (std::size_t slot = hash & mask;; slot = (slot + 1) & mask) {
-    const MemberIndex m = index_[slot];
-    if (m == kNoMember) return kNoMember;
-    const Record& r = records_[m];
-    if (r.name_hash == hash && r.name_size == name.size() &&
-        std::string_view(arena_).substr(r.name_offset, r.name_size) == name) {
-      return m;
-    }
-  }
+  // A name no table holds is in none; otherwise compare ids, not text.
+  const NamePool::Id id = names_->Find(name);
+  return id == NamePool::kNoId ? kNoMember : FindId(id);
+}
+
+MemberIndex MemberTable::FindId(NamePool::Id name) const {
+  return name < by_name_.size() ? by_name_[name] : kNoMember;
 }
 
 MemberIndex MemberTable::Insert(std::string_view name, std::string_view address,
                                 std::uint64_t incarnation, MemberState state, Tags tags,
                                 TimePoint now) {
   assert(Find(name) == kNoMember);
-  assert(name.size() <= 0xFF && address.size() <= 0xFF);
+  return InsertAcquired(names_->Acquire(name), address, incarnation, state, std::move(tags), now);
+}
+
+MemberIndex MemberTable::InsertIfAbsent(std::string_view name, std::string_view address,
+                                        std::uint64_t incarnation, MemberState state, Tags tags,
+                                        TimePoint now) {
+  // One pool lookup for both the check and the insert.
+  const NamePool::Id id = names_->Acquire(name);
+  if (FindId(id) != kNoMember) {
+    names_->Release(id);
+    return kNoMember;
+  }
+  return InsertAcquired(id, address, incarnation, state, std::move(tags), now);
+}
+
+MemberIndex MemberTable::InsertAcquired(NamePool::Id name, std::string_view address,
+                                        std::uint64_t incarnation, MemberState state, Tags tags,
+                                        TimePoint now) {
   MemberIndex m;
   if (!free_.empty()) {
     m = free_.back();
@@ -68,158 +82,82 @@ MemberIndex MemberTable::Insert(std::string_view name, std::string_view address,
   } else {
     m = static_cast<MemberIndex>(records_.size());
     records_.emplace_back();
+    states_.push_back(kFreeSlot);
   }
   Record& r = records_[m];
-  r = Record{};
-  r.name_hash = NameHash(name);
   r.incarnation = incarnation;
   r.state_since = now;
-  r.state = state;
-  r.in_use = true;
-  r.name_offset = AppendToArena(name);
-  r.name_size = static_cast<std::uint8_t>(name.size());
-  r.address_offset = AppendToArena(address);
-  r.address_size = static_cast<std::uint8_t>(address.size());
+  r.name = name;
+  r.address = names_->Acquire(address);
+  states_[m] = static_cast<std::uint8_t>(state);
   ++used_;
   SetCount(state, +1);
-  digest_ += Fingerprint(r.name_hash, r);
+  digest_ += Fingerprint(names_->Hash(name), incarnation, state);
   SetTags(m, std::move(tags));
-  if (static_cast<std::size_t>(used_) * 4 > index_.size() * 3) IndexGrow();
-  IndexInsert(m);
+  if (name >= by_name_.size()) by_name_.resize(name + std::size_t{1}, kNoMember);
+  by_name_[name] = m;
   return m;
 }
 
 void MemberTable::Remove(MemberIndex member) {
   assert(Contains(member));
-  IndexErase(member);
   SetTags(member, Tags{});
   Record& r = records_[member];
-  arena_garbage_ += r.name_size + r.address_size;
-  SetCount(r.state, -1);
-  digest_ -= Fingerprint(RingHash(member), r);
-  r.in_use = false;
+  const MemberState state = State(member);
+  SetCount(state, -1);
+  digest_ -= Fingerprint(RingHash(member), r.incarnation, state);
+  by_name_[r.name] = kNoMember;
+  names_->Release(r.name);
+  names_->Release(r.address);
+  states_[member] = kFreeSlot;
   --used_;
   free_.push_back(member);
-  MaybeCompactArena();
 }
 
 void MemberTable::SetState(MemberIndex member, MemberState state, std::uint64_t incarnation,
                            TimePoint now) {
   Record& r = records_[member];
   const std::uint64_t name_hash = RingHash(member);
-  digest_ -= Fingerprint(name_hash, r);
-  if (r.state != state) {
-    SetCount(r.state, -1);
+  const MemberState old = State(member);
+  digest_ -= Fingerprint(name_hash, r.incarnation, old);
+  if (old != state) {
+    SetCount(old, -1);
     SetCount(state, +1);
-    r.state = state;
+    states_[member] = static_cast<std::uint8_t>(state);
     r.state_since = now;
   }
   r.incarnation = incarnation;
-  digest_ += Fingerprint(name_hash, r);
+  digest_ += Fingerprint(name_hash, incarnation, state);
 }
 
 void MemberTable::SetAddress(MemberIndex member, std::string_view address) {
-  assert(address.size() <= 0xFF);
   Record& r = records_[member];
   if (AddressOf(member) == address) return;
-  arena_garbage_ += r.address_size;
-  const std::uint32_t offset = AppendToArena(address);
-  Record& again = records_[member];
-  again.address_offset = offset;
-  again.address_size = static_cast<std::uint8_t>(address.size());
-  MaybeCompactArena();
+  const NamePool::Id old = r.address;
+  r.address = names_->Acquire(address);
+  names_->Release(old);
 }
 
 void MemberTable::SetTags(MemberIndex member, Tags tags) {
-  Record& r = records_[member];
   if (tags.empty()) {
-    if (r.tags_slot != 0) {
-      tags_[r.tags_slot - 1].clear();
-      free_tags_.push_back(r.tags_slot);
-      r.tags_slot = 0;
-    }
+    if (!tags_.empty()) tags_.erase(member);
     return;
   }
-  if (r.tags_slot == 0) {
-    if (!free_tags_.empty()) {
-      r.tags_slot = free_tags_.back();
-      free_tags_.pop_back();
-    } else {
-      tags_.emplace_back();
-      r.tags_slot = static_cast<std::uint32_t>(tags_.size());
-    }
-  }
-  tags_[r.tags_slot - 1] = std::move(tags);
+  tags_[member] = std::move(tags);
 }
 
 std::string_view MemberTable::Name(MemberIndex member) const {
-  const Record& r = records_[member];
-  return std::string_view(arena_).substr(r.name_offset, r.name_size);
+  return names_->Text(records_[member].name);
 }
 
 std::string_view MemberTable::AddressOf(MemberIndex member) const {
-  const Record& r = records_[member];
-  return std::string_view(arena_).substr(r.address_offset, r.address_size);
+  return names_->Text(records_[member].address);
 }
 
 const Tags& MemberTable::TagsOf(MemberIndex member) const {
-  const Record& r = records_[member];
-  return r.tags_slot == 0 ? EmptyTags() : tags_[r.tags_slot - 1];
-}
-
-std::uint32_t MemberTable::AppendToArena(std::string_view text) {
-  const auto offset = static_cast<std::uint32_t>(arena_.size());
-  arena_.append(text);
-  return offset;
-}
-
-void MemberTable::MaybeCompactArena() {
-  if (arena_.size() < kMinArenaToCompact || arena_garbage_ * 2 < arena_.size()) return;
-  std::string fresh;
-  fresh.reserve(arena_.size() - arena_garbage_);
-  for (Record& r : records_) {
-    if (!r.in_use) continue;
-    const auto name_offset = static_cast<std::uint32_t>(fresh.size());
-    fresh.append(arena_, r.name_offset, r.name_size);
-    const auto address_offset = static_cast<std::uint32_t>(fresh.size());
-    fresh.append(arena_, r.address_offset, r.address_size);
-    r.name_offset = name_offset;
-    r.address_offset = address_offset;
-  }
-  arena_ = std::move(fresh);
-  arena_garbage_ = 0;
-}
-
-void MemberTable::IndexInsert(MemberIndex member) {
-  const std::size_t mask = index_.size() - 1;
-  std::size_t slot = Home(member);
-  while (index_[slot] != kNoMember) slot = (slot + 1) & mask;
-  index_[slot] = member;
-}
-
-void MemberTable::IndexErase(MemberIndex member) {
-  const std::size_t mask = index_.size() - 1;
-  std::size_t slot = Home(member);
-  while (index_[slot] != member) slot = (slot + 1) & mask;
-  // Backward-shift deletion keeps probe chains intact without tombstone slots.
-  std::size_t hole = slot;
-  for (std::size_t next = (hole + 1) & mask; index_[next] != kNoMember; next = (next + 1) & mask) {
-    const std::size_t home = Home(index_[next]);
-    // Move `next` into the hole unless its home lies cyclically in (hole, next].
-    const bool home_after_hole = ((next - home) & mask) < ((next - hole) & mask);
-    if (!home_after_hole) {
-      index_[hole] = index_[next];
-      hole = next;
-    }
-  }
-  index_[hole] = kNoMember;
-}
-
-void MemberTable::IndexGrow() {
-  index_.assign(index_.size() * 2, kNoMember);
-  for (MemberIndex m = 0; m < records_.size(); ++m) {
-    if (records_[m].in_use) IndexInsert(m);
-  }
+  if (tags_.empty()) return EmptyTags();
+  const auto it = tags_.find(member);
+  return it == tags_.end() ? EmptyTags() : it->second;
 }
 
 void MemberTable::AddTombstone(std::string_view name, std::uint64_t incarnation, MemberState state,

@@ -6,22 +6,23 @@
 // decide which facts win live in precedence.h and swim_state.cc.
 //
 // Compact on purpose: a simulated cluster of N agents holds N^2 records.
-// Names and addresses live in one arena string per table, records are 40
-// bytes (with the name's hash, so that lookups and ring positions never touch
-// the arena except to confirm a match), and the name index is an
-// open-addressing table of 4-byte slots (load <= 3/4): about 63 bytes per
-// member with short names.
+// Names and addresses are ids into a NamePool (shared by every table of a
+// simulation, so each text and its hash are stored once), records are 24
+// bytes plus a state byte, and the name index maps pool ids straight to
+// records: about 33 bytes per member.
 //
 // Thread safety: none.
 
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
 
+#include "membership/name_pool.h"
 #include "membership/types.h"
 
 namespace picket::membership::detail {
@@ -41,18 +42,29 @@ struct Tombstone {
 
 class MemberTable {
  public:
+  // A table with a private NamePool.
   MemberTable();
+  // A table whose names and addresses live in `names` (shared with other
+  // tables driven from the same thread). REQUIRES: names != nullptr.
+  explicit MemberTable(std::shared_ptr<NamePool> names);
+  ~MemberTable();
+  MemberTable(const MemberTable&) = delete;
+  MemberTable& operator=(const MemberTable&) = delete;
 
   // The member called `name`, or kNoMember. O(1) expected.
   [[nodiscard]] MemberIndex Find(std::string_view name) const;
 
-  // Makes room for `members` members whose names and addresses take
-  // `text_bytes` in all, without further reallocation.
-  void Reserve(std::size_t members, std::size_t text_bytes = 0);
+  // Makes room for `members` members without further reallocation.
+  void Reserve(std::size_t members);
 
   // Adds a member. REQUIRES: Find(name) == kNoMember.
   MemberIndex Insert(std::string_view name, std::string_view address, std::uint64_t incarnation,
                      MemberState state, Tags tags, TimePoint now);
+  // As Insert, unless a member called `name` is in the table already: then
+  // nothing changes and the result is kNoMember.
+  MemberIndex InsertIfAbsent(std::string_view name, std::string_view address,
+                             std::uint64_t incarnation, MemberState state, Tags tags,
+                             TimePoint now);
   // Removes a member (its index may be reused by a later Insert).
   void Remove(MemberIndex member);
 
@@ -62,20 +74,22 @@ class MemberTable {
   void SetTags(MemberIndex member, Tags tags);
 
   [[nodiscard]] bool Contains(MemberIndex member) const {
-    return member < records_.size() && records_[member].in_use;
+    return member < states_.size() && states_[member] != kFreeSlot;
   }
   [[nodiscard]] std::string_view Name(MemberIndex member) const;
   [[nodiscard]] std::string_view AddressOf(MemberIndex member) const;
   [[nodiscard]] std::uint64_t Incarnation(MemberIndex member) const {
     return records_[member].incarnation;
   }
-  [[nodiscard]] MemberState State(MemberIndex member) const { return records_[member].state; }
+  [[nodiscard]] MemberState State(MemberIndex member) const {
+    return static_cast<MemberState>(states_[member]);
+  }
   [[nodiscard]] TimePoint StateSince(MemberIndex member) const {
     return records_[member].state_since;
   }
-  // NameHash of the member's name (kept in the record).
+  // NameHash of the member's name (kept in the pool).
   [[nodiscard]] std::uint64_t RingHash(MemberIndex member) const {
-    return records_[member].name_hash;
+    return names_->Hash(records_[member].name);
   }
   [[nodiscard]] const Tags& TagsOf(MemberIndex member) const;
 
@@ -105,39 +119,41 @@ class MemberTable {
 
  private:
   struct Record {
-    std::uint64_t name_hash = 0;
     std::uint64_t incarnation = 0;
     TimePoint state_since{};
-    std::uint32_t name_offset = 0;
-    std::uint32_t address_offset = 0;
-    std::uint32_t tags_slot = 0;  // 0: no tags; else tags_[tags_slot - 1]
-    std::uint8_t name_size = 0;
-    std::uint8_t address_size = 0;
-    MemberState state = MemberState::kAlive;
-    bool in_use = false;
+    NamePool::Id name = NamePool::kNoId;
+    NamePool::Id address = NamePool::kNoId;
   };
+  // states_ value of an index not in use.
+  static constexpr std::uint8_t kFreeSlot = 0xFF;
 
-  std::uint32_t AppendToArena(std::string_view text);
-  void MaybeCompactArena();
-  void IndexInsert(MemberIndex member);
-  void IndexErase(MemberIndex member);
-  void IndexGrow();
+  [[nodiscard]] MemberIndex FindId(NamePool::Id name) const;
+  // Insert with the name's pool reference already taken.
+  MemberIndex InsertAcquired(NamePool::Id name, std::string_view address,
+                             std::uint64_t incarnation, MemberState state, Tags tags,
+                             TimePoint now);
+
   void SetCount(MemberState state, int delta) {
     counts_[static_cast<std::size_t>(state)] += delta;
   }
-  [[nodiscard]] static std::uint64_t Fingerprint(std::uint64_t name_hash, const Record& r);
-  [[nodiscard]] std::size_t Home(MemberIndex member) const {
-    return RingHash(member) & (index_.size() - 1);
-  }
+  [[nodiscard]] static std::uint64_t Fingerprint(std::uint64_t name_hash,
+                                                 std::uint64_t incarnation, MemberState state);
 
+  std::shared_ptr<NamePool> names_;
   std::vector<Record> records_;
   std::vector<MemberIndex> free_;
-  std::string arena_;
-  std::size_t arena_garbage_ = 0;
-  // Open addressing, linear probing, power-of-two size, load <= 3/4.
-  std::vector<MemberIndex> index_;
-  std::vector<Tags> tags_;
-  std::vector<std::uint32_t> free_tags_;
+  // Member by pool id of its name (kNoMember: none), sized to the largest id
+  // held. Pool ids are dense (freed ids are reused; a simulation's shared
+  // pool holds about 2 ids per member, name and address), so this costs
+  // about as much as a hash index, and a lookup is one access with no
+  // probing and no record to compare: at scale each probe was a cache miss.
+  std::vector<MemberIndex> by_name_;
+  // Per index: the MemberState, or kFreeSlot. Apart from the records: the
+  // scans for live members (probe order, random picks) read one byte per
+  // member, and the records stay at 24 bytes.
+  std::vector<std::uint8_t> states_;
+  // Tags of the members that have any (most have none).
+  std::unordered_map<MemberIndex, Tags> tags_;
   int used_ = 0;
   int counts_[4] = {0, 0, 0, 0};
   std::uint64_t digest_ = 0;

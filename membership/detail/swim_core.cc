@@ -11,7 +11,7 @@
 namespace picket::membership::detail {
 
 SwimCore::SwimCore(Config config, Identity self, std::uint64_t seed, Runtime& runtime,
-                   TimePoint now)
+                   TimePoint now, std::shared_ptr<NamePool> names)
     : config_(std::move(config)),
       runtime_(runtime),
       self_name_(std::move(self.name)),
@@ -21,6 +21,7 @@ SwimCore::SwimCore(Config config, Identity self, std::uint64_t seed, Runtime& ru
       encoder_(config_.cluster_name, self_name_),
       datagram_decoder_(config_.cluster_name, Channel::kDatagram),
       stream_decoder_(config_.cluster_name, Channel::kStream),
+      table_(names != nullptr ? std::move(names) : std::make_shared<NamePool>()),
       ring_(config_.observers, 0),
       monitor_(config_.phi, config_.heartbeat_interval),
       awareness_(config_.awareness_max_score),
@@ -48,13 +49,12 @@ SwimCore::SwimCore(Config config, Identity self, std::uint64_t seed, Runtime& ru
 
 void SwimCore::WarmStart(const std::vector<Identity>& members, TimePoint now) {
   NoticeInput(now);
-  std::size_t text_bytes = 0;
-  for (const Identity& m : members) text_bytes += m.name.size() + m.address.size();
-  table_.Reserve(members.size() + 1, text_bytes);
+  table_.Reserve(members.size() + 1);
   for (const Identity& m : members) {
-    if (m.name == self_name_ || table_.Find(m.name) != kNoMember) continue;
+    if (m.name == self_name_) continue;
     const MemberIndex added =
-        table_.Insert(m.name, m.address, 0, MemberState::kAlive, m.tags, now);
+        table_.InsertIfAbsent(m.name, m.address, 0, MemberState::kAlive, m.tags, now);
+    if (added == kNoMember) continue;
     ring_.Add(table_, added);
     probe_order_.Add(added, random_);
   }

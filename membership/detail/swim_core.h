@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -35,6 +36,7 @@
 #include "membership/detail/random.h"
 #include "membership/detail/suspicion.h"
 #include "membership/detail/timer_queue.h"
+#include "membership/name_pool.h"
 #include "membership/runtime.h"
 #include "membership/swim.h"
 #include "membership/types.h"
@@ -51,7 +53,9 @@ enum class Source : std::uint8_t {
 
 class SwimCore {
  public:
-  SwimCore(Config config, Identity self, std::uint64_t seed, Runtime& runtime, TimePoint now);
+  // `names`: the pool of the member table (nullptr: a private one).
+  SwimCore(Config config, Identity self, std::uint64_t seed, Runtime& runtime, TimePoint now,
+           std::shared_ptr<NamePool> names = nullptr);
 
   // --- The Swim interface (see swim.h) ---
   void WarmStart(const std::vector<Identity>& members, TimePoint now);
