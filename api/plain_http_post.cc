@@ -256,6 +256,14 @@ class PlainHttpPoster::Impl {
     bool done = false;
     std::error_code ec;
     std::size_t bytes = 0;
+    // The handler of an async read or write that records into `c`.
+    static auto Recorder(std::shared_ptr<Completion> c) {
+      return [c = std::move(c)](const std::error_code& error, std::size_t n) {
+        c->done = true;
+        c->ec = error;
+        c->bytes = n;
+      };
+    }
   };
 
   enum class Wait { kDone, kTimedOut, kStopped };
@@ -401,12 +409,7 @@ PlainHttpPoster::Impl::Exchange PlainHttpPoster::Impl::SendAndReceive(const Call
                                                                       bool reused) {
   const auto close = [this] { Close(); };
   auto written = std::make_shared<Completion>();
-  asio::async_write(socket_, asio::buffer(request_bytes_),
-                    [written](const std::error_code& error, std::size_t bytes) {
-                      written->done = true;
-                      written->ec = error;
-                      written->bytes = bytes;
-                    });
+  asio::async_write(socket_, asio::buffer(request_bytes_), Completion::Recorder(written));
   if (const Wait wait = Await(*written, call, close); wait != Wait::kDone) {
     return {Interrupted(wait, call), false};
   }
@@ -419,12 +422,7 @@ PlainHttpPoster::Impl::Exchange PlainHttpPoster::Impl::SendAndReceive(const Call
   std::size_t received = 0;
   while (!parser.complete()) {
     auto read = std::make_shared<Completion>();
-    socket_.async_read_some(asio::buffer(read_buffer_),
-                            [read](const std::error_code& error, std::size_t bytes) {
-                              read->done = true;
-                              read->ec = error;
-                              read->bytes = bytes;
-                            });
+    socket_.async_read_some(asio::buffer(read_buffer_), Completion::Recorder(read));
     if (const Wait wait = Await(*read, call, close); wait != Wait::kDone) {
       return {Interrupted(wait, call), false};
     }

@@ -34,8 +34,8 @@ class WebhookDelivery::Worker {
         subscription_(std::move(subscription)),
         queue_(owner.options_.queue_capacity),
         cursor_(start_seq),
-        rng_(std::random_device{}()) {
-    read_through_.store(start_seq);
+        rng_(std::random_device{}()),
+        read_through_(start_seq) {
     thread_ = std::thread([this] { Run(); });
   }
   ~Worker() {
@@ -170,17 +170,15 @@ class WebhookDelivery::Worker {
     const PostResult response = Post(request);
     if (response.aborted || stop_.load()) return;
     const long status = response.status;
-    const long timeout_ms = static_cast<long>(owner_.options_.timeout.count());
 
     const AttemptClass result =
         ClassifyAttempt(response.timed_out, response.transport_failed(), status);
     const WallClock::time_point finished = WallClock::now();
     owner_.registry_.RecordOutcome(result.outcome);
     std::string reason;
-    if (result.outcome == DeliveryOutcome::kTimeout) {
-      reason = "timeout after " + std::to_string(timeout_ms) + " ms";
-    } else if (result.outcome == DeliveryOutcome::kConnectionError) {
-      reason = response.error;
+    if (result.outcome == DeliveryOutcome::kTimeout ||
+        result.outcome == DeliveryOutcome::kConnectionError) {
+      reason = response.error;  // the poster's own words ("timeout after 5000 ms", ...)
     } else if (result.outcome == DeliveryOutcome::kHttpError) {
       reason = "HTTP " + std::to_string(status);
     }
