@@ -11,9 +11,6 @@ class Swim::Impl : public detail::SwimCore {
   using detail::SwimCore::SwimCore;
 };
 
-Swim::Swim(Config config, Identity self, std::uint64_t seed, Runtime& runtime, TimePoint now)
-    : impl_(std::make_unique<Impl>(std::move(config), std::move(self), seed, runtime, now)) {}
-
 Swim::Swim(Config config, Identity self, std::uint64_t seed, Runtime& runtime, TimePoint now,
            std::shared_ptr<NamePool> names)
     : impl_(std::make_unique<Impl>(std::move(config), std::move(self), seed, runtime, now,

@@ -34,12 +34,11 @@ struct Identity {
 class Swim {
  public:
   // REQUIRES: config.Validate() is nullopt; `runtime` outlives the Swim.
-  Swim(Config config, Identity self, std::uint64_t seed, Runtime& runtime, TimePoint now);
-  // As above, with the member table's names and addresses kept in `names`
-  // (nullptr: a private pool). A simulator shares one pool among all its
-  // Swims. REQUIRES: every Swim using `names` is driven from one thread.
+  // `names` keeps the member table's names and addresses (nullptr: a private
+  // pool); a simulator shares one pool among all its Swims. REQUIRES: every
+  // Swim using `names` is driven from one thread.
   Swim(Config config, Identity self, std::uint64_t seed, Runtime& runtime, TimePoint now,
-       std::shared_ptr<NamePool> names);
+       std::shared_ptr<NamePool> names = nullptr);
   ~Swim();
   Swim(const Swim&) = delete;
   Swim& operator=(const Swim&) = delete;

@@ -169,8 +169,8 @@ class SwimCore {
   // from suspect/failed, or newly joined, or we just joined). Its `failed`
   // claims may only reflect its own isolation.
   [[nodiscard]] bool AccuserWasCutOff(std::string_view accuser, TimePoint now) const;
-  // Checks suspect `m` on every path now instead of at the suspicion's end
-  // (unless a check is running); see OnSuspicionTimer.
+  // Starts a final check of suspect `m` on every path (unless one is
+  // running); see OnSuspicionTimer.
   void StartFinalCheckNow(MemberIndex m, TimePoint now);
   // The suspicion of `m` ran out (or its final check failed): failed.
   void DeclareFailed(MemberIndex m, TimePoint now);

@@ -185,9 +185,7 @@ void SwimCore::ProbeFailed(std::uint32_t seq, TimePoint now) {
     const auto* entry = suspicions_.Find(p.target);
     if (entry != nullptr && entry->failed_checks < tuning::kFinalChecks &&
         entry->confirmers.size() == 1) {
-      suspicions_.StartFinalCheck(p.target);
-      StartVerify(p.target, VerifyReason::kFinalCheck, awareness_.Scale(config_.probe_timeout),
-                  now);
+      StartFinalCheckNow(p.target, now);
     } else {
       DeclareFailed(p.target, now);
     }

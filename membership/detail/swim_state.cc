@@ -353,9 +353,7 @@ void SwimCore::OnSuspicionTimer(const SuspicionTimer& t, TimePoint now) {
     // Nobody confirmed it: one accuser, which may have been unlucky (or we
     // missed the refutation). Look again, on every path; the ping carries the
     // accusation, so a live member answers with its current incarnation.
-    if (entry->checking) return;  // the running check decides
-    suspicions_.StartFinalCheck(m);
-    StartVerify(m, VerifyReason::kFinalCheck, awareness_.Scale(config_.probe_timeout), now);
+    StartFinalCheckNow(m, now);  // unless one is running: that one decides
     return;
   }
   DeclareFailed(m, now);
