@@ -1,12 +1,14 @@
 #include "membership/name_pool.h"
 
 #include <cassert>
+#include <utility>
 
 #include "membership/detail/hash.h"
 
 namespace picket::membership {
 
-NamePool::NamePool(bool keep_texts) : keep_texts_(keep_texts), index_(64, kNoId) {}
+NamePool::NamePool(bool keep_texts, std::shared_ptr<std::pmr::memory_resource> table_memory)
+    : keep_texts_(keep_texts), table_memory_(std::move(table_memory)), index_(64, kNoId) {}
 
 std::size_t NamePool::Slot(std::string_view text, std::uint64_t hash) const {
   const std::size_t mask = index_.size() - 1;
@@ -20,11 +22,27 @@ NamePool::Id NamePool::Find(std::string_view text) const {
   return index_[Slot(text, detail::NameHash(text))];
 }
 
+NamePool::Id NamePool::Predicted(std::string_view text) const {
+  for (const Id recent : recent_) {
+    const Id id = recent + 1;  // kNoId + 1 wraps to 0: checked like any id
+    if (id < texts_.size() && (refs_[id] != 0 || keep_texts_) && texts_[id] == text) return id;
+  }
+  return kNoId;
+}
+
 NamePool::Id NamePool::Acquire(std::string_view text) {
+  if (const Id id = Predicted(text); id != kNoId) {
+    ++refs_[id];
+    recent_[1] = recent_[0];
+    recent_[0] = id;
+    return id;
+  }
   const std::uint64_t hash = detail::NameHash(text);
   std::size_t slot = Slot(text, hash);
   if (index_[slot] != kNoId) {
     ++refs_[index_[slot]];
+    recent_[1] = recent_[0];
+    recent_[0] = index_[slot];
     return index_[slot];
   }
   if ((used_ + 1) * 2 > index_.size()) {
@@ -46,6 +64,8 @@ NamePool::Id NamePool::Acquire(std::string_view text) {
   refs_[id] = 1;
   ++used_;
   index_[slot] = id;
+  recent_[1] = recent_[0];
+  recent_[0] = id;
   return id;
 }
 

@@ -16,6 +16,8 @@
 
 #include <cstdint>
 #include <deque>
+#include <memory>
+#include <memory_resource>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,7 +32,12 @@ class NamePool {
   // keep_texts: never free a text (Release only counts down), for a
   // simulation, whose set of names is bounded. Tables then skip releasing
   // their N ids each when destroyed.
-  explicit NamePool(bool keep_texts = false);
+  //
+  // table_memory: where the tables using this pool allocate their per-member
+  // arrays (nullptr: the default allocator). A simulator passes one backed by
+  // huge pages for its N^2 entries.
+  explicit NamePool(bool keep_texts = false,
+                    std::shared_ptr<std::pmr::memory_resource> table_memory = nullptr);
   NamePool(const NamePool&) = delete;
   NamePool& operator=(const NamePool&) = delete;
 
@@ -48,8 +55,19 @@ class NamePool {
   // Distinct texts held.
   [[nodiscard]] std::size_t size() const { return used_; }
   [[nodiscard]] bool keeps_texts() const { return keep_texts_; }
+  // Never nullptr; lives as long as this pool.
+  [[nodiscard]] std::pmr::memory_resource* table_memory() const {
+    return table_memory_ ? table_memory_.get() : std::pmr::new_delete_resource();
+  }
 
  private:
+  // The id of `text` if it is the id after one of the last two acquired
+  // (and held), else kNoId. Callers often acquire in id order: a simulator
+  // warm-starting N tables with one member list acquires name, address,
+  // name, ... and its pool holds the names, then the addresses, in that
+  // order. This skips the hash and the index probe (both cache misses at
+  // scale) for a comparison with a text that is next in memory.
+  [[nodiscard]] Id Predicted(std::string_view text) const;
   // The index slot holding `text` (hash `hash`), or the empty slot where it
   // would go.
   [[nodiscard]] std::size_t Slot(std::string_view text, std::uint64_t hash) const;
@@ -59,11 +77,14 @@ class NamePool {
   // A deque never moves its elements: views of the texts stay valid while
   // the pool grows.
   bool keep_texts_;
+  std::shared_ptr<std::pmr::memory_resource> table_memory_;
   std::deque<std::string> texts_;
   std::vector<std::uint64_t> hashes_;
   std::vector<std::uint32_t> refs_;
   std::vector<Id> free_;
   std::size_t used_ = 0;
+  // The last two ids Acquire returned (newest first); hints for Predicted.
+  Id recent_[2] = {kNoId, kNoId};
   // Open addressing of ids by hash, linear probing, power-of-two size, load
   // <= 1/2: a lookup compares hashes from one array before any text (the
   // simulator looks up N^2 names while it warm-starts its tables).

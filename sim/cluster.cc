@@ -62,6 +62,17 @@ Cluster::Cluster(ClusterOptions options)
       invariants_(options_.max_examples) {
   network_.set_backlog_limit(options_.backlog_limit);
   scheduler_.ScheduleAfter(options_.sample_interval, Event{kSample, 0, 0});
+  // Every name, then every address, gets its pool id now (the pool keeps
+  // them all anyway): names are ids 0..capacity-1, so each table's index of
+  // members by name id has `capacity` entries, not twice that, and a table
+  // acquiring the members in host order hits NamePool's in-order fast path.
+  // Ids are internal to the pool: nothing observable depends on them.
+  for (std::size_t h = 0; h < options_.capacity; ++h) {
+    name_pool_->Acquire("n" + std::to_string(h));
+  }
+  for (std::size_t h = 0; h < options_.capacity; ++h) {
+    name_pool_->Acquire("n" + std::to_string(h) + ":" + std::to_string(options_.port));
+  }
 }
 
 Cluster::~Cluster() = default;

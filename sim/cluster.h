@@ -27,6 +27,7 @@
 #include "sim/network.h"
 #include "sim/scheduler.h"
 #include "sim/swim_host.h"
+#include "sim/table_memory.h"
 #include "sim/view_collector.h"
 
 namespace picket::sim {
@@ -191,8 +192,9 @@ class Cluster final : private HostObserver {
   // One pool of names and addresses for every host's member table: N tables
   // of N members hold ids, not N copies of each name. It keeps every text
   // (the simulation's names are bounded), so tearing the tables down is cheap.
-  std::shared_ptr<membership::NamePool> name_pool_ =
-      std::make_shared<membership::NamePool>(/*keep_texts=*/true);
+  // The tables' per-member arrays come from TableMemory (huge pages).
+  std::shared_ptr<membership::NamePool> name_pool_ = std::make_shared<membership::NamePool>(
+      /*keep_texts=*/true, std::make_shared<TableMemory>());
   std::vector<std::unique_ptr<SwimHost>> hosts_;
   std::vector<std::uint32_t> launches_;  // processes started per host (seeds them)
   std::vector<TimePoint> leave_deadline_;

@@ -1,6 +1,7 @@
 #include "sim/network.h"
 
 #include <algorithm>
+#include <charconv>
 #include <functional>
 #include <limits>
 #include <utility>
@@ -38,6 +39,20 @@ HostId Network::AddHost(const Address& address) {
 }
 
 std::optional<HostId> Network::Lookup(const Address& address) const {
+  // Fast path: the cluster names host h "n<h>:<port>", so the first digits
+  // of an address are usually its host's index; if that host has exactly
+  // this address, it is the one (addresses are unique). This skips hashing
+  // the address and probing the table (cache misses at scale).
+  const auto digits =
+      std::find_if(address.begin(), address.end(), [](char c) { return c >= '0' && c <= '9'; });
+  if (digits != address.end() && digits - address.begin() <= 8) {
+    HostId guess = 0;
+    const char* first = address.data() + (digits - address.begin());
+    const auto [ptr, ec] = std::from_chars(first, address.data() + address.size(), guess);
+    if (ec == std::errc() && guess < hosts_.size() && hosts_[guess].address == address) {
+      return guess;
+    }
+  }
   const HostId h = by_address_[AddressSlot(address, std::hash<Address>{}(address))];
   if (h == kNoHost) return std::nullopt;
   return h;

@@ -63,7 +63,7 @@ class Scheduler {
     std::uint64_t seq;
     Event event;
   };
-  // std heap algorithms build a max-heap; "later" as "less" makes it a min-heap.
+  // a runs after b.
   static bool Later(const Entry& a, const Entry& b) {
     return a.when != b.when ? a.when > b.when : a.seq > b.seq;
   }
@@ -71,6 +71,7 @@ class Scheduler {
   TimePoint now_{};
   std::uint64_t next_seq_ = 0;
   std::uint64_t events_run_ = 0;
+  // A 4-ary min-heap by (when, seq): the children of i are 4i+1 .. 4i+4.
   std::vector<Entry> heap_;
 };
 

@@ -17,7 +17,10 @@ const Tags& EmptyTags() {
 MemberTable::MemberTable() : MemberTable(std::make_shared<NamePool>()) {}
 
 MemberTable::MemberTable(std::shared_ptr<NamePool> names)
-    : names_(std::move(names)) {}
+    : names_(std::move(names)),
+      records_(names_->table_memory()),
+      by_name_(names_->table_memory()),
+      states_(names_->table_memory()) {}
 
 MemberTable::~MemberTable() {
   if (names_ == nullptr || names_->keeps_texts()) return;
@@ -41,6 +44,10 @@ std::uint64_t MemberTable::Fingerprint(std::uint64_t name_hash, std::uint64_t in
 void MemberTable::Reserve(std::size_t members) {
   records_.reserve(members);
   states_.reserve(members);
+  // Pool ids are dense: `members` names most likely have ids below about
+  // that many (a simulator interns every name before any address). Sized
+  // once here instead of growing (and copying) as the inserts arrive.
+  if (by_name_.size() < members) by_name_.resize(members, kNoMember);
 }
 
 MemberIndex MemberTable::Find(std::string_view name) const {

@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <memory_resource>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -140,18 +141,19 @@ class MemberTable {
                                                  std::uint64_t incarnation, MemberState state);
 
   std::shared_ptr<NamePool> names_;
-  std::vector<Record> records_;
+  // The per-member arrays live in names_->table_memory().
+  std::pmr::vector<Record> records_;
   std::vector<MemberIndex> free_;
   // Member by pool id of its name (kNoMember: none), sized to the largest id
   // held. Pool ids are dense (freed ids are reused; a simulation's shared
   // pool holds about 2 ids per member, name and address), so this costs
   // about as much as a hash index, and a lookup is one access with no
   // probing and no record to compare: at scale each probe was a cache miss.
-  std::vector<MemberIndex> by_name_;
+  std::pmr::vector<MemberIndex> by_name_;
   // Per index: the MemberState, or kFreeSlot. Apart from the records: the
   // scans for live members (probe order, random picks) read one byte per
   // member, and the records stay at 24 bytes.
-  std::vector<std::uint8_t> states_;
+  std::pmr::vector<std::uint8_t> states_;
   // Tags of the members that have any (most have none).
   std::unordered_map<MemberIndex, Tags> tags_;
   int used_ = 0;

@@ -94,6 +94,27 @@ TEST_CASE("Network: a datagram arrives after the latency, with the sender's addr
   CHECK(w.net.TrafficOf(0).datagram_bytes == 2);
 }
 
+TEST_CASE("Network: Lookup finds any address, whatever number it holds", "[sim][network]") {
+  // The fast path guesses the host from the first number of the address; a
+  // wrong guess must fall back to the full lookup.
+  Scheduler scheduler;
+  Network net(scheduler, LinkConfig{}, 9);
+  const HostId a = net.AddHost("n1:9746");  // host 0 named like host 1
+  const HostId b = net.AddHost("n0:9746");  // and the other way round
+  const HostId c = net.AddHost("db:5432");  // no leading index
+  const HostId d = net.AddHost("n2");       // no port
+  const HostId e = net.AddHost("10.0.0.7:9746");
+  CHECK(net.Lookup("n1:9746") == a);
+  CHECK(net.Lookup("n0:9746") == b);
+  CHECK(net.Lookup("db:5432") == c);
+  CHECK(net.Lookup("n2") == d);
+  CHECK(net.Lookup("10.0.0.7:9746") == e);
+  CHECK_FALSE(net.Lookup("n3:9746"));
+  CHECK_FALSE(net.Lookup("n0:9747"));
+  CHECK_FALSE(net.Lookup("n99999999999999999999:1"));
+  CHECK_FALSE(net.Lookup(""));
+}
+
 TEST_CASE("Network: unknown addresses, crashed hosts and partitions drop datagrams",
           "[sim][network]") {
   World w(Latency(10ms));
