@@ -130,7 +130,7 @@ void RenderViewMetrics(std::string& out, const ClusterView& view, membership::Ti
             membership::kPhiBucketBounds, c.phi_at_heartbeat.buckets.data(),
             c.phi_at_heartbeat.count, c.phi_at_heartbeat.sum);
   Counter(out, "picket_distrusted_failures_total",
-          "Failed claims heard from an accuser that was itself cut off, taken as suspicions.",
+          "Failed claims heard from an accuser that was itself cut off, verified before believed.",
           c.distrusted_failures);
   Counter(out, "picket_failures_total", "Members this agent declared failed.", c.failures);
   Counter(out, "picket_name_conflicts_total",

@@ -62,6 +62,15 @@ inline constexpr int kFinalChecks = 2;
 // after a heal, and a joiner that arrives at the heal.
 inline constexpr int kDistrustAfterComebackIntervals = 20;
 
+// An agent exchanges full state after a cut-off (see SyncAfterCutOff) at most
+// once per this many probe intervals.
+inline constexpr int kSyncAfterCutOffIntervals = 5;
+// Members, across the cluster, that sync with a member back from failed.
+inline constexpr double kComebackSyncs = 3.0;
+// Members held failed that are told so at every reconnect_interval (see
+// NoticeFailed): a bound on datagrams sent to addresses that may be dead.
+inline constexpr std::size_t kFailedNoticesPerReconnect = 8;
+
 // --- Gossip ---
 // Broadcast-queue entries examined per packet before giving up on filling it
 // (bounds the cost of packing when many entries are too big or already sent).

@@ -90,8 +90,10 @@ class SwimCore {
   // ---------------------------------------------------------------- probes
   enum class ProbeKind : std::uint8_t { kRound, kVerify };
   // Why a verification probe runs: phi crossed the threshold, a SWIM round
-  // got no answer, or an unconfirmed suspicion is about to fail.
-  enum class VerifyReason : std::uint8_t { kPhi, kFailedRound, kFinalCheck };
+  // got no answer, an unconfirmed suspicion is about to fail, or someone we
+  // do not take at its word claims that a member we hold alive is suspect or
+  // failed.
+  enum class VerifyReason : std::uint8_t { kPhi, kFailedRound, kFinalCheck, kClaim };
   struct Probe {
     ProbeKind kind = ProbeKind::kRound;
     VerifyReason reason = VerifyReason::kPhi;
@@ -104,6 +106,9 @@ class SwimCore {
     std::uint64_t timer_generation = 0;
     int expected_nacks = 0;
     int nacks = 0;
+    // Someone holds the target failed (see VerifyClaimedFailure): no answer
+    // means failed, not suspect.
+    bool claimed_failed = false;
   };
   struct Relay {
     Address requester;
@@ -152,31 +157,42 @@ class SwimCore {
   // unknown member is recorded in its final state, so that a joiner's view
   // matches everyone else's; otherwise only a tombstone is kept.
   bool ApplyFailed(std::string_view name, std::uint64_t incarnation, std::string_view from,
-                   Source source, std::string_view sender, std::string_view address,
-                   TimePoint now);
+                   Source source, std::string_view sender, std::string_view address, TimePoint now);
   bool ApplyLeft(std::string_view name, std::uint64_t incarnation, Source source,
                  std::string_view sender, std::string_view address, TimePoint now);
   // An unknown member that is already failed or left: recorded without events.
-  bool RecordDeparted(std::string_view name, std::string_view address,
-                      std::uint64_t incarnation, MemberState state, TimePoint now);
+  bool RecordDeparted(std::string_view name, std::string_view address, std::uint64_t incarnation,
+                      MemberState state, TimePoint now);
   // A claim that this agent is suspect, failed or left: refute it (unless leaving).
   void RefuteSelf(std::uint64_t accused_incarnation, std::string_view sender, TimePoint now);
+  // We and `peer` were cut off from each other (it held us failed, or we
+  // held it failed and it came back): both views are likely stale. Exchange
+  // full state with it (at most once per kSyncAfterCutOffIntervals), so that
+  // we learn at once what happened meanwhile (joins, failures whose gossip
+  // ended while we were out of reach) instead of at the next periodic
+  // push-pull.
+  void SyncAfterCutOff(std::string_view peer, TimePoint now);
   // An accusation older than our incarnation: the sender missed our
   // refutation. Send it our current alive (at most once per probe_interval).
   void ReassertSelf(std::string_view sender, TimePoint now);
+  // True if `accuser` is failed or left here, or reaped.
+  [[nodiscard]] bool AccuserDeparted(std::string_view accuser) const;
   // True if `accuser` may have been cut off from us lately: not alive here,
   // reaped, or alive here for less than kDistrustAfterComebackIntervals (back
   // from suspect/failed, or newly joined, or we just joined). Its `failed`
   // claims may only reflect its own isolation.
   [[nodiscard]] bool AccuserWasCutOff(std::string_view accuser, TimePoint now) const;
+  // A `failed` claim about alive `m` that we do not take at its word: verify
+  // `m` at once on every path; failed if it does not answer.
+  void VerifyClaimedFailure(MemberIndex m, TimePoint now);
   // Starts a final check of suspect `m` on every path (unless one is
   // running); see OnSuspicionTimer.
   void StartFinalCheckNow(MemberIndex m, TimePoint now);
   // The suspicion of `m` ran out (or its final check failed): failed.
   void DeclareFailed(MemberIndex m, TimePoint now);
   // Adds a member that is not in the table yet (ring, probe order, events).
-  MemberIndex AddMember(std::string_view name, std::string_view address,
-                        std::uint64_t incarnation, MemberState state, Tags tags, TimePoint now);
+  MemberIndex AddMember(std::string_view name, std::string_view address, std::uint64_t incarnation,
+                        MemberState state, Tags tags, TimePoint now);
   // Sets state and incarnation and keeps every derived structure in step.
   void Transition(MemberIndex m, MemberState state, std::uint64_t incarnation, TimePoint now);
   void Emit(EventType type, MemberIndex m, TimePoint now);
@@ -218,7 +234,9 @@ class SwimCore {
   // swim_probe.cc
   void OnProbeRound(TimePoint now);
   void OnProbeTimer(const ProbeTimer& t, TimePoint now);
-  void StartVerify(MemberIndex target, VerifyReason reason, Duration timeout, TimePoint now);
+  Probe& StartVerify(MemberIndex target, VerifyReason reason, Duration timeout, TimePoint now);
+  // The verification probe of `target` that is running, or nullptr.
+  [[nodiscard]] Probe* RunningVerify(MemberIndex target);
   void SendIndirectPings(std::uint32_t seq, MemberIndex target, bool want_nack, Probe& probe);
   void StartStreamProbe(std::uint32_t seq, MemberIndex target, Duration timeout);
   void ProbeSucceeded(std::uint32_t seq, TimePoint now);
@@ -252,6 +270,10 @@ class SwimCore {
   void OnPushPullTimer(TimePoint now);
   void ScheduleReconnect(TimePoint now);
   void OnReconnectTimer(TimePoint now);
+  // Tells a few random members we hold failed that we do (a datagram each).
+  // One alive after all (a heal whose refutation never reached us) refutes,
+  // or sends us its current incarnation.
+  void NoticeFailed(TimePoint now);
   void StartPushPull(const Address& to, StreamPurpose purpose, std::uint64_t join_round);
   // One PushPull message entry: the table's summary, with the whole table
   // if `full` (and then the requester's tombstone, if we reaped it).
@@ -320,6 +342,9 @@ class SwimCore {
   std::unordered_map<std::string, TimePoint> dead_notices_;
   std::unordered_map<std::string, TimePoint> conflict_logs_;
   std::unordered_map<std::string, TimePoint> reassertions_;
+
+  std::optional<TimePoint> last_sync_after_cut_off_;
+  std::optional<TimePoint> last_comeback_notices_;
 
   // The wake-up this core last asked for: an input arriving far past it
   // means the process was paused.

@@ -84,8 +84,8 @@ void SwimCore::OnProbeTimer(const ProbeTimer& t, TimePoint now) {
   ProbeFailed(t.seq, now);
 }
 
-void SwimCore::StartVerify(MemberIndex target, VerifyReason reason, Duration timeout,
-                           TimePoint now) {
+SwimCore::Probe& SwimCore::StartVerify(MemberIndex target, VerifyReason reason, Duration timeout,
+                                       TimePoint now) {
   const std::uint32_t seq = NextSeq();
   Probe& p = probes_[seq];
   p.kind = ProbeKind::kVerify;
@@ -104,6 +104,14 @@ void SwimCore::StartVerify(MemberIndex target, VerifyReason reason, Duration tim
   if (config_.stream_fallback_probe) StartStreamProbe(seq, target, timeout);
   timers_.Push(now + timeout / 2, ProbeTimer{seq, 2, p.timer_generation});
   timers_.Push(p.deadline, ProbeTimer{seq, 1, p.timer_generation});
+  return p;
+}
+
+SwimCore::Probe* SwimCore::RunningVerify(MemberIndex target) {
+  for (auto& [seq, probe] : probes_) {
+    if (probe.kind == ProbeKind::kVerify && probe.target == target) return &probe;
+  }
+  return nullptr;
 }
 
 void SwimCore::SendIndirectPings(std::uint32_t seq, MemberIndex target, bool want_nack,
@@ -194,8 +202,14 @@ void SwimCore::ProbeFailed(std::uint32_t seq, TimePoint now) {
   if (p.kind == ProbeKind::kRound && state == MemberState::kAlive) {
     // One silent round is not yet a suspicion: verify on every path first,
     // so that a lost burst of packets does not accuse a healthy member.
-    StartVerify(p.target, VerifyReason::kFailedRound, awareness_.Scale(config_.probe_timeout),
-                now);
+    StartVerify(p.target, VerifyReason::kFailedRound, awareness_.Scale(config_.probe_timeout), now);
+    return;
+  }
+  if (p.claimed_failed) {
+    // Someone else holds it failed already, and it did not answer us on any
+    // path either: two independent verdicts, as a confirmed suspicion after
+    // its final check.
+    DeclareFailed(p.target, now);
     return;
   }
   ApplySuspect(p.target_name, p.target_incarnation, self_name_, Source::kLocal, self_name_, now);

@@ -79,6 +79,18 @@ bool SwimCore::ApplyAlive(std::string_view name, std::string_view address,
   if (tags_changed) table_.SetTags(m, std::move(new_tags));
   Transition(m, MemberState::kAlive, incarnation, now);
   BroadcastAlive(m);
+  if (old_state == MemberState::kFailed && source == Source::kGossip) {
+    // Back from failed: one side of a heal. About kComebackSyncs members
+    // across the cluster sync with it (all of a small cut-off side do).
+    const int live = table_.Count(MemberState::kAlive) + table_.Count(MemberState::kSuspect);
+    if (random_.UniformReal() * live < tuning::kComebackSyncs) SyncAfterCutOff(name, now);
+    // Others we hold failed may be back too, and their refutations may
+    // never reach us: ask a few (at most once per probe interval).
+    if (!last_comeback_notices_ || now - *last_comeback_notices_ >= config_.probe_interval) {
+      last_comeback_notices_ = now;
+      NoticeFailed(now);
+    }
+  }
   if (old_state == MemberState::kFailed || old_state == MemberState::kLeft) {
     Emit(EventType::kJoined, m, now);
   } else if (old_state == MemberState::kSuspect) {
@@ -97,15 +109,14 @@ void SwimCore::NoteNameConflict(std::string_view name, std::string_view known_at
   if (inserted || now - it->second >= config_.probe_interval) {
     it->second = now;
     Log(LogLevel::kWarn, "name conflict: " + std::string(name) + " is alive at " +
-                             std::string(known_at) + " and claimed at " +
-                             std::string(claimed_at) + "; keeping the first");
+                             std::string(known_at) + " and claimed at " + std::string(claimed_at) +
+                             "; keeping the first");
   }
   if (conflict_logs_.size() > tuning::kMaxDeadNotices) conflict_logs_.clear();
 }
 
-bool SwimCore::ApplySuspect(std::string_view name, std::uint64_t incarnation,
-                            std::string_view from, Source source, std::string_view sender,
-                            TimePoint now) {
+bool SwimCore::ApplySuspect(std::string_view name, std::uint64_t incarnation, std::string_view from,
+                            Source source, std::string_view sender, TimePoint now) {
   if (name == self_name_) {
     if (incarnation < self_incarnation()) {
       if (source == Source::kGossip) ReassertSelf(sender, now);
@@ -128,6 +139,16 @@ bool SwimCore::ApplySuspect(std::string_view name, std::uint64_t incarnation,
     return false;
   }
   if (!Overrides(incarnation, MemberState::kSuspect, current, state)) return false;
+  if (source == Source::kPushPull || (source == Source::kGossip && AccuserDeparted(from))) {
+    // A peer's table, or an accuser failed in our view: at a heal, a cut-off
+    // agent's suspicions of everyone on the other side arrive in its first
+    // push-pull and datagrams. Check the member ourselves instead of
+    // spreading them.
+    if (!leaving_ && RunningVerify(m) == nullptr) {
+      StartVerify(m, VerifyReason::kClaim, config_.probe_timeout, now);
+    }
+    return false;
+  }
   Transition(m, MemberState::kSuspect, incarnation, now);
   StartSuspicion(m, incarnation, from, now);
   BroadcastSuspect(m, from);
@@ -142,15 +163,16 @@ bool SwimCore::ApplySuspect(std::string_view name, std::uint64_t incarnation,
   return true;
 }
 
-bool SwimCore::ApplyFailed(std::string_view name, std::uint64_t incarnation,
-                           std::string_view from, Source source, std::string_view sender,
-                           std::string_view address, TimePoint now) {
+bool SwimCore::ApplyFailed(std::string_view name, std::uint64_t incarnation, std::string_view from,
+                           Source source, std::string_view sender, std::string_view address,
+                           TimePoint now) {
   if (name == self_name_) {
     if (incarnation < self_incarnation()) {
       if (source == Source::kGossip) ReassertSelf(sender, now);
       return false;
     }
     RefuteSelf(incarnation, sender, now);
+    if (source == Source::kGossip) SyncAfterCutOff(sender, now);
     return true;
   }
   const MemberIndex m = table_.Find(name);
@@ -159,24 +181,27 @@ bool SwimCore::ApplyFailed(std::string_view name, std::uint64_t incarnation,
   }
   const MemberState state = table_.State(m);
   if (!Overrides(incarnation, MemberState::kFailed, table_.Incarnation(m), state)) return false;
-  if (source == Source::kGossip && IsLive(state) && AccuserWasCutOff(from, now)) {
-    // An accuser that was out of reach itself (e.g. an agent cut off alone,
-    // whose suspicions ran out at the heal) judged from its own isolation.
-    // Take it as a suspicion and check the member at once on every path: a
-    // live one, told of the accusation, refutes; a crashed one is failed
-    // after the final checks, without waiting out the whole suspicion.
-    ++counters_.distrusted_failures;
+  const bool distrusted = source == Source::kGossip && IsLive(state) && AccuserWasCutOff(from, now);
+  if (distrusted || (source == Source::kPushPull && IsLive(state))) {
+    // Not on this word alone:
+    // - gossip from an accuser that was out of reach itself (e.g. an agent
+    //   cut off alone, whose suspicions ran out at the heal) judged from its
+    //   own isolation;
+    // - a push-pull peer's table may be stale (it was partitioned from the
+    //   member, or slow).
+    // But the claim may be right and we the stale ones (cut off while the
+    // member crashed, its failure gossiped out before we were back in reach).
+    // So tell the member (a live one refutes, and both views move on) and
+    // check it ourselves at once.
+    if (distrusted) ++counters_.distrusted_failures;
     MaybeSendDeadNotice(name, std::string(table_.AddressOf(m)), now, incarnation);
-    const bool changed = ApplySuspect(name, incarnation, from, Source::kGossip, sender, now);
-    StartFinalCheckNow(m, now);
-    return changed;
-  }
-  if (source == Source::kPushPull && IsLive(state)) {
-    // A peer's table may be stale (it was partitioned from the member, or
-    // slow). Do not accuse a member we hold live on its word; tell the member
-    // instead: if it is alive it refutes, and both views move on. If it is
-    // really gone, our own detection will say so.
-    MaybeSendDeadNotice(name, std::string(table_.AddressOf(m)), now, incarnation);
+    if (state == MemberState::kSuspect) {
+      // Suspected here too: the claim confirms our suspicion; decide now.
+      ApplySuspect(name, incarnation, from, source, sender, now);
+      StartFinalCheckNow(m, now);
+    } else {
+      VerifyClaimedFailure(m, now);
+    }
     return false;
   }
   Transition(m, MemberState::kFailed, incarnation, now);
@@ -247,6 +272,18 @@ void SwimCore::RefuteSelf(std::uint64_t accused_incarnation, std::string_view se
   }
 }
 
+void SwimCore::SyncAfterCutOff(std::string_view peer, TimePoint now) {
+  if (leaving_ || config_.push_pull_interval <= Duration::zero()) return;
+  const MemberIndex p = table_.Find(peer);
+  if (p == kNoMember || p == self_) return;
+  if (last_sync_after_cut_off_ && now - *last_sync_after_cut_off_ <
+                                      config_.probe_interval * tuning::kSyncAfterCutOffIntervals) {
+    return;
+  }
+  last_sync_after_cut_off_ = now;
+  StartPushPull(std::string(table_.AddressOf(p)), StreamPurpose::kSync, 0);
+}
+
 void SwimCore::ReassertSelf(std::string_view sender, TimePoint now) {
   if (leaving_) return;
   const MemberIndex s = table_.Find(sender);
@@ -296,7 +333,8 @@ void SwimCore::Transition(MemberIndex m, MemberState state, std::uint64_t incarn
 void SwimCore::RingChanged() {
   monitor_.SetSubjects(ring_.subjects());
   const auto& observers = ring_.observers();
-  if (observer_slots_.size() < observers.size()) observer_slots_.resize(observers.size(), kNoMember);
+  if (observer_slots_.size() < observers.size())
+    observer_slots_.resize(observers.size(), kNoMember);
   for (std::size_t slot = 0; slot < observer_slots_.size(); ++slot) {
     const MemberIndex now_there = slot < observers.size() ? observers[slot] : kNoMember;
     if (observer_slots_[slot] != now_there) {
@@ -326,8 +364,8 @@ void SwimCore::CheckQuorum(TimePoint now) {
 
 // ---------------------------------------------------------------- suspicion
 
-void SwimCore::StartSuspicion(MemberIndex m, std::uint64_t incarnation,
-                              std::string_view originator, TimePoint now) {
+void SwimCore::StartSuspicion(MemberIndex m, std::uint64_t incarnation, std::string_view originator,
+                              TimePoint now) {
   const int n = ClusterSize();
   int expected = config_.suspicion_confirmations;
   // Too few members to ever collect the confirmations: use the minimum.
@@ -348,8 +386,7 @@ void SwimCore::OnSuspicionTimer(const SuspicionTimer& t, TimePoint now) {
     return;
   }
   const Suspicions::Entry* entry = suspicions_.Find(m);
-  if (entry->confirmers.size() == 1 && !leaving_ &&
-      entry->failed_checks < tuning::kFinalChecks) {
+  if (entry->confirmers.size() == 1 && !leaving_ && entry->failed_checks < tuning::kFinalChecks) {
     // Nobody confirmed it: one accuser, which may have been unlucky (or we
     // missed the refutation). Look again, on every path; the ping carries the
     // accusation, so a live member answers with its current incarnation.
@@ -359,12 +396,33 @@ void SwimCore::OnSuspicionTimer(const SuspicionTimer& t, TimePoint now) {
   DeclareFailed(m, now);
 }
 
+void SwimCore::VerifyClaimedFailure(MemberIndex m, TimePoint now) {
+  if (leaving_) return;
+  // Verify before suspecting: a suspicion is gossiped to everyone, and at a
+  // heal a cut-off agent's stale claims would otherwise make every member
+  // suspect every member it held failed. No slow-down for our own poor
+  // health: a cut-off of ours raised it, and it is what we want to check.
+  Probe* running = RunningVerify(m);
+  if (running == nullptr)
+    running = &StartVerify(m, VerifyReason::kClaim, config_.probe_timeout, now);
+  // A check already under way (e.g. of a suspect claim) decides this too.
+  if (running->reason != VerifyReason::kFinalCheck) running->claimed_failed = true;
+}
+
 void SwimCore::StartFinalCheckNow(MemberIndex m, TimePoint now) {
   if (table_.State(m) != MemberState::kSuspect || leaving_) return;
   const Suspicions::Entry* entry = suspicions_.Find(m);
   if (entry == nullptr || entry->checking) return;
   suspicions_.StartFinalCheck(m);
   StartVerify(m, VerifyReason::kFinalCheck, awareness_.Scale(config_.probe_timeout), now);
+}
+
+bool SwimCore::AccuserDeparted(std::string_view accuser) const {
+  if (accuser.empty() || accuser == self_name_) return false;
+  const MemberIndex a = table_.Find(accuser);
+  // Unknown: not heard of yet, or reaped after it failed or left.
+  if (a == kNoMember) return table_.FindTombstone(accuser) != nullptr;
+  return !IsLive(table_.State(a));
 }
 
 bool SwimCore::AccuserWasCutOff(std::string_view accuser, TimePoint now) const {
@@ -420,9 +478,9 @@ std::string SwimCore::UpdateKey(MemberIndex m) const { return std::string(table_
 void SwimCore::BroadcastAlive(MemberIndex m) {
   std::vector<TagView> tags;
   for (const auto& [k, v] : table_.TagsOf(m)) tags.emplace_back(k, v);
-  updates_.Push(UpdateKey(m), encoder_.EncodeMessage(AliveMsg{
-                                  table_.Name(m), table_.AddressOf(m), table_.Incarnation(m),
-                                  std::move(tags)}));
+  updates_.Push(UpdateKey(m),
+                encoder_.EncodeMessage(AliveMsg{table_.Name(m), table_.AddressOf(m),
+                                                table_.Incarnation(m), std::move(tags)}));
 }
 
 void SwimCore::BroadcastSuspect(MemberIndex m, std::string_view from) {

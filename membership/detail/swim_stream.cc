@@ -77,8 +77,8 @@ void SwimCore::JoinAttemptDone(std::uint64_t round, bool success, TimePoint now)
   }
   // Every seed of this attempt failed: back off (with 0-20% jitter so that a
   // fleet restarted together does not retry in lockstep).
-  const auto jitter = std::chrono::duration_cast<Duration>(join_.backoff * 0.2 *
-                                                           random_.UniformReal());
+  const auto jitter =
+      std::chrono::duration_cast<Duration>(join_.backoff * 0.2 * random_.UniformReal());
   TimePoint at = now + join_.backoff + jitter;
   join_.backoff = std::min(join_.backoff * 2, config_.join_retry_max);
   if (config_.join_timeout > Duration::zero()) {
@@ -164,6 +164,7 @@ void SwimCore::OnReconnectTimer(TimePoint now) {
   const int failed = table_.Count(MemberState::kFailed);
   const int alive = table_.Count(MemberState::kAlive) + table_.Count(MemberState::kSuspect);
   if (leaving_ || failed == 0 || alive < 1) return;
+  NoticeFailed(now);
   // About one attempt per interval across the whole cluster.
   if (random_.UniformReal() * alive >= 1.0) return;
   std::vector<MemberIndex> candidates;
@@ -174,12 +175,31 @@ void SwimCore::OnReconnectTimer(TimePoint now) {
   StartPushPull(std::string(table_.AddressOf(target)), StreamPurpose::kSync, 0);
 }
 
+void SwimCore::NoticeFailed(TimePoint now) {
+  // Every failed (or left) member waits in the reap queue (with entries of
+  // members that came back since: their state changed after `since`).
+  std::vector<MemberIndex> failed;
+  for (const auto& [deadline, m, since] : reap_queue_) {
+    if (table_.Contains(m) && table_.State(m) == MemberState::kFailed &&
+        table_.StateSince(m) == since) {
+      failed.push_back(m);
+    }
+  }
+  random_.Shuffle(failed);
+  if (failed.size() > tuning::kFailedNoticesPerReconnect) {
+    failed.resize(tuning::kFailedNoticesPerReconnect);
+  }
+  for (const MemberIndex m : failed) {
+    MaybeSendDeadNotice(table_.Name(m), std::string(table_.AddressOf(m)), now);
+  }
+}
+
 void SwimCore::StartPushPull(const Address& to, StreamPurpose purpose, std::uint64_t join_round) {
   const StreamId id = NextStreamId();
   streams_[id] = PendingStream{purpose, join_round, 0, to};
   std::string envelope = encoder_.header();
-  envelope.append(EncodeState(purpose == StreamPurpose::kJoin,
-                              purpose != StreamPurpose::kPushPull, {}, {}));
+  envelope.append(
+      EncodeState(purpose == StreamPurpose::kJoin, purpose != StreamPurpose::kPushPull, {}, {}));
   std::vector<std::uint8_t> request;
   Encoder::Frame(envelope, request);
   ++counters_.streams_out;
@@ -197,8 +217,8 @@ std::string SwimCore::EncodeState(bool join, bool full, std::string_view request
   state.members.reserve(static_cast<std::size_t>(table_.size()) + 1);
   for (MemberIndex m = 0; m < table_.end(); ++m) {
     if (!table_.Contains(m)) continue;
-    MemberSnapshotMsg s{table_.Name(m), table_.AddressOf(m), table_.Incarnation(m),
-                        table_.State(m), {}};
+    MemberSnapshotMsg s{
+        table_.Name(m), table_.AddressOf(m), table_.Incarnation(m), table_.State(m), {}};
     for (const auto& [k, v] : table_.TagsOf(m)) s.tags.emplace_back(k, v);
     state.members.push_back(std::move(s));
   }
@@ -264,8 +284,8 @@ std::vector<std::uint8_t> SwimCore::HandleStreamRequest(const Address& from,
     if (!pp->members.empty()) MergeState(*pp, sender, now);
     if (pp->join) joined_ = true;  // someone joined through us
     // Equal summaries: say so in a few bytes instead of sending the table.
-    const bool in_sync = table_.Digest() == pp->digest &&
-                         static_cast<std::uint32_t>(table_.size()) == pp->count;
+    const bool in_sync =
+        table_.Digest() == pp->digest && static_cast<std::uint32_t>(table_.size()) == pp->count;
     out.append(EncodeState(false, !in_sync, sender, from));
     answer = true;
   } else if (const auto* ping = std::get_if<PingMsg>(&envelope.messages.front())) {

@@ -52,6 +52,19 @@ class SwimHarness {
   void Settle() {
     Advance(config_.probe_interval * (tuning::kDistrustAfterComebackIntervals + 1), 100ms);
   }
+  // `name` starts a push-pull with us carrying `members` (its full table).
+  void PushPullFrom(const std::string& name, std::vector<detail::MemberSnapshotMsg> members) {
+    detail::Encoder encoder("default", name);
+    std::string envelope = encoder.header();
+    detail::PushPullMsg state;
+    state.members = std::move(members);
+    encoder.AppendMessage(state, envelope);
+    std::vector<std::uint8_t> request;
+    detail::Encoder::Frame(envelope, request);
+    swim_.HandleStreamRequest(name + ":1", request, now_);
+    Respond();
+  }
+
   // Peers that answer pings (direct, indirect, stream) from now on / no more.
   void SetLive(const std::string& name, bool live) {
     if (live) live_.insert(name); else live_.erase(name);

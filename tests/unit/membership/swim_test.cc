@@ -634,35 +634,41 @@ TEST_CASE("swim: quorum lost and regained, carried on events", "[swim][quorum]")
   CHECK(h.swim().GetQuorum().members == 2);
 }
 
-TEST_CASE("swim: a failed claim by an accuser that was cut off is only a suspicion",
+TEST_CASE("swim: a failed claim by an accuser that was cut off is verified first",
           "[swim][suspicion]") {
   SwimHarness h;
-  h.Learn("p1");
-  h.Learn("p2");
-  h.Learn("p3");
-  h.Learn("p4");
+  for (const char* name : {"p1", "p2", "p3", "p4"}) h.Learn(name);
   h.Settle();
   h.From("p3", FailedMsg{"p1", 0, "p3"});
-  REQUIRE(h.swim().Member("p1", h.now())->state == MemberState::kFailed);
-  // p1, failed here, accuses p2: it judged from its own isolation.
+  REQUIRE(StateOf(h, "p1") == MemberState::kFailed);
+  // p1, failed here, accuses p2: it judged from its own isolation. p2 is
+  // checked on every path, answers, and nobody hears of a suspicion.
+  h.Sent();
   h.From("p1", FailedMsg{"p2", 0, "p1"});
-  CHECK(h.swim().Member("p2", h.now())->state == MemberState::kSuspect);
-  CHECK(h.runtime().CountEvents(EventType::kFailed, "p2") == 0);
+  CHECK(h.CountSent("p2") >= 1);
+  h.Advance(1s);
+  CHECK(StateOf(h, "p2") == MemberState::kAlive);
+  CHECK(h.runtime().CountEvents(EventType::kSuspect, "p2") == 0);
   CHECK(h.swim().counters().distrusted_failures == 1);
-  // p1 refutes and is back; its accusations stay suspicions for a while ...
+  // p1 refutes and is back; its accusations are still checked for a while.
+  // This time the accused is silent on every path: failed, with the check
+  // as our own verdict (no suspicion to wait out).
   h.From("p1", AliveMsg{"p1", "p1:1", 1, {}});
+  h.SetLive("p3", false);
   h.From("p1", FailedMsg{"p3", 0, "p1"});
-  CHECK(h.swim().Member("p3", h.now())->state == MemberState::kSuspect);
+  CHECK(StateOf(h, "p3") == MemberState::kAlive);
+  h.Advance(Config{}.probe_timeout + 10ms, 10ms);
+  CHECK(StateOf(h, "p3") == MemberState::kFailed);
+  CHECK(h.runtime().CountEvents(EventType::kFailed, "p3") == 1);
   CHECK(h.swim().counters().distrusted_failures == 2);
   CHECK(h.swim().CheckInvariants() == "");
-  // ... but a live member's accusation is taken as it is (p3, suspected by
-  // p1 just now, would not do).
+  // A live member's accusation is taken as it is.
   h.From("p4", FailedMsg{"p2", 0, "p4"});
-  CHECK(h.swim().Member("p2", h.now())->state == MemberState::kFailed);
+  CHECK(StateOf(h, "p2") == MemberState::kFailed);
   CHECK(h.runtime().CountEvents(EventType::kFailed, "p2") == 1);
 }
 
-TEST_CASE("swim: a failed claim by a member known only lately is only a suspicion",
+TEST_CASE("swim: a failed claim by a member known only lately is verified first",
           "[swim][suspicion]") {
   // A joiner (or a member that just joined) has no history of the accuser:
   // the accuser may be an agent cut off until a moment ago.
@@ -670,12 +676,110 @@ TEST_CASE("swim: a failed claim by a member known only lately is only a suspicio
   h.Learn("p1");
   h.Learn("p2");
   h.From("p1", FailedMsg{"p2", 0, "p1"});
-  CHECK(h.swim().Member("p2", h.now())->state == MemberState::kSuspect);
+  h.Advance(1s);
+  CHECK(StateOf(h, "p2") == MemberState::kAlive);  // it answered
   CHECK(h.swim().counters().distrusted_failures == 1);
   // A member nobody told us about yet is trusted (there is nothing to weigh).
   h.From("p9", FailedMsg{"p1", 0, "p9"});
-  CHECK(h.swim().Member("p1", h.now())->state == MemberState::kFailed);
+  CHECK(StateOf(h, "p1") == MemberState::kFailed);
   CHECK(h.swim().counters().distrusted_failures == 1);
+}
+
+TEST_CASE("swim: a push-pull peer's failed claim is verified, and a silent member fails",
+          "[swim][pushpull]") {
+  // The peer may be stale (cut off from the member), or we may be (cut off
+  // while the member crashed, its failure gossiped out before we were back).
+  SwimHarness h;
+  for (const char* name : {"p1", "p2", "p3"}) h.Learn(name);
+  h.Settle();
+  h.SetLive("p2", false);
+  h.Sent();
+  h.PushPullFrom("p3", {{"p3", "p3:1", 0, MemberState::kAlive, {}},
+                        {"p1", "p1:1", 0, MemberState::kFailed, {}},
+                        {"p2", "p2:1", 0, MemberState::kFailed, {}}});
+  // Both are told (a live one refutes) and checked at once.
+  const auto sent = h.Sent();
+  for (const char* name : {"p1", "p2"}) {
+    CHECK(CountMessages<FailedMsg>(sent, [name](const FailedMsg& f) { return f.name == name; }) >=
+          1);
+  }
+  CHECK(StateOf(h, "p1") == MemberState::kAlive);
+  CHECK(StateOf(h, "p2") == MemberState::kAlive);
+  h.Advance(Config{}.probe_timeout + 10ms, 10ms);
+  CHECK(StateOf(h, "p1") == MemberState::kAlive);  // it answered
+  CHECK(StateOf(h, "p2") == MemberState::kFailed);
+  CHECK(h.runtime().CountEvents(EventType::kSuspect, "p1") == 0);
+  CHECK(h.swim().CheckInvariants() == "");
+}
+
+TEST_CASE("swim: a push-pull peer's suspicion is checked, not spread", "[swim][pushpull]") {
+  SwimHarness h;
+  for (const char* name : {"p1", "p2", "p3"}) h.Learn(name);
+  h.Settle();
+  h.PushPullFrom("p3", {{"p3", "p3:1", 0, MemberState::kAlive, {}},
+                        {"p1", "p1:1", 0, MemberState::kSuspect, {}}});
+  CHECK(StateOf(h, "p1") == MemberState::kAlive);
+  h.Advance(2s);
+  CHECK(StateOf(h, "p1") == MemberState::kAlive);
+  CHECK(h.runtime().CountEvents(EventType::kSuspect, "p1") == 0);
+  // Silent: suspected after the check, by us.
+  h.SetLive("p1", false);
+  h.PushPullFrom("p3", {{"p3", "p3:1", 0, MemberState::kAlive, {}},
+                        {"p1", "p1:1", 0, MemberState::kSuspect, {}}});
+  h.Advance(Config{}.probe_timeout + 10ms, 10ms);
+  CHECK(StateOf(h, "p1") == MemberState::kSuspect);
+  CHECK(h.swim().counters().suspicions == 1);
+}
+
+TEST_CASE("swim: a suspicion from an accuser held down is checked, not spread",
+          "[swim][suspicion]") {
+  SwimHarness h;
+  for (const char* name : {"p1", "p2", "p3"}) h.Learn(name);
+  h.Settle();
+  h.From("p3", FailedMsg{"p1", 0, "p3"});
+  REQUIRE(StateOf(h, "p1") == MemberState::kFailed);
+  h.From("p1", SuspectMsg{"p2", 0, "p1"});
+  h.Advance(2s);
+  CHECK(StateOf(h, "p2") == MemberState::kAlive);
+  CHECK(h.runtime().CountEvents(EventType::kSuspect, "p2") == 0);
+}
+
+TEST_CASE("swim: an agent told it is failed syncs its state with the teller",
+          "[swim][pushpull]") {
+  Config config = SwimHarness::DefaultConfig();
+  config.push_pull_interval = 30s;
+  SwimHarness h(config);
+  for (const char* name : {"p1", "p2"}) h.Learn(name);
+  h.Settle();
+  h.pending_streams_.clear();
+  h.From("p1", FailedMsg{"self", 0, "p1"});
+  CHECK(h.swim().Self().incarnation == 1);  // refuted
+  REQUIRE(h.pending_streams_.size() == 1);
+  CHECK(h.pending_streams_[0].to == "p1:1");
+  Inspector inspector(detail::Channel::kStream);
+  const auto* request = inspector.Decode(h.pending_streams_[0].request);
+  REQUIRE(request != nullptr);
+  CHECK(std::get<detail::PushPullMsg>(request->messages.front()).members.size() == 3);
+  // At most one such sync per kSyncAfterCutOffIntervals.
+  h.From("p2", FailedMsg{"self", 1, "p2"});
+  CHECK(h.swim().Self().incarnation == 2);
+  CHECK(h.pending_streams_.size() == 1);
+}
+
+TEST_CASE("swim: a member back from failed is synced with", "[swim][pushpull]") {
+  // One side of a heal: both views are stale. (With 3 live members every
+  // one of them syncs; in a large cluster about tuning::kComebackSyncs do.)
+  Config config = SwimHarness::DefaultConfig();
+  config.push_pull_interval = 30s;
+  SwimHarness h(config);
+  for (const char* name : {"p1", "p2"}) h.Learn(name);
+  h.Settle();
+  h.From("p2", FailedMsg{"p1", 0, "p2"});
+  REQUIRE(StateOf(h, "p1") == MemberState::kFailed);
+  h.pending_streams_.clear();
+  h.From("p1", AliveMsg{"p1", "p1:1", 1, {}});
+  REQUIRE(h.pending_streams_.size() == 1);
+  CHECK(h.pending_streams_[0].to == "p1:1");
 }
 
 TEST_CASE("swim: an accuser back for longer than the distrust window is trusted again",
