@@ -1,10 +1,11 @@
 #include "api/curl_http_poster.h"
 
-#include <cctype>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "api/curl_library.h"
+#include "api/http_header_field.h"
 
 namespace picket::api {
 namespace {
@@ -13,23 +14,9 @@ std::size_t DiscardBody(char*, std::size_t size, std::size_t count, void*) { ret
 
 std::size_t OnHeader(char* data, std::size_t size, std::size_t count, void* user) {
   const std::size_t bytes = size * count;
-  std::string_view line(data, bytes);
-  constexpr std::string_view kName = "retry-after:";
-  if (line.size() > kName.size()) {
-    bool match = true;
-    for (std::size_t i = 0; i < kName.size() && match; ++i) {
-      match = std::tolower(static_cast<unsigned char>(line[i])) == kName[i];
-    }
-    if (match) {
-      std::string_view value = line.substr(kName.size());
-      while (!value.empty() && std::isspace(static_cast<unsigned char>(value.front()))) {
-        value.remove_prefix(1);
-      }
-      while (!value.empty() && std::isspace(static_cast<unsigned char>(value.back()))) {
-        value.remove_suffix(1);
-      }
-      static_cast<PostResult*>(user)->retry_after = std::string(value);
-    }
+  const std::optional<HeaderField> field = SplitHeaderLine(std::string_view(data, bytes));
+  if (field && EqualsIgnoreCase(field->name, "retry-after")) {
+    static_cast<PostResult*>(user)->retry_after = std::string(field->value);
   }
   return bytes;
 }

@@ -1,9 +1,11 @@
 #include "api/http_client.h"
 
-#include "api/curl_library.h"
-
 #include <algorithm>
 #include <cctype>
+#include <optional>
+
+#include "api/curl_library.h"
+#include "api/http_header_field.h"
 
 namespace picket::api {
 namespace {
@@ -28,21 +30,16 @@ std::size_t OnBody(char* data, std::size_t size, std::size_t count, void* user) 
 std::size_t OnHeader(char* data, std::size_t size, std::size_t count, void* user) {
   auto* transfer = static_cast<Transfer*>(user);
   const std::size_t bytes = size * count;
-  std::string_view line(data, bytes);
-  const std::size_t colon = line.find(':');
-  if (colon == std::string_view::npos) {
+  const std::string_view line(data, bytes);
+  const std::optional<HeaderField> field = SplitHeaderLine(line);
+  if (!field) {
     if (line.rfind("HTTP/", 0) == 0) transfer->headers->clear();  // a new response begins
     return bytes;
   }
-  std::string name(line.substr(0, colon));
+  std::string name(field->name);
   std::transform(name.begin(), name.end(), name.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  std::string_view value = line.substr(colon + 1);
-  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-  while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) {
-    value.remove_suffix(1);
-  }
-  transfer->headers->emplace_back(std::move(name), std::string(value));
+  transfer->headers->emplace_back(std::move(name), std::string(field->value));
   return bytes;
 }
 

@@ -8,6 +8,8 @@
 #include <cctype>
 #include <system_error>
 
+#include "api/http_header_field.h"
+
 namespace picket::api {
 namespace {
 
@@ -18,19 +20,6 @@ using Clock = std::chrono::steady_clock;
 constexpr std::chrono::milliseconds kSlice{50};
 // Status line, headers and the (discarded) body of one response.
 constexpr std::size_t kMaxResponseBytes = 1 << 20;
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 std::string_view UrlField(std::string_view url, const http_parser_url& parsed, int field) {
   return url.substr(parsed.field_data[field].off, parsed.field_data[field].len);
@@ -61,8 +50,8 @@ std::string CheckHeader(std::string_view name, std::string_view value) {
   constexpr std::string_view kForbidden("\r\n\0", 3);
   if (name.empty() || name.find_first_of(kForbidden) != std::string_view::npos ||
       name.find_first_of(": \t") != std::string_view::npos) {
-    return "invalid header name '" + std::string(Trim(name.substr(0, name.find_first_of("\r\n")))) +
-           "'";
+    return "invalid header name '" +
+           std::string(TrimHeaderWhitespace(name.substr(0, name.find_first_of("\r\n")))) + "'";
   }
   if (value.find_first_of(kForbidden) != std::string_view::npos) {
     return "header " + std::string(name) + " has CR, LF or NUL in its value";
@@ -179,7 +168,9 @@ class ResponseParser {
   }
 
   void EndHeader() {
-    if (EqualsIgnoreCase(field_, "retry-after")) retry_after_ = std::string(Trim(value_));
+    if (EqualsIgnoreCase(field_, "retry-after")) {
+      retry_after_ = std::string(TrimHeaderWhitespace(value_));
+    }
     field_.clear();
     value_.clear();
     in_value_ = false;
@@ -197,11 +188,26 @@ class ResponseParser {
 
 }  // namespace
 
-std::optional<ParsedHttpUrl> ParseHttpUrl(std::string_view url, std::string* error) {
-  const auto fail = [error](const char* what) -> std::optional<ParsedHttpUrl> {
-    if (error != nullptr) *error = what;
-    return std::nullopt;
-  };
+std::string_view UrlErrorText(UrlError error) {
+  switch (error) {
+    case UrlError::kNone:
+      return "";
+    case UrlError::kInvalid:
+      return "not a valid URL";
+    case UrlError::kScheme:
+      return "scheme must be http or https";
+    case UrlError::kNoHost:
+      return "no host";
+    case UrlError::kCredentials:
+      return "credentials in the URL are not supported";
+    case UrlError::kPort:
+      return "port must be 1-65535";
+  }
+  return "not a valid URL";
+}
+
+UrlParseResult ParseHttpUrl(std::string_view url) {
+  const auto fail = [](UrlError error) { return UrlParseResult{std::nullopt, error}; };
   http_parser_url parsed;
   http_parser_url_init(&parsed);
   const bool ok = !url.empty() && http_parser_parse_url(url.data(), url.size(), 0, &parsed) == 0;
@@ -210,12 +216,14 @@ std::optional<ParsedHttpUrl> ParseHttpUrl(std::string_view url, std::string* err
   // A failed parse still reports the fields it got through; use them to say
   // what is wrong when the URL at least starts like "scheme://".
   const bool has_authority = !scheme.empty() && url.substr(scheme.size()).substr(0, 3) == "://";
-  if (!ok && !has_authority) return fail("not a valid URL");
-  if (!IsHttpScheme(scheme)) return fail("scheme must be http or https");
-  if (!HasField(parsed, UF_HOST) || parsed.field_data[UF_HOST].len == 0) return fail("no host");
-  if (!ok) return fail("not a valid URL");
-  if (HasField(parsed, UF_USERINFO)) return fail("credentials in the URL are not supported");
-  if (HasField(parsed, UF_PORT) && parsed.port == 0) return fail("port must be 1-65535");
+  if (!ok && !has_authority) return fail(UrlError::kInvalid);
+  if (!IsHttpScheme(scheme)) return fail(UrlError::kScheme);
+  if (!HasField(parsed, UF_HOST) || parsed.field_data[UF_HOST].len == 0) {
+    return fail(UrlError::kNoHost);
+  }
+  if (!ok) return fail(UrlError::kInvalid);
+  if (HasField(parsed, UF_USERINFO)) return fail(UrlError::kCredentials);
+  if (HasField(parsed, UF_PORT) && parsed.port == 0) return fail(UrlError::kPort);
 
   ParsedHttpUrl out;
   out.scheme = EqualsIgnoreCase(scheme, "http") ? "http" : "https";
@@ -223,7 +231,7 @@ std::optional<ParsedHttpUrl> ParseHttpUrl(std::string_view url, std::string* err
   out.port = HasField(parsed, UF_PORT) ? parsed.port : (out.scheme == "http" ? 80 : 443);
   out.target = HasField(parsed, UF_PATH) ? std::string(UrlField(url, parsed, UF_PATH)) : "/";
   if (HasField(parsed, UF_QUERY)) out.target += "?" + std::string(UrlField(url, parsed, UF_QUERY));
-  return out;
+  return {std::move(out), UrlError::kNone};
 }
 
 class PlainHttpPoster::Impl {
@@ -459,9 +467,9 @@ PlainHttpPoster::Impl::Exchange PlainHttpPoster::Impl::SendAndReceive(const Call
 }
 
 PostResult PlainHttpPoster::Impl::Post(const PostRequest& request, const std::atomic<bool>& stop) {
-  std::string error;
-  const std::optional<ParsedHttpUrl> url = ParseHttpUrl(request.url, &error);
-  if (!url) return Failed("invalid URL: " + error);
+  const UrlParseResult parsed = ParseHttpUrl(request.url);
+  const std::optional<ParsedHttpUrl>& url = parsed.url;
+  if (!url) return Failed("invalid URL: " + std::string(UrlErrorText(parsed.error)));
   if (url->scheme != "http") return Failed("only http:// URLs are supported by this client");
   for (const auto& [name, value] : request.headers) {
     if (std::string bad = CheckHeader(name, value); !bad.empty()) return Failed(bad);

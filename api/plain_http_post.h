@@ -24,12 +24,28 @@ struct ParsedHttpUrl {
   std::string target;  // path + "?" + query; "/" if the URL has no path
 };
 
+// What is wrong with a URL that ParseHttpUrl rejects.
+enum class UrlError {
+  kNone,         // the URL is fine
+  kInvalid,      // "not a valid URL"
+  kScheme,       // "scheme must be http or https"
+  kNoHost,       // "no host"
+  kCredentials,  // "credentials in the URL are not supported"
+  kPort,         // "port must be 1-65535"
+};
+
+// The text quoted beside each kind above; "" for kNone.
+std::string_view UrlErrorText(UrlError error);
+
+struct UrlParseResult {
+  std::optional<ParsedHttpUrl> url;  // set exactly when error == kNone
+  UrlError error = UrlError::kNone;
+};
+
 // Parses an absolute http:// or https:// URL with http_parser_parse_url
-// (default ports 80 and 443; the fragment is dropped). Returns nullopt and,
-// when `error` is not null, sets it to what is wrong: "not a valid URL",
-// "scheme must be http or https", "no host", "port must be 1-65535" or
-// "credentials in the URL are not supported".
-std::optional<ParsedHttpUrl> ParseHttpUrl(std::string_view url, std::string* error);
+// (default ports 80 and 443; the fragment is dropped). On failure `url` is
+// empty and `error` says what is wrong.
+[[nodiscard]] UrlParseResult ParseHttpUrl(std::string_view url);
 
 struct PostRequest {
   std::string url;  // http:// only

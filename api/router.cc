@@ -9,6 +9,7 @@
 
 #include "api/errors.h"
 #include "api/event_stream.h"
+#include "api/http_header_field.h"
 #include "api/json_writer.h"
 #include "api/owners.h"
 #include "api/subscription_registry.h"
@@ -23,25 +24,10 @@ HttpResponse NoView() {
   return ErrorResponse(ErrorCode::kNotReady, "the agent has not published its view yet");
 }
 
-char ToLower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (ToLower(a[i]) != ToLower(b[i])) return false;
-  }
-  return true;
-}
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 // "application/json" with optional parameters ("; charset=utf-8").
 bool IsJsonContentType(std::string_view content_type) {
-  return EqualsIgnoreCase(Trim(content_type.substr(0, content_type.find(';'))), "application/json");
+  return EqualsIgnoreCase(TrimHeaderWhitespace(content_type.substr(0, content_type.find(';'))),
+                          "application/json");
 }
 
 // Time depends only on the length of `presented`, never on where it differs
@@ -300,7 +286,7 @@ HttpResponse Router::EventsResponse(std::uint64_t since, std::size_t limit,
 
 RouteResult Router::Stream(const HttpRequest& request) {
   if (!request.last_event_id.empty()) {
-    const auto parsed = ParseUint(Trim(request.last_event_id));
+    const auto parsed = ParseUint(TrimHeaderWhitespace(request.last_event_id));
     if (!parsed) {
       return ErrorResponse(ErrorCode::kBadRequest,
                            "header Last-Event-ID must be a non-negative integer");
@@ -334,12 +320,12 @@ Router::SseChunk Router::SseFrames(std::uint64_t since, std::size_t limit,
 std::optional<HttpResponse> Router::CheckMutation(const HttpRequest& request,
                                                   bool body_required) const {
   if (!options_.bearer_token.empty()) {
-    const std::string_view auth = Trim(request.authorization);
+    const std::string_view auth = TrimHeaderWhitespace(request.authorization);
     constexpr std::string_view kScheme = "bearer ";
     const bool has_scheme =
         auth.size() > kScheme.size() && EqualsIgnoreCase(auth.substr(0, kScheme.size()), kScheme);
-    if (!has_scheme ||
-        !ConstantTimeEquals(Trim(auth.substr(kScheme.size())), options_.bearer_token)) {
+    if (!has_scheme || !ConstantTimeEquals(TrimHeaderWhitespace(auth.substr(kScheme.size())),
+                                           options_.bearer_token)) {
       HttpResponse response =
           ErrorResponse(ErrorCode::kUnauthorized, request.authorization.empty()
                                                       ? "this endpoint requires a bearer token"

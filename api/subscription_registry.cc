@@ -38,15 +38,20 @@ std::optional<membership::EventType> ParseEventTypeName(std::string_view name) {
 Status ValidateWebhookUrl(std::string_view url) {
   if (url.empty()) return Status::Error("'url' must not be empty");
   if (url.size() > 2048) return Status::Error("'url' is longer than 2048 bytes");
-  std::string error;
-  if (!ParseHttpUrl(url, &error)) {
-    if (error == "scheme must be http or https") {
+  const UrlError error = ParseHttpUrl(url).error;
+  switch (error) {
+    case UrlError::kNone:
+      return Status::Ok();
+    case UrlError::kScheme:
       return Status::Error("'url' must start with http:// or https://");
-    }
-    if (error == "no host") return Status::Error("'url' has no host");
-    return Status::Error("'url' is not a valid URL: " + error);
+    case UrlError::kNoHost:
+      return Status::Error("'url' has no host");
+    case UrlError::kInvalid:
+    case UrlError::kCredentials:
+    case UrlError::kPort:
+      break;
   }
-  return Status::Ok();
+  return Status::Error("'url' is not a valid URL: " + std::string(UrlErrorText(error)));
 }
 
 SubscriptionRegistry::SubscriptionRegistry(std::size_t max_subscriptions)

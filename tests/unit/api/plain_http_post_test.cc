@@ -237,10 +237,11 @@ TEST_CASE("plain http: URL parsing accepts absolute http and https URLs") {
   };
   for (const Case& c : cases) {
     CAPTURE(c.url);
-    std::string error;
-    const std::optional<ParsedHttpUrl> parsed = ParseHttpUrl(c.url, &error);
+    const UrlParseResult result = ParseHttpUrl(c.url);
+    const std::optional<ParsedHttpUrl>& parsed = result.url;
     REQUIRE(parsed.has_value());
-    CHECK(error.empty());
+    CHECK(result.error == UrlError::kNone);
+    CHECK(UrlErrorText(result.error).empty());
     CHECK(parsed->scheme == c.scheme);
     CHECK(parsed->host == c.host);
     CHECK(parsed->port == c.port);
@@ -251,27 +252,29 @@ TEST_CASE("plain http: URL parsing accepts absolute http and https URLs") {
 TEST_CASE("plain http: URL parsing names what is wrong") {
   struct Case {
     const char* url;
+    UrlError kind;
     const char* error;
   };
   const Case cases[] = {
-      {"", "not a valid URL"},
-      {"garbage", "not a valid URL"},
-      {"example.com/hook", "not a valid URL"},
-      {"http://exa mple.com/", "not a valid URL"},
-      {"/hook", "scheme must be http or https"},
-      {"ftp://example.com/file", "scheme must be http or https"},
-      {"http:///hook", "no host"},
-      {"http://:8080/hook", "no host"},
-      {"http://example.com:0/", "port must be 1-65535"},
-      {"http://user:secret@example.com/", "credentials in the URL are not supported"},
+      {"", UrlError::kInvalid, "not a valid URL"},
+      {"garbage", UrlError::kInvalid, "not a valid URL"},
+      {"example.com/hook", UrlError::kInvalid, "not a valid URL"},
+      {"http://exa mple.com/", UrlError::kInvalid, "not a valid URL"},
+      {"/hook", UrlError::kScheme, "scheme must be http or https"},
+      {"ftp://example.com/file", UrlError::kScheme, "scheme must be http or https"},
+      {"http:///hook", UrlError::kNoHost, "no host"},
+      {"http://:8080/hook", UrlError::kNoHost, "no host"},
+      {"http://example.com:0/", UrlError::kPort, "port must be 1-65535"},
+      {"http://user:secret@example.com/", UrlError::kCredentials,
+       "credentials in the URL are not supported"},
   };
   for (const Case& c : cases) {
     CAPTURE(c.url);
-    std::string error;
-    CHECK_FALSE(ParseHttpUrl(c.url, &error).has_value());
-    CHECK(error == c.error);
+    const UrlParseResult result = ParseHttpUrl(c.url);
+    CHECK_FALSE(result.url.has_value());
+    CHECK(result.error == c.kind);
+    CHECK(UrlErrorText(result.error) == c.error);
   }
-  CHECK_FALSE(ParseHttpUrl("garbage", nullptr).has_value());
 }
 
 TEST_CASE("plain http: 200 with a Content-Length body") {

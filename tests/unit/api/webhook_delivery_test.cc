@@ -43,22 +43,31 @@ bool WaitForStatus(const Subscription& s, Predicate predicate) {
   return false;
 }
 
-TEST_CASE("delivers signed CloudEvents in order, filtered by type", "[api][webhook]") {
-  TestReceiver receiver;
+// The event log, views and registry a delivery reads, and the delivery;
+// members are destroyed in reverse, so the delivery stops first.
+struct Harness {
+  explicit Harness(WebhookOptions options = FastOptions())
+      : delivery(std::move(options), log, views, registry) {}
+
   EventLog log;
   ViewPublisher views;
   SubscriptionRegistry registry;
-  WebhookDelivery delivery(FastOptions(), log, views, registry);
+  WebhookDelivery delivery;
+};
+
+TEST_CASE("delivers signed CloudEvents in order, filtered by type", "[api][webhook]") {
+  TestReceiver receiver;
+  Harness h;
   SubscriptionSpec spec;
   spec.url = receiver.Url();
   spec.events = {"member.failed", "member.joined"};
-  const auto created = registry.Create(spec);
+  const auto created = h.registry.Create(spec);
   REQUIRE(created.subscription != nullptr);
 
-  log.Append(MakeEvent(EventType::kJoined, Member("a")));   // seq 1
-  log.Append(MakeEvent(EventType::kSuspect, Member("a")));  // seq 2: filtered out
-  log.Append(MakeEvent(EventType::kFailed, Member("a")));   // seq 3
-  log.Append(MakeEvent(EventType::kJoined, Member("b")));   // seq 4
+  h.log.Append(MakeEvent(EventType::kJoined, Member("a")));   // seq 1
+  h.log.Append(MakeEvent(EventType::kSuspect, Member("a")));  // seq 2: filtered out
+  h.log.Append(MakeEvent(EventType::kFailed, Member("a")));   // seq 3
+  h.log.Append(MakeEvent(EventType::kJoined, Member("b")));   // seq 4
   REQUIRE(receiver.WaitFor(3));
   const auto requests = receiver.Requests();
   REQUIRE(requests.size() == 3);
@@ -86,7 +95,7 @@ TEST_CASE("delivers signed CloudEvents in order, filtered by type", "[api][webho
   CHECK(status.queue_length == 0);
   CHECK(status.last_success.has_value());
   CHECK(status.last_error.empty());
-  const WebhookMetrics metrics = registry.Metrics();
+  const WebhookMetrics metrics = h.registry.Metrics();
   CHECK(metrics.deliveries[0] == 3);  // success
   CHECK(metrics.latency_count == 3);
   REQUIRE(metrics.queue_lengths.size() == 1);
@@ -99,16 +108,13 @@ TEST_CASE("5xx and 429 are retried (Retry-After honoured) with the same id", "[a
     if (n == 1) return ScriptedAnswer{429, "Retry-After: 0\r\n"};
     return ScriptedAnswer{200, ""};
   });
-  EventLog log;
-  ViewPublisher views;
-  SubscriptionRegistry registry;
-  WebhookDelivery delivery(FastOptions(), log, views, registry);
+  Harness h;
   SubscriptionSpec spec;
   spec.url = receiver.Url();
-  const auto created = registry.Create(spec);
+  const auto created = h.registry.Create(spec);
   REQUIRE(created.subscription != nullptr);
-  log.Append(MakeEvent(EventType::kFailed, Member("a")));
-  log.Append(MakeEvent(EventType::kLeft, Member("b")));
+  h.log.Append(MakeEvent(EventType::kFailed, Member("a")));
+  h.log.Append(MakeEvent(EventType::kLeft, Member("b")));
   REQUIRE(receiver.WaitFor(4));
   const auto requests = receiver.Requests();
   // seq 1 three times (503, 429, 200), then seq 2 once.
@@ -122,44 +128,40 @@ TEST_CASE("5xx and 429 are retried (Retry-After honoured) with the same id", "[a
   CHECK(status.total_attempts == 4);
   CHECK(status.attempts == 0);
   CHECK(status.last_error == "HTTP 429");
-  const WebhookMetrics metrics = registry.Metrics();
+  const WebhookMetrics metrics = h.registry.Metrics();
   CHECK(metrics.deliveries[0] == 2);  // success
   CHECK(metrics.deliveries[1] == 2);  // http_error
 }
 
 TEST_CASE("a 4xx drops the event and delivery goes on", "[api][webhook]") {
   TestReceiver receiver([](std::size_t n) { return ScriptedAnswer{n == 0 ? 400 : 200, ""}; });
-  EventLog log;
-  ViewPublisher views;
-  SubscriptionRegistry registry;
-  WebhookDelivery delivery(FastOptions(), log, views, registry);
-  const auto created = registry.Create(SubscriptionSpec{receiver.Url(), {}, "", "", false});
+  Harness h;
+  const auto created = h.registry.Create(SubscriptionSpec{receiver.Url(), {}, "", "", false});
   REQUIRE(created.subscription != nullptr);
-  log.Append(MakeEvent(EventType::kFailed, Member("a")));
-  log.Append(MakeEvent(EventType::kLeft, Member("b")));
+  h.log.Append(MakeEvent(EventType::kFailed, Member("a")));
+  h.log.Append(MakeEvent(EventType::kLeft, Member("b")));
   REQUIRE(receiver.WaitFor(2));
   CHECK(WaitForStatus(*created.subscription, [](const DeliveryStatus& s) {
     return s.delivered == 1 && s.dropped == 1;
   }));
-  CHECK(registry.Metrics().deliveries[4] == 1);  // dropped
+  CHECK(h.registry.Metrics().deliveries[4] == 1);  // dropped
 }
 
 TEST_CASE("a full queue drops the oldest and sends picket.resync first", "[api][webhook]") {
   // The receiver fails every request until the test has queued 20 events.
   std::atomic<bool> up{false};
   TestReceiver receiver([&](std::size_t) { return ScriptedAnswer{up ? 200 : 500, ""}; });
-  EventLog log;
-  ViewPublisher views;
-  views.Publish(testing::MakeView({"node-1", "b"}));
-  SubscriptionRegistry registry;
   WebhookOptions options = FastOptions();
   options.queue_capacity = 4;
-  WebhookDelivery delivery(options, log, views, registry);
-  const auto created = registry.Create(SubscriptionSpec{receiver.Url(), {}, "", "", false});
+  Harness h(options);
+  h.views.Publish(testing::MakeView({"node-1", "b"}));
+  const auto created = h.registry.Create(SubscriptionSpec{receiver.Url(), {}, "", "", false});
   REQUIRE(created.subscription != nullptr);
-  log.Append(MakeEvent(EventType::kJoined, Member("e1")));
+  h.log.Append(MakeEvent(EventType::kJoined, Member("e1")));
   REQUIRE(receiver.WaitFor(1));  // e1 is failing at the front
-  for (int i = 2; i <= 20; ++i) log.Append(MakeEvent(EventType::kJoined, Member("e" + std::to_string(i))));
+  for (int i = 2; i <= 20; ++i) {
+    h.log.Append(MakeEvent(EventType::kJoined, Member("e" + std::to_string(i))));
+  }
   REQUIRE(WaitForStatus(*created.subscription, [](const DeliveryStatus& s) {
     return s.dropped == 17 && s.queue_length == 4;
   }));
@@ -180,29 +182,26 @@ TEST_CASE("a full queue drops the oldest and sends picket.resync first", "[api][
   CHECK(delivered[n - 3]["data"]["seq"] == 18);
   CHECK(delivered[n - 2]["data"]["seq"] == 19);
   CHECK(delivered[n - 1]["data"]["seq"] == 20);
-  CHECK(registry.Metrics().deliveries[4] == 17);  // dropped
+  CHECK(h.registry.Metrics().deliveries[4] == 17);  // dropped
 }
 
 TEST_CASE("a dead receiver does not hold up another subscription; delete stops delivery",
           "[api][webhook]") {
   TestReceiver good;
-  EventLog log;
-  ViewPublisher views;
-  SubscriptionRegistry registry;
-  WebhookDelivery delivery(FastOptions(), log, views, registry);
+  Harness h;
   // Port 1 on loopback: connection refused, retried forever.
-  const auto dead = registry.Create(SubscriptionSpec{"http://127.0.0.1:1/x", {}, "", "", false});
-  const auto live = registry.Create(SubscriptionSpec{good.Url(), {}, "", "", false});
+  const auto dead = h.registry.Create(SubscriptionSpec{"http://127.0.0.1:1/x", {}, "", "", false});
+  const auto live = h.registry.Create(SubscriptionSpec{good.Url(), {}, "", "", false});
   REQUIRE(dead.subscription != nullptr);
   REQUIRE(live.subscription != nullptr);
-  for (int i = 0; i < 5; ++i) log.Append(MakeEvent(EventType::kFailed, Member("m")));
+  for (int i = 0; i < 5; ++i) h.log.Append(MakeEvent(EventType::kFailed, Member("m")));
   REQUIRE(good.WaitFor(5));
   CHECK(WaitForStatus(*dead.subscription, [](const DeliveryStatus& s) {
     return s.attempts >= 2 && !s.last_error.empty() && s.queue_length == 5;
   }));
-  CHECK(registry.Metrics().deliveries[3] >= 2);  // connection_error
-  CHECK(registry.Delete(dead.subscription->id()));
-  CHECK(registry.Metrics().queue_lengths.size() == 1);
+  CHECK(h.registry.Metrics().deliveries[3] >= 2);  // connection_error
+  CHECK(h.registry.Delete(dead.subscription->id()));
+  CHECK(h.registry.Metrics().queue_lengths.size() == 1);
 }
 
 TEST_CASE("Stop abandons a hanging receiver quickly", "[api][webhook]") {
@@ -211,21 +210,18 @@ TEST_CASE("Stop abandons a hanging receiver quickly", "[api][webhook]") {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     return ScriptedAnswer{200, ""};
   });
-  EventLog log;
-  ViewPublisher views;
-  SubscriptionRegistry registry;
   WebhookOptions options = FastOptions();
   options.timeout = std::chrono::milliseconds(50);
-  WebhookDelivery delivery(options, log, views, registry);
-  const auto created = registry.Create(SubscriptionSpec{receiver.Url(), {}, "", "", false});
+  Harness h(options);
+  const auto created = h.registry.Create(SubscriptionSpec{receiver.Url(), {}, "", "", false});
   REQUIRE(created.subscription != nullptr);
-  log.Append(MakeEvent(EventType::kFailed, Member("a")));
+  h.log.Append(MakeEvent(EventType::kFailed, Member("a")));
   CHECK(WaitForStatus(*created.subscription, [](const DeliveryStatus& s) {
     return s.last_error.rfind("timeout", 0) == 0;
   }));
-  CHECK(registry.Metrics().deliveries[2] >= 1);  // timeout
+  CHECK(h.registry.Metrics().deliveries[2] >= 1);  // timeout
   const auto started = std::chrono::steady_clock::now();
-  delivery.Stop();
+  h.delivery.Stop();
   CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(3));
 }
 
@@ -233,21 +229,18 @@ TEST_CASE("Stop abandons a hanging receiver quickly", "[api][webhook]") {
 
 TEST_CASE("Drain waits until every queued event is delivered", "[api][webhook]") {
   TestReceiver receiver;
-  EventLog log;
-  ViewPublisher views;
-  SubscriptionRegistry registry;
-  WebhookDelivery delivery(FastOptions(), log, views, registry);
+  Harness h;
   SubscriptionSpec spec;
   spec.url = receiver.Url();
-  REQUIRE(registry.Create(spec).subscription != nullptr);
+  REQUIRE(h.registry.Create(spec).subscription != nullptr);
   for (int i = 0; i < 20; ++i) {
-    log.Append(MakeEvent(EventType::kJoined, Member("m" + std::to_string(i))));
+    h.log.Append(MakeEvent(EventType::kJoined, Member("m" + std::to_string(i))));
   }
-  CHECK(delivery.Drain(std::chrono::seconds(20)) == 0);
+  CHECK(h.delivery.Drain(std::chrono::seconds(20)) == 0);
   // (The receiver records a request just after answering it.)
   REQUIRE(receiver.WaitFor(20));
   CHECK(receiver.Requests().size() == 20);
-  delivery.Stop();
+  h.delivery.Stop();
 }
 
 TEST_CASE("Drain gives up after its budget and says what is left", "[api][webhook]") {
@@ -256,28 +249,22 @@ TEST_CASE("Drain gives up after its budget and says what is left", "[api][webhoo
     TestReceiver closed;  // a port that was just free: every attempt is refused
     url = closed.Url();
   }
-  EventLog log;
-  ViewPublisher views;
-  SubscriptionRegistry registry;
-  WebhookDelivery delivery(FastOptions(), log, views, registry);
+  Harness h;
   SubscriptionSpec spec;
   spec.url = url;
-  REQUIRE(registry.Create(spec).subscription != nullptr);
+  REQUIRE(h.registry.Create(spec).subscription != nullptr);
   for (int i = 0; i < 3; ++i) {
-    log.Append(MakeEvent(EventType::kFailed, Member("m" + std::to_string(i))));
+    h.log.Append(MakeEvent(EventType::kFailed, Member("m" + std::to_string(i))));
   }
-  CHECK(delivery.Drain(std::chrono::milliseconds(200)) == 3);
-  CHECK(delivery.Drain(std::chrono::milliseconds(0)) == 3);
-  delivery.Stop();
+  CHECK(h.delivery.Drain(std::chrono::milliseconds(200)) == 3);
+  CHECK(h.delivery.Drain(std::chrono::milliseconds(0)) == 3);
+  h.delivery.Stop();
 }
 
 TEST_CASE("Drain without subscriptions returns at once", "[api][webhook]") {
-  EventLog log;
-  ViewPublisher views;
-  SubscriptionRegistry registry;
-  WebhookDelivery delivery(FastOptions(), log, views, registry);
-  log.Append(MakeEvent(EventType::kJoined, Member("a")));
-  CHECK(delivery.Drain(std::chrono::seconds(20)) == 0);
+  Harness h;
+  h.log.Append(MakeEvent(EventType::kJoined, Member("a")));
+  CHECK(h.delivery.Drain(std::chrono::seconds(20)) == 0);
 }
 
 }  // namespace picket::api
