@@ -71,10 +71,6 @@ inline constexpr double kComebackSyncs = 3.0;
 // NoticeFailed): a bound on datagrams sent to addresses that may be dead.
 inline constexpr std::size_t kFailedNoticesPerReconnect = 8;
 
-// A probe round skips a member whose last heartbeat to us arrived less than
-// this many heartbeat intervals ago.
-inline constexpr int kProbeSkipHeartbeatIntervals = 2;
-
 // --- Gossip ---
 // Broadcast-queue entries examined per packet before giving up on filling it
 // (bounds the cost of packing when many entries are too big or already sent).

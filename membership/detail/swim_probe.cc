@@ -38,15 +38,6 @@ void SwimCore::OnProbeRound(TimePoint now) {
   if (leaving_) return;
   const MemberIndex target = probe_order_.Next(table_, self_, random_);
   if (target == kNoMember) return;
-  // Its heartbeats reach us on time: phi watches it more closely than this
-  // probe would, so save the probe and its ack (other members' rounds still
-  // cover our link to it).
-  if (const auto* watch = monitor_.Find(target);
-      watch != nullptr && watch->last_fed && !watch->verifying &&
-      table_.State(target) == MemberState::kAlive &&
-      now - *watch->last_fed < config_.heartbeat_interval * tuning::kProbeSkipHeartbeatIntervals) {
-    return;
-  }
   const std::uint32_t seq = NextSeq();
   Probe& p = probes_[seq];
   p.kind = ProbeKind::kRound;
