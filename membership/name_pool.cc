@@ -30,20 +30,22 @@ NamePool::Id NamePool::Predicted(std::string_view text) const {
   return kNoId;
 }
 
+NamePool::Id NamePool::Remember(Id id) {
+  recent_[1] = recent_[0];
+  recent_[0] = id;
+  return id;
+}
+
 NamePool::Id NamePool::Acquire(std::string_view text) {
   if (const Id id = Predicted(text); id != kNoId) {
     ++refs_[id];
-    recent_[1] = recent_[0];
-    recent_[0] = id;
-    return id;
+    return Remember(id);
   }
   const std::uint64_t hash = detail::NameHash(text);
   std::size_t slot = Slot(text, hash);
   if (index_[slot] != kNoId) {
     ++refs_[index_[slot]];
-    recent_[1] = recent_[0];
-    recent_[0] = index_[slot];
-    return index_[slot];
+    return Remember(index_[slot]);
   }
   if ((used_ + 1) * 2 > index_.size()) {
     IndexGrow();
@@ -64,9 +66,7 @@ NamePool::Id NamePool::Acquire(std::string_view text) {
   refs_[id] = 1;
   ++used_;
   index_[slot] = id;
-  recent_[1] = recent_[0];
-  recent_[0] = id;
-  return id;
+  return Remember(id);
 }
 
 void NamePool::Release(Id id) {

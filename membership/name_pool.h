@@ -68,6 +68,8 @@ class NamePool {
   // order. This skips the hash and the index probe (both cache misses at
   // scale) for a comparison with a text that is next in memory.
   [[nodiscard]] Id Predicted(std::string_view text) const;
+  // Records `id` as the newest of recent_ and returns it.
+  Id Remember(Id id);
   // The index slot holding `text` (hash `hash`), or the empty slot where it
   // would go.
   [[nodiscard]] std::size_t Slot(std::string_view text, std::uint64_t hash) const;

@@ -259,7 +259,7 @@ MemberInfo SwimCore::Self() const { return BuildInfo(self_, table_.StateSince(se
 
 Quorum SwimCore::GetQuorum() const {
   Quorum q;
-  q.alive = table_.Count(MemberState::kAlive) + table_.Count(MemberState::kSuspect);
+  q.alive = LiveCount();
   q.members = q.alive + table_.Count(MemberState::kFailed);
   q.has_majority = q.alive * 2 > q.members;
   return q;
@@ -312,8 +312,7 @@ std::string SwimCore::CheckInvariants() const {
   };
   if (auto e = check_list(ring_.observers()); !e.empty()) return e;
   if (auto e = check_list(ring_.subjects()); !e.empty()) return e;
-  const int live_others = table_.Count(MemberState::kAlive) + table_.Count(MemberState::kSuspect) -
-                          (leaving_ ? 0 : 1);
+  const int live_others = LiveCount() - (leaving_ ? 0 : 1);
   const auto expected = static_cast<std::size_t>(std::min(config_.observers, live_others));
   if (ring_.observers().size() != expected || ring_.subjects().size() != expected) {
     return "ring lists have the wrong size";

@@ -182,8 +182,12 @@ class SwimCore {
   // from suspect/failed, or newly joined, or we just joined). Its `failed`
   // claims may only reflect its own isolation.
   [[nodiscard]] bool AccuserWasCutOff(std::string_view accuser, TimePoint now) const;
-  // A `failed` claim about alive `m` that we do not take at its word: verify
-  // `m` at once on every path; failed if it does not answer.
+  // A claim about alive `m` that we do not take at its word: the verification
+  // of `m` already running, or a new one on every path, not scaled by our
+  // own health (a cut-off of ours raised it, and it is what we want to
+  // check). nullptr while leaving.
+  Probe* CheckClaim(MemberIndex m, TimePoint now);
+  // A `failed` claim about alive `m`: CheckClaim, and failed if no answer.
   void VerifyClaimedFailure(MemberIndex m, TimePoint now);
   // Starts a final check of suspect `m` on every path (unless one is
   // running); see OnSuspicionTimer.
@@ -213,6 +217,8 @@ class SwimCore {
   void BroadcastFailed(MemberIndex m, std::string_view from);
   void BroadcastLeft(MemberIndex m);
   [[nodiscard]] Tags ToTags(const std::vector<TagView>& tags) const;
+  // Alive and suspect members, self included.
+  [[nodiscard]] int LiveCount() const;
   [[nodiscard]] int ClusterSize() const;
   [[nodiscard]] std::uint64_t self_incarnation() const { return table_.Incarnation(self_); }
 

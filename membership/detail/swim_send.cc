@@ -79,7 +79,7 @@ std::vector<MemberIndex> SwimCore::RandomLiveMembers(int count, MemberIndex excl
   auto eligible = [&](MemberIndex m) {
     return m != self_ && m != exclude && table_.Contains(m) && IsLive(table_.State(m));
   };
-  int live = table_.Count(MemberState::kAlive) + table_.Count(MemberState::kSuspect);
+  int live = LiveCount();
   if (IsLive(table_.State(self_))) --live;
   if (exclude != kNoMember && table_.Contains(exclude) && IsLive(table_.State(exclude))) --live;
   const int want = std::min(count, live);

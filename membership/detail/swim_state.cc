@@ -17,10 +17,11 @@ Tags SwimCore::ToTags(const std::vector<TagView>& tags) const {
   return out;
 }
 
-int SwimCore::ClusterSize() const {
-  return table_.Count(MemberState::kAlive) + table_.Count(MemberState::kSuspect) +
-         table_.Count(MemberState::kFailed);
+int SwimCore::LiveCount() const {
+  return table_.Count(MemberState::kAlive) + table_.Count(MemberState::kSuspect);
 }
+
+int SwimCore::ClusterSize() const { return LiveCount() + table_.Count(MemberState::kFailed); }
 
 // ---------------------------------------------------------------- claims
 
@@ -82,8 +83,7 @@ bool SwimCore::ApplyAlive(std::string_view name, std::string_view address,
   if (old_state == MemberState::kFailed && source == Source::kGossip) {
     // Back from failed: one side of a heal. About kComebackSyncs members
     // across the cluster sync with it (all of a small cut-off side do).
-    const int live = table_.Count(MemberState::kAlive) + table_.Count(MemberState::kSuspect);
-    if (random_.UniformReal() * live < tuning::kComebackSyncs) SyncAfterCutOff(name, now);
+    if (random_.UniformReal() * LiveCount() < tuning::kComebackSyncs) SyncAfterCutOff(name, now);
     // Others we hold failed may be back too, and their refutations may
     // never reach us: ask a few (at most once per probe interval).
     if (!last_comeback_notices_ || now - *last_comeback_notices_ >= config_.probe_interval) {
@@ -144,9 +144,7 @@ bool SwimCore::ApplySuspect(std::string_view name, std::uint64_t incarnation, st
     // agent's suspicions of everyone on the other side arrive in its first
     // push-pull and datagrams. Check the member ourselves instead of
     // spreading them.
-    if (!leaving_ && RunningVerify(m) == nullptr) {
-      StartVerify(m, VerifyReason::kClaim, config_.probe_timeout, now);
-    }
+    CheckClaim(m, now);
     return false;
   }
   Transition(m, MemberState::kSuspect, incarnation, now);
@@ -396,17 +394,19 @@ void SwimCore::OnSuspicionTimer(const SuspicionTimer& t, TimePoint now) {
   DeclareFailed(m, now);
 }
 
-void SwimCore::VerifyClaimedFailure(MemberIndex m, TimePoint now) {
-  if (leaving_) return;
+SwimCore::Probe* SwimCore::CheckClaim(MemberIndex m, TimePoint now) {
+  if (leaving_) return nullptr;
   // Verify before suspecting: a suspicion is gossiped to everyone, and at a
   // heal a cut-off agent's stale claims would otherwise make every member
-  // suspect every member it held failed. No slow-down for our own poor
-  // health: a cut-off of ours raised it, and it is what we want to check.
-  Probe* running = RunningVerify(m);
-  if (running == nullptr)
-    running = &StartVerify(m, VerifyReason::kClaim, config_.probe_timeout, now);
+  // suspect every member it held failed.
+  if (Probe* running = RunningVerify(m)) return running;
+  return &StartVerify(m, VerifyReason::kClaim, config_.probe_timeout, now);
+}
+
+void SwimCore::VerifyClaimedFailure(MemberIndex m, TimePoint now) {
   // A check already under way (e.g. of a suspect claim) decides this too.
-  if (running->reason != VerifyReason::kFinalCheck) running->claimed_failed = true;
+  Probe* check = CheckClaim(m, now);
+  if (check != nullptr && check->reason != VerifyReason::kFinalCheck) check->claimed_failed = true;
 }
 
 void SwimCore::StartFinalCheckNow(MemberIndex m, TimePoint now) {
@@ -426,11 +426,11 @@ bool SwimCore::AccuserDeparted(std::string_view accuser) const {
 }
 
 bool SwimCore::AccuserWasCutOff(std::string_view accuser, TimePoint now) const {
-  if (accuser.empty() || accuser == self_name_) return false;
+  if (AccuserDeparted(accuser)) return true;
   const MemberIndex a = table_.Find(accuser);
-  // Unknown: not heard of yet (trusted), or reaped after it failed or left.
-  if (a == kNoMember) return table_.FindTombstone(accuser) != nullptr;
-  if (table_.State(a) != MemberState::kAlive) return true;
+  // Unknown (not heard of yet: trusted), or ourselves.
+  if (a == kNoMember || a == self_) return false;
+  if (table_.State(a) != MemberState::kAlive) return true;  // suspect
   // Alive only lately: it came back from suspect/failed, or it (or we) just
   // joined, so we have no history of it being in reach.
   return now - table_.StateSince(a) <

@@ -162,7 +162,7 @@ void SwimCore::ScheduleReconnect(TimePoint now) {
 void SwimCore::OnReconnectTimer(TimePoint now) {
   ScheduleReconnect(now);
   const int failed = table_.Count(MemberState::kFailed);
-  const int alive = table_.Count(MemberState::kAlive) + table_.Count(MemberState::kSuspect);
+  const int alive = LiveCount();
   if (leaving_ || failed == 0 || alive < 1) return;
   NoticeFailed(now);
   // About one attempt per interval across the whole cluster.
