@@ -65,6 +65,10 @@ inline constexpr int kDistrustAfterComebackIntervals = 20;
 // An agent exchanges full state after a cut-off (see SyncAfterCutOff) at most
 // once per this many probe intervals.
 inline constexpr int kSyncAfterCutOffIntervals = 5;
+// Stream syncs started at once in answer to push-pull summaries received by
+// datagram (see OnPushPullSummary); a bound on what forged or replayed
+// summaries can make an agent do.
+inline constexpr std::size_t kMaxSummarySyncs = 4;
 // Members, across the cluster, that sync with a member back from failed.
 inline constexpr double kComebackSyncs = 3.0;
 // Members held failed that are told so at every reconnect_interval (see

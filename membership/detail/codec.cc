@@ -380,8 +380,11 @@ Check Decoder::State::ConvertOne(const wire::Message& m) {
       return {};
     }
     case wire::Message::kPushPull: {
-      if (datagram) return Check::Fail(DropReason::kContradictory);
       const auto& p = m.push_pull();
+      // A datagram carries only the periodic summary; tables go by stream.
+      if (datagram && (p.join() || p.members_size() != 0)) {
+        return Check::Fail(DropReason::kContradictory);
+      }
       if (static_cast<std::size_t>(p.members_size()) > tuning::kMaxPushPullMembers) {
         return Check::Fail(DropReason::kOversized);
       }

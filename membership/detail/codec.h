@@ -73,10 +73,10 @@ class Decoder {
   // than the input (kTruncated); over the channel's size or count limits, or
   // over-long names, addresses or tags (kOversized); a version outside
   // [kMinProtocolVersion, kProtocolVersion] (kBadVersion); another cluster
-  // (kWrongCluster); a message kind not allowed on the channel, more than one
-  // message in a stream frame, or a push-pull naming a member twice
-  // (kContradictory). Unknown message kinds (from a newer, compatible sender)
-  // are skipped.
+  // (kWrongCluster); a message kind not allowed on the channel, a datagram
+  // push-pull that is more than a summary, more than one message in a stream
+  // frame, or a push-pull naming a member twice (kContradictory). Unknown
+  // message kinds (from a newer, compatible sender) are skipped.
   [[nodiscard]] DecodeResult Decode(std::span<const std::uint8_t> bytes);
 
   // Frees what the last decode holds (a push-pull of N members holds O(N)

@@ -115,8 +115,10 @@ class SwimCore {
     std::uint32_t requester_seq = 0;
     bool want_nack = false;
   };
-  // kPushPull sends only the table's summary; kSync (a follow-up after the
-  // summaries differed, or a reconnect) and kJoin send the whole table.
+  // kPushPull sends only the table's summary (to a seed while alone; the
+  // periodic summary to a member goes by datagram, see OnPushPullSummary);
+  // kSync (after the summaries differed, or a reconnect) and kJoin send the
+  // whole table.
   enum class StreamPurpose : std::uint8_t { kJoin, kPushPull, kSync, kProbe };
   struct PendingStream {
     StreamPurpose purpose = StreamPurpose::kPushPull;
@@ -281,6 +283,11 @@ class SwimCore {
   // or sends us its current incarnation.
   void NoticeFailed(TimePoint now);
   void StartPushPull(const Address& to, StreamPurpose purpose, std::uint64_t join_round);
+  // A member's periodic summary, by datagram: equal to ours, nothing to do;
+  // otherwise send it our whole table by stream (its answer brings its own).
+  // At most one such sync per peer, and kMaxSummarySyncs in all, at a time.
+  void OnPushPullSummary(const PushPullMsg& summary, const Address& from, std::string_view sender,
+                         TimePoint now);
   // One PushPull message entry: the table's summary, with the whole table
   // if `full` (and then the requester's tombstone, if we reaped it).
   std::string EncodeState(bool join, bool full, std::string_view requester,

@@ -63,7 +63,7 @@ void SwimCore::HandleMessage(const Message& message, const Address& from,
         } else if constexpr (std::is_same_v<T, PhiReportMsg>) {
           OnPhiReport(m, now);
         } else if constexpr (std::is_same_v<T, PushPullMsg>) {
-          CountDrop(DropReason::kContradictory);  // the decoder refuses it on datagrams
+          OnPushPullSummary(m, from, sender, now);  // the decoder lets only summaries by
         }
       },
       message);

@@ -142,7 +142,12 @@ void SwimCore::OnPushPullTimer(TimePoint now) {
   if (leaving_) return;
   const auto peers = RandomLiveMembers(1, kNoMember);
   if (!peers.empty()) {
-    StartPushPull(std::string(table_.AddressOf(peers.front())), StreamPurpose::kPushPull, 0);
+    // The summary alone, by datagram: tables are nearly always equal, and a
+    // stream would cost a connection (about ten packets) to say so.
+    PushPullMsg summary;
+    summary.digest = table_.Digest();
+    summary.count = static_cast<std::uint32_t>(table_.size());
+    Send(std::string(table_.AddressOf(peers.front())), Message{std::move(summary)});
   } else if (!join_.seeds.empty()) {
     // Alone: maybe the seeds came up after we gave up, or we started a
     // cluster of one beside theirs. Try one again so the two can merge.
@@ -205,6 +210,29 @@ void SwimCore::StartPushPull(const Address& to, StreamPurpose purpose, std::uint
   ++counters_.streams_out;
   counters_.bytes_out += request.size();
   runtime_.StartStream(id, to, std::move(request), config_.stream_timeout);
+}
+
+void SwimCore::OnPushPullSummary(const PushPullMsg& summary, const Address& from,
+                                 std::string_view sender, TimePoint now) {
+  (void)now;
+  ++counters_.push_pulls;
+  if (leaving_) return;
+  if (table_.Digest() == summary.digest &&
+      static_cast<std::uint32_t>(table_.size()) == summary.count) {
+    return;  // in sync
+  }
+  // The address it gossips under, if we know it (the source address may be
+  // translated); a stranger's source address otherwise.
+  const MemberIndex m = table_.Find(sender);
+  const Address peer = m != kNoMember ? std::string(table_.AddressOf(m)) : from;
+  std::size_t syncs = 0;
+  for (const auto& [id, pending] : streams_) {
+    if (pending.purpose != StreamPurpose::kSync) continue;
+    if (pending.peer == peer) return;  // one is on its way already
+    ++syncs;
+  }
+  if (syncs >= tuning::kMaxSummarySyncs) return;
+  StartPushPull(peer, StreamPurpose::kSync, 0);
 }
 
 std::string SwimCore::EncodeState(bool join, bool full, std::string_view requester,

@@ -105,6 +105,27 @@ TEST_CASE("codec: push-pull and stream ping round trip on the stream channel", "
   CHECK(pp.members[0].tags.size() == 1);
 }
 
+TEST_CASE("codec: a push-pull summary round trips on the datagram channel", "[codec]") {
+  Encoder encoder("default", "alpha");
+  PushPullMsg summary;
+  summary.digest = 0x0123456789abcdefULL;
+  summary.count = 32;
+  std::string envelope = encoder.header();
+  encoder.AppendMessage(summary, envelope);
+  encoder.AppendMessage(AliveMsg{"beta", "b:1", 2, {}}, envelope);  // gossip rides along
+  std::vector<std::uint8_t> frame;
+  Encoder::Frame(envelope, frame);
+
+  Decoder decoder("default", Channel::kDatagram);
+  const DecodeResult r = decoder.Decode(frame);
+  REQUIRE(r.ok());
+  REQUIRE(r.envelope->messages.size() == 2);
+  const auto& pp = std::get<PushPullMsg>(r.envelope->messages.at(0));
+  CHECK(pp.digest == summary.digest);
+  CHECK(pp.count == 32);
+  CHECK(pp.members.empty());
+}
+
 TEST_CASE("codec: rejects each kind of bad input with its reason", "[codec]") {
   SECTION("empty input") { CHECK(Rejection({}) == DropReason::kMalformed); }
   SECTION("wrong magic byte") {
@@ -214,9 +235,14 @@ TEST_CASE("codec: rejects each kind of bad input with its reason", "[codec]") {
     report->set_phi(std::numeric_limits<float>::infinity());
     CHECK(Rejection(FrameProto(e)) == DropReason::kMalformed);
   }
-  SECTION("push-pull in a datagram") {
+  SECTION("push-pull in a datagram with more than the summary") {
     auto e = ValidProto();
-    e.add_messages()->mutable_push_pull();
+    auto* pp = e.add_messages()->mutable_push_pull();
+    pp->set_digest(42);
+    pp->add_members()->set_name("a");
+    CHECK(Rejection(FrameProto(e)) == DropReason::kContradictory);
+    pp->clear_members();
+    pp->set_join(true);
     CHECK(Rejection(FrameProto(e)) == DropReason::kContradictory);
   }
   SECTION("gossip in a stream message") {

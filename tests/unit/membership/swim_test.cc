@@ -782,6 +782,52 @@ TEST_CASE("swim: a member back from failed is synced with", "[swim][pushpull]") 
   CHECK(h.pending_streams_[0].to == "p1:1");
 }
 
+TEST_CASE("swim: the periodic push-pull is a summary datagram, and a sync only if tables differ",
+          "[swim][pushpull]") {
+  Config config = SwimHarness::DefaultConfig();
+  config.push_pull_interval = 5s;
+  SwimHarness h(config);
+  for (const char* name : {"p1", "p2"}) h.Learn(name);
+  h.Advance(8s, 100ms);  // one period is 0.5x-1.5x the interval
+  h.pending_streams_.clear();
+  std::vector<detail::PushPullMsg> summaries;
+  for (const auto& d : h.Sent()) {
+    Inspector inspector;
+    const auto* e = inspector.Decode(d.bytes);
+    REQUIRE(e != nullptr);
+    for (const auto& m : e->messages) {
+      if (const auto* pp = std::get_if<detail::PushPullMsg>(&m)) summaries.push_back(*pp);
+    }
+  }
+  REQUIRE_FALSE(summaries.empty());
+  CHECK(summaries.front().count == 3);
+  CHECK(summaries.front().members.empty());
+  CHECK_FALSE(summaries.front().join);
+  CHECK(h.swim().counters().streams_out == 0);
+
+  // A member with the same table: nothing more to say.
+  detail::PushPullMsg same = summaries.front();
+  h.From("p1", same);
+  CHECK(h.pending_streams_.empty());
+
+  // A member whose table differs is sent ours by stream, once at a time.
+  detail::PushPullMsg other = same;
+  other.digest ^= 1;
+  h.From("p2", other);
+  REQUIRE(h.pending_streams_.size() == 1);
+  CHECK(h.pending_streams_[0].to == "p2:1");
+  Inspector stream_inspector(detail::Channel::kStream);
+  const auto* request = stream_inspector.Decode(h.pending_streams_[0].request);
+  REQUIRE(request != nullptr);
+  CHECK(std::get<detail::PushPullMsg>(request->messages.front()).members.size() == 3);
+  h.From("p2", other);
+  CHECK(h.pending_streams_.size() == 1);
+
+  // Strangers' summaries start at most tuning::kMaxSummarySyncs syncs at once.
+  for (int i = 0; i < 10; ++i) h.From("stranger" + std::to_string(i), other);
+  CHECK(h.pending_streams_.size() == tuning::kMaxSummarySyncs);
+}
+
 TEST_CASE("swim: an accuser back for longer than the distrust window is trusted again",
           "[swim][suspicion]") {
   SwimHarness h;
