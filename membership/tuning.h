@@ -14,8 +14,11 @@ namespace picket::membership::tuning {
 // kProtocolVersion for a change old agents cannot ignore (see membership.proto).
 inline constexpr std::uint32_t kProtocolVersion = 1;
 inline constexpr std::uint32_t kMinProtocolVersion = 1;
-// First byte of every frame; anything else is not ours.
-inline constexpr std::uint8_t kFrameMagic = 0xB7;
+// First byte of every frame; anything else is not ours. A stream frame has a
+// length prefix after it; a datagram frame does not (the datagram ends where
+// the envelope does), and its own magic keeps the two from being confused.
+inline constexpr std::uint8_t kStreamFrameMagic = 0xB7;
+inline constexpr std::uint8_t kDatagramFrameMagic = 0xB8;
 // Largest datagram accepted: the largest UDP payload over IPv4.
 inline constexpr std::size_t kMaxDatagramBytes = 65507;
 // Largest stream message accepted (a push-pull of ~100,000 members).

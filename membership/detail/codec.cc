@@ -277,10 +277,15 @@ std::string Encoder::EncodeMessage(const Message& message) {
   return out;
 }
 
-void Encoder::Frame(std::string_view envelope, std::vector<std::uint8_t>& out) {
+void Encoder::Frame(Channel channel, std::string_view envelope, std::vector<std::uint8_t>& out) {
   out.clear();
   out.reserve(envelope.size() + kFrameOverhead + 1);
-  out.push_back(tuning::kFrameMagic);
+  if (channel == Channel::kDatagram) {
+    out.push_back(tuning::kDatagramFrameMagic);
+    out.insert(out.end(), envelope.begin(), envelope.end());
+    return;
+  }
+  out.push_back(tuning::kStreamFrameMagic);
   std::uint64_t n = envelope.size();
   while (n >= 0x80) {
     out.push_back(static_cast<std::uint8_t>((n & 0x7F) | 0x80));
@@ -451,26 +456,32 @@ void Decoder::Release() {
 DecodeResult Decoder::Decode(std::span<const std::uint8_t> bytes) {
   State& s = *state_;
   auto fail = [](DropReason r) { return DecodeResult{nullptr, r}; };
-  const std::size_t max_bytes = s.channel == Channel::kDatagram ? tuning::kMaxDatagramBytes
-                                                                 : tuning::kMaxStreamBytes;
+  const bool datagram = s.channel == Channel::kDatagram;
+  const std::size_t max_bytes = datagram ? tuning::kMaxDatagramBytes : tuning::kMaxStreamBytes;
   if (bytes.empty()) return fail(DropReason::kMalformed);
   if (bytes.size() > max_bytes) return fail(DropReason::kOversized);
-  if (bytes[0] != tuning::kFrameMagic) return fail(DropReason::kMalformed);
-
-  // Varint length of the Envelope.
-  std::uint64_t length = 0;
-  std::size_t pos = 1;
-  for (int shift = 0;; shift += 7) {
-    if (pos >= bytes.size()) return fail(DropReason::kTruncated);
-    if (shift > 28) return fail(DropReason::kOversized);  // > 2^35: never a valid size
-    const std::uint8_t b = bytes[pos++];
-    length |= static_cast<std::uint64_t>(b & 0x7F) << shift;
-    if ((b & 0x80) == 0) break;
+  if (bytes[0] != (datagram ? tuning::kDatagramFrameMagic : tuning::kStreamFrameMagic)) {
+    return fail(DropReason::kMalformed);
   }
-  if (length > max_bytes) return fail(DropReason::kOversized);
-  const std::size_t remaining = bytes.size() - pos;
-  if (length > remaining) return fail(DropReason::kTruncated);
-  if (length < remaining) return fail(DropReason::kMalformed);
+
+  // A datagram's envelope is the rest of it; a stream frame's has a varint
+  // length first.
+  std::size_t pos = 1;
+  std::uint64_t length = bytes.size() - pos;
+  if (!datagram) {
+    length = 0;
+    for (int shift = 0;; shift += 7) {
+      if (pos >= bytes.size()) return fail(DropReason::kTruncated);
+      if (shift > 28) return fail(DropReason::kOversized);  // > 2^35: never a valid size
+      const std::uint8_t b = bytes[pos++];
+      length |= static_cast<std::uint64_t>(b & 0x7F) << shift;
+      if ((b & 0x80) == 0) break;
+    }
+    if (length > max_bytes) return fail(DropReason::kOversized);
+    const std::size_t remaining = bytes.size() - pos;
+    if (length > remaining) return fail(DropReason::kTruncated);
+    if (length < remaining) return fail(DropReason::kMalformed);
+  }
 
   s.out.messages.clear();  // holds views into the arena about to be reset
   s.arena.Reset();

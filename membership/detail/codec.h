@@ -3,7 +3,9 @@
 // Wire codec: frames of protobuf Envelopes <-> the plain structs of
 // messages.h. The only place that touches the generated protobuf code.
 //
-// Frame = 0xB7, varint length of the Envelope, the Envelope (membership.proto).
+// Stream frame = 0xB7, varint length of the Envelope, the Envelope
+// (membership.proto). Datagram frame = 0xB8, the Envelope: the datagram's
+// length is the frame's, and one byte less of every heartbeat matters.
 // Decoding trusts nothing: every size, count, name and enum is checked, and a
 // frame that fails a check is rejected whole with the DropReason to count.
 //
@@ -44,8 +46,9 @@ class Encoder {
   // The Envelope's version, cluster and sender fields, encoded once.
   [[nodiscard]] const std::string& header() const { return header_; }
 
-  // Frames an Envelope (header() + entries) into `out` (replacing its contents).
-  static void Frame(std::string_view envelope, std::vector<std::uint8_t>& out);
+  // Frames an Envelope (header() + entries) for `channel` into `out`
+  // (replacing its contents).
+  static void Frame(Channel channel, std::string_view envelope, std::vector<std::uint8_t>& out);
 
  private:
   struct Scratch;
@@ -68,7 +71,8 @@ class Decoder {
   Decoder(const Decoder&) = delete;
   Decoder& operator=(const Decoder&) = delete;
 
-  // Decodes one frame. Rejects: empty, bad magic, trailing bytes, unparsable
+  // Decodes one frame. Rejects: empty, the other channel's or no magic,
+  // trailing bytes after a stream frame's length, unparsable
   // protobuf, missing sender, no messages (kMalformed); a length prefix longer
   // than the input (kTruncated); over the channel's size or count limits, or
   // over-long names, addresses or tags (kOversized); a version outside

@@ -129,7 +129,7 @@ void SwimCore::StartStreamProbe(std::uint32_t seq, MemberIndex target, Duration 
   std::string envelope = encoder_.header();
   encoder_.AppendMessage(PingMsg{seq, table_.Name(target)}, envelope);
   std::vector<std::uint8_t> request;
-  Encoder::Frame(envelope, request);
+  Encoder::Frame(Channel::kStream, envelope, request);
   ++counters_.stream_probes;
   ++counters_.streams_out;
   runtime_.StartStream(id, std::string(table_.AddressOf(target)), std::move(request), timeout);

@@ -38,7 +38,7 @@ void SwimCore::SendDatagram(const Address& to, const std::string& primary, int o
                     observer_slot);
   }
   if (envelope.size() == header_size) return;  // nothing to say
-  Encoder::Frame(envelope, frame_scratch_);
+  Encoder::Frame(Channel::kDatagram, envelope, frame_scratch_);
   ++counters_.datagrams_out;
   counters_.bytes_out += frame_scratch_.size();
   runtime_.SendDatagram(to, frame_scratch_);

@@ -206,7 +206,7 @@ void SwimCore::StartPushPull(const Address& to, StreamPurpose purpose, std::uint
   envelope.append(
       EncodeState(purpose == StreamPurpose::kJoin, purpose != StreamPurpose::kPushPull, {}, {}));
   std::vector<std::uint8_t> request;
-  Encoder::Frame(envelope, request);
+  Encoder::Frame(Channel::kStream, envelope, request);
   ++counters_.streams_out;
   counters_.bytes_out += request.size();
   runtime_.StartStream(id, to, std::move(request), config_.stream_timeout);
@@ -327,7 +327,7 @@ std::vector<std::uint8_t> SwimCore::HandleStreamRequest(const Address& from,
     CountDrop(DropReason::kContradictory);
   }
   if (answer) {
-    Encoder::Frame(out, response);
+    Encoder::Frame(Channel::kStream, out, response);
     counters_.bytes_out += response.size();
   }
   stream_decoder_.Release();

@@ -129,7 +129,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         const int count = 1 + in.Byte() % 4;
         for (int i = 0; i < count; ++i) encoder.AppendMessage(BuildMessage(in, keep), envelope);
         std::vector<std::uint8_t> frame;
-        d::Encoder::Frame(envelope, frame);
+        d::Encoder::Frame(d::Channel::kDatagram, envelope, frame);
         swim.HandleDatagram(AddressOf(in.Byte()), frame, now);
         break;
       }
@@ -157,7 +157,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
           std::string envelope = encoder.header();
           encoder.AppendMessage(state, envelope);
           std::vector<std::uint8_t> frame;
-          d::Encoder::Frame(envelope, frame);
+          d::Encoder::Frame(d::Channel::kStream, envelope, frame);
           (void)swim.HandleStreamRequest(AddressOf(in.Byte()), frame, now);
         }
         break;

@@ -75,7 +75,7 @@ void Check(Channel channel, std::span<const std::uint8_t> bytes) {
   std::string envelope = encoder.header();
   for (const Message& m : e.messages) encoder.AppendMessage(m, envelope);
   std::vector<std::uint8_t> frame;
-  Encoder::Frame(envelope, frame);
+  Encoder::Frame(channel, envelope, frame);
   Decoder again("default", channel);
   const auto second = again.Decode(frame);
   if (!second.ok() || Render(*second.envelope) != before) std::abort();

@@ -9,11 +9,12 @@
 namespace picket::membership::detail {
 namespace {
 
-std::vector<std::uint8_t> FrameProto(const wire::Envelope& envelope) {
+std::vector<std::uint8_t> FrameProto(const wire::Envelope& envelope,
+                                     Channel channel = Channel::kDatagram) {
   std::string bytes;
   envelope.SerializeToString(&bytes);
   std::vector<std::uint8_t> out;
-  Encoder::Frame(bytes, out);
+  Encoder::Frame(channel, bytes, out);
   return out;
 }
 
@@ -51,7 +52,7 @@ TEST_CASE("codec: every message kind survives a round trip", "[codec]") {
   encoder.AppendMessage(LeftMsg{"eta", 9}, envelope);
   encoder.AppendMessage(PhiReportMsg{"alpha", "theta", 3.5}, envelope);
   std::vector<std::uint8_t> frame;
-  Encoder::Frame(envelope, frame);
+  Encoder::Frame(Channel::kDatagram, envelope, frame);
 
   Decoder decoder("default", Channel::kDatagram);
   const DecodeResult r = decoder.Decode(frame);
@@ -91,7 +92,7 @@ TEST_CASE("codec: push-pull and stream ping round trip on the stream channel", "
   std::string envelope = encoder.header();
   encoder.AppendMessage(state, envelope);
   std::vector<std::uint8_t> frame;
-  Encoder::Frame(envelope, frame);
+  Encoder::Frame(Channel::kStream, envelope, frame);
 
   Decoder decoder("default", Channel::kStream);
   const DecodeResult r = decoder.Decode(frame);
@@ -114,7 +115,7 @@ TEST_CASE("codec: a push-pull summary round trips on the datagram channel", "[co
   encoder.AppendMessage(summary, envelope);
   encoder.AppendMessage(AliveMsg{"beta", "b:1", 2, {}}, envelope);  // gossip rides along
   std::vector<std::uint8_t> frame;
-  Encoder::Frame(envelope, frame);
+  Encoder::Frame(Channel::kDatagram, envelope, frame);
 
   Decoder decoder("default", Channel::kDatagram);
   const DecodeResult r = decoder.Decode(frame);
@@ -133,31 +134,42 @@ TEST_CASE("codec: rejects each kind of bad input with its reason", "[codec]") {
     bytes[0] = 0x00;
     CHECK(Rejection(bytes) == DropReason::kMalformed);
   }
+  SECTION("a frame of the other channel") {
+    CHECK(Rejection(FrameProto(ValidProto(), Channel::kStream)) == DropReason::kMalformed);
+    CHECK(Rejection(FrameProto(ValidProto()), Channel::kStream) == DropReason::kMalformed);
+  }
   SECTION("truncated: the length prefix promises more than arrived") {
-    auto bytes = FrameProto(ValidProto());
+    auto bytes = FrameProto(ValidProto(), Channel::kStream);
     bytes.pop_back();
-    CHECK(Rejection(bytes) == DropReason::kTruncated);
+    CHECK(Rejection(bytes, Channel::kStream) == DropReason::kTruncated);
   }
   SECTION("truncated: the varint itself is cut") {
-    CHECK(Rejection({tuning::kFrameMagic, 0x80}) == DropReason::kTruncated);
+    CHECK(Rejection({tuning::kStreamFrameMagic, 0x80}, Channel::kStream) ==
+          DropReason::kTruncated);
   }
   SECTION("trailing bytes after the frame") {
-    auto bytes = FrameProto(ValidProto());
+    auto bytes = FrameProto(ValidProto(), Channel::kStream);
     bytes.push_back(0);
+    CHECK(Rejection(bytes, Channel::kStream) == DropReason::kMalformed);
+  }
+  SECTION("a datagram cut inside a message") {
+    auto bytes = FrameProto(ValidProto());
+    bytes.pop_back();
     CHECK(Rejection(bytes) == DropReason::kMalformed);
   }
   SECTION("oversized datagram") {
     std::vector<std::uint8_t> bytes(tuning::kMaxDatagramBytes + 1, 0);
-    bytes[0] = tuning::kFrameMagic;
+    bytes[0] = tuning::kDatagramFrameMagic;
     CHECK(Rejection(bytes) == DropReason::kOversized);
   }
   SECTION("length prefix beyond any limit") {
-    CHECK(Rejection({tuning::kFrameMagic, 0xFF, 0xFF, 0xFF, 0xFF, 0x0F}) ==
-          DropReason::kOversized);
+    CHECK(Rejection({tuning::kStreamFrameMagic, 0xFF, 0xFF, 0xFF, 0xFF, 0x0F},
+                    Channel::kStream) == DropReason::kOversized);
   }
   SECTION("not protobuf") {
-    std::vector<std::uint8_t> bytes = {tuning::kFrameMagic, 3, 0xFF, 0xFF, 0xFF};
-    CHECK(Rejection(bytes) == DropReason::kMalformed);
+    CHECK(Rejection({tuning::kDatagramFrameMagic, 0xFF, 0xFF, 0xFF}) == DropReason::kMalformed);
+    CHECK(Rejection({tuning::kStreamFrameMagic, 3, 0xFF, 0xFF, 0xFF}, Channel::kStream) ==
+          DropReason::kMalformed);
   }
   SECTION("unknown version") {
     auto e = ValidProto();
@@ -249,12 +261,12 @@ TEST_CASE("codec: rejects each kind of bad input with its reason", "[codec]") {
     auto e = ValidProto();
     e.clear_messages();
     e.add_messages()->mutable_heartbeat();
-    CHECK(Rejection(FrameProto(e), Channel::kStream) == DropReason::kContradictory);
+    CHECK(Rejection(FrameProto(e, Channel::kStream), Channel::kStream) == DropReason::kContradictory);
   }
   SECTION("two messages in one stream frame") {
     auto e = ValidProto();
     e.add_messages()->mutable_ack()->set_seq(2);
-    CHECK(Rejection(FrameProto(e), Channel::kStream) == DropReason::kContradictory);
+    CHECK(Rejection(FrameProto(e, Channel::kStream), Channel::kStream) == DropReason::kContradictory);
   }
   SECTION("push-pull naming a member twice") {
     auto e = ValidProto();
@@ -265,7 +277,7 @@ TEST_CASE("codec: rejects each kind of bad input with its reason", "[codec]") {
       s->set_name("same");
       s->set_address("s:1");
     }
-    CHECK(Rejection(FrameProto(e), Channel::kStream) == DropReason::kContradictory);
+    CHECK(Rejection(FrameProto(e, Channel::kStream), Channel::kStream) == DropReason::kContradictory);
   }
   SECTION("push-pull with an unknown member state") {
     auto e = ValidProto();
@@ -274,7 +286,7 @@ TEST_CASE("codec: rejects each kind of bad input with its reason", "[codec]") {
     s->set_name("x");
     s->set_address("x:1");
     s->set_state(static_cast<wire::MemberStatus>(9));
-    CHECK(Rejection(FrameProto(e), Channel::kStream) == DropReason::kMalformed);
+    CHECK(Rejection(FrameProto(e, Channel::kStream), Channel::kStream) == DropReason::kMalformed);
   }
 }
 
@@ -297,15 +309,19 @@ TEST_CASE("codec: UTF-8 validation", "[codec]") {
   CHECK_FALSE(IsUtf8("\xE2\x82"));              // cut short
 }
 
-TEST_CASE("codec: frames carry a varint length", "[codec]") {
+TEST_CASE("codec: stream frames carry a varint length, datagram frames none", "[codec]") {
   CHECK(VarintSize(0) == 1);
   CHECK(VarintSize(127) == 1);
   CHECK(VarintSize(128) == 2);
   CHECK(VarintSize(16383) == 2);
   CHECK(VarintSize(16384) == 3);
   std::vector<std::uint8_t> out;
-  Encoder::Frame(std::string(300, 'x'), out);
+  Encoder::Frame(Channel::kStream, std::string(300, 'x'), out);
   CHECK(out.size() == 1 + 2 + 300);
+  CHECK(out[0] == tuning::kStreamFrameMagic);
+  Encoder::Frame(Channel::kDatagram, std::string(300, 'x'), out);
+  CHECK(out.size() == 1 + 300);
+  CHECK(out[0] == tuning::kDatagramFrameMagic);
 }
 
 }  // namespace picket::membership::detail

@@ -60,7 +60,7 @@ class SwimHarness {
     state.members = std::move(members);
     encoder.AppendMessage(state, envelope);
     std::vector<std::uint8_t> request;
-    detail::Encoder::Frame(envelope, request);
+    detail::Encoder::Frame(detail::Channel::kStream, envelope, request);
     swim_.HandleStreamRequest(name + ":1", request, now_);
     Respond();
   }

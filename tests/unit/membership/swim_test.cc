@@ -456,7 +456,7 @@ TEST_CASE("swim: joins through a seed, retrying with backoff", "[swim][join]") {
   state.members.push_back({"dead", "dead:1", 1, MemberState::kFailed, {}});
   seed_encoder.AppendMessage(state, envelope);
   std::vector<std::uint8_t> response;
-  detail::Encoder::Frame(envelope, response);
+  detail::Encoder::Frame(detail::Channel::kStream, envelope, response);
   h.swim().HandleStreamResponse(pending[0].id, std::span<const std::uint8_t>(response), h.now());
   CHECK(h.swim().Joined());
   CHECK(StateOf(h, "seed") == MemberState::kAlive);
@@ -504,7 +504,7 @@ TEST_CASE("swim: answers stream requests (push-pull and fallback ping)", "[swim]
   state.members.push_back({"joiner", "joiner:1", 0, MemberState::kAlive, {}});
   encoder.AppendMessage(state, envelope);
   std::vector<std::uint8_t> request;
-  detail::Encoder::Frame(envelope, request);
+  detail::Encoder::Frame(detail::Channel::kStream, envelope, request);
   const auto response = h.swim().HandleStreamRequest("joiner:1", request, h.now());
   CHECK(h.swim().Joined());  // someone joined through us
   CHECK(StateOf(h, "joiner") == MemberState::kAlive);
@@ -516,7 +516,7 @@ TEST_CASE("swim: answers stream requests (push-pull and fallback ping)", "[swim]
 
   envelope = encoder.header();
   encoder.AppendMessage(PingMsg{9, "self"}, envelope);
-  detail::Encoder::Frame(envelope, request);
+  detail::Encoder::Frame(detail::Channel::kStream, envelope, request);
   const auto ack = h.swim().HandleStreamRequest("joiner:1", request, h.now());
   const auto* a = inspector.Decode(ack);
   REQUIRE(a != nullptr);

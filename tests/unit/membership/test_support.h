@@ -83,7 +83,7 @@ class Peer {
     std::string envelope = encoder_.header();
     for (const auto& m : messages) encoder_.AppendMessage(m, envelope);
     std::vector<std::uint8_t> out;
-    detail::Encoder::Frame(envelope, out);
+    detail::Encoder::Frame(detail::Channel::kDatagram, envelope, out);
     return out;
   }
   std::vector<std::uint8_t> Datagram(const detail::Message& message) {
