@@ -77,6 +77,8 @@ Agent::Agent(AgentOptions options, AgentListener listener)
     const bool was_joined = swim_->Joined();
     if (outcome.response) {
       swim_->HandleStreamResponse(id, std::span<const std::uint8_t>(*outcome.response), Now());
+    } else if (outcome.refused) {
+      swim_->HandleStreamRefused(id, Now());
     } else {
       swim_->HandleStreamResponse(id, std::nullopt, Now());
     }

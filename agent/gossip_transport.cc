@@ -291,6 +291,7 @@ class GossipTransport::ClientExchange
   }
 
   void AttemptFailed(std::string_view what, std::error_code ec) {
+    if (!timed_out_ && ec == asio::error::connection_refused) ++refusals_;
     std::string error = EndpointToString(current_) + ": ";
     if (timed_out_) {
       error += std::string(what) + ": timed out";
@@ -316,6 +317,7 @@ class GossipTransport::ClientExchange
     outcome.response = std::move(response);
     outcome.error = error;
     outcome.only_self = only_self;
+    outcome.refused = !outcome.response && refusals_ > 0 && refusals_ == endpoints_.size();
     transport_.callbacks_.on_stream_response(id_, std::move(outcome));
   }
 
@@ -333,6 +335,7 @@ class GossipTransport::ClientExchange
   std::uint64_t attempt_ = 0;  // 0 while resolving
   bool timed_out_ = false;
   std::string errors_;
+  std::size_t refusals_ = 0;  // attempts whose connection was refused
   std::array<std::uint8_t, 4> request_header_{};
   std::vector<std::uint8_t> request_;
   std::array<std::uint8_t, 4> response_header_{};

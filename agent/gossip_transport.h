@@ -45,6 +45,8 @@ struct StreamOutcome {
   // Every address the destination resolved to is this transport's own (a seed
   // list or headless Service that includes this agent): nobody else to ask.
   bool only_self = false;
+  // Every address was tried and refused the connection: nothing listens.
+  bool refused = false;
 };
 
 class GossipTransport {

@@ -118,6 +118,9 @@ void RenderViewMetrics(std::string& out, const ClusterView& view, membership::Ti
           c.indirect_probes);
   Counter(out, "picket_stream_probes_total", "Fallback probes over the stream transport.",
           c.stream_probes);
+  Counter(out, "picket_refused_stream_probes_total",
+          "Verification stream probes refused: nothing listened at the member's address.",
+          c.refused_stream_probes);
   Counter(out, "picket_heartbeats_sent_total", "Heartbeats sent to observers.", c.heartbeats_out);
   Counter(out, "picket_heartbeats_received_total", "Heartbeats received from subjects.",
           c.heartbeats_in);

@@ -48,6 +48,7 @@ struct Counters {
   std::uint64_t probes = 0;           // direct probes sent
   std::uint64_t indirect_probes = 0;  // ping-req sent
   std::uint64_t stream_probes = 0;    // fallback probes over the stream transport
+  std::uint64_t refused_stream_probes = 0;  // ... refused: nothing listened (verifications only)
   std::uint64_t heartbeats_out = 0, heartbeats_in = 0;
   std::uint64_t suspicions = 0;       // members this agent started suspecting
   std::uint64_t refutations = 0;      // times this agent refuted suspicion of itself

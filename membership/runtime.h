@@ -30,7 +30,9 @@ class Runtime {
   // Starts a request/response exchange over the stream transport: deliver
   // `request` to `to` (a DNS name is resolved now), then call exactly once
   // Swim::HandleStreamResponse(id, response-or-nullopt, now), with nullopt if
-  // connecting, sending or receiving failed or took longer than `timeout`.
+  // connecting, sending or receiving failed or took longer than `timeout` --
+  // or, instead, Swim::HandleStreamRefused(id, now) if every address `to`
+  // resolved to refused the connection (nothing listens there).
   virtual void StartStream(StreamId id, const Address& to, std::vector<std::uint8_t> request,
                            Duration timeout) = 0;
 

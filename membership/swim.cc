@@ -42,6 +42,10 @@ void Swim::HandleStreamResponse(StreamId id, std::optional<std::span<const std::
   impl_->HandleStreamResponse(id, response, now);
 }
 
+void Swim::HandleStreamRefused(StreamId id, TimePoint now) {
+  impl_->HandleStreamResponse(id, std::nullopt, now, /*refused=*/true);
+}
+
 void Swim::Tick(TimePoint now) { impl_->Tick(now); }
 TimePoint Swim::NextWakeup() const { return impl_->NextWakeup(); }
 std::vector<MemberInfo> Swim::Members(TimePoint now) const { return impl_->Members(now); }

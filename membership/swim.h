@@ -81,6 +81,11 @@ class Swim {
   // The result of a Runtime::StartStream exchange; nullopt if it failed.
   void HandleStreamResponse(StreamId id, std::optional<std::span<const std::uint8_t>> response,
                             TimePoint now);
+  // A Runtime::StartStream exchange failed because the connection was refused:
+  // no process listens at the address (an agent that crashed on a live host).
+  // A verification probe waiting on it then waits only briefly for a datagram
+  // answer already on its way, not for its whole timeout.
+  void HandleStreamRefused(StreamId id, TimePoint now);
   // Runs every timer due at `now`. Call at NextWakeup() (calling earlier or
   // more often is harmless). A call long after NextWakeup() means this process
   // was paused: evidence gathered across the pause is discarded.

@@ -78,6 +78,10 @@ inline constexpr double kComebackSyncs = 3.0;
 // NoticeFailed): a bound on datagrams sent to addresses that may be dead.
 inline constexpr std::size_t kFailedNoticesPerReconnect = 8;
 
+// A verification whose stream probe was refused (nothing listens at the
+// member's address) gives its verdict at this fraction of its timeout.
+inline constexpr double kRefusedVerdictFraction = 0.25;
+
 // --- Gossip ---
 // Broadcast-queue entries examined per packet before giving up on filling it
 // (bounds the cost of packing when many entries are too big or already sent).

@@ -67,8 +67,9 @@ class SwimCore {
   std::vector<std::uint8_t> HandleStreamRequest(const Address& from,
                                                 std::span<const std::uint8_t> request,
                                                 TimePoint now);
+  // `refused`: see Swim::HandleStreamRefused.
   void HandleStreamResponse(StreamId id, std::optional<std::span<const std::uint8_t>> response,
-                            TimePoint now);
+                            TimePoint now, bool refused = false);
   void Tick(TimePoint now);
   [[nodiscard]] TimePoint NextWakeup() const;
   [[nodiscard]] std::vector<MemberInfo> Members(TimePoint now) const;
@@ -253,6 +254,11 @@ class SwimCore {
   void OnHeartbeatTimer(TimePoint now);
   void OnHeartbeat(std::string_view sender, TimePoint now);
   void ArmPhiCheck(HeartbeatMonitor::Watch& watch, TimePoint at);
+  // The stream probe of probe `seq` was refused: nothing listens at the
+  // target's address. A verification's verdict is brought forward to
+  // kRefusedVerdictFraction of its timeout (a datagram answer may still be on
+  // its way if only TCP is rejected).
+  void OnStreamProbeRefused(std::uint32_t seq, TimePoint now);
   void OnPhiCheckTimer(const PhiCheckTimer& t, TimePoint now);
   void QueuePhiReports(TimePoint now);
   [[nodiscard]] bool ProbeTargetValid(const Probe& p) const;

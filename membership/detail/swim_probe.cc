@@ -107,6 +107,23 @@ SwimCore::Probe& SwimCore::StartVerify(MemberIndex target, VerifyReason reason, 
   return p;
 }
 
+void SwimCore::OnStreamProbeRefused(std::uint32_t seq, TimePoint now) {
+  auto it = probes_.find(seq);
+  if (it == probes_.end() || it->second.kind != ProbeKind::kVerify) return;
+  Probe& p = it->second;
+  ++counters_.refused_stream_probes;
+  // A live agent listens on TCP and UDP alike, so a refusal means its process
+  // is gone; wait only a fraction of the timeout, for a datagram answer
+  // already on its way (a firewall that rejects only TCP).
+  const auto rest = std::chrono::duration_cast<Duration>((p.deadline - p.started) *
+                                                         tuning::kRefusedVerdictFraction);
+  const TimePoint verdict = std::max(now, p.started + rest);
+  if (verdict >= p.deadline) return;
+  p.deadline = verdict;
+  ++p.timer_generation;  // the old deadline (and the second direct ping) no longer apply
+  timers_.Push(verdict, ProbeTimer{seq, p.stage, p.timer_generation});
+}
+
 SwimCore::Probe* SwimCore::RunningVerify(MemberIndex target) {
   for (auto& [seq, probe] : probes_) {
     if (probe.kind == ProbeKind::kVerify && probe.target == target) return &probe;

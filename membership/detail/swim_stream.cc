@@ -337,13 +337,16 @@ std::vector<std::uint8_t> SwimCore::HandleStreamRequest(const Address& from,
 
 void SwimCore::HandleStreamResponse(StreamId id,
                                     std::optional<std::span<const std::uint8_t>> response,
-                                    TimePoint now) {
+                                    TimePoint now, bool refused) {
   NoticeInput(now);
   auto it = streams_.find(id);
   if (it == streams_.end()) return FinishInput(now);
   const PendingStream pending = it->second;
   streams_.erase(it);
   bool ok = false;
+  if (refused && pending.purpose == StreamPurpose::kProbe) {
+    OnStreamProbeRefused(pending.probe_seq, now);
+  }
   if (response) {
     counters_.bytes_in += response->size();
     const DecodeResult result = stream_decoder_.Decode(*response);

@@ -69,6 +69,11 @@ class SwimHarness {
   void SetLive(const std::string& name, bool live) {
     if (live) live_.insert(name); else live_.erase(name);
   }
+  // A peer whose address refuses stream connections (its process is gone if
+  // it is not live too; a firewall rejecting TCP if it is).
+  void SetRefusing(const std::string& name, bool refusing) {
+    if (refusing) refusing_.insert(name); else refusing_.erase(name);
+  }
 
   // Advances the clock in steps no longer than `step`, running due timers.
   void Advance(Duration d, Duration step = 10ms) {
@@ -135,9 +140,11 @@ class SwimHarness {
         Inspector inspector(detail::Channel::kStream);
         const auto* e = inspector.Decode(s.request);
         const auto* ping = e ? std::get_if<detail::PingMsg>(&e->messages.front()) : nullptr;
-        if (ping != nullptr && live_.count(name)) {
+        if (ping != nullptr && refusing_.count(name)) {
+          swim_.HandleStreamRefused(s.id, now_);
+        } else if (ping != nullptr && live_.count(name)) {
           Peer peer(name);
-          auto reply = peer.Datagram(detail::AckMsg{ping->seq});
+          auto reply = peer.StreamMessage(detail::AckMsg{ping->seq});
           swim_.HandleStreamResponse(s.id, std::span<const std::uint8_t>(reply), now_);
         } else if (ping != nullptr) {
           swim_.HandleStreamResponse(s.id, std::nullopt, now_);
@@ -158,6 +165,7 @@ class SwimHarness {
   TimePoint now_;
   Swim swim_;
   std::set<std::string> live_;
+  std::set<std::string> refusing_;
   std::vector<SentDatagram> sent_;
 };
 

@@ -712,6 +712,44 @@ TEST_CASE("swim: a push-pull peer's failed claim is verified, and a silent membe
   CHECK(h.swim().CheckInvariants() == "");
 }
 
+TEST_CASE("swim: a verification whose stream probe is refused gives its verdict early",
+          "[swim][probe]") {
+  // p1's process is gone (its port refuses connections); p2 is silent (a
+  // crashed host, or a partition): both are claimed failed by a peer.
+  SwimHarness h;
+  for (const char* name : {"p1", "p2", "p3"}) h.Learn(name);
+  h.Settle();
+  h.SetLive("p1", false);
+  h.SetRefusing("p1", true);
+  h.SetLive("p2", false);
+  h.PushPullFrom("p3", {{"p3", "p3:1", 0, MemberState::kAlive, {}},
+                        {"p1", "p1:1", 0, MemberState::kFailed, {}},
+                        {"p2", "p2:1", 0, MemberState::kFailed, {}}});
+  const Duration timeout = Config{}.probe_timeout;
+  const auto early =
+      std::chrono::duration_cast<Duration>(timeout * tuning::kRefusedVerdictFraction);
+  h.Advance(early + 10ms, 5ms);
+  CHECK(StateOf(h, "p1") == MemberState::kFailed);
+  CHECK(StateOf(h, "p2") == MemberState::kAlive);  // waits for its whole timeout
+  CHECK(h.swim().counters().refused_stream_probes >= 1);
+  h.Advance(timeout, 5ms);
+  CHECK(StateOf(h, "p2") == MemberState::kFailed);
+  CHECK(h.swim().CheckInvariants() == "");
+}
+
+TEST_CASE("swim: a refused stream probe does not overrule a datagram answer", "[swim][probe]") {
+  // Only TCP is rejected (a firewall): the member answers by datagram.
+  SwimHarness h;
+  for (const char* name : {"p1", "p3"}) h.Learn(name);
+  h.Settle();
+  h.SetRefusing("p1", true);
+  h.PushPullFrom("p3", {{"p3", "p3:1", 0, MemberState::kAlive, {}},
+                        {"p1", "p1:1", 0, MemberState::kFailed, {}}});
+  h.Advance(Config{}.probe_timeout + 10ms, 5ms);
+  CHECK(StateOf(h, "p1") == MemberState::kAlive);
+  CHECK(h.runtime().CountEvents(EventType::kSuspect, "p1") == 0);
+}
+
 TEST_CASE("swim: a push-pull peer's suspicion is checked, not spread", "[swim][pushpull]") {
   SwimHarness h;
   for (const char* name : {"p1", "p2", "p3"}) h.Learn(name);

@@ -89,6 +89,14 @@ class Peer {
   std::vector<std::uint8_t> Datagram(const detail::Message& message) {
     return Datagram(std::vector<detail::Message>{message});
   }
+  // One stream request or response carrying `message`.
+  std::vector<std::uint8_t> StreamMessage(const detail::Message& message) {
+    std::string envelope = encoder_.header();
+    encoder_.AppendMessage(message, envelope);
+    std::vector<std::uint8_t> out;
+    detail::Encoder::Frame(detail::Channel::kStream, envelope, out);
+    return out;
+  }
   const std::string& name() const { return name_; }
 
  private:
