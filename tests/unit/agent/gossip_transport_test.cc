@@ -118,6 +118,20 @@ TEST_CASE("A stream to a closed port fails once, without calling back early") {
   REQUIRE(RunUntil(io, [&] { return a.responses.size() == 2; }));
   CHECK_FALSE(a.responses[0]);
   CHECK_FALSE(a.responses[1]);
+  // Nothing listens on the closed port: refused. A name that does not
+  // resolve says nothing about a process.
+  CHECK(a.outcomes[0].refused);
+  CHECK_FALSE(a.outcomes[1].refused);
+}
+
+TEST_CASE("A stream that is answered is not refused") {
+  asio::io_context io;
+  Endpoint a(io);
+  Endpoint b(io);
+  a.transport->StartStream(1, b.address(), kPayload, std::chrono::seconds(5));
+  REQUIRE(RunUntil(io, [&] { return a.outcomes.size() == 1; }));
+  REQUIRE(a.outcomes[0].response);
+  CHECK_FALSE(a.outcomes[0].refused);
 }
 
 TEST_CASE("A stream to an address that is our own fails at once as only_self") {
