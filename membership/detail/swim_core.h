@@ -292,8 +292,7 @@ class SwimCore {
   // A member's periodic summary, by datagram: equal to ours, nothing to do;
   // otherwise send it our whole table by stream (its answer brings its own).
   // At most one such sync per peer, and kMaxSummarySyncs in all, at a time.
-  void OnPushPullSummary(const PushPullMsg& summary, const Address& from, std::string_view sender,
-                         TimePoint now);
+  void OnPushPullSummary(const PushPullMsg& summary, const Address& from, std::string_view sender);
   // One PushPull message entry: the table's summary, with the whole table
   // if `full` (and then the requester's tombstone, if we reaped it).
   std::string EncodeState(bool join, bool full, std::string_view requester,

@@ -63,7 +63,7 @@ void SwimCore::HandleMessage(const Message& message, const Address& from,
         } else if constexpr (std::is_same_v<T, PhiReportMsg>) {
           OnPhiReport(m, now);
         } else if constexpr (std::is_same_v<T, PushPullMsg>) {
-          OnPushPullSummary(m, from, sender, now);  // the decoder lets only summaries by
+          OnPushPullSummary(m, from, sender);  // only a summary passes the decoder
         }
       },
       message);

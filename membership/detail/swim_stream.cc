@@ -213,8 +213,7 @@ void SwimCore::StartPushPull(const Address& to, StreamPurpose purpose, std::uint
 }
 
 void SwimCore::OnPushPullSummary(const PushPullMsg& summary, const Address& from,
-                                 std::string_view sender, TimePoint now) {
-  (void)now;
+                                 std::string_view sender) {
   ++counters_.push_pulls;
   if (leaving_) return;
   if (table_.Digest() == summary.digest &&
