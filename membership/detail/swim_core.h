@@ -295,6 +295,8 @@ class SwimCore {
   void OnPushPullSummary(const PushPullMsg& summary, const Address& from, std::string_view sender);
   // One PushPull message entry: the table's summary, with the whole table
   // if `full` (and then the requester's tombstone, if we reaped it).
+  // The sender's summary equals our table's.
+  [[nodiscard]] bool InSync(const PushPullMsg& state) const;
   std::string EncodeState(bool join, bool full, std::string_view requester,
                           std::string_view requester_address);
   void MergeState(const PushPullMsg& state, std::string_view sender, TimePoint now);

@@ -144,10 +144,7 @@ void SwimCore::OnPushPullTimer(TimePoint now) {
   if (!peers.empty()) {
     // The summary alone, by datagram: tables are nearly always equal, and a
     // stream would cost a connection (about ten packets) to say so.
-    PushPullMsg summary;
-    summary.digest = table_.Digest();
-    summary.count = static_cast<std::uint32_t>(table_.size());
-    Send(std::string(table_.AddressOf(peers.front())), Message{std::move(summary)});
+    SendDatagram(std::string(table_.AddressOf(peers.front())), EncodeState(false, false, {}, {}));
   } else if (!join_.seeds.empty()) {
     // Alone: maybe the seeds came up after we gave up, or we started a
     // cluster of one beside theirs. Try one again so the two can merge.
@@ -216,10 +213,7 @@ void SwimCore::OnPushPullSummary(const PushPullMsg& summary, const Address& from
                                  std::string_view sender) {
   ++counters_.push_pulls;
   if (leaving_) return;
-  if (table_.Digest() == summary.digest &&
-      static_cast<std::uint32_t>(table_.size()) == summary.count) {
-    return;  // in sync
-  }
+  if (InSync(summary)) return;
   // The address it gossips under, if we know it (the source address may be
   // translated); a stranger's source address otherwise.
   const MemberIndex m = table_.Find(sender);
@@ -232,6 +226,11 @@ void SwimCore::OnPushPullSummary(const PushPullMsg& summary, const Address& from
   }
   if (syncs >= tuning::kMaxSummarySyncs) return;
   StartPushPull(peer, StreamPurpose::kSync, 0);
+}
+
+bool SwimCore::InSync(const PushPullMsg& state) const {
+  return table_.Digest() == state.digest &&
+         static_cast<std::uint32_t>(table_.size()) == state.count;
 }
 
 std::string SwimCore::EncodeState(bool join, bool full, std::string_view requester,
@@ -311,9 +310,7 @@ std::vector<std::uint8_t> SwimCore::HandleStreamRequest(const Address& from,
     if (!pp->members.empty()) MergeState(*pp, sender, now);
     if (pp->join) joined_ = true;  // someone joined through us
     // Equal summaries: say so in a few bytes instead of sending the table.
-    const bool in_sync =
-        table_.Digest() == pp->digest && static_cast<std::uint32_t>(table_.size()) == pp->count;
-    out.append(EncodeState(false, !in_sync, sender, from));
+    out.append(EncodeState(false, !InSync(*pp), sender, from));
     answer = true;
   } else if (const auto* ping = std::get_if<PingMsg>(&envelope.messages.front())) {
     if (ping->target.empty() || ping->target == self_name_) {
