@@ -27,7 +27,7 @@ constexpr std::string_view StateName(membership::MemberState state) {
   return "unknown";
 }
 
-// "member.joined" ... "cluster.quorum_regained"; "unknown" outside the enum.
+// "member.joined" ... "service.maintenance"; "unknown" outside the enum.
 constexpr std::string_view EventTypeName(membership::EventType type) {
   switch (type) {
     case membership::EventType::kJoined:
@@ -46,6 +46,29 @@ constexpr std::string_view EventTypeName(membership::EventType type) {
       return "cluster.quorum_lost";
     case membership::EventType::kQuorumRegained:
       return "cluster.quorum_regained";
+    case membership::EventType::kServicePassing:
+      return "service.passing";
+    case membership::EventType::kServiceWarning:
+      return "service.warning";
+    case membership::EventType::kServiceCritical:
+      return "service.critical";
+    case membership::EventType::kServiceMaintenance:
+      return "service.maintenance";
+  }
+  return "unknown";
+}
+
+// "passing", "warning", "critical", "maintenance"; "unknown" outside the enum.
+constexpr std::string_view ServiceHealthName(membership::ServiceHealth health) {
+  switch (health) {
+    case membership::ServiceHealth::kPassing:
+      return "passing";
+    case membership::ServiceHealth::kWarning:
+      return "warning";
+    case membership::ServiceHealth::kCritical:
+      return "critical";
+    case membership::ServiceHealth::kMaintenance:
+      return "maintenance";
   }
   return "unknown";
 }
@@ -55,7 +78,7 @@ constexpr std::string_view EventTypeName(membership::EventType type) {
 inline constexpr std::string_view kResyncEventName = "picket.resync";
 
 // Number of EventType values (for per-type counters), and of member states.
-inline constexpr int kEventTypeCount = 8;
+inline constexpr int kEventTypeCount = 12;
 inline constexpr int kMemberStateCount = 4;
 
 }  // namespace picket::api

@@ -29,6 +29,24 @@ void AppendTags(std::string& out, const membership::Tags& tags) {
   out.push_back('}');
 }
 
+}  // namespace
+
+void AppendService(std::string& out, const std::optional<membership::ServiceStatus>& service) {
+  if (!service) {
+    out.append("null");
+    return;
+  }
+  out.append("{\"status\":\"");
+  out.append(ServiceHealthName(service->status));
+  out.append("\",\"output\":");
+  AppendJsonString(out, service->output);
+  out.append(",\"since\":\"");
+  AppendRfc3339(out, WallTime(std::chrono::milliseconds(service->since_unix_ms)));
+  out.append("\"}");
+}
+
+namespace {
+
 const membership::MemberInfo* FindMember(const ClusterView& view, std::string_view name) {
   auto it = std::find_if(view.members.begin(), view.members.end(),
                          [&](const membership::MemberInfo& m) { return m.name == name; });
@@ -54,6 +72,8 @@ void AppendMemberHead(std::string& out, const membership::MemberInfo& member,
   AppendUint(out, member.incarnation);
   out.append(",\"tags\":");
   AppendTags(out, member.tags);
+  out.append(",\"service\":");
+  AppendService(out, member.service);
   out.append(",\"phi\":");
   AppendOptionalNumber(out, member.phi);
   out.append(",\"reported_phi\":");
@@ -110,6 +130,8 @@ std::string RenderSelf(const ClusterView& view, membership::TimePoint now) {
   AppendUint(out, view.counters.name_conflicts);
   out.append(",\"tags\":");
   AppendTags(out, self.tags);
+  out.append(",\"service\":");
+  AppendService(out, self.service);
   out.append(",\"state_since\":\"");
   AppendRfc3339(out, WallClockMapping::Of(view).ToWall(self.state_since));
   out.append("\",\"state_age_s\":");

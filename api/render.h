@@ -39,6 +39,9 @@ double AgeSeconds(membership::TimePoint since, membership::TimePoint now);
 // Appends a Member object: {"name","address","state","incarnation","tags",
 // "phi","reported_phi","state_since","state_age_s"}. state_since is shown as
 // wall time through `clock`; state_age_s = age_reference - state_since.
+// A member's "service" value: {"status", "output", "since"} or null.
+void AppendService(std::string& out, const std::optional<membership::ServiceStatus>& service);
+
 void AppendMember(std::string& out, const membership::MemberInfo& member,
                   const WallClockMapping& clock, membership::TimePoint age_reference);
 

@@ -25,6 +25,9 @@ void Swim::WarmStart(const std::vector<Identity>& members, TimePoint now) {
 }
 void Swim::Leave(TimePoint now) { impl_->Leave(now); }
 bool Swim::SetTags(Tags tags, TimePoint now) { return impl_->SetTags(std::move(tags), now); }
+bool Swim::SetService(std::optional<ServiceStatus> service, TimePoint now) {
+  return impl_->SetService(std::move(service), now);
+}
 
 void Swim::HandleDatagram(const Address& from, std::span<const std::uint8_t> bytes,
                           TimePoint now) {

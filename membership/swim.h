@@ -69,6 +69,12 @@ class Swim {
   // Returns false and changes nothing if the tags are invalid (an empty key,
   // not UTF-8, keys plus values over 512 bytes) or this member is leaving.
   bool SetTags(Tags tags, TimePoint now);
+  // Replaces own service status (nullopt: this agent runs no checks) and
+  // spreads it with a new incarnation; a changed status emits
+  // service.<status> here and at every agent. Returns false and changes
+  // nothing if the output is not UTF-8 or over kMaxServiceOutputBytes, or
+  // this member is leaving. Setting the current value again changes nothing.
+  bool SetService(std::optional<ServiceStatus> service, TimePoint now);
 
   // --- Inputs ---
   // One datagram received from `from`. Malformed input is counted and dropped.

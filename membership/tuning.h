@@ -33,6 +33,9 @@ inline constexpr std::size_t kMaxAddressBytes = 255;
 inline constexpr std::size_t kMaxClusterNameBytes = 64;
 // Tags of one member, keys plus values (Serf's limit on node meta).
 inline constexpr std::size_t kMaxTagsBytes = 512;
+// The output text of a member's service status (longer check output is cut
+// by the agent before it reaches the core).
+inline constexpr std::size_t kMaxServiceOutputBytes = 256;
 
 // --- Timing margins ---
 // A call arriving this fraction of heartbeat_interval (and at least

@@ -34,8 +34,44 @@ std::string_view ToString(EventType type) {
       return "cluster.quorum_lost";
     case EventType::kQuorumRegained:
       return "cluster.quorum_regained";
+    case EventType::kServicePassing:
+      return "service.passing";
+    case EventType::kServiceWarning:
+      return "service.warning";
+    case EventType::kServiceCritical:
+      return "service.critical";
+    case EventType::kServiceMaintenance:
+      return "service.maintenance";
   }
   return "unknown";
+}
+
+std::string_view ToString(ServiceHealth health) {
+  switch (health) {
+    case ServiceHealth::kPassing:
+      return "passing";
+    case ServiceHealth::kWarning:
+      return "warning";
+    case ServiceHealth::kCritical:
+      return "critical";
+    case ServiceHealth::kMaintenance:
+      return "maintenance";
+  }
+  return "unknown";
+}
+
+EventType ServiceEventType(ServiceHealth health) {
+  switch (health) {
+    case ServiceHealth::kPassing:
+      return EventType::kServicePassing;
+    case ServiceHealth::kWarning:
+      return EventType::kServiceWarning;
+    case ServiceHealth::kCritical:
+      return EventType::kServiceCritical;
+    case ServiceHealth::kMaintenance:
+      return EventType::kServiceMaintenance;
+  }
+  return EventType::kServiceCritical;
 }
 
 }  // namespace picket::membership

@@ -27,6 +27,22 @@ using Address = std::string;
 // Small key/value metadata a member advertises about itself.
 using Tags = std::map<std::string, std::string>;
 
+// The application beside a member, as its agent's local checks see it
+// (health/). Precedence is the member's own: each change raises its
+// incarnation, so a newer status always wins and an older one never returns.
+enum class ServiceHealth : std::uint8_t { kPassing, kWarning, kCritical, kMaintenance };
+
+// "passing", "warning", "critical", "maintenance": the names used by the API and events.
+std::string_view ToString(ServiceHealth health);
+
+// A member's aggregated service status, gossiped with its alive state.
+struct ServiceStatus {
+  ServiceHealth status = ServiceHealth::kPassing;
+  std::string output;             // short text of the check that decided it (UTF-8, bounded)
+  std::int64_t since_unix_ms = 0;  // wall time the status began, at the member's agent
+  bool operator==(const ServiceStatus&) const = default;
+};
+
 // SWIM member states. Precedence at equal incarnation: left > failed > suspect > alive.
 enum class MemberState : std::uint8_t { kAlive, kSuspect, kFailed, kLeft };
 
@@ -40,6 +56,7 @@ struct MemberInfo {
   std::uint64_t incarnation = 0;
   MemberState state = MemberState::kAlive;
   Tags tags;
+  std::optional<ServiceStatus> service;  // none: the member runs no checks
   TimePoint state_since{};             // when this agent saw the current state begin
   std::optional<double> phi;           // this agent's phi, if it observes the member
   std::optional<double> reported_phi;  // highest phi the member's observers report
@@ -61,9 +78,16 @@ enum class EventType : std::uint8_t {
   kUpdated,         // a member changed its tags or address
   kQuorumLost,      // this agent no longer sees a majority
   kQuorumRegained,  // this agent sees a majority again
+  kServicePassing,      // a member's service became passing (or reports a status at all)
+  kServiceWarning,      // ... warning
+  kServiceCritical,     // ... critical
+  kServiceMaintenance,  // ... in maintenance (set by its operator)
 };
 
-// "member.joined", "member.suspect", ... "cluster.quorum_regained": the names
+// The service event for a status: kServicePassing for kPassing, and so on.
+EventType ServiceEventType(ServiceHealth health);
+
+// "member.joined", "member.suspect", ... "service.maintenance": the names
 // used by the API, the event stream and webhooks.
 std::string_view ToString(EventType type);
 

@@ -119,6 +119,61 @@ Check ConvertTags(const RepeatedTags& in, std::vector<TagView>& out) {
   return {};
 }
 
+// The optional service status of an Alive or a snapshot.
+template <typename Owner>
+Check ConvertService(const Owner& in, std::optional<ServiceView>& out) {
+  out.reset();
+  if (!in.has_service()) return {};
+  const auto& service = in.service();
+  ServiceView view;
+  switch (service.status()) {
+    case wire::SERVICE_PASSING:
+      view.status = ServiceHealth::kPassing;
+      break;
+    case wire::SERVICE_WARNING:
+      view.status = ServiceHealth::kWarning;
+      break;
+    case wire::SERVICE_CRITICAL:
+      view.status = ServiceHealth::kCritical;
+      break;
+    case wire::SERVICE_MAINTENANCE:
+      view.status = ServiceHealth::kMaintenance;
+      break;
+    default:
+      return Check::Fail(DropReason::kMalformed);
+  }
+  if (Check c = CheckText(service.output(), tuning::kMaxServiceOutputBytes, false); !c.ok) {
+    return c;
+  }
+  view.output = service.output();
+  view.since_unix_ms = service.since_unix_ms();
+  out = view;
+  return {};
+}
+
+wire::ServiceHealth ToWire(ServiceHealth health) {
+  switch (health) {
+    case ServiceHealth::kPassing:
+      return wire::SERVICE_PASSING;
+    case ServiceHealth::kWarning:
+      return wire::SERVICE_WARNING;
+    case ServiceHealth::kCritical:
+      return wire::SERVICE_CRITICAL;
+    case ServiceHealth::kMaintenance:
+      return wire::SERVICE_MAINTENANCE;
+  }
+  return wire::SERVICE_CRITICAL;
+}
+
+template <typename Owner>
+void FillService(const std::optional<ServiceView>& service, Owner* out) {
+  if (!service) return;
+  auto* s = out->mutable_service();
+  s->set_status(ToWire(service->status));
+  s->set_output(service->output.data(), service->output.size());
+  s->set_since_unix_ms(service->since_unix_ms);
+}
+
 std::optional<MemberState> ConvertState(int state) {
   switch (state) {
     case wire::ALIVE:
@@ -186,6 +241,7 @@ void ToWire(const Message& message, wire::Message& out) {
           p->set_address(m.address.data(), m.address.size());
           p->set_incarnation(m.incarnation);
           FillTags(m.tags, p->mutable_tags());
+          FillService(m.service, p);
         } else if constexpr (std::is_same_v<T, SuspectMsg>) {
           auto* p = out.mutable_suspect();
           p->set_name(m.name.data(), m.name.size());
@@ -218,6 +274,7 @@ void ToWire(const Message& message, wire::Message& out) {
             s->set_incarnation(member.incarnation);
             s->set_state(ToWire(member.state));
             FillTags(member.tags, s->mutable_tags());
+            FillService(member.service, s);
           }
         }
       },
@@ -346,8 +403,9 @@ Check Decoder::State::ConvertOne(const wire::Message& m) {
       const auto& p = m.alive();
       if (Check c = CheckName(p.name()); !c.ok) return c;
       if (Check c = CheckText(p.address(), tuning::kMaxAddressBytes, true); !c.ok) return c;
-      AliveMsg alive{p.name(), p.address(), p.incarnation(), {}};
+      AliveMsg alive{p.name(), p.address(), p.incarnation(), {}, std::nullopt};
       if (Check c = ConvertTags(p.tags(), alive.tags); !c.ok) return c;
+      if (Check c = ConvertService(p, alive.service); !c.ok) return c;
       out.messages.emplace_back(std::move(alive));
       return {};
     }
@@ -404,8 +462,9 @@ Check Decoder::State::ConvertOne(const wire::Message& m) {
         if (Check c = CheckText(s.address(), tuning::kMaxAddressBytes, true); !c.ok) return c;
         const auto state = ConvertState(s.state());
         if (!state) return Check::Fail(DropReason::kMalformed);
-        MemberSnapshotMsg snapshot{s.name(), s.address(), s.incarnation(), *state, {}};
+        MemberSnapshotMsg snapshot{s.name(), s.address(), s.incarnation(), *state, {}, std::nullopt};
         if (Check c = ConvertTags(s.tags(), snapshot.tags); !c.ok) return c;
+        if (Check c = ConvertService(s, snapshot.service); !c.ok) return c;
         pp.members.push_back(std::move(snapshot));
         names.push_back(s.name());
       }

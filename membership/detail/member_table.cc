@@ -109,6 +109,7 @@ MemberIndex MemberTable::InsertAcquired(NamePool::Id name, std::string_view addr
 void MemberTable::Remove(MemberIndex member) {
   assert(Contains(member));
   SetTags(member, Tags{});
+  SetService(member, std::nullopt);
   Record& r = records_[member];
   const MemberState state = State(member);
   SetCount(state, -1);
@@ -151,6 +152,20 @@ void MemberTable::SetTags(MemberIndex member, Tags tags) {
     return;
   }
   tags_[member] = std::move(tags);
+}
+
+void MemberTable::SetService(MemberIndex member, std::optional<ServiceStatus> service) {
+  if (!service) {
+    if (!services_.empty()) services_.erase(member);
+    return;
+  }
+  services_[member] = std::move(*service);
+}
+
+const ServiceStatus* MemberTable::ServiceOf(MemberIndex member) const {
+  if (services_.empty()) return nullptr;
+  const auto it = services_.find(member);
+  return it == services_.end() ? nullptr : &it->second;
 }
 
 std::string_view MemberTable::Name(MemberIndex member) const {

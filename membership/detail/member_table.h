@@ -73,6 +73,8 @@ class MemberTable {
   void SetState(MemberIndex member, MemberState state, std::uint64_t incarnation, TimePoint now);
   void SetAddress(MemberIndex member, std::string_view address);
   void SetTags(MemberIndex member, Tags tags);
+  // Sets (or, with nullopt, clears) the member's service status.
+  void SetService(MemberIndex member, std::optional<ServiceStatus> service);
 
   [[nodiscard]] bool Contains(MemberIndex member) const {
     return member < states_.size() && states_[member] != kFreeSlot;
@@ -93,6 +95,8 @@ class MemberTable {
     return names_->Hash(records_[member].name);
   }
   [[nodiscard]] const Tags& TagsOf(MemberIndex member) const;
+  // The member's service status; null when it runs no checks.
+  [[nodiscard]] const ServiceStatus* ServiceOf(MemberIndex member) const;
 
   // Members in the table, and per state.
   [[nodiscard]] int size() const { return used_; }
@@ -156,6 +160,8 @@ class MemberTable {
   std::pmr::vector<std::uint8_t> states_;
   // Tags of the members that have any (most have none).
   std::unordered_map<MemberIndex, Tags> tags_;
+  // Service status of the members whose agents run checks.
+  std::unordered_map<MemberIndex, ServiceStatus> services_;
   int used_ = 0;
   int counts_[4] = {0, 0, 0, 0};
   std::uint64_t digest_ = 0;

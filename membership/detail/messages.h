@@ -8,6 +8,7 @@
 // messages being encoded they must outlive the Encode call.
 
 #include <cstdint>
+#include <optional>
 #include <string_view>
 #include <utility>
 #include <variant>
@@ -18,6 +19,13 @@
 namespace picket::membership::detail {
 
 using TagView = std::pair<std::string_view, std::string_view>;
+
+// A member's service status (types.h ServiceStatus) with its text in place.
+struct ServiceView {
+  ServiceHealth status = ServiceHealth::kPassing;
+  std::string_view output;
+  std::int64_t since_unix_ms = 0;
+};
 
 // "Are you alive?" Answered with AckMsg{seq}. As a stream request, the
 // fallback probe.
@@ -48,6 +56,7 @@ struct AliveMsg {
   std::string_view address;
   std::uint64_t incarnation = 0;
   std::vector<TagView> tags;
+  std::optional<ServiceView> service;  // none: the member runs no checks
 };
 struct SuspectMsg {
   std::string_view name;
@@ -74,6 +83,7 @@ struct MemberSnapshotMsg {
   std::uint64_t incarnation = 0;
   MemberState state = MemberState::kAlive;
   std::vector<TagView> tags;
+  std::optional<ServiceView> service;
 };
 // Anti-entropy (streams only): the sender's whole table, or only its summary
 // (digest and count, see MemberTable::Digest) when `members` is empty.

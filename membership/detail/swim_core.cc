@@ -111,6 +111,30 @@ bool SwimCore::SetTags(Tags tags, TimePoint now) {
   return true;
 }
 
+bool SwimCore::SetService(std::optional<ServiceStatus> service, TimePoint now) {
+  if (leaving_ ||
+      (service && (service->output.size() > tuning::kMaxServiceOutputBytes ||
+                   !IsUtf8(service->output)))) {
+    return false;
+  }
+  NoticeInput(now);
+  std::optional<ServiceStatus> before;
+  if (const ServiceStatus* current = table_.ServiceOf(self_)) before = *current;
+  if (before != service) {
+    // A new incarnation orders it: a newer status always wins, an older never returns.
+    table_.SetService(self_, service);
+    table_.SetState(self_, MemberState::kAlive, self_incarnation() + 1, now);
+    BroadcastAlive(self_);
+    if (service) {
+      EmitServiceChange(self_, before, now);
+    } else {
+      Emit(EventType::kUpdated, self_, now);
+    }
+  }
+  FinishInput(now);
+  return true;
+}
+
 // ---------------------------------------------------------------- time
 
 void SwimCore::Tick(TimePoint now) {
@@ -226,6 +250,7 @@ MemberInfo SwimCore::BuildInfo(MemberIndex m, TimePoint now) const {
   info.incarnation = table_.Incarnation(m);
   info.state = table_.State(m);
   info.tags = table_.TagsOf(m);
+  if (const ServiceStatus* service = table_.ServiceOf(m)) info.service = *service;
   info.state_since = table_.StateSince(m);
   if (const auto* watch = monitor_.Find(m); watch != nullptr && watch->detector.last_heartbeat()) {
     info.phi = watch->detector.Phi(now);

@@ -63,6 +63,7 @@ class SwimCore {
   void BootstrapAlone(TimePoint now);
   void Leave(TimePoint now);
   bool SetTags(Tags tags, TimePoint now);
+  bool SetService(std::optional<ServiceStatus> service, TimePoint now);
   void HandleDatagram(const Address& from, std::span<const std::uint8_t> bytes, TimePoint now);
   std::vector<std::uint8_t> HandleStreamRequest(const Address& from,
                                                 std::span<const std::uint8_t> request,
@@ -152,8 +153,8 @@ class SwimCore {
 
   // swim_state.cc
   bool ApplyAlive(std::string_view name, std::string_view address, std::uint64_t incarnation,
-                  const std::vector<TagView>& tags, Source source, std::string_view sender,
-                  TimePoint now);
+                  const std::vector<TagView>& tags, const std::optional<ServiceView>& service,
+                  Source source, std::string_view sender, TimePoint now);
   bool ApplySuspect(std::string_view name, std::uint64_t incarnation, std::string_view from,
                     Source source, std::string_view sender, TimePoint now);
   // `address` is known only from push-pull (empty from gossip): then an
@@ -199,7 +200,8 @@ class SwimCore {
   void DeclareFailed(MemberIndex m, TimePoint now);
   // Adds a member that is not in the table yet (ring, probe order, events).
   MemberIndex AddMember(std::string_view name, std::string_view address, std::uint64_t incarnation,
-                        MemberState state, Tags tags, TimePoint now);
+                        MemberState state, Tags tags, std::optional<ServiceStatus> service,
+                        TimePoint now);
   // Sets state and incarnation and keeps every derived structure in step.
   void Transition(MemberIndex m, MemberState state, std::uint64_t incarnation, TimePoint now);
   void Emit(EventType type, MemberIndex m, TimePoint now);
@@ -220,6 +222,12 @@ class SwimCore {
   void BroadcastFailed(MemberIndex m, std::string_view from);
   void BroadcastLeft(MemberIndex m);
   [[nodiscard]] Tags ToTags(const std::vector<TagView>& tags) const;
+  // What an Alive about `m` says now (views into the table: encode it before
+  // the table changes).
+  [[nodiscard]] AliveMsg AliveOf(MemberIndex m) const;
+  // Emits the service event of `m` if its status differs from `before`.
+  void EmitServiceChange(MemberIndex m, const std::optional<ServiceStatus>& before,
+                         TimePoint now);
   // Alive and suspect members, self included.
   [[nodiscard]] int LiveCount() const;
   [[nodiscard]] int ClusterSize() const;

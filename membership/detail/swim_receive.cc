@@ -53,7 +53,8 @@ void SwimCore::HandleMessage(const Message& message, const Address& from,
         } else if constexpr (std::is_same_v<T, HeartbeatMsg>) {
           OnHeartbeat(sender, now);
         } else if constexpr (std::is_same_v<T, AliveMsg>) {
-          ApplyAlive(m.name, m.address, m.incarnation, m.tags, Source::kGossip, sender, now);
+          ApplyAlive(m.name, m.address, m.incarnation, m.tags, m.service, Source::kGossip, sender,
+                     now);
         } else if constexpr (std::is_same_v<T, SuspectMsg>) {
           ApplySuspect(m.name, m.incarnation, m.from, Source::kGossip, sender, now);
         } else if constexpr (std::is_same_v<T, FailedMsg>) {

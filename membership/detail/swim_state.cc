@@ -17,6 +17,37 @@ Tags SwimCore::ToTags(const std::vector<TagView>& tags) const {
   return out;
 }
 
+namespace {
+
+std::optional<ServiceStatus> ToService(const std::optional<ServiceView>& view) {
+  if (!view) return std::nullopt;
+  return ServiceStatus{view->status, std::string(view->output), view->since_unix_ms};
+}
+
+std::optional<ServiceStatus> Copy(const ServiceStatus* service) {
+  if (service == nullptr) return std::nullopt;
+  return *service;
+}
+
+}  // namespace
+
+AliveMsg SwimCore::AliveOf(MemberIndex m) const {
+  AliveMsg alive{table_.Name(m), table_.AddressOf(m), table_.Incarnation(m), {}, std::nullopt};
+  for (const auto& [k, v] : table_.TagsOf(m)) alive.tags.emplace_back(k, v);
+  if (const ServiceStatus* s = table_.ServiceOf(m)) {
+    alive.service = ServiceView{s->status, s->output, s->since_unix_ms};
+  }
+  return alive;
+}
+
+void SwimCore::EmitServiceChange(MemberIndex m, const std::optional<ServiceStatus>& before,
+                                 TimePoint now) {
+  const ServiceStatus* after = table_.ServiceOf(m);
+  if (after == nullptr) return;  // stopped running checks: member.updated says so
+  if (before && before->status == after->status) return;
+  Emit(ServiceEventType(after->status), m, now);
+}
+
 int SwimCore::LiveCount() const {
   return table_.Count(MemberState::kAlive) + table_.Count(MemberState::kSuspect);
 }
@@ -27,7 +58,8 @@ int SwimCore::ClusterSize() const { return LiveCount() + table_.Count(MemberStat
 
 bool SwimCore::ApplyAlive(std::string_view name, std::string_view address,
                           std::uint64_t incarnation, const std::vector<TagView>& tags,
-                          Source source, std::string_view sender, TimePoint now) {
+                          const std::optional<ServiceView>& service, Source source,
+                          std::string_view sender, TimePoint now) {
   if (name == self_name_) {
     // Our name and incarnation claimed at another address: another process
     // took our name (an earlier life of ours would not be at our incarnation
@@ -53,7 +85,12 @@ bool SwimCore::ApplyAlive(std::string_view name, std::string_view address,
       if (incarnation <= t->incarnation) return false;  // older than its death
       table_.EraseTombstone(name);
     }
-    m = AddMember(name, address, incarnation, MemberState::kAlive, ToTags(tags), now);
+    m = AddMember(name, address, incarnation, MemberState::kAlive, ToTags(tags),
+                  ToService(service), now);
+    // A service that is not passing is news beside the join; a passing one is not.
+    if (service && service->status != ServiceHealth::kPassing) {
+      EmitServiceChange(m, std::nullopt, now);
+    }
     // A push-pull peer's table was gossiped already; re-gossiping every member
     // a joiner learns would flood the cluster. The peer's own entry is news.
     if (source != Source::kPushPull || name == sender) BroadcastAlive(m);
@@ -76,8 +113,13 @@ bool SwimCore::ApplyAlive(std::string_view name, std::string_view address,
   }
   Tags new_tags = ToTags(tags);
   const bool tags_changed = new_tags != table_.TagsOf(m);
+  std::optional<ServiceStatus> old_service = Copy(table_.ServiceOf(m));
+  std::optional<ServiceStatus> new_service = ToService(service);
+  const bool service_dropped = old_service && !new_service;
+  const bool service_changed = old_service != new_service;
   if (address_changed) table_.SetAddress(m, address);
   if (tags_changed) table_.SetTags(m, std::move(new_tags));
+  if (service_changed) table_.SetService(m, std::move(new_service));
   Transition(m, MemberState::kAlive, incarnation, now);
   BroadcastAlive(m);
   if (old_state == MemberState::kFailed && source == Source::kGossip) {
@@ -95,9 +137,10 @@ bool SwimCore::ApplyAlive(std::string_view name, std::string_view address,
     Emit(EventType::kJoined, m, now);
   } else if (old_state == MemberState::kSuspect) {
     Emit(EventType::kAlive, m, now);
-  } else if (address_changed || tags_changed) {
+  } else if (address_changed || tags_changed || service_dropped) {
     Emit(EventType::kUpdated, m, now);
   }
+  if (service_changed) EmitServiceChange(m, old_service, now);
   CheckQuorum(now);
   return true;
 }
@@ -263,10 +306,7 @@ void SwimCore::RefuteSelf(std::uint64_t accused_incarnation, std::string_view se
   awareness_.Apply(1);
   // The sender believes the accusation; tell it first.
   if (const MemberIndex s = table_.Find(sender); s != kNoMember && s != self_) {
-    std::vector<TagView> tags;
-    for (const auto& [k, v] : table_.TagsOf(self_)) tags.emplace_back(k, v);
-    Send(std::string(table_.AddressOf(s)),
-         Message{AliveMsg{self_name_, self_address_, incarnation, std::move(tags)}});
+    Send(std::string(table_.AddressOf(s)), Message{AliveOf(self_)});
   }
 }
 
@@ -290,18 +330,16 @@ void SwimCore::ReassertSelf(std::string_view sender, TimePoint now) {
   if (!inserted && now - it->second < config_.phi_probe_timeout) return;
   it->second = now;
   if (reassertions_.size() > tuning::kMaxDeadNotices) reassertions_.clear();
-  std::vector<TagView> tags;
-  for (const auto& [k, v] : table_.TagsOf(self_)) tags.emplace_back(k, v);
-  Send(std::string(table_.AddressOf(s)),
-       Message{AliveMsg{self_name_, self_address_, self_incarnation(), std::move(tags)}});
+  Send(std::string(table_.AddressOf(s)), Message{AliveOf(self_)});
 }
 
 // ---------------------------------------------------------------- transitions
 
 MemberIndex SwimCore::AddMember(std::string_view name, std::string_view address,
                                 std::uint64_t incarnation, MemberState state, Tags tags,
-                                TimePoint now) {
+                                std::optional<ServiceStatus> service, TimePoint now) {
   const MemberIndex m = table_.Insert(name, address, incarnation, state, std::move(tags), now);
+  table_.SetService(m, std::move(service));
   if (IsLive(state)) {
     if (ring_.Add(table_, m)) RingChanged();
     probe_order_.Add(m, random_);
@@ -476,11 +514,7 @@ void SwimCore::OnReapTimer(TimePoint now) {
 std::string SwimCore::UpdateKey(MemberIndex m) const { return std::string(table_.Name(m)); }
 
 void SwimCore::BroadcastAlive(MemberIndex m) {
-  std::vector<TagView> tags;
-  for (const auto& [k, v] : table_.TagsOf(m)) tags.emplace_back(k, v);
-  updates_.Push(UpdateKey(m),
-                encoder_.EncodeMessage(AliveMsg{table_.Name(m), table_.AddressOf(m),
-                                                table_.Incarnation(m), std::move(tags)}));
+  updates_.Push(UpdateKey(m), encoder_.EncodeMessage(AliveOf(m)));
 }
 
 void SwimCore::BroadcastSuspect(MemberIndex m, std::string_view from) {

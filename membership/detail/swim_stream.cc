@@ -243,17 +243,17 @@ std::string SwimCore::EncodeState(bool join, bool full, std::string_view request
   state.members.reserve(static_cast<std::size_t>(table_.size()) + 1);
   for (MemberIndex m = 0; m < table_.end(); ++m) {
     if (!table_.Contains(m)) continue;
-    MemberSnapshotMsg s{
-        table_.Name(m), table_.AddressOf(m), table_.Incarnation(m), table_.State(m), {}};
-    for (const auto& [k, v] : table_.TagsOf(m)) s.tags.emplace_back(k, v);
-    state.members.push_back(std::move(s));
+    AliveMsg alive = AliveOf(m);
+    state.members.push_back(MemberSnapshotMsg{alive.name, alive.address, alive.incarnation,
+                                              table_.State(m), std::move(alive.tags),
+                                              alive.service});
   }
   // A requester we reaped is told how it ended, so that it refutes (a
   // restart) instead of being ignored as old news.
   if (!requester.empty() && table_.Find(requester) == kNoMember) {
     if (const Tombstone* t = table_.FindTombstone(requester)) {
       state.members.push_back(
-          MemberSnapshotMsg{requester, requester_address, t->incarnation, t->state, {}});
+          MemberSnapshotMsg{requester, requester_address, t->incarnation, t->state, {}, std::nullopt});
     }
   }
   return encoder_.EncodeMessage(state);
@@ -264,11 +264,13 @@ void SwimCore::MergeState(const PushPullMsg& state, std::string_view sender, Tim
   for (const MemberSnapshotMsg& s : state.members) {
     switch (s.state) {
       case MemberState::kAlive:
-        ApplyAlive(s.name, s.address, s.incarnation, s.tags, Source::kPushPull, sender, now);
+        ApplyAlive(s.name, s.address, s.incarnation, s.tags, s.service, Source::kPushPull, sender,
+                   now);
         break;
       case MemberState::kSuspect:
         // Unknown members enter as alive first, then the suspicion applies.
-        ApplyAlive(s.name, s.address, s.incarnation, s.tags, Source::kPushPull, sender, now);
+        ApplyAlive(s.name, s.address, s.incarnation, s.tags, s.service, Source::kPushPull, sender,
+                   now);
         ApplySuspect(s.name, s.incarnation, sender, Source::kPushPull, sender, now);
         break;
       case MemberState::kFailed:

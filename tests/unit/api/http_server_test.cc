@@ -39,7 +39,7 @@ void CheckError(const HttpResult& result, long status, const std::string& code) 
 }
 
 void CheckMemberShape(const json& m) {
-  for (const char* field : {"name", "address", "state", "incarnation", "tags", "phi",
+  for (const char* field : {"name", "address", "state", "incarnation", "tags", "service", "phi",
                             "reported_phi", "state_since", "state_age_s"}) {
     INFO(field);
     CHECK(m.contains(field));
@@ -88,6 +88,9 @@ TEST_CASE("GET /v1/members and /v1/members/{name} return Member objects", "[api]
   view->members[1].phi = 3.5;
   view->members[1].reported_phi = 8.25;
   view->members[1].tags = {{"zone", "eu-1"}};
+  view->members[1].service =
+      membership::ServiceStatus{membership::ServiceHealth::kCritical, "http-1: HTTP 503 \"x\"",
+                                1764820800123};
   server.views.Publish(view);
   server.log.Append(MakeEvent(EventType::kJoined, view->members[0]));
 
@@ -102,6 +105,10 @@ TEST_CASE("GET /v1/members and /v1/members/{name} return Member objects", "[api]
   CHECK(beta["phi"] == 3.5);
   CHECK(beta["reported_phi"] == 8.25);
   CHECK(beta["tags"] == json{{"zone", "eu-1"}});
+  CHECK(beta["service"] == json{{"status", "critical"},
+                                {"output", "http-1: HTTP 503 \"x\""},
+                                {"since", "2025-12-04T04:00:00.123Z"}});
+  CHECK(body["members"][0]["service"].is_null());
   CHECK(body["members"][0]["phi"].is_null());
   CHECK(beta["state_age_s"].get<double>() >= 5.0);
 

@@ -134,7 +134,7 @@ TEST_CASE("POST, GET, DELETE /v1/subscriptions", "[api][webhook][http]") {
       "application/json");
   CHECK(with_secret.status == 201);
   CHECK(json::parse(with_secret.body)["secret"] == "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
-  CHECK(json::parse(with_secret.body)["events"].size() == 8);  // all
+  CHECK(json::parse(with_secret.body)["events"].size() == 12);  // all
 
   const auto deleted = server.Send("DELETE", "/v1/subscriptions/" + id, "", "");
   CHECK(deleted.status == 204);

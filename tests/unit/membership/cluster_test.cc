@@ -177,7 +177,7 @@ TEST_CASE("cluster: a late joiner learns of members that left or failed before i
   CHECK(net.runtime(late).CountEvents(EventType::kQuorumLost, "n5") == 0);
   // Old news about them cannot bring them back at the joiner either.
   Peer replay("n3");
-  net.swim(late).HandleDatagram("n3:7946", replay.Datagram(detail::AliveMsg{"n1", "n1:7946", 0, {}}),
+  net.swim(late).HandleDatagram("n3:7946", replay.Datagram(detail::AliveMsg{"n1", "n1:7946", 0, {}, {}}),
                                net.now());
   CHECK(net.StateAt(late, 1) == MemberState::kLeft);
 }
@@ -212,7 +212,7 @@ TEST_CASE("cluster: a reaped member's tombstone stops its old messages", "[clust
   for (int i = 0; i < 3; ++i) CHECK_FALSE(net.swim(i).Member("n3", net.now()).has_value());
   // An old alive about n3 (incarnation 0) is replayed by a peer.
   Peer replay("n1");
-  net.swim(0).HandleDatagram("n1:7946", replay.Datagram(detail::AliveMsg{"n3", "n3:7946", 0, {}}),
+  net.swim(0).HandleDatagram("n1:7946", replay.Datagram(detail::AliveMsg{"n3", "n3:7946", 0, {}, {}}),
                             net.now());
   CHECK_FALSE(net.swim(0).Member("n3", net.now()).has_value());
   CheckInvariants(net);
@@ -315,6 +315,62 @@ TEST_CASE("cluster: identical seeds give identical runs", "[cluster]") {
     return log;
   };
   CHECK(run() == run());
+}
+
+
+TEST_CASE("cluster: a member's service status reaches every member, newest wins", "[cluster]") {
+  auto holder = Started(6);
+  TestNetwork& net = *holder;
+  for (int i = 0; i < 6; ++i) CHECK_FALSE(net.swim(i).Member("n3", net.now())->service);
+
+  const ServiceStatus critical{ServiceHealth::kCritical, "http-1: connection refused", 1000};
+  REQUIRE(net.SetService(3, critical));
+  net.RunFor(2s);
+  for (int i = 0; i < 6; ++i) {
+    INFO("node " << i);
+    const auto m = net.swim(i).Member("n3", net.now());
+    REQUIRE(m->service);
+    CHECK(*m->service == critical);
+    CHECK(m->state == MemberState::kAlive);
+    CHECK(net.runtime(i).CountEvents(EventType::kServiceCritical, "n3") == 1);
+    // A status change is not a tags/address change.
+    CHECK(net.runtime(i).CountEvents(EventType::kUpdated, "n3") == 0);
+  }
+
+  const ServiceStatus passing{ServiceHealth::kPassing, "http-1: HTTP 200", 2000};
+  REQUIRE(net.SetService(3, passing));
+  net.RunFor(2s);
+  // Setting the same status again is not news.
+  REQUIRE(net.SetService(3, passing));
+  net.RunFor(35s);  // past a push-pull round: the old status never comes back
+  for (int i = 0; i < 6; ++i) {
+    INFO("node " << i);
+    CHECK(*net.swim(i).Member("n3", net.now())->service == passing);
+    CHECK(net.runtime(i).CountEvents(EventType::kServicePassing, "n3") == 1);
+    CHECK(net.runtime(i).CountEvents(EventType::kServiceCritical, "n3") == 1);
+  }
+  // Invalid output is refused and changes nothing.
+  CHECK_FALSE(net.swim(3).SetService(
+      ServiceStatus{ServiceHealth::kWarning, std::string(300, 'x'), 3000}, net.now()));
+  CHECK(*net.swim(3).Self().service == passing);
+  CheckInvariants(net);
+}
+
+TEST_CASE("cluster: a late joiner learns every service status from push-pull", "[cluster]") {
+  auto holder = Started(4);
+  TestNetwork& net = *holder;
+  const ServiceStatus maintenance{ServiceHealth::kMaintenance, "planned restart", 42};
+  REQUIRE(net.SetService(1, maintenance));
+  net.RunFor(60s);  // the gossip has ended
+  const int late = net.Add();
+  net.Join(late, {0});
+  net.RunFor(3s);
+  const auto m = net.swim(late).Member("n1", net.now());
+  REQUIRE(m->service);
+  CHECK(*m->service == maintenance);
+  // Joined, and (not passing) its service event beside it.
+  CHECK(net.runtime(late).CountEvents(EventType::kServiceMaintenance, "n1") == 1);
+  CHECK(net.runtime(late).CountEvents(EventType::kServiceMaintenance, "n0") == 0);
 }
 
 }  // namespace picket::membership::testing

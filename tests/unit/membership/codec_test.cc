@@ -45,7 +45,8 @@ TEST_CASE("codec: every message kind survives a round trip", "[codec]") {
   encoder.AppendMessage(AckMsg{3}, envelope);
   encoder.AppendMessage(NackMsg{4}, envelope);
   encoder.AppendMessage(HeartbeatMsg{5}, envelope);
-  encoder.AppendMessage(AliveMsg{"delta", "10.0.0.4:9746", 6, {{"zone", "b"}, {"role", "db"}}},
+  encoder.AppendMessage(AliveMsg{"delta", "10.0.0.4:9746", 6, {{"zone", "b"}, {"role", "db"}},
+                                 ServiceView{ServiceHealth::kCritical, "http-1: HTTP 503", 1234}},
                         envelope);
   encoder.AppendMessage(SuspectMsg{"eps", 7, "alpha"}, envelope);
   encoder.AppendMessage(FailedMsg{"zeta", 8, "beta"}, envelope);
@@ -75,6 +76,10 @@ TEST_CASE("codec: every message kind survives a round trip", "[codec]") {
   CHECK(alive.incarnation == 6);
   REQUIRE(alive.tags.size() == 2);
   CHECK(alive.tags[0] == TagView{"role", "db"});  // encoded in key order
+  REQUIRE(alive.service);
+  CHECK(alive.service->status == ServiceHealth::kCritical);
+  CHECK(alive.service->output == "http-1: HTTP 503");
+  CHECK(alive.service->since_unix_ms == 1234);
   CHECK(std::get<SuspectMsg>(e.messages[6]).from == "alpha");
   CHECK(std::get<FailedMsg>(e.messages[7]).incarnation == 8);
   CHECK(std::get<LeftMsg>(e.messages[8]).name == "eta");
@@ -85,10 +90,11 @@ TEST_CASE("codec: push-pull and stream ping round trip on the stream channel", "
   Encoder encoder("default", "alpha");
   PushPullMsg state;
   state.join = true;
-  state.members.push_back({"alpha", "a:1", 3, MemberState::kAlive, {{"k", "v"}}});
-  state.members.push_back({"beta", "b:1", 1, MemberState::kSuspect, {}});
-  state.members.push_back({"gamma", "c:1", 9, MemberState::kFailed, {}});
-  state.members.push_back({"delta", "d:1", 2, MemberState::kLeft, {}});
+  state.members.push_back({"alpha", "a:1", 3, MemberState::kAlive, {{"k", "v"}},
+                           ServiceView{ServiceHealth::kMaintenance, "", -5}});
+  state.members.push_back({"beta", "b:1", 1, MemberState::kSuspect, {}, {}});
+  state.members.push_back({"gamma", "c:1", 9, MemberState::kFailed, {}, {}});
+  state.members.push_back({"delta", "d:1", 2, MemberState::kLeft, {}, {}});
   std::string envelope = encoder.header();
   encoder.AppendMessage(state, envelope);
   std::vector<std::uint8_t> frame;
@@ -104,6 +110,10 @@ TEST_CASE("codec: push-pull and stream ping round trip on the stream channel", "
   CHECK(pp.members[2].incarnation == 9);
   CHECK(pp.members[3].state == MemberState::kLeft);
   CHECK(pp.members[0].tags.size() == 1);
+  REQUIRE(pp.members[0].service);
+  CHECK(pp.members[0].service->status == ServiceHealth::kMaintenance);
+  CHECK(pp.members[0].service->since_unix_ms == -5);
+  CHECK_FALSE(pp.members[1].service);
 }
 
 TEST_CASE("codec: a push-pull summary round trips on the datagram channel", "[codec]") {
@@ -113,7 +123,7 @@ TEST_CASE("codec: a push-pull summary round trips on the datagram channel", "[co
   summary.count = 32;
   std::string envelope = encoder.header();
   encoder.AppendMessage(summary, envelope);
-  encoder.AppendMessage(AliveMsg{"beta", "b:1", 2, {}}, envelope);  // gossip rides along
+  encoder.AppendMessage(AliveMsg{"beta", "b:1", 2, {}, {}}, envelope);  // gossip rides along
   std::vector<std::uint8_t> frame;
   Encoder::Frame(Channel::kDatagram, envelope, frame);
 
@@ -286,6 +296,35 @@ TEST_CASE("codec: rejects each kind of bad input with its reason", "[codec]") {
     s->set_name("x");
     s->set_address("x:1");
     s->set_state(static_cast<wire::MemberStatus>(9));
+    CHECK(Rejection(FrameProto(e, Channel::kStream), Channel::kStream) == DropReason::kMalformed);
+  }
+  SECTION("a service status that is unknown, unset, over-long or not UTF-8") {
+    const auto alive_with = [](auto set) {
+      auto e = ValidProto();
+      auto* a = e.add_messages()->mutable_alive();
+      a->set_name("x");
+      a->set_address("x:1");
+      set(*a->mutable_service());
+      return FrameProto(e);
+    };
+    CHECK(Rejection(alive_with([](wire::Service& s) {
+            s.set_status(static_cast<wire::ServiceHealth>(17));
+          })) == DropReason::kMalformed);
+    CHECK(Rejection(alive_with([](wire::Service&) {})) == DropReason::kMalformed);
+    CHECK(Rejection(alive_with([](wire::Service& s) {
+            s.set_status(wire::SERVICE_PASSING);
+            s.set_output(std::string(tuning::kMaxServiceOutputBytes + 1, 'o'));
+          })) == DropReason::kOversized);
+    CHECK(Rejection(alive_with([](wire::Service& s) {
+            s.set_status(wire::SERVICE_PASSING);
+            s.set_output("\xC0\xAF");
+          })) == DropReason::kMalformed);
+    auto e = ValidProto();
+    e.clear_messages();
+    auto* m = e.add_messages()->mutable_push_pull()->add_members();
+    m->set_name("x");
+    m->set_address("x:1");
+    m->mutable_service()->set_status(static_cast<wire::ServiceHealth>(-1));
     CHECK(Rejection(FrameProto(e, Channel::kStream), Channel::kStream) == DropReason::kMalformed);
   }
 }

@@ -76,7 +76,7 @@ TEST_CASE("precedence: randomized claims agree with the oracle", "[precedence][m
       const std::uint64_t incarnation = random.Uniform(6);
       const std::string sender = "p" + std::to_string(random.Uniform(3));
       switch (state) {
-        case S::kAlive: h.From(sender, detail::AliveMsg{name, name + ":1", incarnation, {}}); break;
+        case S::kAlive: h.From(sender, detail::AliveMsg{name, name + ":1", incarnation, {}, {}}); break;
         case S::kSuspect: h.From(sender, detail::SuspectMsg{name, incarnation, sender}); break;
         case S::kFailed: h.From(sender, detail::FailedMsg{name, incarnation, sender}); break;
         case S::kLeft: h.From(sender, detail::LeftMsg{name, incarnation}); break;

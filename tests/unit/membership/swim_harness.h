@@ -43,7 +43,7 @@ class SwimHarness {
   // Makes `name` known and alive at `incarnation`.
   void Learn(const std::string& name, std::uint64_t incarnation = 0) {
     const std::string address = name + ":1";
-    From(name, detail::AliveMsg{name, address, incarnation, {}});
+    From(name, detail::AliveMsg{name, address, incarnation, {}, {}});
     live_.insert(name);
   }
   // Lets the distrust window pass, so that the peers learned so far are

@@ -49,20 +49,20 @@ TEST_CASE("swim: the same incarnation of a live name at another address is a con
           "[swim][conflict]") {
   SwimHarness h;
   h.Learn("p1", 0);
-  h.From("p2", AliveMsg{"p1", "elsewhere:1", 0, {}});
+  h.From("p2", AliveMsg{"p1", "elsewhere:1", 0, {}, {}});
   CHECK(h.swim().Member("p1", h.now())->address == "p1:1");
   CHECK(h.swim().counters().name_conflicts == 1);
   REQUIRE_FALSE(h.runtime().logs.empty());
   CHECK(h.runtime().logs.back().first == LogLevel::kWarn);
   // The same claim again at the same address is old news, not a conflict.
-  h.From("p2", AliveMsg{"p1", "p1:1", 0, {}});
+  h.From("p2", AliveMsg{"p1", "p1:1", 0, {}, {}});
   CHECK(h.swim().counters().name_conflicts == 1);
 }
 
 TEST_CASE("swim: our own name at our incarnation from another address is a conflict",
           "[swim][conflict]") {
   SwimHarness h;
-  h.From("p2", AliveMsg{"self", "impostor:1", 0, {}});
+  h.From("p2", AliveMsg{"self", "impostor:1", 0, {}, {}});
   CHECK(h.swim().counters().name_conflicts == 1);
   CHECK(h.swim().Self().incarnation == 0);  // no bidding war over the name
   CHECK(h.swim().Self().address == "self:1");

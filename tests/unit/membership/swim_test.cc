@@ -62,11 +62,11 @@ TEST_CASE("swim: a ping meant for another member is not answered", "[swim]") {
 TEST_CASE("swim: bad datagrams are counted by reason and change nothing", "[swim]") {
   SwimHarness h;
   Peer foreign("p1", "other-cluster");
-  h.swim().HandleDatagram("p1:1", foreign.Datagram(AliveMsg{"p1", "p1:1", 1, {}}), h.now());
+  h.swim().HandleDatagram("p1:1", foreign.Datagram(AliveMsg{"p1", "p1:1", 1, {}, {}}), h.now());
   std::vector<std::uint8_t> garbage = {1, 2, 3};
   h.swim().HandleDatagram("p1:1", garbage, h.now());
   Peer impostor("self");
-  h.swim().HandleDatagram("x:1", impostor.Datagram(AliveMsg{"p1", "p1:1", 1, {}}), h.now());
+  h.swim().HandleDatagram("x:1", impostor.Datagram(AliveMsg{"p1", "p1:1", 1, {}, {}}), h.now());
   const auto& c = h.swim().counters();
   CHECK(c.dropped[static_cast<int>(DropReason::kWrongCluster)] == 1);
   CHECK(c.dropped[static_cast<int>(DropReason::kMalformed)] == 1);
@@ -115,7 +115,7 @@ TEST_CASE("swim: SWIM precedence, applied through gossip", "[swim][precedence]")
     SwimHarness h;
     for (const auto& c : row.claims) {
       switch (c.state) {
-        case S::kAlive: h.From("p1", AliveMsg{"m", "m:1", c.incarnation, {}}); break;
+        case S::kAlive: h.From("p1", AliveMsg{"m", "m:1", c.incarnation, {}, {}}); break;
         case S::kSuspect: h.From("p1", SuspectMsg{"m", c.incarnation, "p1"}); break;
         case S::kFailed: h.From("p1", FailedMsg{"m", c.incarnation, "p1"}); break;
         case S::kLeft: h.From("p1", LeftMsg{"m", c.incarnation}); break;
@@ -134,17 +134,17 @@ TEST_CASE("swim: SWIM precedence, applied through gossip", "[swim][precedence]")
 TEST_CASE("swim: events for every transition", "[swim][events]") {
   SwimHarness h;
   auto& rt = h.runtime();
-  h.From("p1", AliveMsg{"m", "m:1", 1, {}});
+  h.From("p1", AliveMsg{"m", "m:1", 1, {}, {}});
   CHECK(rt.CountEvents(EventType::kJoined, "m") == 1);
-  h.From("p1", AliveMsg{"m", "m:1", 2, {{"role", "db"}}});
+  h.From("p1", AliveMsg{"m", "m:1", 2, {{"role", "db"}}, {}});
   CHECK(rt.CountEvents(EventType::kUpdated, "m") == 1);
   h.From("p1", SuspectMsg{"m", 2, "p1"});
   CHECK(rt.CountEvents(EventType::kSuspect, "m") == 1);
-  h.From("p1", AliveMsg{"m", "m:1", 3, {{"role", "db"}}});
+  h.From("p1", AliveMsg{"m", "m:1", 3, {{"role", "db"}}, {}});
   CHECK(rt.CountEvents(EventType::kAlive, "m") == 1);
   h.From("p1", FailedMsg{"m", 3, "p1"});
   CHECK(rt.CountEvents(EventType::kFailed, "m") == 1);
-  h.From("p1", AliveMsg{"m", "m:1", 4, {}});
+  h.From("p1", AliveMsg{"m", "m:1", 4, {}, {}});
   CHECK(rt.CountEvents(EventType::kJoined, "m") == 2);  // back after failed
   h.From("p1", LeftMsg{"m", 4});
   CHECK(rt.CountEvents(EventType::kLeft, "m") == 1);
@@ -219,7 +219,7 @@ TEST_CASE("swim: every datagram fits the packet budget", "[swim][dissemination]"
   for (int i = 0; i < 60; ++i) {
     h.From("p" + std::to_string(i),
            AliveMsg{"p" + std::to_string(i), "p" + std::to_string(i) + ":1", 0,
-                    {{"role", std::string(40, 'r')}, {"zone", "eu-west-1a"}}});
+                    {{"role", std::string(40, 'r')}, {"zone", "eu-west-1a"}}, {}});
   }
   for (int i = 0; i < 60; ++i) h.SetLive("p" + std::to_string(i), true);
   h.Advance(3s);
@@ -304,7 +304,7 @@ TEST_CASE("swim: an unconfirmed suspicion of a member that still answers does no
   h.From("p1", SuspectMsg{"p0", 0, "p1"});
   h.Advance(6'100ms);
   CHECK(StateOf(h, "p0") == MemberState::kSuspect);  // answered the check: extended
-  h.From("p0", AliveMsg{"p0", "p0:1", 1, {}});
+  h.From("p0", AliveMsg{"p0", "p0:1", 1, {}, {}});
   CHECK(StateOf(h, "p0") == MemberState::kAlive);
   h.Advance(10s);
   CHECK(h.runtime().CountEvents(EventType::kFailed, "p0") == 0);
@@ -333,7 +333,7 @@ TEST_CASE("swim: a suspected member that refutes in time is not failed", "[swim]
   for (int i = 0; i < 5; ++i) h.Learn("p" + std::to_string(i));
   h.From("p1", SuspectMsg{"p0", 0, "p1"});
   h.Advance(500ms);
-  h.From("p0", AliveMsg{"p0", "p0:1", 1, {}});
+  h.From("p0", AliveMsg{"p0", "p0:1", 1, {}, {}});
   h.Advance(10s);
   CHECK(StateOf(h, "p0") == MemberState::kAlive);
   CHECK(h.runtime().CountEvents(EventType::kAlive, "p0") == 1);
@@ -451,9 +451,9 @@ TEST_CASE("swim: joins through a seed, retrying with backoff", "[swim][join]") {
   detail::Encoder seed_encoder("default", "seed");
   std::string envelope = seed_encoder.header();
   detail::PushPullMsg state;
-  state.members.push_back({"seed", "seed:1", 3, MemberState::kAlive, {}});
-  state.members.push_back({"other", "other:1", 1, MemberState::kAlive, {}});
-  state.members.push_back({"dead", "dead:1", 1, MemberState::kFailed, {}});
+  state.members.push_back({"seed", "seed:1", 3, MemberState::kAlive, {}, {}});
+  state.members.push_back({"other", "other:1", 1, MemberState::kAlive, {}, {}});
+  state.members.push_back({"dead", "dead:1", 1, MemberState::kFailed, {}, {}});
   seed_encoder.AppendMessage(state, envelope);
   std::vector<std::uint8_t> response;
   detail::Encoder::Frame(detail::Channel::kStream, envelope, response);
@@ -501,7 +501,7 @@ TEST_CASE("swim: answers stream requests (push-pull and fallback ping)", "[swim]
   std::string envelope = encoder.header();
   detail::PushPullMsg state;
   state.join = true;
-  state.members.push_back({"joiner", "joiner:1", 0, MemberState::kAlive, {}});
+  state.members.push_back({"joiner", "joiner:1", 0, MemberState::kAlive, {}, {}});
   encoder.AppendMessage(state, envelope);
   std::vector<std::uint8_t> request;
   detail::Encoder::Frame(detail::Channel::kStream, envelope, request);
@@ -572,7 +572,7 @@ TEST_CASE("swim: tags are validated and spread as an update", "[swim][tags]") {
 TEST_CASE("swim: a name claimed at a second address is logged, not merged", "[swim][conflict]") {
   SwimHarness h;
   h.Learn("p1", 1);
-  h.From("p2", AliveMsg{"p1", "elsewhere:1", 5, {}});
+  h.From("p2", AliveMsg{"p1", "elsewhere:1", 5, {}, {}});
   const auto m = h.swim().Member("p1", h.now());
   CHECK(m->address == "p1:1");
   CHECK(m->incarnation == 1);
@@ -581,7 +581,7 @@ TEST_CASE("swim: a name claimed at a second address is logged, not merged", "[sw
   CHECK(h.runtime().logs.back().first == LogLevel::kWarn);
   // Once the first one is failed, the name may move (a restart elsewhere).
   h.From("p2", FailedMsg{"p1", 1, "p2"});
-  h.From("p2", AliveMsg{"p1", "elsewhere:1", 5, {}});
+  h.From("p2", AliveMsg{"p1", "elsewhere:1", 5, {}, {}});
   CHECK(h.swim().Member("p1", h.now())->address == "elsewhere:1");
   CHECK(h.runtime().CountEvents(EventType::kJoined, "p1") == 2);
 }
@@ -596,7 +596,7 @@ TEST_CASE("swim: reaped members leave a tombstone that blocks old news", "[swim]
   h.From("p2", FailedMsg{"p1", 3, "p2"});
   h.Advance(11s);
   CHECK_FALSE(h.swim().Member("p1", h.now()).has_value());  // reaped
-  h.From("p2", AliveMsg{"p1", "p1:1", 3, {}});                // stale
+  h.From("p2", AliveMsg{"p1", "p1:1", 3, {}, {}});                // stale
   CHECK_FALSE(h.swim().Member("p1", h.now()).has_value());
   // A restarted p1 that talks to us is told how it ended, and can refute.
   h.Sent();
@@ -604,7 +604,7 @@ TEST_CASE("swim: reaped members leave a tombstone that blocks old news", "[swim]
   CHECK(CountMessages<FailedMsg>(h.Sent(), [](const FailedMsg& f) {
           return f.name == "p1" && f.incarnation == 3;
         }) == 1);
-  h.From("p1", AliveMsg{"p1", "p1:1", 4, {}});
+  h.From("p1", AliveMsg{"p1", "p1:1", 4, {}, {}});
   CHECK(StateOf(h, "p1") == MemberState::kAlive);
   CHECK(h.swim().CheckInvariants() == "");
 }
@@ -627,7 +627,7 @@ TEST_CASE("swim: quorum lost and regained, carried on events", "[swim][quorum]")
   CHECK_FALSE(q.has_majority);
   CHECK(h.runtime().events.back().type == EventType::kQuorumLost);
   CHECK_FALSE(h.runtime().events.back().quorum.has_majority);
-  h.From("p1", AliveMsg{"p1", "p1:1", 1, {}});
+  h.From("p1", AliveMsg{"p1", "p1:1", 1, {}, {}});
   CHECK(h.runtime().events.back().type == EventType::kQuorumRegained);
   // Left members do not count.
   h.From("p2", LeftMsg{"p2", 1});
@@ -653,7 +653,7 @@ TEST_CASE("swim: a failed claim by an accuser that was cut off is verified first
   // p1 refutes and is back; its accusations are still checked for a while.
   // This time the accused is silent on every path: failed, with the check
   // as our own verdict (no suspicion to wait out).
-  h.From("p1", AliveMsg{"p1", "p1:1", 1, {}});
+  h.From("p1", AliveMsg{"p1", "p1:1", 1, {}, {}});
   h.SetLive("p3", false);
   h.From("p1", FailedMsg{"p3", 0, "p1"});
   CHECK(StateOf(h, "p3") == MemberState::kAlive);
@@ -694,9 +694,9 @@ TEST_CASE("swim: a push-pull peer's failed claim is verified, and a silent membe
   h.Settle();
   h.SetLive("p2", false);
   h.Sent();
-  h.PushPullFrom("p3", {{"p3", "p3:1", 0, MemberState::kAlive, {}},
-                        {"p1", "p1:1", 0, MemberState::kFailed, {}},
-                        {"p2", "p2:1", 0, MemberState::kFailed, {}}});
+  h.PushPullFrom("p3", {{"p3", "p3:1", 0, MemberState::kAlive, {}, {}},
+                        {"p1", "p1:1", 0, MemberState::kFailed, {}, {}},
+                        {"p2", "p2:1", 0, MemberState::kFailed, {}, {}}});
   // Both are told (a live one refutes) and checked at once.
   const auto sent = h.Sent();
   for (const char* name : {"p1", "p2"}) {
@@ -722,9 +722,9 @@ TEST_CASE("swim: a verification whose stream probe is refused gives its verdict 
   h.SetLive("p1", false);
   h.SetRefusing("p1", true);
   h.SetLive("p2", false);
-  h.PushPullFrom("p3", {{"p3", "p3:1", 0, MemberState::kAlive, {}},
-                        {"p1", "p1:1", 0, MemberState::kFailed, {}},
-                        {"p2", "p2:1", 0, MemberState::kFailed, {}}});
+  h.PushPullFrom("p3", {{"p3", "p3:1", 0, MemberState::kAlive, {}, {}},
+                        {"p1", "p1:1", 0, MemberState::kFailed, {}, {}},
+                        {"p2", "p2:1", 0, MemberState::kFailed, {}, {}}});
   const Duration timeout = Config{}.probe_timeout;
   const auto early =
       std::chrono::duration_cast<Duration>(timeout * tuning::kRefusedVerdictFraction);
@@ -743,8 +743,8 @@ TEST_CASE("swim: a refused stream probe does not overrule a datagram answer", "[
   for (const char* name : {"p1", "p3"}) h.Learn(name);
   h.Settle();
   h.SetRefusing("p1", true);
-  h.PushPullFrom("p3", {{"p3", "p3:1", 0, MemberState::kAlive, {}},
-                        {"p1", "p1:1", 0, MemberState::kFailed, {}}});
+  h.PushPullFrom("p3", {{"p3", "p3:1", 0, MemberState::kAlive, {}, {}},
+                        {"p1", "p1:1", 0, MemberState::kFailed, {}, {}}});
   h.Advance(Config{}.probe_timeout + 10ms, 5ms);
   CHECK(StateOf(h, "p1") == MemberState::kAlive);
   CHECK(h.runtime().CountEvents(EventType::kSuspect, "p1") == 0);
@@ -754,16 +754,16 @@ TEST_CASE("swim: a push-pull peer's suspicion is checked, not spread", "[swim][p
   SwimHarness h;
   for (const char* name : {"p1", "p2", "p3"}) h.Learn(name);
   h.Settle();
-  h.PushPullFrom("p3", {{"p3", "p3:1", 0, MemberState::kAlive, {}},
-                        {"p1", "p1:1", 0, MemberState::kSuspect, {}}});
+  h.PushPullFrom("p3", {{"p3", "p3:1", 0, MemberState::kAlive, {}, {}},
+                        {"p1", "p1:1", 0, MemberState::kSuspect, {}, {}}});
   CHECK(StateOf(h, "p1") == MemberState::kAlive);
   h.Advance(2s);
   CHECK(StateOf(h, "p1") == MemberState::kAlive);
   CHECK(h.runtime().CountEvents(EventType::kSuspect, "p1") == 0);
   // Silent: suspected after the check, by us.
   h.SetLive("p1", false);
-  h.PushPullFrom("p3", {{"p3", "p3:1", 0, MemberState::kAlive, {}},
-                        {"p1", "p1:1", 0, MemberState::kSuspect, {}}});
+  h.PushPullFrom("p3", {{"p3", "p3:1", 0, MemberState::kAlive, {}, {}},
+                        {"p1", "p1:1", 0, MemberState::kSuspect, {}, {}}});
   h.Advance(Config{}.probe_timeout + 10ms, 10ms);
   CHECK(StateOf(h, "p1") == MemberState::kSuspect);
   CHECK(h.swim().counters().suspicions == 1);
@@ -815,7 +815,7 @@ TEST_CASE("swim: a member back from failed is synced with", "[swim][pushpull]") 
   h.From("p2", FailedMsg{"p1", 0, "p2"});
   REQUIRE(StateOf(h, "p1") == MemberState::kFailed);
   h.pending_streams_.clear();
-  h.From("p1", AliveMsg{"p1", "p1:1", 1, {}});
+  h.From("p1", AliveMsg{"p1", "p1:1", 1, {}, {}});
   REQUIRE(h.pending_streams_.size() == 1);
   CHECK(h.pending_streams_[0].to == "p1:1");
 }
@@ -872,7 +872,7 @@ TEST_CASE("swim: an accuser back for longer than the distrust window is trusted 
   h.Learn("p1");
   h.Learn("p2");
   h.From("p2", SuspectMsg{"p1", 0, "p2"});
-  h.From("p1", AliveMsg{"p1", "p1:1", 1, {}});  // p1 refuted: it came back
+  h.From("p1", AliveMsg{"p1", "p1:1", 1, {}, {}});  // p1 refuted: it came back
   h.Advance(Config{}.probe_interval * (tuning::kDistrustAfterComebackIntervals + 1), 100ms);
   REQUIRE(h.swim().Member("p1", h.now())->state == MemberState::kAlive);
   h.From("p1", FailedMsg{"p2", h.swim().Member("p2", h.now())->incarnation, "p1"});

@@ -187,6 +187,11 @@ class TestNetwork {
     swim(i).Leave(now_);
     Flush(i);
   }
+  bool SetService(int i, std::optional<ServiceStatus> service) {
+    const bool ok = swim(i).SetService(std::move(service), now_);
+    Flush(i);
+    return ok;
+  }
   // Drops datagrams (not streams) with this probability.
   void SetLoss(double p) { loss_ = p; }
   // Cuts (or restores) both directions between a and b.

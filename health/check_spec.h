@@ -1,0 +1,73 @@
+#pragma once
+
+// What to check: one local check of the application beside the agent, as
+// given on the command line (`--check-http URL`, `--check-tcp HOST:PORT`,
+// `--check-exec COMMAND`, `--check-ttl DURATION`), and how often and how
+// strictly (`--check-interval`, `--check-timeout`, `--check-failures`,
+// `--check-successes`).
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace picket::health {
+
+using Duration = std::chrono::steady_clock::duration;
+
+enum class CheckKind : std::uint8_t {
+  kHttp,  // GET: 2xx/3xx passing, 429 warning, anything else or a timeout critical
+  kTcp,   // connect, and hold the connection: its close is seen at once
+  kExec,  // exit 0 passing, 1 warning, anything else (or a timeout) critical
+  kTtl,   // pushed by the application (PUT /v1/self/service); silence past the TTL is critical
+};
+
+// "http", "tcp", "exec", "ttl".
+std::string_view ToString(CheckKind kind);
+
+// The target of an http check, split.
+struct HttpTarget {
+  std::string host;  // a name or an IP literal (IPv6 without brackets)
+  std::uint16_t port = 80;
+  std::string path;  // begins with '/'; the query included
+};
+
+struct CheckSpec {
+  CheckKind kind = CheckKind::kHttp;
+  std::string target;  // URL, HOST:PORT, command, or the TTL as given
+  std::string name;    // unique among the agent's checks, e.g. "http-1"
+  HttpTarget http;     // kHttp only
+  std::string host;    // kTcp only
+  std::uint16_t port = 0;  // kTcp only
+  Duration ttl{};          // kTtl only
+};
+
+// Timing and thresholds, the same for every check of an agent.
+struct CheckPolicy {
+  Duration interval = std::chrono::seconds(1);          // between runs of a passing check
+  Duration timeout = std::chrono::milliseconds(500);    // longest run
+  int failures = 2;   // consecutive failures before critical (>= 1)
+  int successes = 1;  // consecutive successes before a critical check passes again (>= 1)
+
+  // A failing check is re-run this soon (interval / kRetryDivisor), so that a
+  // failure is confirmed or dismissed within about one interval.
+  static constexpr int kRetryDivisor = 10;
+  [[nodiscard]] Duration retry_interval() const { return interval / kRetryDivisor; }
+  // Empty if valid, else which setting is wrong and why.
+  [[nodiscard]] std::string Validate() const;
+};
+
+// One check from its flag's value (a configuration error throws
+// std::invalid_argument whose message names the flag and the value):
+//   kHttp  "http://HOST[:PORT][/PATH]" (no https: the application is beside
+//          the agent, on the pod's loopback or IP);
+//   kTcp   "HOST:PORT" (IPv6 as "[::1]:PORT");
+//   kExec  a shell command (/bin/sh -c);
+//   kTtl   a duration the agent parsed already, given as `ttl` (> 0).
+// `index` numbers the checks of one kind from 1: the name is "http-1", ...
+CheckSpec MakeCheckSpec(CheckKind kind, std::string_view value, int index, Duration ttl = {});
+
+// The flag that configures checks of `kind`: "--check-http", ...
+std::string_view FlagOf(CheckKind kind);
+
+}  // namespace picket::health

@@ -1,0 +1,192 @@
+// The per-check state machine on a manual clock.
+
+#include "health/check_state.h"
+
+#include <catch2/catch.hpp>
+#include <random>
+
+namespace picket::health {
+namespace {
+
+using namespace std::chrono_literals;
+using membership::ServiceHealth;
+
+CheckSpec HttpSpec() { return MakeCheckSpec(CheckKind::kHttp, "http://127.0.0.1:8080/health", 1); }
+
+CheckResult Passing() { return {ServiceHealth::kPassing, false, false, "HTTP 200"}; }
+CheckResult Failing() { return {ServiceHealth::kCritical, false, false, "HTTP 500"}; }
+CheckResult Refused() { return {ServiceHealth::kCritical, true, false, "connection refused"}; }
+
+// Runs the check whenever it is due, each run taking `run` and answered by
+// `answer`, until `end`; returns the times the status became critical.
+template <typename Answer>
+std::vector<TimePoint> Drive(CheckState& check, TimePoint& now, TimePoint end, Answer answer,
+                             Duration run = 1ms) {
+  std::vector<TimePoint> critical_at;
+  while (now < end) {
+    now = std::max(now, check.next_due());
+    const TimePoint started = now;
+    now += run;
+    const bool was_critical = check.status() == ServiceHealth::kCritical;
+    check.Record(answer(started), started, now);
+    if (!was_critical && check.status() == ServiceHealth::kCritical) critical_at.push_back(now);
+  }
+  return critical_at;
+}
+
+TEST_CASE("the first answer sets the status at once") {
+  TimePoint now{};
+  CheckState check(HttpSpec(), CheckPolicy{}, now);
+  CHECK_FALSE(check.status());
+  CHECK(check.next_due() == now);
+  check.Record(Passing(), now, now + 2ms);
+  CHECK(check.status() == ServiceHealth::kPassing);
+  CHECK(check.next_due() == now + 1s);
+}
+
+TEST_CASE("a refused connection twice in a row is critical within a retry interval") {
+  TimePoint now{};
+  CheckState check(HttpSpec(), CheckPolicy{}, now);
+  Drive(check, now, now + 5s, [](TimePoint) { return Passing(); });
+  const TimePoint crash = now + 300ms;
+  const auto critical =
+      Drive(check, now, crash + 3s, [&](TimePoint t) { return t >= crash ? Refused() : Passing(); });
+  REQUIRE(critical.size() == 1);
+  // Seen at the next regular run (at most an interval later), confirmed one retry after.
+  CHECK(critical[0] - crash <= 1s + 100ms + 2ms);
+  CHECK(critical[0] - crash >= 100ms);
+}
+
+TEST_CASE("other failures must last (failures - 1) intervals, re-checked every interval / 10") {
+  TimePoint now{};
+  CheckState check(HttpSpec(), CheckPolicy{}, now);
+  check.Record(Passing(), now, now);
+  now = check.next_due();
+  const TimePoint first = now;
+  int runs = 0;
+  while (check.status() != ServiceHealth::kCritical) {
+    REQUIRE(runs < 100);
+    const TimePoint started = std::max(now, check.next_due());
+    now = started + 1ms;
+    check.Record(Failing(), started, now);
+    ++runs;
+  }
+  CHECK(now - first >= 1s);
+  CHECK(now - first <= 1s + 110ms);
+  CHECK(runs >= 9);
+}
+
+TEST_CASE("a check that fails one time in ten at random never goes critical") {
+  TimePoint now{};
+  CheckState check(HttpSpec(), CheckPolicy{}, now);
+  std::mt19937_64 random(7);
+  std::bernoulli_distribution fails(0.1);
+  const auto critical = Drive(check, now, now + 24h,
+                              [&](TimePoint) { return fails(random) ? Failing() : Passing(); });
+  CHECK(critical.empty());
+  CHECK(check.status() != ServiceHealth::kCritical);
+}
+
+TEST_CASE("a stalled application (timeouts) is critical within interval x failures + timeout") {
+  TimePoint now{};
+  CheckPolicy policy;
+  CheckState check(HttpSpec(), policy, now);
+  Drive(check, now, now + 3s, [](TimePoint) { return Passing(); });
+  const TimePoint stop = now + 450ms;
+  const auto critical = Drive(
+      check, now, stop + 5s,
+      [&](TimePoint t) {
+        return t >= stop ? CheckResult{ServiceHealth::kCritical, false, false, "timeout"}
+                         : Passing();
+      },
+      policy.timeout);
+  REQUIRE(critical.size() == 1);
+  CHECK(critical[0] - stop <= policy.interval * policy.failures + policy.timeout);
+}
+
+TEST_CASE("failures seen while the agent itself ran late are discarded") {
+  TimePoint now{};
+  CheckState check(HttpSpec(), CheckPolicy{}, now);
+  check.Record(Passing(), now, now);
+  for (int i = 0; i < 50; ++i) {
+    now = check.next_due();
+    check.Record({ServiceHealth::kCritical, true, true, "timeout"}, now, now + 1ms);
+  }
+  CHECK(check.status() == ServiceHealth::kPassing);
+  CHECK(check.discarded_late() == 50);
+  CHECK(check.consecutive_failures() == 0);
+}
+
+TEST_CASE("out of critical only `successes` answers in a row count") {
+  TimePoint now{};
+  CheckPolicy policy;
+  policy.successes = 3;
+  CheckState check(HttpSpec(), policy, now);
+  check.Record(Refused(), now, now);
+  check.Record(Refused(), now + 100ms, now + 100ms);
+  REQUIRE(check.status() == ServiceHealth::kCritical);
+  now += 1s;
+  check.Record(Passing(), now, now);
+  check.Record(Passing(), now, now);
+  CHECK(check.status() == ServiceHealth::kCritical);
+  CHECK(check.next_due() == now + policy.retry_interval());
+  check.Record(Passing(), now, now);
+  CHECK(check.status() == ServiceHealth::kPassing);
+  // Between passing and warning the latest answer counts.
+  check.Record({ServiceHealth::kWarning, false, false, "HTTP 429"}, now, now);
+  CHECK(check.status() == ServiceHealth::kWarning);
+  CHECK(check.status_output() == "HTTP 429");
+}
+
+TEST_CASE("a TTL check: silent until the TTL, then critical; a push resets it") {
+  TimePoint now{};
+  CheckState check(MakeCheckSpec(CheckKind::kTtl, "2s", 1, 2s), CheckPolicy{}, now);
+  CHECK_FALSE(check.Expire(now + 1900ms, 0ms));
+  CHECK_FALSE(check.status());
+  CHECK(check.Expire(now + 2s, 0ms));
+  CHECK(check.status() == ServiceHealth::kCritical);
+  now += 3s;
+  check.Push(ServiceHealth::kPassing, "ok", now);
+  CHECK(check.status() == ServiceHealth::kPassing);
+  CHECK(check.next_due() == now + 2s);
+  // The agent stalled for a second: the application gets that second back.
+  CHECK_FALSE(check.Expire(now + 2500ms, 1s));
+  CHECK(check.Expire(now + 3s, 0ms));
+  CHECK(check.status_output().find("TTL") != std::string::npos);
+}
+
+TEST_CASE("check flags are validated and the error names the flag") {
+  const auto message = [](CheckKind kind, std::string_view value) {
+    try {
+      MakeCheckSpec(kind, value, 1);
+    } catch (const std::invalid_argument& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  CHECK(message(CheckKind::kHttp, "https://x/") .starts_with("--check-http 'https://x/': https"));
+  CHECK(message(CheckKind::kHttp, "ftp://x/").starts_with("--check-http"));
+  CHECK(message(CheckKind::kHttp, "http://x:99999/").find("bad port") != std::string::npos);
+  CHECK(message(CheckKind::kTcp, "127.0.0.1").starts_with("--check-tcp '127.0.0.1'"));
+  CHECK(message(CheckKind::kTcp, "::1:80").starts_with("--check-tcp"));
+  CHECK(message(CheckKind::kExec, "  ").starts_with("--check-exec"));
+  CHECK(message(CheckKind::kTtl, "0s").starts_with("--check-ttl"));
+
+  const CheckSpec http = MakeCheckSpec(CheckKind::kHttp, "http://[::1]:8080/h?x=1", 2);
+  CHECK(http.name == "http-2");
+  CHECK(http.http.host == "::1");
+  CHECK(http.http.port == 8080);
+  CHECK(http.http.path == "/h?x=1");
+  CHECK(MakeCheckSpec(CheckKind::kHttp, "http://app", 1).http.path == "/");
+  CHECK(MakeCheckSpec(CheckKind::kHttp, "http://app", 1).http.port == 80);
+  const CheckSpec tcp = MakeCheckSpec(CheckKind::kTcp, "[::1]:5432", 1);
+  CHECK(tcp.host == "::1");
+  CHECK(tcp.port == 5432);
+  CHECK(CheckPolicy{}.Validate().empty());
+  CheckPolicy bad;
+  bad.failures = 0;
+  CHECK(bad.Validate().starts_with("--check-failures"));
+}
+
+}  // namespace
+}  // namespace picket::health
