@@ -113,6 +113,9 @@ Agent::Agent(AgentOptions options, AgentListener listener)
           std::hash<std::string>{}(options_.name),
       *this, Now());
 
+  service_checks_ = std::make_unique<ServiceChecks>(io_, std::move(options_.service),
+                                                    [this] { UpdateService(); });
+
   spdlog::info("picket agent '{}' gossiping on {} (udp+tcp port {}), advertising {}, cluster '{}'",
                options_.name, options_.bind.ToString(), transport_->port(), advertise_,
                config.cluster_name);
@@ -141,10 +144,12 @@ int Agent::Run() {
       joined_logged_ = true;
     }
   }
+  service_checks_->Start();
   AfterInput();
   Publish();
   SchedulePublish();
   io_.run();
+  service_checks_->Stop();
   transport_->Close();
   return exit_code_;
 }
@@ -180,6 +185,29 @@ void Agent::RequestSetTags(membership::Tags tags) {
     dirty_ = true;  // GET /v1/self/tags must show the new tags now, not at the next periodic publish
     AfterInput();
   });
+}
+
+void Agent::RequestServicePush(membership::ServiceHealth status, std::string output) {
+  asio::post(io_, [this, status, output = std::move(output)]() mutable {
+    service_checks_->Push(status, std::move(output));
+  });
+}
+
+void Agent::RequestMaintenance(bool enabled, std::string reason) {
+  asio::post(io_, [this, enabled, reason = std::move(reason)]() mutable {
+    service_checks_->SetMaintenance(enabled, std::move(reason));
+  });
+}
+
+void Agent::UpdateService() {
+  const auto status = service_checks_->Aggregate();
+  const auto self = swim_->Self();
+  if (status != self.service && swim_->SetService(status, Now())) {
+    if (status) {
+      spdlog::info("service {}: {}", membership::ToString(status->status), status->output);
+    }
+  }
+  AfterInput();
 }
 
 void Agent::Stop() {
@@ -335,6 +363,8 @@ void Agent::Publish() {
   view->leaving = leaving_;
   view->cluster_name = swim_->config().cluster_name;
   view->counters = swim_->counters();
+  view->checks = service_checks_->Describe();
+  view->maintenance = service_checks_->maintenance();
   view->counters.dropped[static_cast<std::size_t>(membership::DropReason::kUnauthenticated)] +=
       transport_->counters().unauthenticated;
   view->published_steady = now;

@@ -20,6 +20,7 @@
 #include "agent/gossip_transport.h"
 #include "agent/host_port.h"
 #include "agent/keyring.h"
+#include "agent/service_checks.h"
 #include "api/cluster_view.h"
 #include "membership/config.h"
 #include "membership/runtime.h"
@@ -39,6 +40,8 @@ struct AgentOptions {
   // How often the published view is refreshed when nothing changed (phi values, ages).
   std::chrono::nanoseconds publish_interval = std::chrono::milliseconds(250);
   membership::Config protocol;
+  // Service health: the local checks of the application beside the agent.
+  ServiceCheckOptions service;
 };
 
 // Receives what the agent publishes. Called on the agent's loop thread; must
@@ -65,6 +68,10 @@ class Agent final : public membership::Runtime {
   void RequestLeave();
   // Thread-safe: replace own tags.
   void RequestSetTags(membership::Tags tags);
+  // Thread-safe: the application pushed its status (PUT /v1/self/service).
+  void RequestServicePush(membership::ServiceHealth status, std::string output);
+  // Thread-safe: maintenance on or off (PUT /v1/self/maintenance).
+  void RequestMaintenance(bool enabled, std::string reason);
   // Thread-safe: stop at once without leaving (a second SIGTERM).
   void Stop();
   // Thread-safe: reload the keyring file.
@@ -83,6 +90,8 @@ class Agent final : public membership::Runtime {
   void Log(membership::LogLevel level, std::string_view message) override;
 
   void AfterInput();
+  // Gossips the local service's aggregate status if it changed.
+  void UpdateService();
   // Accounts for a finished stream to a seed: join attempts, their failure
   // reasons, and bootstrapping when every seed turned out to be us.
   void SeedStreamDone(membership::StreamId id, const StreamOutcome& outcome, bool was_joined);
@@ -105,6 +114,7 @@ class Agent final : public membership::Runtime {
   std::optional<membership::TimePoint> armed_for_;
   std::unique_ptr<GossipTransport> transport_;
   std::unique_ptr<membership::Swim> swim_;
+  std::unique_ptr<ServiceChecks> service_checks_;
   std::string advertise_;
   std::vector<membership::MemberEvent> pending_events_;  // delivered after the next Publish
   // Joining: the seeds other than our own advertised address, the streams to

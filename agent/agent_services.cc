@@ -9,6 +9,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "api/child_environment.h"
 #include "api/command_hooks.h"
 #include "api/command_sink.h"
 #include "api/event_log.h"
@@ -38,6 +39,18 @@ class AgentCommands final : public api::CommandSink {
     std::lock_guard lock(mu_);
     if (agent_ == nullptr) return api::Status::Error("agent is not running");
     agent_->RequestSetTags(std::move(tags));
+    return api::Status::Ok();
+  }
+  api::Status PushService(membership::ServiceHealth status, std::string output) override {
+    std::lock_guard lock(mu_);
+    if (agent_ == nullptr) return api::Status::Error("agent is not running");
+    agent_->RequestServicePush(status, std::move(output));
+    return api::Status::Ok();
+  }
+  api::Status SetMaintenance(bool enabled, std::string reason) override {
+    std::lock_guard lock(mu_);
+    if (agent_ == nullptr) return api::Status::Error("agent is not running");
+    agent_->RequestMaintenance(enabled, std::move(reason));
     return api::Status::Ok();
   }
 
@@ -114,6 +127,16 @@ std::vector<api::HookSpec> ParseHooks(const std::vector<std::string>& specs) {
   return hooks;
 }
 
+// The --exec-env names, checked: a bad one fails start-up naming it.
+std::vector<std::string> CheckExecEnv(const std::vector<std::string>& names) {
+  for (const std::string& name : names) {
+    if (const std::string error = api::PassThroughNameError(name); !error.empty()) {
+      throw std::runtime_error("--exec-env '" + name + "': " + error);
+    }
+  }
+  return names;
+}
+
 // The static webhook subscriptions of --webhook-url (added to `registry`).
 void AddStaticWebhooks(const ServiceOptions& services, api::SubscriptionRegistry& registry) {
   std::string secret = services.webhook_secret;
@@ -165,6 +188,7 @@ int RunAgentWithServices(AgentOptions options, const ServiceOptions& services) {
   hook_options.hooks = ParseHooks(services.hooks);
   hook_options.timeout = services.hook_timeout;
   hook_options.self_name = options.name;
+  hook_options.pass_through_env = CheckExecEnv(services.exec_env);
   hook_options.on_run = LogHookRun;
   api::CommandHooks hooks(std::move(hook_options), events, &views);
   http_options.router.hook_metrics = [&hooks] { return hooks.Metrics(); };

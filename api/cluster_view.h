@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,21 @@
 #include "membership/types.h"
 
 namespace picket::api {
+
+// One local check of the application beside this agent (GET /v1/self/checks).
+struct LocalCheckInfo {
+  std::string name;    // "http-1", "tcp-1", "exec-1", "ttl-1", "push"
+  std::string kind;    // "http", "tcp", "exec", "ttl"
+  std::string target;  // URL, HOST:PORT, command, TTL
+  std::optional<membership::ServiceHealth> status;  // none before the first result
+  std::string output;  // of the latest run or push
+  std::optional<membership::TimePoint> last_run;
+  double duration_ms = 0.0;  // of the latest run
+  int consecutive_failures = 0;
+  int consecutive_successes = 0;
+  std::uint64_t discarded_late = 0;  // failures ignored: this agent's own timers ran late
+  std::uint64_t runs = 0;
+};
 
 struct ClusterView {
   membership::MemberInfo self;
@@ -24,6 +40,10 @@ struct ClusterView {
   bool leaving = false;  // a graceful leave is in progress
   std::string cluster_name;
   membership::Counters counters;
+  // Service health of the application beside this agent (self.service is
+  // what the cluster sees): each local check, and the maintenance switch.
+  std::vector<LocalCheckInfo> checks;
+  bool maintenance = false;
 
   // The two clocks at publication, so steady TimePoints (state_since) can be
   // shown as wall time: wall(t) = published_wall - (published_steady - t).

@@ -8,28 +8,14 @@
 #include "api/names.h"
 #include "api/render.h"
 
-extern char** environ;
-
 namespace picket::api {
 namespace {
 
 // Events read from the log per batch; a hook processes them one by one.
 constexpr std::size_t kReadBatch = 64;
 
-// The names CommandHooks sets; the agent's own values of them are not passed on.
-constexpr std::string_view kEventVariables[] = {
-    "PICKET_EVENT",       "PICKET_SEQ",          "PICKET_MEMBER",
-    "PICKET_MEMBER_ADDRESS", "PICKET_MEMBER_STATE", "PICKET_INCARNATION",
-    "PICKET_HAS_MAJORITY", "PICKET_ALIVE",        "PICKET_SIZE",
-    "PICKET_SELF"};
-
-bool IsEventVariable(std::string_view entry) {
-  const std::string_view name = entry.substr(0, entry.find('='));
-  for (const std::string_view v : kEventVariables) {
-    if (name == v) return true;
-  }
-  return false;
-}
+// How many variables Environment sets.
+constexpr std::size_t kEventVariableCount = 10;
 
 // What a hook needs of one event, logged or synthesized (picket.resync).
 struct HookEvent {
@@ -42,7 +28,7 @@ struct HookEvent {
 
 std::vector<std::string> Environment(const HookEvent& event, const std::string& self_name) {
   std::vector<std::string> env;
-  env.reserve(std::size(kEventVariables));
+  env.reserve(kEventVariableCount);
   const auto add = [&env](std::string_view name, std::string_view value) {
     std::string entry(name);
     entry.push_back('=');
@@ -149,10 +135,7 @@ class CommandHooks::Worker {
   void RunCommand(const HookEvent& event) {
     ChildProcessOptions child;
     child.command = hook_.command;
-    child.env = owner_.base_env_;
-    for (std::string& entry : Environment(event, owner_.options_.self_name)) {
-      child.env.push_back(std::move(entry));
-    }
+    child.env = owner_.child_env_.Build(Environment(event, owner_.options_.self_name));
     child.stdin_data = std::string(event.json);
     child.stdin_data.push_back('\n');
     child.timeout = owner_.options_.timeout;
@@ -205,11 +188,11 @@ class CommandHooks::Worker {
 };
 
 CommandHooks::CommandHooks(CommandHooksOptions options, EventLog& log, const ViewPublisher* views)
-    : options_(std::move(options)), log_(log), views_(views) {
+    : options_(std::move(options)),
+      log_(log),
+      views_(views),
+      child_env_(options_.pass_through_env) {
   NameHooks(options_.hooks);
-  for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
-    if (!IsEventVariable(*entry)) base_env_.emplace_back(*entry);
-  }
   for (const HookSpec& hook : options_.hooks) {
     workers_.push_back(std::make_unique<Worker>(*this, hook));
   }

@@ -7,7 +7,8 @@
 //   - stdin: the event as JSON, byte for byte what GET /v1/events returns
 //     for it (EventRecord::json; a synthesized picket.resync when the hook
 //     fell more than the log's capacity behind);
-//   - environment: the agent's own environment plus
+//   - environment (api/child_environment.h): PATH, the agent's variables
+//     listed in `pass_through_env` (`picket agent --exec-env NAME`), and
 //       PICKET_EVENT           event type, e.g. member.failed
 //       PICKET_SEQ             event sequence number
 //       PICKET_MEMBER          member name ("" for picket.resync)
@@ -18,6 +19,8 @@
 //       PICKET_ALIVE           members this agent sees alive or suspect
 //       PICKET_SIZE            size of the agreed membership (quorum.members)
 //       PICKET_SELF            this agent's own member name
+//     and nothing else: never the agent's own environment, which holds its
+//     secrets (PICKET_WEBHOOK_SECRET, PICKET_KEYRING_KEYS, ...).
 //
 // Each hook has its own thread that follows the EventLog by sequence number,
 // so one hook runs one command at a time, in event order, and a slow hook
@@ -42,6 +45,7 @@
 #include <string>
 #include <vector>
 
+#include "api/child_environment.h"
 #include "api/child_process.h"
 #include "api/event_log.h"
 #include "api/hook_spec.h"
@@ -68,6 +72,11 @@ struct CommandHooksOptions {
   std::size_t max_output_bytes = 2048;
   // This agent's member name (PICKET_SELF).
   std::string self_name;
+  // Names of the agent's environment variables passed on to the commands
+  // (values as at construction; see api/child_environment.h: PICKET_* names
+  // and invalid names are never passed). Besides them: PATH and the event's
+  // PICKET_* fields only.
+  std::vector<std::string> pass_through_env;
   // Called after every run, on the hook's thread. May be empty.
   std::function<void(const HookRun&)> on_run;
 };
@@ -75,8 +84,8 @@ struct CommandHooksOptions {
 class CommandHooks {
  public:
   // `log` must outlive this object; `views` (may be null) provides the member
-  // and quorum of synthesized picket.resync events. The agent's environment
-  // is read once, here.
+  // and quorum of synthesized picket.resync events. PATH and the
+  // pass-through variables are read from the environment once, here.
   CommandHooks(CommandHooksOptions options, EventLog& log, const ViewPublisher* views);
   // Stops (see Stop).
   ~CommandHooks();
@@ -107,7 +116,7 @@ class CommandHooks {
   CommandHooksOptions options_;
   EventLog& log_;
   const ViewPublisher* const views_;
-  std::vector<std::string> base_env_;  // the agent's environment, without PICKET_* event names
+  const ChildEnvironment child_env_;  // PATH and options_.pass_through_env
   std::vector<std::unique_ptr<Worker>> workers_;
   EventLog::ListenerId listener_ = 0;
   bool started_ = false;

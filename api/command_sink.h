@@ -34,6 +34,15 @@ class CommandSink {
   // asynchronously: it shows in /v1/self and /v1/members once the event loop
   // has applied it and published a new view.
   virtual Status SetTags(membership::Tags tags) = 0;
+
+  // The application beside the agent pushed its status (passing, warning or
+  // critical; PUT /v1/self/service). Applied asynchronously, like SetTags;
+  // an error (the agent is not running) is answered with 503.
+  virtual Status PushService(membership::ServiceHealth status, std::string output) = 0;
+
+  // Maintenance on or off (PUT /v1/self/maintenance): the member's service
+  // shows `maintenance` everywhere until it is turned off. Asynchronous.
+  virtual Status SetMaintenance(bool enabled, std::string reason) = 0;
 };
 
 }  // namespace picket::api

@@ -26,6 +26,13 @@ std::string Text(const json& object, const char* field) {
   return it->dump();
 }
 
+// The SERVICE column: the status, or "-" for a member that runs no checks.
+std::string ServiceText(const json& member) {
+  const auto it = member.find("service");
+  if (it == member.end() || !it->is_object()) return "-";
+  return Text(*it, "status");
+}
+
 }  // namespace
 
 std::string FormatAge(double seconds) {
@@ -49,13 +56,15 @@ std::optional<std::string> FormatMemberTable(std::string_view members_json) {
       !body["members"].is_array()) {
     return std::nullopt;
   }
-  constexpr std::size_t kColumns = 7;
+  constexpr std::size_t kColumns = 8;
   using Row = std::array<std::string, kColumns>;
   std::vector<Row> rows;
-  rows.push_back({"NAME", "ADDRESS", "STATE", "INCARNATION", "PHI", "REPORTED_PHI", "AGE"});
+  rows.push_back(
+      {"NAME", "ADDRESS", "STATE", "SERVICE", "INCARNATION", "PHI", "REPORTED_PHI", "AGE"});
   for (const json& m : body["members"]) {
     if (!m.is_object()) return std::nullopt;
-    rows.push_back({Text(m, "name"), Text(m, "address"), Text(m, "state"), Text(m, "incarnation"),
+    rows.push_back({Text(m, "name"), Text(m, "address"), Text(m, "state"), ServiceText(m),
+                    Text(m, "incarnation"),
                     FormatPhi(OptionalNumber(m, "phi")),
                     FormatPhi(OptionalNumber(m, "reported_phi")),
                     FormatAge(OptionalNumber(m, "state_age_s").value_or(0))});
@@ -84,9 +93,10 @@ std::optional<std::string> FormatEventLine(std::string_view event_json) {
       fmt::format("{}  {:<4} {:<24}", Text(event, "time"), Text(event, "seq"), Text(event, "type"));
   const auto member = event.find("member");
   if (member != event.end() && member->is_object()) {
-    line += fmt::format(" {}  {}  state={} inc={} phi={} reported_phi={}", Text(*member, "name"),
-                        Text(*member, "address"), Text(*member, "state"),
-                        Text(*member, "incarnation"), FormatPhi(OptionalNumber(*member, "phi")),
+    line += fmt::format(" {}  {}  state={} service={} inc={} phi={} reported_phi={}",
+                        Text(*member, "name"), Text(*member, "address"), Text(*member, "state"),
+                        ServiceText(*member), Text(*member, "incarnation"),
+                        FormatPhi(OptionalNumber(*member, "phi")),
                         FormatPhi(OptionalNumber(*member, "reported_phi")));
   }
   const auto quorum = event.find("quorum");

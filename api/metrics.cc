@@ -72,6 +72,79 @@ void Histogram(std::string& out, std::string_view name, std::string_view help,
   Sample(out, std::string(name) + "_count", count);
 }
 
+constexpr std::array<membership::ServiceHealth, 4> kServiceHealths = {
+    membership::ServiceHealth::kPassing, membership::ServiceHealth::kWarning,
+    membership::ServiceHealth::kCritical, membership::ServiceHealth::kMaintenance};
+
+// Service health: members by service status, this agent's own status and its
+// local checks (check names are fixed identifiers: "http-1", ...).
+void RenderServiceMetrics(std::string& out, const ClusterView& view) {
+  std::array<std::uint64_t, kServiceHealths.size() + 1> by_status{};  // last: no checks
+  for (const auto& member : view.members) {
+    ++by_status[member.service ? static_cast<std::size_t>(member.service->status)
+                               : kServiceHealths.size()];
+  }
+  Family(out, "picket_members_by_service", "gauge",
+         "Members in this agent's view by the status of the service beside them "
+         "(\"none\": runs no checks).");
+  for (std::size_t i = 0; i < kServiceHealths.size(); ++i) {
+    LabeledSample(out, "picket_members_by_service", "status", ServiceHealthName(kServiceHealths[i]),
+                  by_status[i]);
+  }
+  LabeledSample(out, "picket_members_by_service", "status", "none", by_status.back());
+  Family(out, "picket_service_status", "gauge",
+         "1 for the status of the service beside this agent (all 0: it runs no checks).");
+  for (const auto health : kServiceHealths) {
+    LabeledSample(out, "picket_service_status", "status", ServiceHealthName(health),
+                  view.self.service && view.self.service->status == health ? 1 : 0);
+  }
+  if (view.checks.empty()) return;
+  const auto check_sample = [&out](std::string_view name, const LocalCheckInfo& check,
+                                   std::string_view extra_label, std::string_view extra_value) {
+    out.append(name).append("{check=\"").append(check.name).append("\",kind=\"");
+    out.append(check.kind).push_back('"');
+    if (!extra_label.empty()) {
+      out.append(",").append(extra_label).append("=\"").append(extra_value).push_back('"');
+    }
+    out.append("} ");
+  };
+  Family(out, "picket_check_status", "gauge",
+         "1 for the current status of each local check (all 0: no result yet).");
+  for (const LocalCheckInfo& check : view.checks) {
+    for (std::size_t i = 0; i < 3; ++i) {
+      check_sample("picket_check_status", check, "status", ServiceHealthName(kServiceHealths[i]));
+      out.append(check.status == kServiceHealths[i] ? "1\n" : "0\n");
+    }
+  }
+  Family(out, "picket_check_runs_total", "counter", "Runs (and pushes) of each local check.");
+  for (const LocalCheckInfo& check : view.checks) {
+    check_sample("picket_check_runs_total", check, "", "");
+    AppendUint(out, check.runs);
+    out.push_back('\n');
+  }
+  Family(out, "picket_check_duration_seconds", "gauge", "Duration of each check's latest run.");
+  for (const LocalCheckInfo& check : view.checks) {
+    check_sample("picket_check_duration_seconds", check, "", "");
+    AppendJsonNumber(out, check.duration_ms / 1000.0);
+    out.push_back('\n');
+  }
+  Family(out, "picket_check_consecutive_failures", "gauge",
+         "Critical results in a row of each local check.");
+  for (const LocalCheckInfo& check : view.checks) {
+    check_sample("picket_check_consecutive_failures", check, "", "");
+    AppendUint(out, static_cast<std::uint64_t>(std::max(check.consecutive_failures, 0)));
+    out.push_back('\n');
+  }
+  Family(out, "picket_check_late_results_total", "counter",
+         "Critical results ignored because this agent's own timers ran late (it was paused or "
+         "starved), not the application.");
+  for (const LocalCheckInfo& check : view.checks) {
+    check_sample("picket_check_late_results_total", check, "", "");
+    AppendUint(out, check.discarded_late);
+    out.push_back('\n');
+  }
+}
+
 void RenderViewMetrics(std::string& out, const ClusterView& view, membership::TimePoint now) {
   std::array<std::uint64_t, kMemberStateCount> by_state{};
   for (const auto& member : view.members) {
@@ -99,6 +172,8 @@ void RenderViewMetrics(std::string& out, const ClusterView& view, membership::Ti
   Family(out, "picket_view_age_seconds", "gauge",
          "Seconds since the event loop published the view served by the API.");
   SampleDouble(out, "picket_view_age_seconds", AgeSeconds(view.published_steady, now));
+
+  RenderServiceMetrics(out, view);
 
   const membership::Counters& c = view.counters;
   Counter(out, "picket_datagrams_received_total", "UDP datagrams received.", c.datagrams_in);

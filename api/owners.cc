@@ -28,12 +28,19 @@ std::uint64_t RendezvousWeight(std::string_view member_name, std::string_view ke
   return Mix64(hash);
 }
 
-bool EligibleOwner(membership::MemberState state) {
-  return state == membership::MemberState::kAlive || state == membership::MemberState::kSuspect;
+bool EligibleOwner(const membership::MemberInfo& member, bool include_unhealthy) {
+  if (member.state != membership::MemberState::kAlive &&
+      member.state != membership::MemberState::kSuspect) {
+    return false;
+  }
+  if (include_unhealthy || !member.service) return true;
+  return member.service->status != membership::ServiceHealth::kCritical &&
+         member.service->status != membership::ServiceHealth::kMaintenance;
 }
 
 std::vector<std::size_t> RendezvousOwners(const std::vector<membership::MemberInfo>& members,
-                                          std::string_view key, std::size_t n) {
+                                          std::string_view key, std::size_t n,
+                                          bool include_unhealthy) {
   struct Candidate {
     std::uint64_t weight;
     std::size_t index;
@@ -41,7 +48,7 @@ std::vector<std::size_t> RendezvousOwners(const std::vector<membership::MemberIn
   std::vector<Candidate> candidates;
   candidates.reserve(members.size());
   for (std::size_t i = 0; i < members.size(); ++i) {
-    if (EligibleOwner(members[i].state)) {
+    if (EligibleOwner(members[i], include_unhealthy)) {
       candidates.push_back({RendezvousWeight(members[i].name, key), i});
     }
   }

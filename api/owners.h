@@ -13,7 +13,10 @@
 //
 // Eligible members are those alive or suspect (the same "alive" as the quorum
 // view): a suspicion that is later refuted must not move ownership back and
-// forth. Failed and left members own nothing.
+// forth. Failed and left members own nothing. Unless `include_unhealthy`,
+// neither does a member whose service is critical or in maintenance (its
+// agent runs, the application beside it does not serve): service health
+// moves ownership away from it and back when it passes again.
 //
 // Thread safety: pure functions, safe from any thread.
 
@@ -31,11 +34,12 @@ std::uint64_t Mix64(std::uint64_t x);
 // The weight of `member_name` for `key`, as defined above.
 std::uint64_t RendezvousWeight(std::string_view member_name, std::string_view key);
 
-// Whether a member in `state` may own keys.
-bool EligibleOwner(membership::MemberState state);
+// Whether `member` may own keys (see above).
+bool EligibleOwner(const membership::MemberInfo& member, bool include_unhealthy = false);
 
 // Indexes into `members` of the (at most) `n` owners of `key`, best first.
 std::vector<std::size_t> RendezvousOwners(const std::vector<membership::MemberInfo>& members,
-                                          std::string_view key, std::size_t n);
+                                          std::string_view key, std::size_t n,
+                                          bool include_unhealthy = false);
 
 }  // namespace picket::api

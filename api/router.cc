@@ -123,6 +123,18 @@ RouteResult Router::Route(const HttpRequest& request, membership::TimePoint now)
     if (request.method == "PUT") return PutTags(request);
     return MethodNotAllowed(request, "GET, PUT");
   }
+  if (path == "/v1/self/service") {
+    if (request.method != "PUT") return MethodNotAllowed(request, "PUT");
+    return PutService(request);
+  }
+  if (path == "/v1/self/maintenance") {
+    if (request.method != "PUT") return MethodNotAllowed(request, "PUT");
+    return PutMaintenance(request);
+  }
+  if (path == "/v1/self/checks") {
+    if (!get) return MethodNotAllowed(request, "GET");
+    return Checks();
+  }
   if (path == "/v1/events") {
     if (!get) return MethodNotAllowed(request, "GET");
     return Events(request, now);
@@ -216,9 +228,18 @@ HttpResponse Router::Owners(std::string_view query, membership::TimePoint now) {
     }
     n = *parsed;
   }
+  bool include_unhealthy = false;
+  if (const std::string* text = FindParam(*params, "include_unhealthy")) {
+    if (*text != "true" && *text != "false") {
+      return ErrorResponse(ErrorCode::kBadRequest,
+                           "query parameter 'include_unhealthy' must be true or false");
+    }
+    include_unhealthy = *text == "true";
+  }
   const ClusterViewPtr view = views_.Latest();
   if (view == nullptr) return NoView();
-  const auto owners = RendezvousOwners(view->members, *key, static_cast<std::size_t>(n));
+  const auto owners =
+      RendezvousOwners(view->members, *key, static_cast<std::size_t>(n), include_unhealthy);
   const WallClockMapping clock = WallClockMapping::Of(*view);
   std::string body;
   body.reserve(64 + owners.size() * 320);

@@ -100,6 +100,10 @@ class Router {
   HttpResponse Leave(const HttpRequest& request);
   HttpResponse GetTags();
   HttpResponse PutTags(const HttpRequest& request);
+  // service_routes.cc
+  HttpResponse PutService(const HttpRequest& request);
+  HttpResponse PutMaintenance(const HttpRequest& request);
+  HttpResponse Checks();
   // /v1/subscriptions and /v1/subscriptions/{id} (api/subscription_routes.cc);
   // `rest` is what follows "/v1/subscriptions": "" or "/{id}".
   HttpResponse Subscriptions(const HttpRequest& request, std::string_view rest);

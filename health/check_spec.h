@@ -2,9 +2,9 @@
 
 // What to check: one local check of the application beside the agent, as
 // given on the command line (`--check-http URL`, `--check-tcp HOST:PORT`,
-// `--check-exec COMMAND`, `--check-ttl DURATION`), and how often and how
-// strictly (`--check-interval`, `--check-timeout`, `--check-failures`,
-// `--check-successes`).
+// `--check-exec COMMAND`, `--check-ttl DURATION`; agent/check_flags.h parses
+// them), and how often and how strictly (`--check-interval`,
+// `--check-timeout`, `--check-failures`, `--check-successes`).
 
 #include <chrono>
 #include <cstdint>
@@ -25,21 +25,15 @@ enum class CheckKind : std::uint8_t {
 // "http", "tcp", "exec", "ttl".
 std::string_view ToString(CheckKind kind);
 
-// The target of an http check, split.
-struct HttpTarget {
-  std::string host;  // a name or an IP literal (IPv6 without brackets)
-  std::uint16_t port = 80;
-  std::string path;  // begins with '/'; the query included
-};
-
+// One check, as the agent parsed it from its flag.
 struct CheckSpec {
   CheckKind kind = CheckKind::kHttp;
   std::string target;  // URL, HOST:PORT, command, or the TTL as given
-  std::string name;    // unique among the agent's checks, e.g. "http-1"
-  HttpTarget http;     // kHttp only
-  std::string host;    // kTcp only
-  std::uint16_t port = 0;  // kTcp only
-  Duration ttl{};          // kTtl only
+  std::string name;    // unique among the agent's checks: "http-1", "tcp-1", ...
+  std::string host;    // kHttp, kTcp: a name or an IP literal (IPv6 without brackets)
+  std::uint16_t port = 0;  // kHttp, kTcp
+  std::string path;        // kHttp: the request target, "/" at least
+  Duration ttl{};          // kTtl: > 0
 };
 
 // Timing and thresholds, the same for every check of an agent.
@@ -56,16 +50,6 @@ struct CheckPolicy {
   // Empty if valid, else which setting is wrong and why.
   [[nodiscard]] std::string Validate() const;
 };
-
-// One check from its flag's value (a configuration error throws
-// std::invalid_argument whose message names the flag and the value):
-//   kHttp  "http://HOST[:PORT][/PATH]" (no https: the application is beside
-//          the agent, on the pod's loopback or IP);
-//   kTcp   "HOST:PORT" (IPv6 as "[::1]:PORT");
-//   kExec  a shell command (/bin/sh -c);
-//   kTtl   a duration the agent parsed already, given as `ttl` (> 0).
-// `index` numbers the checks of one kind from 1: the name is "http-1", ...
-CheckSpec MakeCheckSpec(CheckKind kind, std::string_view value, int index, Duration ttl = {});
 
 // The flag that configures checks of `kind`: "--check-http", ...
 std::string_view FlagOf(CheckKind kind);

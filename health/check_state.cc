@@ -29,13 +29,16 @@ void CheckState::Record(CheckResult result, TimePoint started, TimePoint now) {
     successes_ = 0;
     success_status_.reset();
     if (failures_++ == 0) failing_since_ = started;
-    hard_failures_ = result.gone ? hard_failures_ + 1 : 0;
+    // Until the application first answered, a refusal may mean it is still
+    // starting: no hard evidence of a crash then.
+    const bool hard = result.gone && answered_;
+    hard_failures_ = hard ? hard_failures_ + 1 : 0;
     if (status_ == ServiceHealth::kCritical) {
       next_due_ = regular;
       return;
     }
     const bool spans = started - failing_since_ >= policy_.interval * (policy_.failures - 1);
-    const bool confirmed = hard_failures_ >= policy_.failures ||
+    const bool confirmed = (result.decisive && answered_) || hard_failures_ >= policy_.failures ||
                            (failures_ >= policy_.failures && spans);
     if (confirmed) {
       SetStatus(ServiceHealth::kCritical, result.output);
@@ -46,6 +49,7 @@ void CheckState::Record(CheckResult result, TimePoint started, TimePoint now) {
     return;
   }
   last_result_ = result;
+  answered_ = true;
   failures_ = 0;
   hard_failures_ = 0;
   if (success_status_ == result.status) {
@@ -67,7 +71,7 @@ void CheckState::Record(CheckResult result, TimePoint started, TimePoint now) {
 
 void CheckState::Push(ServiceHealth status, std::string output, TimePoint now) {
   last_run_ = now;
-  last_result_ = CheckResult{status, false, false, output};
+  last_result_ = CheckResult{status, false, false, false, output};
   SetStatus(status, output);
   if (spec_.ttl > Duration::zero()) next_due_ = now + spec_.ttl;
 }
@@ -80,7 +84,7 @@ bool CheckState::Expire(TimePoint now, Duration stalled) {
   const auto ttl_ms = std::chrono::duration_cast<std::chrono::milliseconds>(spec_.ttl).count();
   SetStatus(ServiceHealth::kCritical,
             "no status pushed within the TTL of " + std::to_string(ttl_ms) + "ms");
-  last_result_ = CheckResult{ServiceHealth::kCritical, false, false, status_output_};
+  last_result_ = CheckResult{ServiceHealth::kCritical, false, false, false, status_output_};
   return true;
 }
 

@@ -14,7 +14,10 @@
 //   - Hard evidence that the application is gone (connection refused, or the
 //     held TCP connection closed and the reconnect refused) needs only
 //     `failures` consecutive results, with no span: about interval / 10
-//     after the crash at the defaults.
+//     after the crash at the defaults. A held connection that closes and
+//     whose reconnect is refused is decisive: critical at once. Until the
+//     application first answered, a refusal is not hard evidence (it may
+//     still be starting).
 //   - A run during which the agent's own timers ran late (the agent was
 //     paused or starved of CPU) is no evidence against the application: a
 //     critical result from it is discarded and the check re-run (Lifeguard's
@@ -39,6 +42,9 @@ struct CheckResult {
   ServiceHealth status = ServiceHealth::kPassing;  // passing, warning or critical
   // Hard evidence that the application's process is gone (see above).
   bool gone = false;
+  // The held connection closed and the reconnect was refused: two pieces of
+  // hard evidence at once, critical without a retry.
+  bool decisive = false;
   // The agent's own timers ran late during the run: not evidence.
   bool late = false;
   std::string output;  // e.g. "HTTP 503", "connection refused", the command's output
@@ -90,6 +96,7 @@ class CheckState {
   int successes_ = 0;      // consecutive non-critical results
   std::optional<ServiceHealth> success_status_;  // the status those results agree on
   std::uint64_t discarded_late_ = 0;
+  bool answered_ = false;  // a non-critical result was seen
 };
 
 }  // namespace picket::health

@@ -8,6 +8,7 @@
 
 #include "agent/agent.h"
 #include "agent/agent_services.h"
+#include "agent/check_flags.h"
 #include "agent/cli/commands.h"
 #include "agent/cli/protocol_flags.h"
 #include "agent/config_file.h"
@@ -34,6 +35,7 @@ struct AgentFlags {
   std::string api_token_file;
   std::vector<std::string> hooks;
   std::string hook_timeout = "30s";
+  std::vector<std::string> exec_env;
   std::vector<std::string> webhook_urls;
   std::string webhook_secret;
   std::string webhook_secret_file;
@@ -41,6 +43,7 @@ struct AgentFlags {
   std::string webhook_timeout = "5s";
   std::size_t webhook_queue = 1024;
   std::string webhook_drain = "2s";
+  agent::CheckFlags checks;
   ProtocolFlags protocol;
 };
 
@@ -95,6 +98,13 @@ agent::AgentOptions ToOptions(const AgentFlags& f) {
   } catch (const CLI::ValidationError& e) {
     Fail(e.what());
   }
+  try {
+    o.service.checks = agent::ParseChecks(f.checks);
+    o.service.policy = agent::ParseCheckPolicy(f.checks);
+  } catch (const std::invalid_argument& e) {
+    Fail(e.what());
+  }
+  o.service.exec_env = f.exec_env;
   return o;
 }
 
@@ -142,6 +152,11 @@ void AddAgentCommand(CLI::App& app) {
   env(cmd->add_option("--hook-timeout", flags->hook_timeout,
                       "Longest run of one hook command; then its process group is killed")
           ->capture_default_str());
+  env(cmd->add_option("--exec-env", flags->exec_env,
+                      "Environment variable of the agent passed through to command hooks and "
+                      "exec checks (repeatable; env: comma list); they otherwise get only PATH "
+                      "and their PICKET_* fields")
+          ->delimiter(','));
   env(cmd->add_option("--webhook-url", flags->webhook_urls,
                       "Webhook receiver URL, repeatable (env: comma list): a static subscription "
                       "each, CloudEvents JSON signed per Standard Webhooks")
@@ -168,6 +183,35 @@ void AddAgentCommand(CLI::App& app) {
                       "At exit, wait at most this long for queued webhook events to be "
                       "delivered (0: do not wait)")
           ->capture_default_str());
+  env(cmd->add_option("--check-http", flags->checks.http,
+                      "Service health: GET this URL of the application beside the agent, "
+                      "repeatable (env: comma list); 2xx/3xx passing, 429 warning, else critical")
+          ->delimiter(','));
+  env(cmd->add_option("--check-tcp", flags->checks.tcp,
+                      "Service health: connect to HOST:PORT and hold the connection (a crash is "
+                      "seen when it closes), repeatable (env: comma list)")
+          ->delimiter(','));
+  env(cmd->add_option("--check-exec", flags->checks.exec,
+                      "Service health: run COMMAND (/bin/sh -c, clean environment), repeatable "
+                      "(env: one per line); exit 0 passing, 1 warning, else critical")
+          ->delimiter('\n'));
+  env(cmd->add_option("--check-ttl", flags->checks.ttl,
+                      "Service health: the application must PUT /v1/self/service at least this "
+                      "often; silence past it is critical"));
+  env(cmd->add_option("--check-interval", flags->checks.interval,
+                      "Service health: time between runs of each check (a failing check is "
+                      "re-run every tenth of it until confirmed)")
+          ->capture_default_str());
+  env(cmd->add_option("--check-timeout", flags->checks.timeout,
+                      "Service health: longest run of one check; slower is critical")
+          ->capture_default_str());
+  env(cmd->add_option("--check-failures", flags->checks.failures,
+                      "Service health: consecutive failures before critical (spanning at least "
+                      "(failures - 1) intervals unless the application refused the connection)")
+          ->capture_default_str());
+  env(cmd->add_option("--check-successes", flags->checks.successes,
+                      "Service health: consecutive successes before a critical check passes")
+          ->capture_default_str());
   flags->protocol.Register(cmd, /*with_env=*/true);
 
   cmd->callback([flags] {
@@ -179,6 +223,7 @@ void AddAgentCommand(CLI::App& app) {
     services.hooks = flags->hooks;
     services.hook_timeout =
         Millis("--hook-timeout", flags->hook_timeout, std::chrono::milliseconds(1));
+    services.exec_env = flags->exec_env;
     services.webhook_urls = flags->webhook_urls;
     services.webhook_secret = flags->webhook_secret;
     services.webhook_secret_file = flags->webhook_secret_file;

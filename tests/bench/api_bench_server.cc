@@ -34,6 +34,12 @@ class NullSink : public picket::api::CommandSink {
   picket::api::Status SetTags(picket::membership::Tags) override {
     return picket::api::Status::Ok();
   }
+  picket::api::Status PushService(picket::membership::ServiceHealth, std::string) override {
+    return picket::api::Status::Ok();
+  }
+  picket::api::Status SetMaintenance(bool, std::string) override {
+    return picket::api::Status::Ok();
+  }
 };
 
 std::shared_ptr<ClusterView> SyntheticView(int members) {
@@ -57,9 +63,25 @@ std::shared_ptr<ClusterView> SyntheticView(int members) {
     m.state_since = view->published_steady - std::chrono::seconds(i % 600);
     if (i % 4 == 0) m.phi = 0.25 * (i % 13);
     if (i % 2 == 0) m.reported_phi = 0.5 * (i % 11);
+    if (i % 5 != 4) {
+      m.service = picket::membership::ServiceStatus{
+          i % 53 == 0 ? picket::membership::ServiceHealth::kCritical
+                      : picket::membership::ServiceHealth::kPassing,
+          "http-1: HTTP 200 OK", 1764820800000 + i};
+    }
     view->members.push_back(std::move(m));
   }
   view->self = view->members.front();
+  for (const char* kind : {"http", "tcp"}) {
+    picket::api::LocalCheckInfo check;
+    check.name = std::string(kind) + "-1";
+    check.kind = kind;
+    check.target = "127.0.0.1:8080";
+    check.status = picket::membership::ServiceHealth::kPassing;
+    check.runs = 100;
+    check.duration_ms = 0.8;
+    view->checks.push_back(std::move(check));
+  }
   int alive = 0;
   for (const auto& m : view->members) {
     if (m.state == MemberState::kAlive || m.state == MemberState::kSuspect) ++alive;

@@ -69,6 +69,13 @@ const char* const kNames[] = {"n0", "n1", "n2", "n3", "n4", "n5", "n6", "n7"};
 std::string Name(std::uint8_t b) { return kNames[b % 8]; }
 std::string AddressOf(std::uint8_t b) { return Name(b) + ":" + std::to_string(7946 + (b >> 3) % 2); }
 
+// A service status from fuzzer bits (the output text is one of a few).
+d::ServiceView ServiceView(std::uint64_t bits) {
+  static const char* const kOutputs[] = {"", "http-1: HTTP 200 OK", "tcp-1: connection refused"};
+  return d::ServiceView{static_cast<ServiceHealth>(bits % 4), kOutputs[(bits >> 2) % 3],
+                        static_cast<std::int64_t>(bits >> 4)};
+}
+
 d::Message BuildMessage(Input& in, std::vector<std::string>& keep) {
   const std::uint8_t kind = in.Byte();
   keep.push_back(Name(in.Byte()));
@@ -86,8 +93,9 @@ d::Message BuildMessage(Input& in, std::vector<std::string>& keep) {
     case 3: return d::NackMsg{seq};
     case 4: return d::HeartbeatMsg{incarnation};
     case 5: {
-      d::AliveMsg alive{name, address, incarnation, {}};
+      d::AliveMsg alive{name, address, incarnation, {}, std::nullopt};
       if (kind & 0x20) alive.tags.emplace_back("k", other);
+      if (kind & 0x40) alive.service = ServiceView(seq);
       return alive;
     }
     case 6: return d::SuspectMsg{name, incarnation, other};
@@ -150,9 +158,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
           addresses.reserve(8);
           for (int i = 0; i < count; ++i) {
             addresses.push_back(AddressOf(in.Byte()));
-            state.members.push_back({names[static_cast<std::size_t>(i)],
-                                     addresses.back(), in.Varint() % 16,
-                                     static_cast<MemberState>(in.Byte() % 4), {}});
+            const std::uint8_t bits = in.Byte();
+            state.members.push_back({names[static_cast<std::size_t>(i)], addresses.back(),
+                                     in.Varint() % 16, static_cast<MemberState>(bits % 4), {},
+                                     (bits & 0x10) != 0 ? std::optional(ServiceView(bits >> 5))
+                                                        : std::nullopt});
           }
           std::string envelope = encoder.header();
           encoder.AppendMessage(state, envelope);
@@ -186,9 +196,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         }
         break;
       case 7:  // commands
-        switch (in.Byte() % 3) {
+        switch (in.Byte() % 4) {
           case 0: swim.Join({AddressOf(in.Byte()), "seed:1"}, now); break;
           case 1: (void)swim.SetTags({{"role", sender}}, now); break;
+          case 2: {
+            const std::uint8_t bits = in.Byte();
+            std::optional<ServiceStatus> service;
+            if (bits & 1) {
+              const d::ServiceView v = ServiceView(bits >> 1);
+              service = ServiceStatus{v.status, std::string(v.output), v.since_unix_ms};
+            }
+            (void)swim.SetService(service, now);
+            break;
+          }
           default:
             if ((code & 0xF0) == 0xF0) swim.Leave(now);  // rare: it ends most activity
             break;

@@ -21,6 +21,14 @@ using picket::membership::detail::Envelope;
 using picket::membership::detail::Message;
 
 // A comparable rendering of a decoded envelope (views die with the decoder).
+// A service status as text ("-" for none).
+template <typename Owner>
+std::string RenderService(const Owner& m) {
+  if (!m.service) return "-";
+  return std::to_string(static_cast<int>(m.service->status)) + "/" +
+         std::string(m.service->output) + "/" + std::to_string(m.service->since_unix_ms);
+}
+
 std::string Render(const Envelope& e) {
   std::string out = std::to_string(e.version) + "|" + std::string(e.sender) + "|";
   for (const Message& m : e.messages) {
@@ -40,7 +48,8 @@ std::string Render(const Envelope& e) {
             out += std::to_string(msg.incarnation);
           } else if constexpr (std::is_same_v<T, AliveMsg>) {
             out += std::string(msg.name) + "," + std::string(msg.address) + "," +
-                   std::to_string(msg.incarnation) + "," + std::to_string(msg.tags.size());
+                   std::to_string(msg.incarnation) + "," + std::to_string(msg.tags.size()) + "," +
+                   RenderService(msg);
           } else if constexpr (std::is_same_v<T, SuspectMsg> || std::is_same_v<T, FailedMsg>) {
             out += std::string(msg.name) + "," + std::to_string(msg.incarnation) + "," +
                    std::string(msg.from);
@@ -54,7 +63,7 @@ std::string Render(const Envelope& e) {
                    std::to_string(msg.count) + "," + std::to_string(msg.members.size());
             for (const auto& s : msg.members) {
               out += "," + std::string(s.name) + "/" + std::to_string(s.incarnation) + "/" +
-                     std::to_string(static_cast<int>(s.state));
+                     std::to_string(static_cast<int>(s.state)) + "/" + RenderService(s);
             }
           }
         },

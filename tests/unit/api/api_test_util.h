@@ -68,6 +68,24 @@ class RecordingSink : public CommandSink {
     last_tags = std::move(tags);
     return Status::Ok();
   }
+  Status PushService(membership::ServiceHealth status, std::string output) override {
+    std::lock_guard<std::mutex> lock(mu);
+    pushes.emplace_back(status, std::move(output));
+    return Status::Ok();
+  }
+  Status SetMaintenance(bool enabled, std::string reason) override {
+    std::lock_guard<std::mutex> lock(mu);
+    maintenance = std::make_pair(enabled, std::move(reason));
+    return Status::Ok();
+  }
+  std::vector<std::pair<membership::ServiceHealth, std::string>> Pushes() {
+    std::lock_guard<std::mutex> lock(mu);
+    return pushes;
+  }
+  std::optional<std::pair<bool, std::string>> Maintenance() {
+    std::lock_guard<std::mutex> lock(mu);
+    return maintenance;
+  }
   std::optional<membership::Tags> Tags() {
     std::lock_guard<std::mutex> lock(mu);
     return last_tags;
@@ -78,6 +96,8 @@ class RecordingSink : public CommandSink {
  private:
   std::mutex mu;
   std::optional<membership::Tags> last_tags;
+  std::vector<std::pair<membership::ServiceHealth, std::string>> pushes;
+  std::optional<std::pair<bool, std::string>> maintenance;
 };
 
 // A started server with its publisher, log and sink.

@@ -49,6 +49,17 @@ std::string ReadFile(const std::string& path) {
   return buffer.str();
 }
 
+// The NAME=value lines of `env` output.
+std::map<std::string, std::string> ParseEnv(const std::string& text) {
+  std::map<std::string, std::string> env;
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) {
+    const auto eq = line.find('=');
+    if (eq != std::string::npos) env[line.substr(0, eq)] = line.substr(eq + 1);
+  }
+  return env;
+}
+
 // Collects the runs reported through on_run (hook threads) for the test thread.
 class RunRecorder {
  public:
@@ -110,7 +121,8 @@ membership::MemberEvent Failed(const std::string& name) {
 TEST_CASE("a hook gets the event JSON on stdin and its fields in PICKET_* variables",
           "[api][command_hooks]") {
   TempDir dir;
-  ::setenv("PICKET_HOOKS_TEST_PASSTHROUGH", "kept", 1);
+  ::setenv("HOOKS_TEST_PASSTHROUGH", "kept", 1);
+  ::setenv("HOOKS_TEST_NOT_LISTED", "dropped", 1);
   ::setenv("PICKET_EVENT", "stale-value-of-the-agent", 1);
   EventLog log;
   RunRecorder recorder;
@@ -118,9 +130,11 @@ TEST_CASE("a hook gets the event JSON on stdin and its fields in PICKET_* variab
   options.hooks = {Hook("member.failed=cat > " + dir.path + "/$PICKET_SEQ.json; env > " +
                         dir.path + "/$PICKET_SEQ.env")};
   options.self_name = "node-a";
+  options.pass_through_env = {"HOOKS_TEST_PASSTHROUGH"};
   options.on_run = recorder.Callback();
   CommandHooks hooks(options, log, nullptr);
-  ::unsetenv("PICKET_HOOKS_TEST_PASSTHROUGH");
+  ::unsetenv("HOOKS_TEST_PASSTHROUGH");
+  ::unsetenv("HOOKS_TEST_NOT_LISTED");
   ::unsetenv("PICKET_EVENT");
   hooks.Start();
 
@@ -140,12 +154,8 @@ TEST_CASE("a hook gets the event JSON on stdin and its fields in PICKET_* variab
   const auto json = nlohmann::json::parse(ReadFile(dir.File(std::to_string(seq) + ".json")));
   CHECK(json["member"]["tags"]["role"] == "primary");
 
-  std::map<std::string, std::string> env;
-  std::istringstream lines(ReadFile(dir.File(std::to_string(seq) + ".env")));
-  for (std::string line; std::getline(lines, line);) {
-    const auto eq = line.find('=');
-    if (eq != std::string::npos) env[line.substr(0, eq)] = line.substr(eq + 1);
-  }
+  std::map<std::string, std::string> env =
+      ParseEnv(ReadFile(dir.File(std::to_string(seq) + ".env")));
   CHECK(env["PICKET_EVENT"] == "member.failed");
   CHECK(env["PICKET_SEQ"] == std::to_string(seq));
   CHECK(env["PICKET_MEMBER"] == "db-0");
@@ -156,7 +166,8 @@ TEST_CASE("a hook gets the event JSON on stdin and its fields in PICKET_* variab
   CHECK(env["PICKET_ALIVE"] == "2");
   CHECK(env["PICKET_SIZE"] == "3");
   CHECK(env["PICKET_SELF"] == "node-a");
-  CHECK(env["PICKET_HOOKS_TEST_PASSTHROUGH"] == "kept");  // the agent's environment is passed on
+  CHECK(env["HOOKS_TEST_PASSTHROUGH"] == "kept");  // listed: passed on, as at construction
+  CHECK(env.count("HOOKS_TEST_NOT_LISTED") == 0);  // not listed: the agent's own
   // The joined event did not match the filter: only one file pair.
   CHECK_FALSE(std::filesystem::exists(dir.File(std::to_string(seq - 1) + ".json")));
 
@@ -166,6 +177,51 @@ TEST_CASE("a hook gets the event JSON on stdin and its fields in PICKET_* variab
   CHECK(metrics[0].success == 1);
   CHECK(metrics[0].failure == 0);
   CHECK(metrics[0].duration_count == 1);
+}
+
+TEST_CASE("a hook never sees the agent's secrets: PATH and its PICKET_* fields only",
+          "[api][command_hooks]") {
+  TempDir dir;
+  // The agent's secrets, as the agent's environment holds them (--config is
+  // applied with setenv).
+  constexpr std::pair<const char*, const char*> kSecrets[] = {
+      {"PICKET_WEBHOOK_SECRET", "whsec_command_hooks_test_secret"},
+      {"PICKET_KEYRING_KEYS", "Y29tbWFuZC1ob29rcy10ZXN0LWtleXJpbmcta2V5IQ=="},
+      {"PICKET_API_TOKEN_FILE", "/etc/picket/api-token/token"}};
+  for (const auto& [name, value] : kSecrets) ::setenv(name, value, 1);
+  const std::string agent_path = ::getenv("PATH") != nullptr ? ::getenv("PATH") : "";
+  EventLog log;
+  RunRecorder recorder;
+  CommandHooksOptions options;
+  // `env` prints the whole environment, whatever the hook's PICKET_* names are.
+  options.hooks = {Hook("member.failed=env > " + dir.File("env"))};
+  options.on_run = recorder.Callback();
+  CommandHooks hooks(options, log, nullptr);
+  hooks.Start();
+  log.Append(Failed("db-0"));
+  const auto runs = recorder.WaitFor("env", 1);
+  for (const auto& [name, value] : kSecrets) ::unsetenv(name);
+  REQUIRE(runs.size() == 1);
+  CHECK(runs[0].result.success());
+
+  const std::string text = ReadFile(dir.File("env"));
+  for (const auto& [name, value] : kSecrets) {
+    CHECK_THAT(text, !Catch::Contains(name));
+    CHECK_THAT(text, !Catch::Contains(value));
+  }
+  CHECK_THAT(text, !Catch::Contains("whsec_"));
+  std::map<std::string, std::string> env = ParseEnv(text);
+  CHECK(env["PICKET_EVENT"] == "member.failed");
+  CHECK(env["PICKET_MEMBER"] == "db-0");
+  if (!agent_path.empty()) CHECK(env["PATH"] == agent_path);
+  CHECK_FALSE(env["PATH"].empty());
+  // Nothing but PATH, the ten event fields and what /bin/sh itself adds
+  // (PWD, SHLVL, `_`).
+  for (const auto& [name, value] : env) {
+    INFO(name << "=" << value);
+    CHECK((name == "PATH" || name.starts_with("PICKET_") || name == "PWD" || name == "SHLVL" ||
+           name == "_" || name == "OLDPWD"));
+  }
 }
 
 TEST_CASE("a hook runs one command at a time, in event order", "[api][command_hooks]") {

@@ -264,6 +264,109 @@ TEST_CASE("GET /v1/owners: rendezvous owners among alive and suspect members", "
   CheckError(server.Get("/v1/owners?key=k&n=two"), 400, "bad_request");
   CheckError(server.Get("/v1/owners?key=k&n=-1"), 400, "bad_request");
   CheckError(server.Get("/v1/owners?key=k&n=10001"), 400, "bad_request");
+
+  // A member whose service is critical owns nothing, unless asked.
+  auto unhealthy = MakeView({"n1", "n2", "n3", "n4", "n5"});
+  for (auto& m : unhealthy->members) {
+    m.service = membership::ServiceStatus{m.name == "n4" ? membership::ServiceHealth::kCritical
+                                                         : membership::ServiceHealth::kPassing,
+                                          "", 0};
+  }
+  server.views.Publish(unhealthy);
+  for (const auto& owner : Body(server.Get("/v1/owners?key=k&n=5"))["owners"]) {
+    CHECK(owner["name"] != "n4");
+  }
+  CHECK(Body(server.Get("/v1/owners?key=k&n=5"))["owners"].size() == 4);
+  CHECK(Body(server.Get("/v1/owners?key=k&n=5&include_unhealthy=true"))["owners"].size() == 5);
+  CheckError(server.Get("/v1/owners?key=k&include_unhealthy=yes"), 400, "bad_request");
+}
+
+TEST_CASE("PUT /v1/self/service and /v1/self/maintenance validate and forward", "[api][http]") {
+  TestServer server;
+  server.views.Publish(MakeView({"alpha"}));
+  const auto ok = server.Send("PUT", "/v1/self/service",
+                              R"({"status":"warning","output":"replication lag 3s"})",
+                              "application/json");
+  CHECK(ok.status == 200);
+  CHECK(Body(ok) == json{{"status", "warning"}, {"output", "replication lag 3s"}});
+  REQUIRE(server.sink.Pushes().size() == 1);
+  CHECK(server.sink.Pushes()[0].first == membership::ServiceHealth::kWarning);
+  CHECK(server.sink.Pushes()[0].second == "replication lag 3s");
+  CHECK(server.Send("PUT", "/v1/self/service", R"({"status":"passing"})", "application/json")
+            .status == 200);
+
+  CheckError(server.Send("PUT", "/v1/self/service", R"({"status":"maintenance"})",
+                         "application/json"),
+             400, "invalid_field");
+  CheckError(server.Send("PUT", "/v1/self/service", R"({"status":"ok"})", "application/json"),
+             400, "invalid_field");
+  CheckError(server.Send("PUT", "/v1/self/service", R"({"output":"x"})", "application/json"), 400,
+             "invalid_field");
+  CheckError(server.Send("PUT", "/v1/self/service", R"({"status":"passing","output":7})",
+                         "application/json"),
+             400, "invalid_field");
+  CheckError(server.Send("PUT", "/v1/self/service",
+                         R"({"status":"passing","output":")" + std::string(5000, 'x') + "\"}",
+                         "application/json"),
+             400, "invalid_field");
+  CheckError(server.Send("PUT", "/v1/self/service", "{", "application/json"), 400, "invalid_json");
+  CheckError(server.Send("PUT", "/v1/self/service", R"({"status":"passing"})", "text/plain"), 415,
+             "unsupported_media_type");
+  CheckError(server.Send("POST", "/v1/self/service", R"({"status":"passing"})",
+                         "application/json"),
+             405, "method_not_allowed");
+  CHECK(server.sink.Pushes().size() == 2);
+
+  const auto on = server.Send("PUT", "/v1/self/maintenance",
+                              R"({"enabled":true,"reason":"upgrade"})", "application/json");
+  CHECK(on.status == 200);
+  CHECK(Body(on) == json{{"maintenance", true}, {"reason", "upgrade"}});
+  CHECK(server.sink.Maintenance() == std::make_pair(true, std::string("upgrade")));
+  CheckError(server.Send("PUT", "/v1/self/maintenance", R"({"enabled":"yes"})",
+                         "application/json"),
+             400, "invalid_field");
+  CheckError(server.Send("PUT", "/v1/self/maintenance", R"({})", "application/json"), 400,
+             "invalid_field");
+}
+
+TEST_CASE("GET /v1/self/checks shows each local check and the service", "[api][http]") {
+  TestServer server;
+  CheckError(server.Get("/v1/self/checks"), 503, "not_ready");
+  auto view = MakeView({"alpha"});
+  view->self.service = membership::ServiceStatus{membership::ServiceHealth::kCritical,
+                                                 "http-1: connection refused", 1764820800000};
+  api::LocalCheckInfo check;
+  check.name = "http-1";
+  check.kind = "http";
+  check.target = "http://127.0.0.1:8080/health";
+  check.status = membership::ServiceHealth::kCritical;
+  check.output = "connection refused";
+  check.last_run = view->published_steady;
+  check.duration_ms = 0.5;
+  check.consecutive_failures = 3;
+  check.runs = 12;
+  view->checks.push_back(check);
+  api::LocalCheckInfo waiting;
+  waiting.name = "ttl-1";
+  waiting.kind = "ttl";
+  waiting.target = "30s";
+  view->checks.push_back(waiting);
+  server.views.Publish(view);
+  const json body = Body(server.Get("/v1/self/checks"));
+  CHECK(body["service"]["status"] == "critical");
+  CHECK(body["maintenance"] == false);
+  REQUIRE(body["checks"].size() == 2);
+  const json& c = body["checks"][0];
+  CHECK(c["name"] == "http-1");
+  CHECK(c["kind"] == "http");
+  CHECK(c["status"] == "critical");
+  CHECK(c["output"] == "connection refused");
+  CHECK(c["consecutive_failures"] == 3);
+  CHECK(c["runs"] == 12);
+  CHECK(c["last_run"].is_string());
+  CHECK(body["checks"][1]["status"].is_null());
+  CHECK(body["checks"][1]["last_run"].is_null());
+  CHECK(Body(server.Get("/v1/self"))["service"]["status"] == "critical");
 }
 
 TEST_CASE("long poll returns at once when events exist", "[api][http][events]") {

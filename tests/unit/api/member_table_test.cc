@@ -10,14 +10,14 @@ namespace {
 TEST_CASE("the members table aligns columns and shows null phi as -", "[api][cli]") {
   const auto table = FormatMemberTable(R"({"members":[
     {"name":"alpha","address":"127.0.0.1:9746","state":"alive","incarnation":3,"tags":{},
-     "phi":0.4242,"reported_phi":1.5,"state_since":"x","state_age_s":305.2},
+     "service":{"status":"critical","output":"x","since":"y"},"phi":0.4242,"reported_phi":1.5,"state_since":"x","state_age_s":305.2},
     {"name":"b","address":"127.0.0.2:9746","state":"suspect","incarnation":12,"tags":{},
      "phi":null,"reported_phi":null,"state_since":"x","state_age_s":7.9}],"last_seq":4})");
   REQUIRE(table.has_value());
   CHECK(*table ==
-        "NAME   ADDRESS         STATE    INCARNATION  PHI   REPORTED_PHI  AGE\n"
-        "alpha  127.0.0.1:9746  alive    3            0.42  1.50          5m05s\n"
-        "b      127.0.0.2:9746  suspect  12           -     -             7s\n");
+        "NAME   ADDRESS         STATE    SERVICE   INCARNATION  PHI   REPORTED_PHI  AGE\n"
+        "alpha  127.0.0.1:9746  alive    critical  3            0.42  1.50          5m05s\n"
+        "b      127.0.0.2:9746  suspect  -         12           -     -             7s\n");
   CHECK_FALSE(FormatMemberTable("not json").has_value());
   CHECK_FALSE(FormatMemberTable(R"({"error":{}})").has_value());
 }
@@ -39,7 +39,8 @@ TEST_CASE("event lines summarise type, member and quorum", "[api][cli]") {
     "reported_phi":null},"quorum":{"alive":2,"members":5,"has_majority":false}})");
   REQUIRE(line.has_value());
   CHECK(line->find("member.failed") != std::string::npos);
-  CHECK(line->find("n3  a:1  state=failed inc=2 phi=12.50 reported_phi=-") != std::string::npos);
+  CHECK(line->find("n3  a:1  state=failed service=- inc=2 phi=12.50 reported_phi=-") !=
+        std::string::npos);
   CHECK(line->find("quorum=2/5 MINORITY") != std::string::npos);
 }
 

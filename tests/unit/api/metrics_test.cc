@@ -23,6 +23,20 @@ TEST_CASE("metrics expose the view's counters in Prometheus text format", "[api]
   view->counters.gossip_queue_depth = 7;
   view->counters.name_conflicts = 3;
   view->health_score = 2;
+  view->members[0].service =
+      membership::ServiceStatus{membership::ServiceHealth::kCritical, "http-1: refused", 1};
+  view->members[1].service =
+      membership::ServiceStatus{membership::ServiceHealth::kPassing, "http-1: HTTP 200", 1};
+  view->self.service = view->members[0].service;
+  LocalCheckInfo check;
+  check.name = "http-1";
+  check.kind = "http";
+  check.status = membership::ServiceHealth::kCritical;
+  check.runs = 9;
+  check.duration_ms = 1.5;
+  check.consecutive_failures = 4;
+  check.discarded_late = 2;
+  view->checks.push_back(check);
   view->counters.phi_at_heartbeat.Observe(0.2);
   view->counters.phi_at_heartbeat.Observe(0.7);
   view->counters.phi_at_heartbeat.Observe(9.0);
@@ -55,6 +69,17 @@ TEST_CASE("metrics expose the view's counters in Prometheus text format", "[api]
   CHECK(Contains(text, "picket_phi_at_heartbeat_bucket{le=\"12\"} 3\n"));
   CHECK(Contains(text, "picket_phi_at_heartbeat_bucket{le=\"+Inf\"} 3\n"));
   CHECK(Contains(text, "picket_phi_at_heartbeat_count 3\n"));
+  CHECK(Contains(text, "picket_members_by_service{status=\"critical\"} 1\n"));
+  CHECK(Contains(text, "picket_members_by_service{status=\"passing\"} 1\n"));
+  CHECK(Contains(text, "picket_members_by_service{status=\"none\"} 2\n"));
+  CHECK(Contains(text, "picket_service_status{status=\"critical\"} 1\n"));
+  CHECK(Contains(text, "picket_service_status{status=\"passing\"} 0\n"));
+  CHECK(Contains(text, "picket_check_status{check=\"http-1\",kind=\"http\",status=\"critical\"} 1\n"));
+  CHECK(Contains(text, "picket_check_status{check=\"http-1\",kind=\"http\",status=\"passing\"} 0\n"));
+  CHECK(Contains(text, "picket_check_runs_total{check=\"http-1\",kind=\"http\"} 9\n"));
+  CHECK(Contains(text, "picket_check_duration_seconds{check=\"http-1\",kind=\"http\"} 0.0015\n"));
+  CHECK(Contains(text, "picket_check_consecutive_failures{check=\"http-1\",kind=\"http\"} 4\n"));
+  CHECK(Contains(text, "picket_check_late_results_total{check=\"http-1\",kind=\"http\"} 2\n"));
 
   // Every sample belongs to a family with HELP and TYPE; counters end in _total.
   std::istringstream lines(text);

@@ -1,5 +1,6 @@
 #include "api/owners.h"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <map>
 #include <string>
@@ -82,6 +83,28 @@ TEST_CASE("suspect members stay owners, failed and left do not", "[api][owners]"
   REQUIRE(owners.size() == 1);
   CHECK(owners.front() == 0);
   CHECK(RendezvousOwners({}, "x", 3).empty());
+}
+
+TEST_CASE("members whose service is critical or in maintenance own nothing unless asked",
+          "[api][owners]") {
+  auto members = Members(4);
+  using membership::ServiceHealth;
+  members[0].service = membership::ServiceStatus{ServiceHealth::kCritical, "down", 1};
+  members[1].service = membership::ServiceStatus{ServiceHealth::kMaintenance, "", 1};
+  members[2].service = membership::ServiceStatus{ServiceHealth::kWarning, "slow", 1};
+  // members[3] runs no checks: it owns keys like before.
+  auto owners = RendezvousOwners(members, "x", 4);
+  std::sort(owners.begin(), owners.end());
+  CHECK(owners == std::vector<std::size_t>{2, 3});
+  owners = RendezvousOwners(members, "x", 4, /*include_unhealthy=*/true);
+  CHECK(owners.size() == 4);
+  // Only the keys of the unhealthy members move.
+  for (int k = 0; k < 200; ++k) {
+    const std::string key = "key-" + std::to_string(k);
+    const auto all = RendezvousOwners(members, key, 1, true).front();
+    const auto healthy = RendezvousOwners(members, key, 1).front();
+    if (all >= 2) CHECK(healthy == all);
+  }
 }
 
 }  // namespace

@@ -11,11 +11,16 @@ namespace {
 using namespace std::chrono_literals;
 using membership::ServiceHealth;
 
-CheckSpec HttpSpec() { return MakeCheckSpec(CheckKind::kHttp, "http://127.0.0.1:8080/health", 1); }
+CheckSpec HttpSpec() {
+  return CheckSpec{CheckKind::kHttp, "http://127.0.0.1:8080/health", "http-1", "127.0.0.1", 8080,
+                   "/health", {}};
+}
 
-CheckResult Passing() { return {ServiceHealth::kPassing, false, false, "HTTP 200"}; }
-CheckResult Failing() { return {ServiceHealth::kCritical, false, false, "HTTP 500"}; }
-CheckResult Refused() { return {ServiceHealth::kCritical, true, false, "connection refused"}; }
+CheckResult Passing() { return {ServiceHealth::kPassing, false, false, false, "HTTP 200"}; }
+CheckResult Failing() { return {ServiceHealth::kCritical, false, false, false, "HTTP 500"}; }
+CheckResult Refused() {
+  return {ServiceHealth::kCritical, true, false, false, "connection refused"};
+}
 
 // Runs the check whenever it is due, each run taking `run` and answered by
 // `answer`, until `end`; returns the times the status became critical.
@@ -96,7 +101,7 @@ TEST_CASE("a stalled application (timeouts) is critical within interval x failur
   const auto critical = Drive(
       check, now, stop + 5s,
       [&](TimePoint t) {
-        return t >= stop ? CheckResult{ServiceHealth::kCritical, false, false, "timeout"}
+        return t >= stop ? CheckResult{ServiceHealth::kCritical, false, false, false, "timeout"}
                          : Passing();
       },
       policy.timeout);
@@ -110,7 +115,7 @@ TEST_CASE("failures seen while the agent itself ran late are discarded") {
   check.Record(Passing(), now, now);
   for (int i = 0; i < 50; ++i) {
     now = check.next_due();
-    check.Record({ServiceHealth::kCritical, true, true, "timeout"}, now, now + 1ms);
+    check.Record({ServiceHealth::kCritical, false, false, true, "timeout"}, now, now + 1ms);
   }
   CHECK(check.status() == ServiceHealth::kPassing);
   CHECK(check.discarded_late() == 50);
@@ -122,6 +127,7 @@ TEST_CASE("out of critical only `successes` answers in a row count") {
   CheckPolicy policy;
   policy.successes = 3;
   CheckState check(HttpSpec(), policy, now);
+  check.Record(Passing(), now, now);
   check.Record(Refused(), now, now);
   check.Record(Refused(), now + 100ms, now + 100ms);
   REQUIRE(check.status() == ServiceHealth::kCritical);
@@ -133,14 +139,14 @@ TEST_CASE("out of critical only `successes` answers in a row count") {
   check.Record(Passing(), now, now);
   CHECK(check.status() == ServiceHealth::kPassing);
   // Between passing and warning the latest answer counts.
-  check.Record({ServiceHealth::kWarning, false, false, "HTTP 429"}, now, now);
+  check.Record({ServiceHealth::kWarning, false, false, false, "HTTP 429"}, now, now);
   CHECK(check.status() == ServiceHealth::kWarning);
   CHECK(check.status_output() == "HTTP 429");
 }
 
 TEST_CASE("a TTL check: silent until the TTL, then critical; a push resets it") {
   TimePoint now{};
-  CheckState check(MakeCheckSpec(CheckKind::kTtl, "2s", 1, 2s), CheckPolicy{}, now);
+  CheckState check(CheckSpec{CheckKind::kTtl, "2s", "ttl-1", "", 0, "", 2s}, CheckPolicy{}, now);
   CHECK_FALSE(check.Expire(now + 1900ms, 0ms));
   CHECK_FALSE(check.status());
   CHECK(check.Expire(now + 2s, 0ms));
@@ -155,37 +161,31 @@ TEST_CASE("a TTL check: silent until the TTL, then critical; a push resets it") 
   CHECK(check.status_output().find("TTL") != std::string::npos);
 }
 
-TEST_CASE("check flags are validated and the error names the flag") {
-  const auto message = [](CheckKind kind, std::string_view value) {
-    try {
-      MakeCheckSpec(kind, value, 1);
-    } catch (const std::invalid_argument& e) {
-      return std::string(e.what());
-    }
-    return std::string();
-  };
-  CHECK(message(CheckKind::kHttp, "https://x/") .starts_with("--check-http 'https://x/': https"));
-  CHECK(message(CheckKind::kHttp, "ftp://x/").starts_with("--check-http"));
-  CHECK(message(CheckKind::kHttp, "http://x:99999/").find("bad port") != std::string::npos);
-  CHECK(message(CheckKind::kTcp, "127.0.0.1").starts_with("--check-tcp '127.0.0.1'"));
-  CHECK(message(CheckKind::kTcp, "::1:80").starts_with("--check-tcp"));
-  CHECK(message(CheckKind::kExec, "  ").starts_with("--check-exec"));
-  CHECK(message(CheckKind::kTtl, "0s").starts_with("--check-ttl"));
+TEST_CASE("a held connection that closed and whose reconnect was refused is decisive") {
+  TimePoint now{};
+  CheckState check(HttpSpec(), CheckPolicy{}, now);
+  check.Record(Passing(), now, now);
+  check.Record({ServiceHealth::kCritical, true, true, false, "closed, reconnect refused"}, now,
+               now + 1ms);
+  CHECK(check.status() == ServiceHealth::kCritical);
+}
 
-  const CheckSpec http = MakeCheckSpec(CheckKind::kHttp, "http://[::1]:8080/h?x=1", 2);
-  CHECK(http.name == "http-2");
-  CHECK(http.http.host == "::1");
-  CHECK(http.http.port == 8080);
-  CHECK(http.http.path == "/h?x=1");
-  CHECK(MakeCheckSpec(CheckKind::kHttp, "http://app", 1).http.path == "/");
-  CHECK(MakeCheckSpec(CheckKind::kHttp, "http://app", 1).http.port == 80);
-  const CheckSpec tcp = MakeCheckSpec(CheckKind::kTcp, "[::1]:5432", 1);
-  CHECK(tcp.host == "::1");
-  CHECK(tcp.port == 5432);
+TEST_CASE("an application that never answered is still starting: refusals must last") {
+  TimePoint now{};
+  CheckState check(HttpSpec(), CheckPolicy{}, now);
+  const auto critical = Drive(check, now, now + 3s, [](TimePoint) { return Refused(); });
+  REQUIRE(critical.size() == 1);
+  CHECK(critical[0] - TimePoint{} >= 1s);
+}
+
+TEST_CASE("check policy validation names the flag") {
   CHECK(CheckPolicy{}.Validate().empty());
   CheckPolicy bad;
   bad.failures = 0;
   CHECK(bad.Validate().starts_with("--check-failures"));
+  bad = CheckPolicy{};
+  bad.interval = std::chrono::milliseconds(1);
+  CHECK(bad.Validate().starts_with("--check-interval"));
 }
 
 }  // namespace

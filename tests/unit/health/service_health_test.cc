@@ -16,7 +16,8 @@ TEST_CASE("no check with a status: no service status") {
   LocalService service;
   CHECK_FALSE(service.Aggregate(1000));
   std::vector<CheckState> checks;
-  checks.emplace_back(MakeCheckSpec(CheckKind::kTcp, "127.0.0.1:80", 1), CheckPolicy{}, TimePoint{});
+  checks.emplace_back(CheckSpec{CheckKind::kTcp, "127.0.0.1:80", "tcp-1", "127.0.0.1", 80, "", {}},
+                      CheckPolicy{}, TimePoint{});
   LocalService with_check(std::move(checks));
   CHECK_FALSE(with_check.Aggregate(1000));
 }
@@ -24,28 +25,29 @@ TEST_CASE("no check with a status: no service status") {
 TEST_CASE("the worst check decides; the status keeps its output and since while it lasts") {
   const TimePoint t{};
   std::vector<CheckState> checks;
-  checks.emplace_back(MakeCheckSpec(CheckKind::kHttp, "http://a/", 1), CheckPolicy{}, t);
-  checks.emplace_back(MakeCheckSpec(CheckKind::kTcp, "a:1", 1), CheckPolicy{}, t);
+  checks.emplace_back(CheckSpec{CheckKind::kHttp, "http://a/", "http-1", "a", 80, "/", {}},
+                      CheckPolicy{}, t);
+  checks.emplace_back(CheckSpec{CheckKind::kTcp, "a:1", "tcp-1", "a", 1, "", {}}, CheckPolicy{}, t);
   LocalService service(std::move(checks));
-  service.checks()[0].Record({ServiceHealth::kPassing, false, false, "HTTP 200"}, t, t);
-  service.checks()[1].Record({ServiceHealth::kPassing, false, false, "connected"}, t, t);
+  service.checks()[0].Record({ServiceHealth::kPassing, false, false, false, "HTTP 200"}, t, t);
+  service.checks()[1].Record({ServiceHealth::kPassing, false, false, false, "connected"}, t, t);
   auto status = service.Aggregate(1000);
   REQUIRE(status);
   CHECK(status->status == ServiceHealth::kPassing);
   CHECK(status->since_unix_ms == 1000);
 
-  service.checks()[0].Record({ServiceHealth::kWarning, false, false, "HTTP 429"}, t, t);
+  service.checks()[0].Record({ServiceHealth::kWarning, false, false, false, "HTTP 429"}, t, t);
   status = service.Aggregate(2000);
   CHECK(status->status == ServiceHealth::kWarning);
   CHECK(status->output == "http-1: HTTP 429");
   CHECK(status->since_unix_ms == 2000);
 
   // Another warning text: not news, nothing to gossip.
-  service.checks()[0].Record({ServiceHealth::kWarning, false, false, "HTTP 429 again"}, t, t);
+  service.checks()[0].Record({ServiceHealth::kWarning, false, false, false, "HTTP 429 again"}, t, t);
   CHECK(service.Aggregate(3000) == status);
 
-  service.checks()[1].Record({ServiceHealth::kCritical, true, false, "connection refused"}, t, t);
-  service.checks()[1].Record({ServiceHealth::kCritical, true, false, "connection refused"}, t, t);
+  service.checks()[1].Record({ServiceHealth::kCritical, true, false, false, "connection refused"}, t, t);
+  service.checks()[1].Record({ServiceHealth::kCritical, true, false, false, "connection refused"}, t, t);
   status = service.Aggregate(4000);
   CHECK(status->status == ServiceHealth::kCritical);
   CHECK(status->output == "tcp-1: connection refused");
