@@ -11,7 +11,8 @@
 //      server with kubectl's default strict field validation does not);
 //   2. what the picket sidecar needs: native sidecar, env wiring, ports,
 //      probes, preStop, grace period, securityContext, resources, Secrets,
-//      headless Service, NetworkPolicy.
+//      headless Service, NetworkPolicy, service checks of the application
+//      container on the pod's loopback.
 // Then the pod templates of the StatefulSet and Deployment renderings must be
 // identical (the Deployment overlay repeats the base's template).
 // Prints one line per check group and "N passed, N failed" at the end; exits
@@ -203,6 +204,29 @@ function checkRendering(name, docs, variant) {
   const http = env.get("PICKET_HTTP")?.value || "127.0.0.1:9747";
   check(`${tag} HTTP API on the pod's loopback only`, http.startsWith("127.0.0.1:"), http);
   const apiPort = http.split(":")[1];
+
+  // Service health: checks of the application container beside the sidecar,
+  // on the pod's loopback, at a port that an application container serves
+  // (the example's command names it; a real application declares it).
+  const appServes = (port) => (pod.containers || []).some((c) =>
+    (c.ports || []).some((p) => String(p.containerPort) === port) ||
+    [...(c.command || []), ...(c.args || [])].join(" ").includes(`:${port}`));
+  const checkHttp = env.get("PICKET_CHECK_HTTP")?.value || "";
+  if (check(`${tag} PICKET_CHECK_HTTP checks the application`, checkHttp !== "")) {
+    for (const url of checkHttp.split(",")) {
+      const m = url.match(/^http:\/\/127\.0\.0\.1:(\d+)\//);
+      if (!check(`${tag} check ${url} is on the pod's loopback`, m !== null)) continue;
+      check(`${tag} check ${url} is not picket's own API`, m[1] !== apiPort);
+      check(`${tag} an application container serves port ${m[1]} (${url})`, appServes(m[1]));
+    }
+  }
+  const checkTcp = env.get("PICKET_CHECK_TCP")?.value;
+  for (const target of checkTcp ? checkTcp.split(",") : []) {
+    const m = target.match(/^127\.0\.0\.1:(\d+)$/);
+    if (!check(`${tag} TCP check ${target} is on the pod's loopback`, m !== null)) continue;
+    check(`${tag} TCP check ${target} is not picket's own API`, m[1] !== apiPort);
+    check(`${tag} an application container serves port ${m[1]} (TCP check)`, appServes(m[1]));
+  }
 
   // Seeds: the headless Service, with not-ready addresses published.
   const services = docs.filter((d) => d.kind === "Service");

@@ -16,13 +16,23 @@ three pods of the StatefulSet on loopback:
   afterwards;
 - a pod's own network namespace: 0.0.0.0 and 127.0.0.1 in the env and the probe
   commands become the pod's address, because all "pods" here share one host.
-  Nothing else is changed.
+  Nothing else is changed;
+- the application container beside each sidecar, whose health endpoint the
+  sidecar checks (PICKET_CHECK_HTTP, PICKET_CHECK_TCP): with busybox on the
+  host, the container's own command (busybox httpd), its emptyDir mounts
+  remapped to a temporary directory; without it, the stdlib http.server
+  serving a file at the check's URL path.
 
 Checks: the three agents form one cluster and each sees all three alive under
 their pod names and pod IPs; the readiness, liveness and startup exec probes
 from the manifests succeed; gossip is encrypted with the key from the file; the
 API token from the file is enforced; the preStop hook followed by SIGTERM (what
-kubelet does) makes a pod leave: the others see it `left`, it exits 0.
+kubelet does) makes a pod leave: the others see it `left`, it exits 0. Service
+health: every agent sees every member's service `passing` through the checks
+of the manifest; when one pod's application container dies (all its processes
+SIGKILLed), the other agents see that member's service `critical` within a
+few seconds (about a second: the held TCP connection is the fast path) while
+the member stays `alive`, and `passing` again once the container is back.
 
 Two further tests pin the fixes for joining through a DNS name that lists the
 agent itself: a lone pod starts the cluster and becomes ready, and a pod
@@ -43,6 +53,7 @@ import tempfile
 import time
 import unittest
 import urllib.error
+import urllib.parse
 import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -56,6 +67,8 @@ except ImportError:  # pragma: no cover
     yaml = None
 
 NAMESPACE = f"picket-deploy-test-{os.getpid()}"
+CHECK_ENV = ("PICKET_CHECK_HTTP", "PICKET_CHECK_TCP")  # targets on the pod's loopback
+LOOPBACK_ENV = ("PICKET_BIND", "PICKET_HTTP") + CHECK_ENV
 HOSTS_TAG = f"# picket tests/deploy {os.getpid()}"
 POD_IPS = ["127.0.69.1", "127.0.69.2", "127.0.69.3"]
 NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -191,8 +204,85 @@ class Manifest:
             for mount_path, local in mounts.items():
                 if value.startswith(mount_path + "/"):
                     value = local + value[len(mount_path):]
-            env[e["name"]] = self.localize(value, pod_ip) if e["name"] in ("PICKET_BIND", "PICKET_HTTP") else value
+            env[e["name"]] = self.localize(value, pod_ip) if e["name"] in LOOPBACK_ENV else value
         return env
+
+
+class App:
+    """The application container of one pod: the one the sidecar's checks target."""
+
+    busybox_bin = None  # a directory of applet links, when busybox is installed
+
+    def __init__(self, manifest, pod, workdir):
+        self.m = manifest
+        self.pod = pod
+        self.container = manifest.pod["containers"][0]
+        self.dir = os.path.join(workdir, f"{pod.name}-app")
+        self.log_path = self.dir + ".log"
+        self.proc = None
+
+    @classmethod
+    def busybox(cls, workdir):
+        if cls.busybox_bin is None and shutil.which("busybox"):
+            cls.busybox_bin = os.path.join(workdir, "busybox-bin")
+            os.makedirs(cls.busybox_bin, exist_ok=True)
+            applets = subprocess.run(["busybox", "--list"], capture_output=True, text=True).stdout
+            for applet in applets.split():
+                os.symlink(shutil.which("busybox"), os.path.join(cls.busybox_bin, applet))
+        return cls.busybox_bin
+
+    def start(self):
+        os.makedirs(self.dir, exist_ok=True)
+        log = open(self.log_path, "a")
+        bin_dir = self.busybox(os.path.dirname(self.dir))
+        if bin_dir:
+            # The container's own command: loopback -> the pod's address,
+            # emptyDir mounts -> directories of this test.
+            volumes = {v["name"]: v for v in self.m.pod.get("volumes", [])}
+            mounts = {}
+            for mount in self.container.get("volumeMounts", []):
+                if "emptyDir" in volumes.get(mount["name"], {}):
+                    local = os.path.join(self.dir, mount["name"])
+                    os.makedirs(local, exist_ok=True)
+                    mounts[mount["mountPath"]] = local
+
+            def local(text):
+                for path, target in mounts.items():
+                    text = text.replace(path, target)
+                return self.m.localize(text, self.pod.ip)
+            argv = [local(a) for a in self.container.get("command", []) + self.container.get("args", [])]
+            env = {"PATH": bin_dir}
+            for e in self.container.get("env", []):
+                env[e["name"]] = local(e.get("value", ""))
+        else:
+            # The stdlib http.server, serving a file at the check's URL path.
+            url = urllib.parse.urlsplit(self.pod.env["PICKET_CHECK_HTTP"].split(",")[0])
+            www = os.path.join(self.dir, "stand-in")
+            os.makedirs(os.path.dirname(os.path.join(www, url.path.lstrip("/"))), exist_ok=True)
+            with open(os.path.join(www, url.path.lstrip("/")), "w") as f:
+                f.write("ok\n")
+            argv = [sys.executable, "-m", "http.server", "--bind", url.hostname,
+                    "--directory", www, str(url.port)]
+            env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+        # A process group of its own: a container's processes die together.
+        self.proc = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                     stdin=subprocess.DEVNULL, start_new_session=True)
+        log.close()
+
+    def kill(self):
+        """The container dies: SIGKILL to every process of the group started here."""
+        if self.proc is None:
+            return
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.proc.wait(timeout=10)
+        self.proc = None
+
+    def logs(self):
+        with open(self.log_path) as f:
+            return f.read()
 
 
 def wait_for(predicate, timeout, interval=0.2):
@@ -229,9 +319,12 @@ class EnvWiringTest(unittest.TestCase):
                 f.write(content)
         cls.seed_name = f"{cls.manifest.service['metadata']['name']}.{NAMESPACE}.svc.cluster.local"
         cls.pods = []
+        cls.apps = {}  # pod name -> App
 
     @classmethod
     def tearDownClass(cls):
+        for app in cls.apps.values():
+            app.kill()
         for pod in cls.pods:
             pod.stop(signal.SIGKILL)
         hosts_remove()
@@ -255,7 +348,13 @@ class EnvWiringTest(unittest.TestCase):
         hosts_add(self.seed_name, POD_IPS)
         for i, ip in enumerate(POD_IPS):
             hosts_add(f"demo-{i}.{self.seed_name}", [ip])
-        pods = self.start_pods(POD_IPS)
+        pods = [Pod(self.manifest, i, ip, self.secrets, self.workdir) for i, ip in enumerate(POD_IPS)]
+        for pod in pods:
+            self.apps[pod.name] = App(self.manifest, pod, self.workdir)
+            self.apps[pod.name].start()
+        self.pods.extend(pods)
+        for pod in pods:
+            pod.start()
         env = pods[0].env
         self.assertEqual(env["PICKET_NAME"], "demo-0")
         self.assertEqual(env["PICKET_ADVERTISE"], "127.0.69.1:9746")
@@ -289,6 +388,60 @@ class EnvWiringTest(unittest.TestCase):
             self.assertNotIn("NOT encrypted", pod.logs())
             for line in pod.logs().splitlines():  # PICKET_LOG_FORMAT=json
                 json.loads(line)
+
+        # Service health: the manifest's checks reach the application beside each sidecar.
+        self.assertTrue(env.get("PICKET_CHECK_HTTP"), "the sidecar has no PICKET_CHECK_HTTP")
+        self.assertTrue(wait_for(lambda: self.services(pods) == {p.name: {q.name: "passing" for q in pods}
+                                                                 for p in pods}, 20),
+                        f"services not all passing: {self.services(pods)}\n{self.dump_logs(pods)}")
+        print("\napplication containers: " + ("their own command, busybox httpd" if App.busybox_bin
+                                             else "a stand-in (no busybox on this host)"))
+        _, checks = pods[0].get("/v1/self/checks")
+        kinds = {c["kind"]: c["status"] for c in checks["checks"]}
+        expected_kinds = {"http": "passing"}
+        if env.get("PICKET_CHECK_TCP"):
+            expected_kinds["tcp"] = "passing"
+        self.assertEqual(kinds, expected_kinds, checks)
+
+    @staticmethod
+    def services(pods):
+        """{observer: {member: service status}}."""
+        out = {}
+        for pod in pods:
+            _, body = pod.get("/v1/members")
+            out[pod.name] = {m["name"]: (m.get("service") or {}).get("status") for m in body["members"]}
+        return out
+
+    def test_1b_application_crash_seen_by_every_agent(self):
+        pods = [p for p in self.pods if p.proc is not None]
+        if len(pods) != 3:
+            self.skipTest("needs the cluster of test_1")
+        victim, others = pods[0], pods[1:]
+        app = self.apps[victim.name]
+        killed = time.monotonic()
+        app.kill()
+        seen = {}
+        outputs = {}
+        deadline = killed + 10
+        while len(seen) < len(pods) and time.monotonic() < deadline:
+            for pod in pods:  # its own sidecar first, then the others by gossip
+                if pod.name not in seen:
+                    _, m = pod.get(f"/v1/members/{victim.name}")
+                    if (m.get("service") or {}).get("status") == "critical":
+                        seen[pod.name] = time.monotonic() - killed
+                        outputs[pod.name] = m["service"]["output"]
+                        self.assertEqual(m["state"], "alive")  # the sidecar runs on
+            time.sleep(0.02)
+        self.assertEqual(set(seen), {p.name for p in pods},
+                         f"not seen critical within 10 s\n{self.dump_logs(pods)}")
+        print(f"\n{victim.name}'s application killed: service critical at "
+              + ", ".join(f"{n} after {t:.2f} s" for n, t in sorted(seen.items()))
+              + f" ({outputs[victim.name]})")
+        self.assertLess(max(seen.values()), 5.0)
+        app.start()
+        self.assertTrue(wait_for(lambda: all(s[victim.name] == "passing"
+                                             for s in self.services(pods).values()), 20),
+                        f"not passing again: {self.services(pods)}\n{app.logs()}\n{self.dump_logs(pods)}")
 
     def test_2_token_and_prestop_leave(self):
         pods = [p for p in self.pods if p.proc is not None]

@@ -11,6 +11,15 @@ agent with the same view computes alike without talking to the others. If
 that is this replica, it is promoted (a command, a state file, and its own
 tag role=primary so that the cluster learns the new primary).
 
+The primary's application can also die while its agent lives on: the agent's
+service check (picket agent --check-http ...) turns it critical and every
+agent emits service.critical. That fails over the same way, with the same
+majority rule, but only after a hold-down (--service-hold-down, 5 s): if the
+primary's service is still critical when it ends (re-read from
+GET /v1/members/{primary}), the first owner takes over; service.passing or
+service.warning before that cancels it, and service.maintenance (a planned
+restart) never fails over.
+
 Safe to receive events twice or out of the blue: requests are deduplicated by
 webhook-id, a failure is acted on once per (primary, incarnation), promotion
 is a no-op when this replica already is the primary, and on picket.resync the
@@ -38,6 +47,7 @@ import urllib.request
 TOLERANCE_S = 5 * 60          # Standard Webhooks: reject timestamps further off than this
 MAX_BODY = 1024 * 1024
 SEEN_IDS = 10_000             # webhook-ids remembered for deduplication
+ALIVE = ("alive", "suspect")  # member states in which a member still runs
 
 log = logging.getLogger("orchestrator")
 
@@ -113,6 +123,15 @@ class PicketApi:
     def members(self):
         return self.call("/v1/members")["members"]
 
+    def member(self, name):
+        """GET /v1/members/{name}, or None when the agent does not know it."""
+        try:
+            return self.call("/v1/members/" + urllib.parse.quote(name, safe=""))
+        except urllib.error.HTTPError as e:
+            if e.code == 404:
+                return None
+            raise
+
     def first_owner(self, key):
         owners = self.call("/v1/owners?key=" + urllib.parse.quote(key) + "&n=1")["owners"]
         return owners[0]["name"] if owners else None
@@ -130,7 +149,7 @@ class Orchestrator:
     """The decisions; everything here is serialized by `lock`."""
 
     def __init__(self, api, self_name, tag_key, tag_value, owner_key, promote_command,
-                 state_file, command_timeout):
+                 state_file, command_timeout, service_hold_down=5.0):
         self.api = api
         self.self_name = self_name
         self.tag_key = tag_key
@@ -143,6 +162,8 @@ class Orchestrator:
         self.seen = collections.OrderedDict()   # webhook-id -> None, oldest first
         self.handled = set()                    # (old primary, incarnation) already failed over
         self.primary = None                     # name of the member tagged primary, if known
+        self.service_hold_down = service_hold_down
+        self.holds = {}                         # primary -> its pending hold-down threading.Timer
         self.promoted = self.read_state().get("role") == "primary"
 
     # -- state file
@@ -169,7 +190,12 @@ class Orchestrator:
     # -- events
 
     def is_primary(self, member):
-        return bool(member) and member.get("tags", {}).get(self.tag_key) == self.tag_value
+        return bool(member) and (member.get("tags") or {}).get(self.tag_key) == self.tag_value
+
+    @staticmethod
+    def service_status(member):
+        """"passing", "warning", "critical", "maintenance", or None (no checks)."""
+        return ((member or {}).get("service") or {}).get("status")
 
     def handle(self, msg_id, event):
         """Processes one verified CloudEvent; returns a short description."""
@@ -190,23 +216,117 @@ class Orchestrator:
         if etype in ("picket.resync", "cluster.quorum_regained"):
             # Missed events, or the majority is back: decide from the current state.
             return self.resync()
-        if self.is_primary(member) and member.get("state") in ("alive", "suspect"):
+        if self.is_primary(member) and member.get("state") in ALIVE:
             self.primary = member["name"]
-        if etype not in ("member.failed", "member.left"):
+        if etype not in ("member.failed", "member.left") and not etype.startswith("service."):
             return "ignored"
         name = member.get("name")
         if not (self.is_primary(member) or (name is not None and name == self.primary)):
             return f"{name} is not the primary"
+        if etype.startswith("service."):
+            return self.primary_service(etype, member, bool(quorum.get("has_majority")),
+                                        event.get("id"))
         return self.primary_gone(name, member.get("incarnation", 0), etype,
                                  bool(quorum.get("has_majority")), event.get("id"))
+
+    # -- the primary's service (its application) failed while its agent lives on
+
+    def primary_service(self, etype, member, has_majority, event_id):
+        name = member["name"]
+        if etype == "service.critical":
+            return self.arm_hold_down(name, member.get("incarnation", 0), has_majority, event_id)
+        # passing or warning: the application answers again; maintenance: a
+        # planned restart, which never fails over (not even one already held down).
+        cancelled = self.cancel_hold_down(name)
+        status = etype.partition(".")[2]
+        if cancelled:
+            log.info("primary %s's service is %s: pending failover cancelled", name, status)
+            return f"{status}: failover cancelled"
+        return f"{status}: nothing to do"
+
+    def arm_hold_down(self, name, incarnation, has_majority, event_id):
+        """Fails over from `name` in service_hold_down seconds unless its service recovers."""
+        if not has_majority:
+            log.warning("primary %s's service is critical, but this side has NO majority: "
+                        "not failing over", name)
+            return "no majority"
+        if (name, incarnation) in self.handled:
+            return "already handled"
+        if name in self.holds:
+            return "hold-down already running"
+        self.start_timer(name, event_id, self.service_hold_down)
+        log.warning("primary %s's service is critical: failing over in %gs unless it recovers",
+                    name, self.service_hold_down)
+        return f"critical: failover in {self.service_hold_down:g}s unless it recovers"
+
+    def start_timer(self, name, event_id, delay):
+        timer = threading.Timer(delay, self.hold_down_over)
+        timer.args = (name, event_id, timer)  # the callback checks it is still the pending one
+        timer.daemon = True
+        self.holds[name] = timer
+        timer.start()
+
+    def cancel_hold_down(self, name):
+        timer = self.holds.pop(name, None)
+        if timer is not None:
+            timer.cancel()
+        return timer is not None
+
+    def hold_down_over(self, name, event_id, timer):
+        """Timer thread: serialized with the webhooks by the same lock."""
+        with self.lock:
+            if self.holds.get(name) is not timer:
+                return  # cancelled (or replaced) while this thread waited for the lock
+            del self.holds[name]
+            try:
+                result = self.service_failover(name, event_id)
+            except Exception as e:  # the API or the promote command failed: try again later
+                retry = max(self.service_hold_down, 1.0)
+                log.error("failover from %s (service critical): %s; retrying in %gs", name, e, retry)
+                self.start_timer(name, event_id, retry)
+                return
+            log.info("hold-down of %s over: %s", name, result)
+
+    def service_failover(self, name, event_id):
+        """The hold-down ended: fail over if the primary's service is still critical."""
+        member = self.api.member(name)
+        if member is None:
+            return f"{name} is no longer a member"
+        state = member.get("state")
+        if state not in ALIVE:
+            # Its agent is gone as well: member.failed / member.left handle it.
+            return f"{name} is {state}: not a service failover"
+        status = self.service_status(member)
+        if status != "critical":
+            return f"{name}'s service is {status} again: no failover"
+        if not self.is_primary(member):
+            return f"{name} is no longer tagged primary"
+        incarnation = member.get("incarnation", 0)
+        if self.promoted:
+            self.handled.add((name, incarnation))
+            return "already primary"
+        # Someone already took over (this failure was acted on elsewhere first,
+        # or an earlier one): the old primary's agent still carries its tag.
+        for m in self.api.members():
+            if (m["name"] != name and self.is_primary(m) and m.get("state") in ALIVE
+                    and self.service_status(m) != "critical"):
+                self.handled.add((name, incarnation))
+                self.primary = m["name"]
+                return f"{m['name']} is primary already"
+        me = self.api.self_info()
+        return self.primary_gone(name, incarnation, "service.critical",
+                                 bool(me.get("has_majority")), event_id)
 
     def primary_gone(self, name, incarnation, why, has_majority, event_id):
         if not has_majority:
             # Minority side of a partition: the other side may be promoting.
             log.warning("primary %s %s, but this side has NO majority: not failing over", name, why)
             return "no majority"
+        self.cancel_hold_down(name)  # a pending service failover of the same primary
         if (name, incarnation) in self.handled:
             return "already handled"
+        # /v1/owners skips members that are not alive or suspect, and those whose
+        # service is critical or in maintenance: never the primary given up here.
         successor = self.api.first_owner(self.owner_key)
         log.info("primary %s (incarnation %s): %s with majority; successor by /v1/owners: %s",
                  name, incarnation, why, successor)
@@ -246,13 +366,23 @@ class Orchestrator:
         members = self.api.members()
         me = self.api.self_info()
         primaries = [m for m in members if self.is_primary(m) and m["name"] != self.self_name]
-        alive = [m for m in primaries if m["state"] in ("alive", "suspect")]
+        alive = [m for m in primaries if m["state"] in ALIVE]
         if self.promoted or any(m["name"] == self.self_name and self.is_primary(m) for m in members):
             self.primary = self.self_name
             return "resync: this replica is primary"
-        if alive:
-            self.primary = alive[0]["name"]
+        running = [m for m in alive if self.service_status(m) != "critical"]
+        if running:
+            self.primary = running[0]["name"]
+            for m in running:  # a missed service.passing / .maintenance
+                self.cancel_hold_down(m["name"])
             return f"resync: primary is {self.primary}"
+        if alive:
+            # The primary's agent runs but its application does not (a missed
+            # service.critical, or this orchestrator just started).
+            old = alive[0]
+            self.primary = old["name"]
+            return f"resync: primary {old['name']}'s service is critical: " + self.arm_hold_down(
+                old["name"], old.get("incarnation", 0), bool(me.get("has_majority")), None)
         gone = [m for m in primaries if m["state"] in ("failed", "left")]
         if not gone:
             return "resync: no primary known"
@@ -310,6 +440,24 @@ def make_handler(orch, key, path):
     return Handler
 
 
+def parse_duration(text):
+    """Seconds from "5s", "500ms", "1m" or a plain number of seconds."""
+    text = str(text).strip()
+    for suffix, scale in (("ms", 0.001), ("s", 1.0), ("m", 60.0)):
+        if text.endswith(suffix):
+            number, scale_ = text[:-len(suffix)], scale
+            break
+    else:
+        number, scale_ = text, 1.0
+    try:
+        value = float(number) * scale_
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a duration: {text!r} (e.g. 5s, 500ms)") from None
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"not a duration: {text!r}")
+    return value
+
+
 def parse_args(argv):
     env = os.environ.get
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
@@ -337,6 +485,11 @@ def parse_args(argv):
                    help="JSON file recording this replica's role (written atomically)")
     p.add_argument("--command-timeout", type=float, default=20.0,
                    help="seconds the promote command may take [%(default)s]")
+    p.add_argument("--service-hold-down", type=parse_duration,
+                   default=env("ORCH_SERVICE_HOLD_DOWN", "5s"),
+                   help="how long the primary's service must stay critical (service.critical, "
+                        "its agent alive) before failing over, e.g. 5s, 500ms [%(default)s] "
+                        "(env ORCH_SERVICE_HOLD_DOWN)")
     p.add_argument("--log-level", default=env("ORCH_LOG_LEVEL", "INFO"))
     args = p.parse_args(argv)
     if not args.secret and not args.secret_file:
@@ -372,8 +525,9 @@ def main(argv=None):
             time.sleep(0.5)
     tag_key, _, tag_value = args.primary_tag.partition("=")
     orch = Orchestrator(api, self_name, tag_key, tag_value, args.owner_key, args.promote_command,
-                        args.state_file, args.command_timeout)
-    log.info("startup: %s", orch.resync())
+                        args.state_file, args.command_timeout, args.service_hold_down)
+    with orch.lock:
+        log.info("startup: %s", orch.resync())
     host, _, port = args.listen.rpartition(":")
     server = http.server.HTTPServer((host.strip("[]"), int(port)),
                                     make_handler(orch, key, args.path))
