@@ -6,6 +6,7 @@
 
 #include "api/detail/mutex.h"
 #include "api/names.h"
+#include "membership/types.h"
 #include "api/render.h"
 
 namespace picket::api {
@@ -41,7 +42,7 @@ std::vector<std::string> Environment(const HookEvent& event, const std::string& 
   const membership::MemberInfo& member = event.member != nullptr ? *event.member : empty;
   add("PICKET_MEMBER", member.name);
   add("PICKET_MEMBER_ADDRESS", member.address);
-  add("PICKET_MEMBER_STATE", event.member != nullptr ? StateName(member.state) : "");
+  add("PICKET_MEMBER_STATE", event.member != nullptr ? membership::ToString(member.state) : "");
   add("PICKET_INCARNATION", event.member != nullptr ? std::to_string(member.incarnation) : "");
   add("PICKET_HAS_MAJORITY", event.quorum.has_majority ? "true" : "false");
   add("PICKET_ALIVE", std::to_string(event.quorum.alive));

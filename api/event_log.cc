@@ -27,7 +27,7 @@ std::uint64_t EventLog::Append(const membership::MemberEvent& event,
     record->seq = seq;
     // Rendering under the lock keeps seq order and ring order identical; it
     // costs a few microseconds per event.
-    record->json = RenderEvent(seq, EventTypeName(event.type), record->wall_time, event.member,
+    record->json = RenderEvent(seq, membership::ToString(event.type), record->wall_time, event.member,
                                clock, event.time, event.quorum);
     ring_.push_back(std::move(record));
     if (ring_.size() > capacity_) {

@@ -40,7 +40,7 @@ struct EventRecord {
   std::chrono::system_clock::time_point wall_time;  // event.time as wall-clock time
   std::string json;  // the Event object (DESIGN.md shape), rendered once at Append
 
-  std::string_view type_name() const { return EventTypeName(event.type); }
+  std::string_view type_name() const { return membership::ToString(event.type); }
 };
 
 using EventRecordPtr = std::shared_ptr<const EventRecord>;
@@ -98,7 +98,7 @@ class EventLog {
     std::size_t size = 0;
     std::size_t capacity = 0;
     std::uint64_t evicted = 0;  // events dropped from the ring so far
-    std::array<std::uint64_t, kEventTypeCount> appended_by_type{};  // index: EventType
+    std::array<std::uint64_t, membership::kEventTypeCount> appended_by_type{};  // index: EventType
   };
   Stats GetStats() const;
 
@@ -119,7 +119,7 @@ class EventLog {
   std::deque<EventRecordPtr> ring_ PICKET_API_GUARDED_BY(mu_);
   std::uint64_t last_seq_ PICKET_API_GUARDED_BY(mu_) = 0;
   std::uint64_t evicted_ PICKET_API_GUARDED_BY(mu_) = 0;
-  std::array<std::uint64_t, kEventTypeCount> appended_by_type_ PICKET_API_GUARDED_BY(mu_){};
+  std::array<std::uint64_t, membership::kEventTypeCount> appended_by_type_ PICKET_API_GUARDED_BY(mu_){};
 
   // Held while calling listeners, so RemoveListener waits for a running call.
   // Lock order: never taken together with mu_.

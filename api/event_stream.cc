@@ -2,6 +2,7 @@
 
 #include "api/json_writer.h"
 #include "api/names.h"
+#include "membership/types.h"
 
 namespace picket::api {
 namespace {

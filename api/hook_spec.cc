@@ -4,14 +4,15 @@
 #include <set>
 
 #include "api/names.h"
+#include "membership/types.h"
 
 namespace picket::api {
 namespace {
 
 bool IsKnownEventType(std::string_view type) {
   if (type == kResyncEventName) return true;
-  for (int i = 0; i < kEventTypeCount; ++i) {
-    if (EventTypeName(static_cast<membership::EventType>(i)) == type) return true;
+  for (int i = 0; i < membership::kEventTypeCount; ++i) {
+    if (membership::ToString(static_cast<membership::EventType>(i)) == type) return true;
   }
   return false;
 }

@@ -5,6 +5,7 @@
 
 #include "api/json_writer.h"
 #include "api/names.h"
+#include "membership/types.h"
 #include "api/render.h"
 
 namespace picket::api {
@@ -88,14 +89,14 @@ void RenderServiceMetrics(std::string& out, const ClusterView& view) {
          "Members in this agent's view by the status of the service beside them "
          "(\"none\": runs no checks).");
   for (std::size_t i = 0; i < kServiceHealths.size(); ++i) {
-    LabeledSample(out, "picket_members_by_service", "status", ServiceHealthName(kServiceHealths[i]),
+    LabeledSample(out, "picket_members_by_service", "status", membership::ToString(kServiceHealths[i]),
                   by_status[i]);
   }
   LabeledSample(out, "picket_members_by_service", "status", "none", by_status.back());
   Family(out, "picket_service_status", "gauge",
          "1 for the status of the service beside this agent (all 0: it runs no checks).");
   for (const auto health : kServiceHealths) {
-    LabeledSample(out, "picket_service_status", "status", ServiceHealthName(health),
+    LabeledSample(out, "picket_service_status", "status", membership::ToString(health),
                   view.self.service && view.self.service->status == health ? 1 : 0);
   }
   if (view.checks.empty()) return;
@@ -112,7 +113,7 @@ void RenderServiceMetrics(std::string& out, const ClusterView& view) {
          "1 for the current status of each local check (all 0: no result yet).");
   for (const LocalCheckInfo& check : view.checks) {
     for (std::size_t i = 0; i < 3; ++i) {
-      check_sample("picket_check_status", check, "status", ServiceHealthName(kServiceHealths[i]));
+      check_sample("picket_check_status", check, "status", membership::ToString(kServiceHealths[i]));
       out.append(check.status == kServiceHealths[i] ? "1\n" : "0\n");
     }
   }
@@ -146,7 +147,7 @@ void RenderServiceMetrics(std::string& out, const ClusterView& view) {
 }
 
 void RenderViewMetrics(std::string& out, const ClusterView& view, membership::TimePoint now) {
-  std::array<std::uint64_t, kMemberStateCount> by_state{};
+  std::array<std::uint64_t, membership::kMemberStateCount> by_state{};
   for (const auto& member : view.members) {
     const auto index = static_cast<std::size_t>(member.state);
     if (index < by_state.size()) ++by_state[index];
@@ -154,7 +155,7 @@ void RenderViewMetrics(std::string& out, const ClusterView& view, membership::Ti
   Family(out, "picket_members", "gauge", "Members in this agent's view, by state.");
   for (std::size_t i = 0; i < by_state.size(); ++i) {
     LabeledSample(out, "picket_members", "state",
-                  StateName(static_cast<membership::MemberState>(i)), by_state[i]);
+                  membership::ToString(static_cast<membership::MemberState>(i)), by_state[i]);
   }
   Gauge(out, "picket_quorum_alive_members",
         "Members (self included) this agent sees alive or suspect.",
@@ -314,7 +315,7 @@ std::string RenderMetrics(const ClusterView* view, const EventLog::Stats& log, c
   Family(out, "picket_events_total", "counter", "Membership events logged, by type.");
   for (std::size_t i = 0; i < log.appended_by_type.size(); ++i) {
     LabeledSample(out, "picket_events_total", "type",
-                  EventTypeName(static_cast<membership::EventType>(i)), log.appended_by_type[i]);
+                  membership::ToString(static_cast<membership::EventType>(i)), log.appended_by_type[i]);
   }
   Gauge(out, "picket_event_log_last_seq", "Sequence number of the newest logged event.",
         log.last_seq);

@@ -4,6 +4,7 @@
 
 #include "api/json_writer.h"
 #include "api/names.h"
+#include "membership/types.h"
 
 namespace picket::api {
 namespace {
@@ -37,7 +38,7 @@ void AppendService(std::string& out, const std::optional<membership::ServiceStat
     return;
   }
   out.append("{\"status\":\"");
-  out.append(ServiceHealthName(service->status));
+  out.append(membership::ToString(service->status));
   out.append("\",\"output\":");
   AppendJsonString(out, service->output);
   out.append(",\"since\":\"");
@@ -67,7 +68,7 @@ void AppendMemberHead(std::string& out, const membership::MemberInfo& member,
   out.append(",\"address\":");
   AppendJsonString(out, member.address);
   out.append(",\"state\":\"");
-  out.append(StateName(member.state));
+  out.append(membership::ToString(member.state));
   out.append("\",\"incarnation\":");
   AppendUint(out, member.incarnation);
   out.append(",\"tags\":");
@@ -109,7 +110,7 @@ std::string RenderSelf(const ClusterView& view, membership::TimePoint now) {
   out.append(",\"address\":");
   AppendJsonString(out, self.address);
   out.append(",\"state\":\"");
-  out.append(StateName(self.state));
+  out.append(membership::ToString(self.state));
   out.append("\",\"incarnation\":");
   AppendUint(out, self.incarnation);
   out.append(",\"health_score\":");

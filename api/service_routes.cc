@@ -16,6 +16,7 @@
 #include "api/errors.h"
 #include "api/json_writer.h"
 #include "api/names.h"
+#include "membership/types.h"
 #include "api/render.h"
 #include "api/router.h"
 
@@ -68,7 +69,7 @@ std::string OptionalString(const nlohmann::json& body, const char* name,
 
 nlohmann::json OptionalStatus(const std::optional<membership::ServiceHealth>& status) {
   if (!status) return nullptr;
-  return std::string(ServiceHealthName(*status));
+  return std::string(membership::ToString(*status));
 }
 
 }  // namespace
@@ -91,7 +92,7 @@ HttpResponse Router::PutService(const HttpRequest& request) {
   }
   std::string output = OptionalString(*body, "output", error);
   if (error) return std::move(*error);
-  const nlohmann::json answer = {{"status", ServiceHealthName(*status)}, {"output", output}};
+  const nlohmann::json answer = {{"status", membership::ToString(*status)}, {"output", output}};
   if (const Status s = commands_.PushService(*status, std::move(output)); !s.ok()) {
     return ErrorResponse(ErrorCode::kUnavailable, s.message());
   }

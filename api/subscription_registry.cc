@@ -9,7 +9,7 @@
 namespace picket::api {
 
 Subscription::Subscription(std::string id, SubscriptionSpec spec, std::string key,
-                           std::array<bool, kEventTypeCount> accepts,
+                           std::array<bool, membership::kEventTypeCount> accepts,
                            std::chrono::system_clock::time_point created)
     : id_(std::move(id)),
       spec_(std::move(spec)),
@@ -28,9 +28,9 @@ DeliveryStatus Subscription::status() const {
 }
 
 std::optional<membership::EventType> ParseEventTypeName(std::string_view name) {
-  for (int i = 0; i < kEventTypeCount; ++i) {
+  for (int i = 0; i < membership::kEventTypeCount; ++i) {
     const auto type = static_cast<membership::EventType>(i);
-    if (EventTypeName(type) == name) return type;
+    if (membership::ToString(type) == name) return type;
   }
   return std::nullopt;
 }
@@ -66,7 +66,7 @@ void SubscriptionRegistry::SetObserver(Observer* observer) {
 
 SubscriptionRegistry::CreateResult SubscriptionRegistry::Create(SubscriptionSpec spec) {
   if (Status s = ValidateWebhookUrl(spec.url); !s.ok()) return {nullptr, s};
-  std::array<bool, kEventTypeCount> accepts{};
+  std::array<bool, membership::kEventTypeCount> accepts{};
   if (spec.events.empty()) accepts.fill(true);
   for (const std::string& name : spec.events) {
     const auto type = ParseEventTypeName(name);

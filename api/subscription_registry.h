@@ -22,6 +22,7 @@
 #include "api/detail/mutex.h"
 #include "api/metrics.h"
 #include "api/names.h"
+#include "membership/types.h"
 #include "api/status.h"
 #include "api/webhook_retry.h"
 
@@ -52,7 +53,7 @@ struct DeliveryStatus {
 class Subscription {
  public:
   Subscription(std::string id, SubscriptionSpec spec, std::string key,
-               std::array<bool, kEventTypeCount> accepts,
+               std::array<bool, membership::kEventTypeCount> accepts,
                std::chrono::system_clock::time_point created);
 
   const std::string& id() const { return id_; }
@@ -79,7 +80,7 @@ class Subscription {
   const std::string id_;
   const SubscriptionSpec spec_;
   const std::string key_;
-  const std::array<bool, kEventTypeCount> accepts_;
+  const std::array<bool, membership::kEventTypeCount> accepts_;
   const std::chrono::system_clock::time_point created_;
   mutable detail::Mutex mu_;
   DeliveryStatus status_ PICKET_API_GUARDED_BY(mu_);

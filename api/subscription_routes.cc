@@ -14,6 +14,7 @@
 #include "api/errors.h"
 #include "api/json_writer.h"
 #include "api/names.h"
+#include "membership/types.h"
 #include "api/router.h"
 #include "api/subscription_registry.h"
 #include "api/uri.h"
@@ -39,12 +40,12 @@ std::string RenderSubscription(const Subscription& s, bool with_secret) {
   AppendJsonString(out, s.url());
   out.append(",\"events\":[");
   bool first = true;
-  for (int i = 0; i < kEventTypeCount; ++i) {
+  for (int i = 0; i < membership::kEventTypeCount; ++i) {
     const auto type = static_cast<membership::EventType>(i);
     if (!s.Accepts(type)) continue;
     if (!first) out.push_back(',');
     first = false;
-    AppendJsonString(out, EventTypeName(type));
+    AppendJsonString(out, membership::ToString(type));
   }
   out.append("],\"description\":");
   AppendJsonString(out, s.description());

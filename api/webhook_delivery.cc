@@ -10,6 +10,7 @@
 #include "api/cloud_event.h"
 #include "api/curl_http_poster.h"
 #include "api/names.h"
+#include "membership/types.h"
 #include "api/plain_http_post.h"
 #include "api/render.h"
 #include "api/webhook_queue.h"

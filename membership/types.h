@@ -33,7 +33,19 @@ using Tags = std::map<std::string, std::string>;
 enum class ServiceHealth : std::uint8_t { kPassing, kWarning, kCritical, kMaintenance };
 
 // "passing", "warning", "critical", "maintenance": the names used by the API and events.
-std::string_view ToString(ServiceHealth health);
+constexpr std::string_view ToString(ServiceHealth health) {
+  switch (health) {
+    case ServiceHealth::kPassing:
+      return "passing";
+    case ServiceHealth::kWarning:
+      return "warning";
+    case ServiceHealth::kCritical:
+      return "critical";
+    case ServiceHealth::kMaintenance:
+      return "maintenance";
+  }
+  return "unknown";
+}
 
 // A member's aggregated service status, gossiped with its alive state.
 struct ServiceStatus {
@@ -46,8 +58,23 @@ struct ServiceStatus {
 // SWIM member states. Precedence at equal incarnation: left > failed > suspect > alive.
 enum class MemberState : std::uint8_t { kAlive, kSuspect, kFailed, kLeft };
 
-// "alive", "suspect", "failed", "left": the names used by the API and events.
-std::string_view ToString(MemberState state);
+inline constexpr int kMemberStateCount = 4;
+
+// "alive", "suspect", "failed", "left": the names used by the API and events
+// (a stable contract: scripts and other programs depend on them).
+constexpr std::string_view ToString(MemberState state) {
+  switch (state) {
+    case MemberState::kAlive:
+      return "alive";
+    case MemberState::kSuspect:
+      return "suspect";
+    case MemberState::kFailed:
+      return "failed";
+    case MemberState::kLeft:
+      return "left";
+  }
+  return "unknown";
+}
 
 // One member as the local agent sees it. A copy: holding it keeps nothing alive.
 struct MemberInfo {
@@ -84,12 +111,54 @@ enum class EventType : std::uint8_t {
   kServiceMaintenance,  // ... in maintenance (set by its operator)
 };
 
+inline constexpr int kEventTypeCount = static_cast<int>(EventType::kServiceMaintenance) + 1;
+
 // The service event for a status: kServicePassing for kPassing, and so on.
-EventType ServiceEventType(ServiceHealth health);
+constexpr EventType ServiceEventType(ServiceHealth health) {
+  switch (health) {
+    case ServiceHealth::kPassing:
+      return EventType::kServicePassing;
+    case ServiceHealth::kWarning:
+      return EventType::kServiceWarning;
+    case ServiceHealth::kCritical:
+      return EventType::kServiceCritical;
+    case ServiceHealth::kMaintenance:
+      return EventType::kServiceMaintenance;
+  }
+  return EventType::kServiceCritical;
+}
 
 // "member.joined", "member.suspect", ... "service.maintenance": the names
-// used by the API, the event stream and webhooks.
-std::string_view ToString(EventType type);
+// used by the API, the event stream and webhooks (a stable contract).
+constexpr std::string_view ToString(EventType type) {
+  switch (type) {
+    case EventType::kJoined:
+      return "member.joined";
+    case EventType::kSuspect:
+      return "member.suspect";
+    case EventType::kAlive:
+      return "member.alive";
+    case EventType::kFailed:
+      return "member.failed";
+    case EventType::kLeft:
+      return "member.left";
+    case EventType::kUpdated:
+      return "member.updated";
+    case EventType::kQuorumLost:
+      return "cluster.quorum_lost";
+    case EventType::kQuorumRegained:
+      return "cluster.quorum_regained";
+    case EventType::kServicePassing:
+      return "service.passing";
+    case EventType::kServiceWarning:
+      return "service.warning";
+    case EventType::kServiceCritical:
+      return "service.critical";
+    case EventType::kServiceMaintenance:
+      return "service.maintenance";
+  }
+  return "unknown";
+}
 
 // One membership event, emitted by the core through Runtime::OnEvent.
 struct MemberEvent {
