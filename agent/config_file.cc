@@ -6,7 +6,6 @@
 #include <cstdlib>
 #include <cstring>
 
-
 namespace picket::agent {
 
 std::string EnvNameFor(const std::string& flag) {
@@ -27,34 +26,48 @@ std::string FindConfigPath(int argc, const char* const* argv) {
   return env != nullptr ? env : "";
 }
 
-std::string ApplyConfigFileAsEnvironment(const std::string& path,
-                                         const std::vector<std::string>& known_flags) {
+namespace {
+
+// Whether `flag` ("--bind") appears among the given arguments, as "--bind"
+// or "--bind=...".
+bool Given(const std::vector<std::string>& given, const std::string& flag) {
+  return std::any_of(given.begin(), given.end(), [&](const std::string& arg) {
+    return arg == flag || (arg.size() > flag.size() && arg.starts_with(flag) &&
+                           arg[flag.size()] == '=');
+  });
+}
+
+}  // namespace
+
+ConfigFileArguments ReadConfigFile(const std::string& path,
+                                   const std::vector<std::string>& known_flags,
+                                   const std::vector<std::string>& given) {
+  ConfigFileArguments out;
   std::vector<CLI::ConfigItem> items;
   try {
     items = CLI::ConfigTOML().from_file(path);
   } catch (const CLI::Error& e) {
-    return "--config: cannot read '" + path + "': " + e.what();
+    out.error = "--config: cannot read '" + path + "': " + e.what();
+    return out;
   }
   for (const CLI::ConfigItem& item : items) {
     if (item.name == "++" || item.name == "--") continue;  // section markers
     if (!item.parents.empty()) {
-      return "--config '" + path + "': sections are not supported (key '" + item.fullname() + "')";
+      out.error = "--config '" + path + "': sections are not supported (key '" + item.fullname() +
+                  "')";
+      return out;
     }
     const std::string flag = "--" + item.name;
     if (std::find(known_flags.begin(), known_flags.end(), flag) == known_flags.end() ||
         flag == "--config") {
-      return "--config '" + path + "': unknown setting '" + item.name + "'";
+      out.error = "--config '" + path + "': unknown setting '" + item.name + "'";
+      return out;
     }
-    const std::string env = EnvNameFor(flag);
-    if (std::getenv(env.c_str()) != nullptr) continue;  // the environment wins
-    std::string value;
-    for (const std::string& input : item.inputs) {
-      if (!value.empty()) value += ',';
-      value += input;
-    }
-    setenv(env.c_str(), value.c_str(), 0);
+    if (Given(given, flag)) continue;                           // the command line wins
+    if (std::getenv(EnvNameFor(flag).c_str()) != nullptr) continue;  // then the environment
+    for (const std::string& input : item.inputs) out.arguments.push_back(flag + "=" + input);
   }
-  return "";
+  return out;
 }
 
 }  // namespace picket::agent

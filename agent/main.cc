@@ -1,7 +1,10 @@
 // The `picket` command line: one binary, one subcommand per job.
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <iostream>
+#include <string>
+#include <vector>
 
 #include "agent/cli/commands.h"
 #include "agent/config_file.h"
@@ -21,25 +24,28 @@ int main(int argc, char** argv) {
   picket::cli::AddLeaveCommand(app);
   picket::cli::AddWatchCommand(app);
   picket::cli::AddTagsCommand(app);
-#if PICKET_WITH_AGENT  // until the membership core lands
   picket::cli::AddAgentCommand(app);
-#endif
 
-  // `picket agent --config F`: the file is a fallback environment (flags > env > file).
-  if (PICKET_WITH_AGENT && argc > 1 && std::string_view(argv[1]) == "agent") {
+  // `picket agent --config F`: the file's keys become arguments for the flags
+  // that neither the command line nor the environment sets (flags > env > file).
+  std::vector<std::string> args(argv, argv + argc);
+  if (argc > 1 && std::string_view(argv[1]) == "agent") {
     const std::string config = picket::agent::FindConfigPath(argc, argv);
     if (!config.empty()) {
-      const std::string error = picket::agent::ApplyConfigFileAsEnvironment(
-          config, picket::cli::AgentFlagNames(app));
-      if (!error.empty()) {
-        std::cerr << "picket agent: " << error << "\n";
+      const auto file = picket::agent::ReadConfigFile(
+          config, picket::cli::AgentFlagNames(app), {args.begin() + 2, args.end()});
+      if (!file.error.empty()) {
+        std::cerr << "picket agent: " << file.error << "\n";
         return 2;
       }
+      args.insert(args.end(), file.arguments.begin(), file.arguments.end());
     }
   }
 
   try {
-    app.parse(argc, argv);
+    std::reverse(args.begin(), args.end());  // CLI11 takes a vector last argument first
+    args.pop_back();                         // the program name
+    app.parse(args);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }

@@ -10,14 +10,10 @@
 
 #include "agent/cli/commands.h"
 
-#if PICKET_SIM_HAS_CORE && PICKET_WITH_AGENT
 #include "agent/cli/protocol_flags.h"
 #include "sim/scenario.h"
-#endif
 
 namespace picket::cli {
-
-#if PICKET_SIM_HAS_CORE && PICKET_WITH_AGENT
 
 namespace {
 
@@ -179,18 +175,5 @@ void AddSimCommand(CLI::App& app) {
   flags->protocol.Register(cmd, /*with_env=*/false);
   cmd->callback([flags] { Run(*flags); });
 }
-
-#else
-
-void AddSimCommand(CLI::App& app) {
-  auto* cmd = app.add_subcommand("sim", "Simulate a cluster (unavailable in this build)");
-  cmd->allow_extras();
-  cmd->callback([] {
-    std::cerr << "picket sim: this build has no membership core; rebuild with it\n";
-    throw CLI::RuntimeError(2);
-  });
-}
-
-#endif
 
 }  // namespace picket::cli

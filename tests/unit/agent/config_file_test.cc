@@ -5,7 +5,7 @@
 #include <fstream>
 #include <unistd.h>
 
-using picket::agent::ApplyConfigFileAsEnvironment;
+using picket::agent::ReadConfigFile;
 using picket::agent::EnvNameFor;
 using picket::agent::FindConfigPath;
 
@@ -30,30 +30,33 @@ TEST_CASE("EnvNameFor maps flags to PICKET_ variables") {
   CHECK(EnvNameFor("--join") == "PICKET_JOIN");
 }
 
-TEST_CASE("The config file fills only what the environment does not set") {
+TEST_CASE("The config file fills only what neither flags nor the environment set") {
   unsetenv("PICKET_BIND");
   unsetenv("PICKET_JOIN");
+  unsetenv("PICKET_PROBE_INTERVAL");
   setenv("PICKET_LOG_LEVEL", "debug", 1);
   const std::string path = WriteTemp(
-      "# comment\nbind = \"127.0.0.5:9000\"\njoin = [\"a:1\", \"b:2\"]\nlog-level = \"warn\"\n");
-  CHECK(ApplyConfigFileAsEnvironment(path, kFlags).empty());
-  CHECK(std::string(std::getenv("PICKET_BIND")) == "127.0.0.5:9000");
-  CHECK(std::string(std::getenv("PICKET_JOIN")) == "a:1,b:2");
-  CHECK(std::string(std::getenv("PICKET_LOG_LEVEL")) == "debug");
-  unsetenv("PICKET_BIND");
-  unsetenv("PICKET_JOIN");
+      "# comment\nbind = \"127.0.0.5:9000\"\njoin = [\"a:1\", \"b:2\"]\nlog-level = \"warn\"\n"
+      "probe-interval = \"2s\"\n");
+  const auto file = ReadConfigFile(path, kFlags, {"--probe-interval=500ms", "--name", "x"});
+  CHECK(file.error.empty());
+  CHECK(file.arguments ==
+        std::vector<std::string>{"--bind=127.0.0.5:9000", "--join=a:1", "--join=b:2"});
+  // Nothing reaches the process environment (children would inherit it).
+  CHECK(std::getenv("PICKET_BIND") == nullptr);
+  CHECK(std::getenv("PICKET_JOIN") == nullptr);
+  CHECK(ReadConfigFile(path, kFlags, {"--bind", "127.0.0.9:1"}).arguments.front() == "--join=a:1");
   unsetenv("PICKET_LOG_LEVEL");
   std::remove(path.c_str());
 }
 
 TEST_CASE("Unknown keys and unreadable files are errors that name them") {
   const std::string path = WriteTemp("bind = \"x:1\"\nprobe-intervall = \"1s\"\n");
-  const std::string error = ApplyConfigFileAsEnvironment(path, kFlags);
+  const std::string error = ReadConfigFile(path, kFlags, {}).error;
   CHECK(error.find("probe-intervall") != std::string::npos);
   CHECK(error.find(path) != std::string::npos);
   std::remove(path.c_str());
-  unsetenv("PICKET_BIND");
-  CHECK(ApplyConfigFileAsEnvironment("/nonexistent.toml", kFlags).find("/nonexistent.toml") !=
+  CHECK(ReadConfigFile("/nonexistent.toml", kFlags, {}).error.find("/nonexistent.toml") !=
         std::string::npos);
 }
 
