@@ -1,8 +1,8 @@
 #pragma once
 
 // The only way the HTTP API changes anything: explicit commands that the agent
-// runtime forwards to its event loop (DESIGN.md: "Nothing flows back from api
-// into the core except explicit commands").
+// runtime forwards to its event loop (docs/architecture.md: nothing flows back from
+// api into the core except explicit commands).
 
 #include "api/status.h"
 #include "membership/types.h"

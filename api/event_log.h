@@ -38,7 +38,7 @@ struct EventRecord {
   std::uint64_t seq = 0;
   membership::MemberEvent event;
   std::chrono::system_clock::time_point wall_time;  // event.time as wall-clock time
-  std::string json;  // the Event object (DESIGN.md shape), rendered once at Append
+  std::string json;  // the Event object (docs/architecture.md shape), rendered once at Append
 
   std::string_view type_name() const { return membership::ToString(event.type); }
 };

@@ -1,6 +1,6 @@
 #pragma once
 
-// JSON rendering of the public shapes (DESIGN.md, "Stable contracts"): Member,
+// JSON rendering of the public shapes (docs/architecture.md, "Stable contracts"): Member,
 // Self, Quorum, Event, and the cached /v1/members body.
 //
 // Thread safety: the free functions are pure and safe from any thread.

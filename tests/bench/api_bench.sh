@@ -5,7 +5,7 @@
 #   tests/bench/api_bench.sh [BUILD_DIR] [SECONDS]
 #
 # The server (one thread by design) is pinned to CPU 0 and wrk to CPU 1, so
-# "req/s on one core" is what the server thread sustains. Targets (DESIGN.md):
+# "req/s on one core" is what the server thread sustains. Targets (docs/architecture.md):
 # GET /v1/members at N=1,000 <= 2 ms; /healthz >= 20,000 req/s on one core.
 # Needs wrk (apt-get install -y wrk).
 set -euo pipefail

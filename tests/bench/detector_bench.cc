@@ -1,5 +1,5 @@
 // Google Benchmark for the Phi Accrual detector's hot paths: Heartbeat() (one
-// window update) and Phi() (one tail evaluation). Targets (DESIGN.md): <= 50 ns
+// window update) and Phi() (one tail evaluation). Targets (docs/architecture.md): <= 50 ns
 // and <= 100 ns. Run: build/detector_bench
 
 #include <benchmark/benchmark.h>

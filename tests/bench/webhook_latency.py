@@ -8,7 +8,7 @@ the receiver, restart it, wait until it is alive again. Reports, over the
 runs, p50/p99/max of
 
   delivery: receiver arrival - the event's `time` (the state change at node-1;
-            the DESIGN.md target is <= 50 ms p99), and
+            the target in docs/architecture.md is <= 50 ms p99), and
   end to end: receiver arrival - the SIGKILL (detection + delivery).
 
   PICKET_BIN=build/picket python3 tests/bench/webhook_latency.py [--agents 5] [--runs 20]

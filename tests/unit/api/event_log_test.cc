@@ -34,7 +34,7 @@ TEST_CASE("sequence numbers start at 1 and increase by one", "[api][event_log]")
   CHECK(log.Read(3, 100).events.empty());
 }
 
-TEST_CASE("logged events carry the DESIGN.md Event shape", "[api][event_log]") {
+TEST_CASE("logged events carry the public Event shape", "[api][event_log]") {
   EventLog log;
   const auto steady = membership::Clock::now();
   const auto wall = std::chrono::system_clock::time_point{} + std::chrono::hours(24 * 365 * 30);

@@ -43,7 +43,7 @@ TEST_CASE("sim scenario: a crash is detected by every live member", "[sim][scena
   CHECK(r.undetected == 0);
   REQUIRE(r.all_failed_s.count == 1);
   CHECK(*r.first_suspect_s.max <= 3.0);
-  CHECK(*r.all_failed_s.max <= 5.0);  // DESIGN.md: <= 5 s worst at N = 32
+  CHECK(*r.all_failed_s.max <= 5.0);  // docs/architecture.md: <= 5 s worst at N = 32
   CHECK(r.false_failures == 0);
   CHECK(r.converged);
   CHECK(r.invariant_violations == 0);
