@@ -1,8 +1,11 @@
 #include "membership/swim.h"
 
+#include <string>
 #include <utility>
 
+#include "membership/detail/codec.h"
 #include "membership/detail/swim_core.h"
+#include "membership/tuning.h"
 
 namespace picket::membership {
 
@@ -24,6 +27,20 @@ void Swim::WarmStart(const std::vector<Identity>& members, TimePoint now) {
   impl_->WarmStart(members, now);
 }
 void Swim::Leave(TimePoint now) { impl_->Leave(now); }
+std::string TagsError(const Tags& tags) {
+  std::size_t total = 0;
+  for (const auto& [key, value] : tags) {
+    if (key.empty()) return "tag names must not be empty";
+    if (!detail::IsUtf8(key) || !detail::IsUtf8(value)) return "tags must be UTF-8";
+    total += key.size() + value.size();
+  }
+  if (total > tuning::kMaxTagsBytes) {
+    return "tags are larger than " + std::to_string(tuning::kMaxTagsBytes) +
+           " bytes in total (names plus values)";
+  }
+  return {};
+}
+
 bool Swim::SetTags(Tags tags, TimePoint now) { return impl_->SetTags(std::move(tags), now); }
 bool Swim::SetService(std::optional<ServiceStatus> service, TimePoint now) {
   return impl_->SetService(std::move(service), now);

@@ -31,6 +31,11 @@ struct Identity {
   Tags tags;
 };
 
+// Why `tags` cannot be a member's tags, or "" when they can: a key is empty,
+// a key or value is not UTF-8, or keys plus values exceed
+// tuning::kMaxTagsBytes (512, Serf's limit on node metadata).
+[[nodiscard]] std::string TagsError(const Tags& tags);
+
 class Swim {
  public:
   // REQUIRES: config.Validate() is nullopt; `runtime` outlives the Swim.
@@ -66,8 +71,8 @@ class Swim {
   // LeaveComplete() to know when it has spread (or the deadline passed).
   void Leave(TimePoint now);
   // Replaces own tags and spreads them (member.updated at every agent).
-  // Returns false and changes nothing if the tags are invalid (an empty key,
-  // not UTF-8, keys plus values over 512 bytes) or this member is leaving.
+  // Returns false and changes nothing if the tags are invalid (TagsError) or
+  // this member is leaving.
   bool SetTags(Tags tags, TimePoint now);
   // Replaces own service status (nullopt: this agent runs no checks) and
   // spreads it with a new incarnation; a changed status emits

@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <sstream>
 
+#include "detector/percentile.h"
+
 namespace picket::sim {
 
 namespace {
@@ -43,12 +45,8 @@ Percentiles ComputePercentiles(std::vector<double> values) {
   p.count = values.size();
   if (values.empty()) return p;
   std::sort(values.begin(), values.end());
-  auto rank = [&](double q) {
-    const auto index = static_cast<std::size_t>(std::ceil(q * static_cast<double>(values.size())));
-    return values[std::clamp<std::size_t>(index, 1, values.size()) - 1];
-  };
-  p.p50 = rank(0.50);
-  p.p99 = rank(0.99);
+  p.p50 = detector::NearestRank(values, 0.50);
+  p.p99 = detector::NearestRank(values, 0.99);
   p.max = values.back();
   return p;
 }

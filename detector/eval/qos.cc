@@ -5,6 +5,7 @@
 #include <numeric>
 
 #include "detector/eval/sampler.h"
+#include "detector/percentile.h"
 
 namespace picket::detector::eval {
 namespace {
@@ -21,16 +22,13 @@ struct CrashTrial {
   Duration last_arrival = Duration::zero();
 };
 
-// Nearest-rank percentile of a sorted vector.
-Duration Percentile(const std::vector<Duration>& sorted, double p) {
-  if (sorted.empty()) return Duration::zero();
-  const auto rank = static_cast<std::size_t>(std::ceil(p * static_cast<double>(sorted.size())));
-  return sorted[std::min(sorted.size() - 1, rank == 0 ? 0 : rank - 1)];
+Duration Percentile(const std::vector<Duration>& sorted, double q) {
+  return sorted.empty() ? Duration::zero() : NearestRank(sorted, q);
 }
 
 void FillDetection(std::vector<Duration> detection, QosStats& stats) {
   std::sort(detection.begin(), detection.end());
-  stats.detection_median = detection.empty() ? Duration::zero() : detection[detection.size() / 2];
+  stats.detection_median = Percentile(detection, 0.50);
   stats.detection_p90 = Percentile(detection, 0.90);
   stats.detection_p99 = Percentile(detection, 0.99);
   stats.detection_max = detection.empty() ? Duration::zero() : detection.back();

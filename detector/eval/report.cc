@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <string>
 
+#include "detector/percentile.h"
+
 namespace picket::detector::eval {
 namespace {
 
@@ -103,10 +105,8 @@ std::string FormatSummary(const std::vector<FamilyEvaluation>& families, double 
     std::sort(spread.begin(), spread.end());
     std::string range = "-";
     if (!spread.empty()) {
-      const double median = spread.size() % 2 == 1
-                                ? spread[spread.size() / 2]
-                                : (spread[spread.size() / 2 - 1] + spread[spread.size() / 2]) / 2;
-      range = FormatPercent(spread.front()) + " / " + FormatPercent(median) + " / " +
+      range = FormatPercent(spread.front()) + " / " +
+              FormatPercent(detector::NearestRank(spread, 0.5)) + " / " +
               FormatPercent(spread.back());
     }
     out += "| " + family.name + " | " + Ms(p.detection_median) + " | " + Rate(p.mistakes_per_hour) +

@@ -48,7 +48,7 @@ SwimCore::SwimCore(Config config, Identity self, std::uint64_t seed, Runtime& ru
 // ---------------------------------------------------------------- commands
 
 void SwimCore::WarmStart(const std::vector<Identity>& members, TimePoint now) {
-  NoticeInput(now);
+  const InputScope input(*this, now);
   table_.Reserve(members.size() + 1);
   for (const Identity& m : members) {
     if (m.name == self_name_) continue;
@@ -61,12 +61,11 @@ void SwimCore::WarmStart(const std::vector<Identity>& members, TimePoint now) {
   RingChanged();
   joined_ = true;
   has_majority_ = GetQuorum().has_majority;
-  FinishInput(now);
 }
 
 void SwimCore::Leave(TimePoint now) {
-  NoticeInput(now);
-  if (leaving_) return FinishInput(now);
+  const InputScope input(*this, now);
+  if (leaving_) return;
   {
     leaving_ = true;
     const std::uint64_t incarnation = self_incarnation() + 1;
@@ -88,26 +87,14 @@ void SwimCore::Leave(TimePoint now) {
     timers_.Push(now + config_.leave_propagate_timeout, LeaveTimer{});
     CheckQuorum(now);
   }
-  FinishInput(now);
 }
 
 bool SwimCore::SetTags(Tags tags, TimePoint now) {
-  NoticeInput(now);
-  std::size_t total = 0;
-  bool valid = true;
-  for (const auto& [key, value] : tags) {
-    if (key.empty() || !IsUtf8(key) || !IsUtf8(value)) valid = false;
-    total += key.size() + value.size();
-  }
-  if (!valid) total = tuning::kMaxTagsBytes + 1;
-  if (total > tuning::kMaxTagsBytes || leaving_) {
-    FinishInput(now);
-    return false;
-  }
+  const InputScope input(*this, now);
+  if (!TagsError(tags).empty() || leaving_) return false;
   table_.SetTags(self_, std::move(tags));
   table_.SetState(self_, MemberState::kAlive, self_incarnation() + 1, now);
   BroadcastAlive(self_);
-  FinishInput(now);
   return true;
 }
 
@@ -117,7 +104,7 @@ bool SwimCore::SetService(std::optional<ServiceStatus> service, TimePoint now) {
                    !IsUtf8(service->output)))) {
     return false;
   }
-  NoticeInput(now);
+  const InputScope input(*this, now);
   std::optional<ServiceStatus> before;
   if (const ServiceStatus* current = table_.ServiceOf(self_)) before = *current;
   if (before != service) {
@@ -131,14 +118,13 @@ bool SwimCore::SetService(std::optional<ServiceStatus> service, TimePoint now) {
       Emit(EventType::kUpdated, self_, now);
     }
   }
-  FinishInput(now);
   return true;
 }
 
 // ---------------------------------------------------------------- time
 
 void SwimCore::Tick(TimePoint now) {
-  NoticeInput(now);
+  const InputScope input(*this, now);
   for (;;) {
     // Gossip due now runs in this call rather than asking for another one.
     if (!updates_.empty()) EnsureGossipScheduled(now);
@@ -146,7 +132,6 @@ void SwimCore::Tick(TimePoint now) {
     const Timer timer = timers_.Pop();
     Dispatch(timer, now);
   }
-  FinishInput(now);
 }
 
 TimePoint SwimCore::NextWakeup() const {

@@ -138,7 +138,20 @@ class SwimCore {
   };
 
   // swim_core.cc
-  // Every public input starts with NoticeInput and ends with FinishInput.
+  // One public input: NoticeInput on entry (a call far past the expected
+  // wake-up means this process was paused), FinishInput on every way out
+  // (gossip due, the next expected wake-up). Every entry point holds one.
+  class InputScope {
+   public:
+    InputScope(SwimCore& core, TimePoint now) : core_(core), now_(now) { core_.NoticeInput(now); }
+    ~InputScope() { core_.FinishInput(now_); }
+    InputScope(const InputScope&) = delete;
+    InputScope& operator=(const InputScope&) = delete;
+
+   private:
+    SwimCore& core_;
+    TimePoint now_;
+  };
   void NoticeInput(TimePoint now);
   void FinishInput(TimePoint now);
   void OnLocalPause(TimePoint now);

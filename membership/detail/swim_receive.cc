@@ -15,26 +15,25 @@ void SwimCore::CountDrop(DropReason reason) {
 
 void SwimCore::HandleDatagram(const Address& from, std::span<const std::uint8_t> bytes,
                               TimePoint now) {
-  NoticeInput(now);
+  const InputScope input(*this, now);
   ++counters_.datagrams_in;
   counters_.bytes_in += bytes.size();
   const DecodeResult result = datagram_decoder_.Decode(bytes);
   if (!result.ok()) {
     CountDrop(result.reason);
-    return FinishInput(now);
+    return;
   }
   const Envelope& envelope = *result.envelope;
   if (envelope.sender == self_name_) {
     // Our own name from elsewhere: a loop, or an impostor. Neither is news.
     CountDrop(DropReason::kContradictory);
-    return FinishInput(now);
+    return;
   }
   // Sender names are views into the decoder; copy once (handlers may send,
   // which never re-enters the decoder, but keep it simple and safe).
   const std::string sender(envelope.sender);
   for (const Message& message : envelope.messages) HandleMessage(message, from, sender, now);
   MaybeSendDeadNotice(sender, from, now);
-  FinishInput(now);
 }
 
 void SwimCore::HandleMessage(const Message& message, const Address& from,

@@ -15,7 +15,7 @@ namespace picket::membership::detail {
 // ---------------------------------------------------------------- join
 
 void SwimCore::Join(std::vector<Address> seeds, TimePoint now) {
-  NoticeInput(now);
+  const InputScope input(*this, now);
   if (!leaving_) {
     seeds.erase(std::remove(seeds.begin(), seeds.end(), self_address_), seeds.end());
     std::sort(seeds.begin(), seeds.end());
@@ -33,18 +33,16 @@ void SwimCore::Join(std::vector<Address> seeds, TimePoint now) {
       StartJoinRound(now);
     }
   }
-  FinishInput(now);
 }
 
 void SwimCore::BootstrapAlone(TimePoint now) {
-  NoticeInput(now);
+  const InputScope input(*this, now);
   if (join_.active && !joined_ && !leaving_) {
     // join_.seeds stay: OnPushPullTimer retries them while we are alone.
     joined_ = true;
     join_.active = false;
     Log(LogLevel::kInfo, "every seed is this member: starting a new cluster");
   }
-  FinishInput(now);
 }
 
 void SwimCore::StartJoinRound(TimePoint now) {
@@ -290,7 +288,7 @@ void SwimCore::MergeState(const PushPullMsg& state, std::string_view sender, Tim
 std::vector<std::uint8_t> SwimCore::HandleStreamRequest(const Address& from,
                                                         std::span<const std::uint8_t> request,
                                                         TimePoint now) {
-  NoticeInput(now);
+  const InputScope input(*this, now);
   ++counters_.streams_in;
   counters_.bytes_in += request.size();
   std::vector<std::uint8_t> response;
@@ -298,7 +296,6 @@ std::vector<std::uint8_t> SwimCore::HandleStreamRequest(const Address& from,
   if (!result.ok()) {
     CountDrop(result.reason);
     stream_decoder_.Release();
-    FinishInput(now);
     return response;
   }
   const Envelope& envelope = *result.envelope;
@@ -329,16 +326,15 @@ std::vector<std::uint8_t> SwimCore::HandleStreamRequest(const Address& from,
     counters_.bytes_out += response.size();
   }
   stream_decoder_.Release();
-  FinishInput(now);
   return response;
 }
 
 void SwimCore::HandleStreamResponse(StreamId id,
                                     std::optional<std::span<const std::uint8_t>> response,
                                     TimePoint now, bool refused) {
-  NoticeInput(now);
+  const InputScope input(*this, now);
   auto it = streams_.find(id);
-  if (it == streams_.end()) return FinishInput(now);
+  if (it == streams_.end()) return;
   const PendingStream pending = it->second;
   streams_.erase(it);
   bool ok = false;
@@ -381,7 +377,6 @@ void SwimCore::HandleStreamResponse(StreamId id,
   }
   stream_decoder_.Release();
   if (pending.purpose == StreamPurpose::kJoin) JoinAttemptDone(pending.join_round, ok, now);
-  FinishInput(now);
 }
 
 }  // namespace picket::membership::detail
