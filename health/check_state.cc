@@ -37,7 +37,8 @@ void CheckState::Record(CheckResult result, TimePoint started, TimePoint now) {
       next_due_ = regular;
       return;
     }
-    const bool spans = started - failing_since_ >= policy_.interval * (policy_.failures - 1);
+    // The span runs to the end of this run: a timeout is silence all along.
+    const bool spans = now - failing_since_ >= policy_.interval * (policy_.failures - 1);
     const bool confirmed = (result.decisive && answered_) || hard_failures_ >= policy_.failures ||
                            (failures_ >= policy_.failures && spans);
     if (confirmed) {

@@ -7,7 +7,8 @@
 //   - A passing or warning result counts at once when the check has no status
 //     yet; a critical check needs `successes` consecutive non-critical results.
 //   - Critical needs `failures` consecutive critical results that span at
-//     least (failures - 1) x interval. A failing check is re-run every
+//     least (failures - 1) x interval, from the start of the first to the
+//     end of the last (a timeout is silence for its whole length). A failing check is re-run every
 //     interval / 10 meanwhile, so a failure is confirmed by about ten
 //     retries: a check that fails one time in ten at random needs ten
 //     failures in a row to go critical, and never flaps.

@@ -107,6 +107,9 @@ TEST_CASE("a stalled application (timeouts) is critical within interval x failur
       policy.timeout);
   REQUIRE(critical.size() == 1);
   CHECK(critical[0] - stop <= policy.interval * policy.failures + policy.timeout);
+  // Here: the run after the stop times out, one retry times out too, and
+  // together they cover one interval of silence.
+  CHECK(critical[0] - stop <= policy.interval + 2 * policy.timeout + policy.retry_interval());
 }
 
 TEST_CASE("failures seen while the agent itself ran late are discarded") {
