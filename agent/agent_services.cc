@@ -9,13 +9,13 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "api/child_environment.h"
-#include "api/command_hooks.h"
 #include "api/command_sink.h"
 #include "api/event_log.h"
 #include "api/http_server.h"
 #include "api/view_publisher.h"
-#include "api/webhook_delivery.h"
+#include "delivery/child_environment.h"
+#include "delivery/command_hooks.h"
+#include "delivery/webhook_delivery.h"
 
 namespace picket::agent {
 
@@ -93,8 +93,8 @@ std::string OneLine(const std::string& text) {
 
 // Logs one command hook run: info when it succeeded, warn otherwise, with
 // the start of its output (stdout/stderr are truncated by CommandHooks).
-void LogHookRun(const api::HookRun& run) {
-  const api::ChildProcessResult& r = run.result;
+void LogHookRun(const delivery::HookRun& run) {
+  const delivery::ChildProcessResult& r = run.result;
   const double ms = std::chrono::duration<double, std::milli>(r.duration).count();
   std::string outcome;
   if (!r.started) {
@@ -114,15 +114,15 @@ void LogHookRun(const api::HookRun& run) {
               OneLine(r.stderr_data), r.stderr_truncated ? " (truncated)" : "");
 }
 
-std::vector<api::HookSpec> ParseHooks(const std::vector<std::string>& specs) {
-  std::vector<api::HookSpec> hooks;
+std::vector<delivery::HookSpec> ParseHooks(const std::vector<std::string>& specs) {
+  std::vector<delivery::HookSpec> hooks;
   for (const std::string& text : specs) {
     if (text.empty()) continue;
-    auto parsed = api::ParseHookSpec(text);
+    auto parsed = delivery::ParseHookSpec(text);
     if (auto* error = std::get_if<std::string>(&parsed)) {
       throw std::runtime_error("--hook '" + text + "': " + *error);
     }
-    hooks.push_back(std::get<api::HookSpec>(std::move(parsed)));
+    hooks.push_back(std::get<delivery::HookSpec>(std::move(parsed)));
   }
   return hooks;
 }
@@ -130,7 +130,7 @@ std::vector<api::HookSpec> ParseHooks(const std::vector<std::string>& specs) {
 // The --exec-env names, checked: a bad one fails start-up naming it.
 std::vector<std::string> CheckExecEnv(const std::vector<std::string>& names) {
   for (const std::string& name : names) {
-    if (const std::string error = api::PassThroughNameError(name); !error.empty()) {
+    if (const std::string error = delivery::PassThroughNameError(name); !error.empty()) {
       throw std::runtime_error("--exec-env '" + name + "': " + error);
     }
   }
@@ -138,7 +138,7 @@ std::vector<std::string> CheckExecEnv(const std::vector<std::string>& names) {
 }
 
 // The static webhook subscriptions of --webhook-url (added to `registry`).
-void AddStaticWebhooks(const ServiceOptions& services, api::SubscriptionRegistry& registry) {
+void AddStaticWebhooks(const ServiceOptions& services, delivery::SubscriptionRegistry& registry) {
   std::string secret = services.webhook_secret;
   if (!services.webhook_secret_file.empty()) {
     std::ifstream in(services.webhook_secret_file);
@@ -184,22 +184,22 @@ int RunAgentWithServices(AgentOptions options, const ServiceOptions& services) {
   http_options.port = http->port;
   http_options.router.bearer_token = ReadToken(services.api_token_file);
 
-  api::CommandHooksOptions hook_options;
+  delivery::CommandHooksOptions hook_options;
   hook_options.hooks = ParseHooks(services.hooks);
   hook_options.timeout = services.hook_timeout;
   hook_options.self_name = options.name;
   hook_options.pass_through_env = CheckExecEnv(services.exec_env);
   hook_options.on_run = LogHookRun;
-  api::CommandHooks hooks(std::move(hook_options), events, &views);
+  delivery::CommandHooks hooks(std::move(hook_options), events, &views);
   http_options.router.hook_metrics = [&hooks] { return hooks.Metrics(); };
 
-  api::SubscriptionRegistry subscriptions;
+  delivery::SubscriptionRegistry subscriptions;
   http_options.router.subscriptions = &subscriptions;
-  api::WebhookOptions webhook_options;
+  delivery::WebhookOptions webhook_options;
   webhook_options.agent_name = options.name;
   webhook_options.timeout = services.webhook_timeout;
   webhook_options.queue_capacity = services.webhook_queue;
-  api::WebhookDelivery webhooks(std::move(webhook_options), events, views, subscriptions);
+  delivery::WebhookDelivery webhooks(std::move(webhook_options), events, views, subscriptions);
   AddStaticWebhooks(services, subscriptions);
 
   AgentListener listener;
@@ -213,7 +213,7 @@ int RunAgentWithServices(AgentOptions options, const ServiceOptions& services) {
   }
   spdlog::info("HTTP API on http://{}/ (GET /v1/members, /v1/self, /metrics)",
                HostPort{http->host, server.port()}.ToString());
-  for (const api::HookSpec& hook : hooks.hooks()) {
+  for (const delivery::HookSpec& hook : hooks.hooks()) {
     spdlog::info("hook {}: runs `{}` for {} (timeout {} ms)", hook.name, hook.command,
                  hook.all_events ? std::string("every event")
                                  : fmt::format("{}", fmt::join(hook.events, ", ")),

@@ -14,15 +14,15 @@ namespace picket::agent {
 struct ServiceOptions {
   std::string http = "127.0.0.1:9747";  // HTTP API listen address ("host:port")
   std::string api_token_file;           // bearer token for mutating calls (empty: none)
-  // Command hooks, "EVENTS=COMMAND" each (api/hook_spec.h); each runs on its
+  // Command hooks, "EVENTS=COMMAND" each (delivery/hook_spec.h); each runs on its
   // own thread, one command at a time, killed after hook_timeout.
   std::vector<std::string> hooks;
   std::chrono::milliseconds hook_timeout{std::chrono::seconds(30)};
   // Names of the agent's environment variables passed on to command hooks
   // and exec checks (--exec-env); they get only PATH, these and their own
-  // PICKET_* fields (api/child_environment.h). Validated at start-up.
+  // PICKET_* fields (delivery/child_environment.h). Validated at start-up.
   std::vector<std::string> exec_env;
-  // Static webhook subscriptions (api/webhook_delivery.h): one per URL, all
+  // Static webhook subscriptions (delivery/webhook_delivery.h): one per URL, all
   // with the same secret ("whsec_...", or read from webhook_secret_file;
   // empty: a random one each, logged) and event filter (empty: all).
   std::vector<std::string> webhook_urls;

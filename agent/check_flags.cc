@@ -4,7 +4,7 @@
 
 #include "agent/duration_flag.h"
 #include "agent/host_port.h"
-#include "api/plain_http_post.h"
+#include "delivery/plain_http_post.h"
 
 namespace picket::agent {
 
@@ -39,8 +39,8 @@ std::vector<health::CheckSpec> ParseChecks(const CheckFlags& flags) {
   for (const std::string& url : flags.http) {
     if (url.empty()) continue;
     health::CheckSpec spec = Named(health::CheckKind::kHttp, url, ++index);
-    const api::UrlParseResult parsed = api::ParseHttpUrl(url);
-    if (!parsed.url) Bad("--check-http", url, api::UrlErrorText(parsed.error));
+    const delivery::UrlParseResult parsed = delivery::ParseHttpUrl(url);
+    if (!parsed.url) Bad("--check-http", url, delivery::UrlErrorText(parsed.error));
     if (parsed.url->scheme != "http") {
       Bad("--check-http", url, "https is not supported (the application is local: use http://)");
     }

@@ -7,7 +7,7 @@
 #include <atomic>
 #include <thread>
 
-#include "api/child_process.h"
+#include "delivery/child_process.h"
 
 namespace picket::agent {
 
@@ -49,7 +49,7 @@ std::string TrimOutput(std::string text) {
   return text;
 }
 
-CheckResult FromExec(const api::ChildProcessResult& r, std::chrono::milliseconds timeout) {
+CheckResult FromExec(const delivery::ChildProcessResult& r, std::chrono::milliseconds timeout) {
   std::string output = TrimOutput(r.stdout_data.empty() ? r.stderr_data : r.stdout_data);
   if (!r.started) return Critical("could not start: " + r.error);
   if (r.timed_out) return Critical("timed out after " + std::to_string(timeout.count()) + "ms");
@@ -391,7 +391,7 @@ void ServiceChecks::RunExec(std::size_t index) {
   Runner& runner = *runners_[index];
   if (runner.thread.joinable()) runner.thread.join();  // the previous run posted its result
   runner.cancel = std::make_shared<std::atomic<bool>>(false);
-  api::ChildProcessOptions child;
+  delivery::ChildProcessOptions child;
   child.command = service_.checks()[index].spec().target;
   child.env = exec_env_.Build({"PICKET_CHECK=" + service_.checks()[index].spec().name});
   child.timeout = std::chrono::ceil<std::chrono::milliseconds>(policy_.timeout);
@@ -400,7 +400,7 @@ void ServiceChecks::RunExec(std::size_t index) {
   const std::uint64_t generation = runner.generation;
   runner.thread = std::thread([this, index, generation, child = std::move(child),
                                cancel = runner.cancel] {
-    api::ChildProcessResult result = api::RunChildProcess(child);
+    delivery::ChildProcessResult result = delivery::RunChildProcess(child);
     if (cancel->load()) return;
     asio::post(io_, [this, index, generation, result = std::move(result), timeout = child.timeout] {
       Runner& r = *runners_[index];

@@ -11,7 +11,7 @@
 //         application's process dies the kernel closes it, the agent
 //         reconnects at once, and a refused reconnect is decisive.
 //   exec  /bin/sh -c COMMAND on a thread of its own (never on the loop), in
-//         the clean child environment (api/child_environment.h); exit 0
+//         the clean child environment (delivery/child_environment.h); exit 0
 //         passing, 1 warning, anything else critical.
 //   ttl   the application's pushes (PUT /v1/self/service).
 //
@@ -28,8 +28,8 @@
 #include <string>
 #include <vector>
 
-#include "api/child_environment.h"
 #include "api/cluster_view.h"
+#include "delivery/child_environment.h"
 #include "health/service_health.h"
 
 namespace picket::agent {
@@ -82,7 +82,7 @@ class ServiceChecks {
 
   asio::io_context& io_;
   health::CheckPolicy policy_;
-  api::ChildEnvironment exec_env_;
+  delivery::ChildEnvironment exec_env_;
   std::function<void()> on_change_;
   health::LocalService service_;
   std::vector<std::unique_ptr<Runner>> runners_;  // one per check, same index

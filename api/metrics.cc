@@ -273,7 +273,7 @@ void AppendHookMetrics(std::string& out, const std::vector<HookMetrics>& hooks) 
     const std::pair<std::string_view, std::uint64_t> outcomes[] = {
         {"success", hook.success}, {"failure", hook.failure}, {"timeout", hook.timeout}};
     for (const auto& [outcome, count] : outcomes) {
-      // Hook names are [A-Za-z0-9_.-] (api/hook_spec.h): no escaping needed.
+      // Hook names are [A-Za-z0-9_.-] (delivery/hook_spec.h): no escaping needed.
       out.append("picket_hook_runs_total{hook=\"").append(hook.hook);
       out.append("\",outcome=\"").append(outcome).append("\"} ");
       AppendUint(out, count);

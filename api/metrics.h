@@ -40,7 +40,7 @@ inline constexpr std::array<std::string_view, 5> kWebhookOutcomeNames = {
 inline constexpr std::array<double, 12> kWebhookLatencyBounds = {
     0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0};
 
-// What webhook delivery knows about itself (api/webhook_delivery.h).
+// What webhook delivery knows about itself (delivery/webhook_delivery.h).
 struct WebhookMetrics {
   std::array<std::uint64_t, kWebhookOutcomeNames.size()> deliveries{};  // by outcome
   // Non-cumulative: latency_buckets[i] counts deliveries with
@@ -57,11 +57,11 @@ struct WebhookMetrics {
 void AppendWebhookMetrics(std::string& out, const WebhookMetrics& webhooks);
 
 // Upper bounds (seconds) of picket_hook_duration_seconds, the run time of a
-// command hook from spawn to exit (api/command_hooks.h).
+// command hook from spawn to exit (delivery/command_hooks.h).
 inline constexpr std::array<double, 11> kHookDurationBounds = {
     0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0};
 
-// What one command hook has done so far (api/command_hooks.h).
+// What one command hook has done so far (delivery/command_hooks.h).
 struct HookMetrics {
   std::string hook;  // the hook's name (label value; [A-Za-z0-9_.-] only)
   std::uint64_t success = 0;  // runs that exited with status 0

@@ -12,7 +12,7 @@
 #include "api/http_header_field.h"
 #include "api/json_writer.h"
 #include "api/owners.h"
-#include "api/subscription_registry.h"
+#include "api/subscriptions.h"
 #include "api/uri.h"
 
 namespace picket::api {

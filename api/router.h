@@ -24,7 +24,7 @@
 
 namespace picket::api {
 
-class SubscriptionRegistry;
+class SubscriptionStore;
 
 struct RouterOptions {
   // When non-empty, POST /v1/leave and PUT /v1/self/tags require the header
@@ -40,11 +40,12 @@ struct RouterOptions {
   std::size_t max_event_limit = 10'000;
   // GET /v1/owners: largest accepted `n` (else 400).
   std::size_t max_owners = 10'000;
-  // Webhook subscriptions (api/subscription_registry.h): when set, the router
-  // serves /v1/subscriptions and webhook metrics from it. Not owned; must
-  // outlive the Router. When null, /v1/subscriptions is 404.
-  SubscriptionRegistry* subscriptions = nullptr;
-  // Command hook counters (api/command_hooks.h, CommandHooks::Metrics) for
+  // Webhook subscriptions (api/subscriptions.h; the agent's is a
+  // delivery::SubscriptionRegistry): when set, the router serves
+  // /v1/subscriptions and webhook metrics from it. Not owned; must outlive
+  // the Router. When null, /v1/subscriptions is 404.
+  SubscriptionStore* subscriptions = nullptr;
+  // Command hook counters (delivery/command_hooks.h, CommandHooks::Metrics) for
   // /metrics; called on the server thread, must be thread-safe. May be empty.
   std::function<std::vector<HookMetrics>()> hook_metrics;
 };

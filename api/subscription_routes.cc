@@ -14,10 +14,10 @@
 #include "api/errors.h"
 #include "api/json_writer.h"
 #include "api/names.h"
-#include "membership/types.h"
 #include "api/router.h"
-#include "api/subscription_registry.h"
+#include "api/subscriptions.h"
 #include "api/uri.h"
+#include "membership/types.h"
 
 namespace picket::api {
 namespace {
@@ -131,12 +131,12 @@ std::variant<SubscriptionSpec, HttpResponse> ParseSpec(std::string_view body) {
 }  // namespace
 
 HttpResponse Router::Subscriptions(const HttpRequest& request, std::string_view rest) {
-  SubscriptionRegistry& registry = *options_.subscriptions;
+  SubscriptionStore& store = *options_.subscriptions;
   if (rest.empty()) {
     if (request.method == "GET") {
       std::string body = "{\"subscriptions\":[";
       bool first = true;
-      for (const SubscriptionPtr& s : registry.List()) {
+      for (const SubscriptionPtr& s : store.List()) {
         if (!first) body.push_back(',');
         first = false;
         body.append(RenderSubscription(*s, false));
@@ -148,7 +148,7 @@ HttpResponse Router::Subscriptions(const HttpRequest& request, std::string_view 
     if (auto error = CheckMutation(request, true)) return std::move(*error);
     auto parsed = ParseSpec(request.body);
     if (auto* error = std::get_if<HttpResponse>(&parsed)) return std::move(*error);
-    auto created = registry.Create(std::move(std::get<SubscriptionSpec>(parsed)));
+    auto created = store.Create(std::move(std::get<SubscriptionSpec>(parsed)));
     if (created.subscription == nullptr) return InvalidField(created.status.message());
     HttpResponse response = JsonResponse(201, RenderSubscription(*created.subscription, true));
     response.headers.emplace_back("Location", "/v1/subscriptions/" + created.subscription->id());
@@ -173,11 +173,11 @@ HttpResponse Router::Subscriptions(const HttpRequest& request, std::string_view 
     return ErrorResponse(ErrorCode::kSubscriptionNotFound, message);
   };
   if (get) {
-    const SubscriptionPtr s = registry.Get(*id);
+    const SubscriptionPtr s = store.Get(*id);
     if (s == nullptr) return not_found();
     return JsonResponse(200, RenderSubscription(*s, false));
   }
-  if (!registry.Delete(*id)) return not_found();
+  if (!store.Delete(*id)) return not_found();
   HttpResponse response;
   response.status = 204;
   return response;

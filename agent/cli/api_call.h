@@ -10,7 +10,7 @@
 #include <string>
 #include <string_view>
 
-#include "api/http_client.h"
+#include "agent/cli/http_client.h"
 
 namespace picket::cli {
 
@@ -36,7 +36,7 @@ inline void AddApiTokenFlags(CLI::App* cmd, std::string& token, std::string& tok
 // Prints why a call to the agent failed (unreachable, or an error answer) and
 // throws CLI::RuntimeError(1).
 [[noreturn]] inline void FailApiCall(std::string_view command, const std::string& http,
-                                     const api::HttpResult& result) {
+                                     const HttpResult& result) {
   if (!result.ok()) {
     std::cerr << "picket " << command << ": cannot reach the agent's HTTP API at " << http << ": "
               << result.error << " (is `picket agent` running? see --http / PICKET_HTTP)\n";

@@ -7,7 +7,7 @@
 
 #include "agent/cli/api_call.h"
 #include "agent/cli/commands.h"
-#include "api/http_client.h"
+#include "agent/cli/http_client.h"
 
 namespace picket::cli {
 namespace {
@@ -27,11 +27,11 @@ void AddLeaveCommand(CLI::App& app) {
   AddHttpFlag(cmd, flags->http);
   AddApiTokenFlags(cmd, flags->token, flags->token_file);
   cmd->callback([flags] {
-    api::HttpCall call;
+    HttpCall call;
     call.method = "POST";
-    call.url = api::BaseUrl(flags->http) + "/v1/leave";
+    call.url = BaseUrl(flags->http) + "/v1/leave";
     call.bearer_token = ResolveApiToken("leave", flags->token, flags->token_file);
-    const api::HttpResult result = api::HttpFetch(call);
+    const HttpResult result = HttpFetch(call);
     if (!result.ok() || result.status != 202) FailApiCall("leave", flags->http, result);
     std::cout << "picket leave: the agent at " << flags->http
               << " is leaving the cluster (it exits once `left` has spread)\n";

@@ -6,8 +6,8 @@
 
 #include "agent/cli/api_call.h"
 #include "agent/cli/commands.h"
-#include "api/http_client.h"
-#include "api/member_table.h"
+#include "agent/cli/http_client.h"
+#include "agent/cli/member_table.h"
 
 namespace picket::cli {
 namespace {
@@ -27,15 +27,15 @@ void AddMembersCommand(CLI::App& app) {
   cmd->add_flag("--json", flags->json, "Print the JSON answer as is, for scripts")
       ->envname("PICKET_JSON");
   cmd->callback([flags] {
-    api::HttpCall call;
-    call.url = api::BaseUrl(flags->http) + "/v1/members";
-    const api::HttpResult result = api::HttpFetch(call);
+    HttpCall call;
+    call.url = BaseUrl(flags->http) + "/v1/members";
+    const HttpResult result = HttpFetch(call);
     if (!result.ok() || result.status != 200) FailApiCall("members", flags->http, result);
     if (flags->json) {
       std::cout << result.body << "\n";
       return;
     }
-    const auto table = api::FormatMemberTable(result.body);
+    const auto table = FormatMemberTable(result.body);
     if (!table) {
       std::cerr << "picket members: unexpected answer from " << flags->http << ": " << result.body
                 << "\n";

@@ -12,7 +12,7 @@
 
 #include "agent/cli/api_call.h"
 #include "agent/cli/commands.h"
-#include "api/http_client.h"
+#include "agent/cli/http_client.h"
 
 namespace picket::cli {
 namespace {
@@ -34,7 +34,7 @@ using TagMap = std::map<std::string, std::string>;
 }
 
 // Parses a {"tags":{...}} answer of the agent.
-TagMap ParseTags(const TagsFlags& flags, const api::HttpResult& result) {
+TagMap ParseTags(const TagsFlags& flags, const HttpResult& result) {
   const nlohmann::json body = nlohmann::json::parse(result.body, nullptr, false);
   if (body.is_discarded() || !body.contains("tags") || !body["tags"].is_object()) {
     Fail("unexpected answer from " + flags.http + ": " + result.body, 1);
@@ -47,22 +47,22 @@ TagMap ParseTags(const TagsFlags& flags, const api::HttpResult& result) {
 }
 
 TagMap GetTags(const TagsFlags& flags) {
-  api::HttpCall call;
-  call.url = api::BaseUrl(flags.http) + "/v1/self/tags";
-  const api::HttpResult result = api::HttpFetch(call);
+  HttpCall call;
+  call.url = BaseUrl(flags.http) + "/v1/self/tags";
+  const HttpResult result = HttpFetch(call);
   if (!result.ok() || result.status != 200) FailApiCall("tags", flags.http, result);
   return ParseTags(flags, result);
 }
 
 // Replaces the agent's tags with `tags`; returns them as the agent accepted them.
 TagMap PutTags(const TagsFlags& flags, const TagMap& tags) {
-  api::HttpCall call;
+  HttpCall call;
   call.method = "PUT";
-  call.url = api::BaseUrl(flags.http) + "/v1/self/tags";
+  call.url = BaseUrl(flags.http) + "/v1/self/tags";
   call.content_type = "application/json";
   call.body = nlohmann::json(tags).dump();
   call.bearer_token = ResolveApiToken("tags", flags.token, flags.token_file);
-  const api::HttpResult result = api::HttpFetch(call);
+  const HttpResult result = HttpFetch(call);
   if (!result.ok() || result.status != 202) FailApiCall("tags", flags.http, result);
   return ParseTags(flags, result);
 }

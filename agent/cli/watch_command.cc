@@ -11,9 +11,9 @@
 
 #include "agent/cli/api_call.h"
 #include "agent/cli/commands.h"
-#include "api/http_client.h"
-#include "api/member_table.h"
-#include "api/sse_parser.h"
+#include "agent/cli/http_client.h"
+#include "agent/cli/member_table.h"
+#include "agent/cli/sse_parser.h"
 
 namespace picket::cli {
 namespace {
@@ -41,11 +41,11 @@ void AddWatchCommand(CLI::App& app) {
       ->envname("PICKET_SINCE")
       ->check(CLI::NonNegativeNumber);
   cmd->callback([flags] {
-    api::SseParser parser;
+    SseParser parser;
     int failures = 0;
     while (true) {
-      api::HttpCall call;
-      call.url = api::BaseUrl(flags->http) + "/v1/events/stream";
+      HttpCall call;
+      call.url = BaseUrl(flags->http) + "/v1/events/stream";
       if (!parser.last_event_id().empty()) {
         call.headers.push_back("Last-Event-ID: " + parser.last_event_id());
       } else if (!flags->since.empty()) {
@@ -53,14 +53,14 @@ void AddWatchCommand(CLI::App& app) {
       }
       call.timeout = std::chrono::seconds(60);  // the agent sends a comment every 15 s
       bool received = false;
-      const api::HttpResult result = api::HttpStream(call, [&](std::string_view bytes) {
+      const HttpResult result = HttpStream(call, [&](std::string_view bytes) {
         received = true;
-        parser.Feed(bytes, [&](const api::SseEvent& event) {
+        parser.Feed(bytes, [&](const SseEvent& event) {
           if (flags->json) {
             std::cout << event.data << std::endl;
             return;
           }
-          const auto line = api::FormatEventLine(event.data);
+          const auto line = FormatEventLine(event.data);
           std::cout << (line ? *line : event.data) << std::endl;
           if (event.event == "picket.resync") {
             std::cout << "  (events were missed: run `picket members` for the current view)"

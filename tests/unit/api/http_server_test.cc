@@ -9,10 +9,14 @@
 
 #include "api/owners.h"
 #include "api_test_util.h"
+#include "test_server.h"
 
 namespace picket::api {
 namespace {
 
+using cli::HttpCall;
+using cli::HttpResult;
+using cli::HttpStream;
 using membership::EventType;
 using membership::MemberState;
 using nlohmann::json;

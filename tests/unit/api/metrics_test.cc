@@ -116,5 +116,39 @@ TEST_CASE("metrics without a published view still describe the log and server", 
   CHECK(Contains(text, "picket_event_log_last_seq 0\n"));
 }
 
+TEST_CASE("hook metrics render as Prometheus families", "[api][metrics]") {
+  HookMetrics m;
+  m.hook = "promote.sh";
+  m.success = 2;
+  m.failure = 1;
+  m.timeout = 1;
+  m.duration_buckets[0] = 1;  // <= 0.01 s
+  m.duration_buckets[5] = 2;  // <= 1 s
+  m.duration_count = 4;       // one slower than every bound
+  m.duration_sum_seconds = 62.5;
+  std::string out;
+  AppendHookMetrics(out, {});
+  CHECK(out.empty());
+  AppendHookMetrics(out, {m});
+  CHECK_THAT(out, Catch::Contains("# TYPE picket_hook_runs_total counter\n"));
+  CHECK_THAT(
+      out, Catch::Contains("picket_hook_runs_total{hook=\"promote.sh\",outcome=\"success\"} 2\n"));
+  CHECK_THAT(
+      out, Catch::Contains("picket_hook_runs_total{hook=\"promote.sh\",outcome=\"failure\"} 1\n"));
+  CHECK_THAT(
+      out, Catch::Contains("picket_hook_runs_total{hook=\"promote.sh\",outcome=\"timeout\"} 1\n"));
+  CHECK_THAT(out, Catch::Contains("# TYPE picket_hook_duration_seconds histogram\n"));
+  CHECK_THAT(out, Catch::Contains(
+                      "picket_hook_duration_seconds_bucket{hook=\"promote.sh\",le=\"0.01\"} 1\n"));
+  CHECK_THAT(out, Catch::Contains(
+                      "picket_hook_duration_seconds_bucket{hook=\"promote.sh\",le=\"1\"} 3\n"));
+  CHECK_THAT(out, Catch::Contains(
+                      "picket_hook_duration_seconds_bucket{hook=\"promote.sh\",le=\"60\"} 3\n"));
+  CHECK_THAT(out, Catch::Contains(
+                      "picket_hook_duration_seconds_bucket{hook=\"promote.sh\",le=\"+Inf\"} 4\n"));
+  CHECK_THAT(out, Catch::Contains("picket_hook_duration_seconds_count{hook=\"promote.sh\"} 4\n"));
+  CHECK_THAT(out, Catch::Contains("picket_hook_duration_seconds_sum{hook=\"promote.sh\"} 62.5\n"));
+}
+
 }  // namespace
 }  // namespace picket::api
