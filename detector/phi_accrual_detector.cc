@@ -10,8 +10,6 @@
 namespace picket::detector {
 namespace {
 
-constexpr std::size_t kMaxWindowSize = 1'000'000;
-
 std::string Millis(Duration d) {
   return std::to_string(std::chrono::duration<double, std::milli>(d).count()) + "ms";
 }

@@ -31,7 +31,10 @@ struct PhiConfig {
   // means P(the heartbeat is merely late) = 1e-8: elapsed = mean + pause +
   // 5.61 std_dev.
   double threshold = 8.0;
-  // Inter-arrival samples kept (rolling window). 1 .. 1,000,000.
+  // Largest window_size.
+  static constexpr std::size_t kMaxWindowSize = 1'000'000;
+
+  // Inter-arrival samples kept (rolling window). 1 .. kMaxWindowSize.
   std::size_t window_size = 1000;
   // Floor on the standard deviation, so a very regular history does not make
   // phi jump at the first small delay. > 0 (unused, and may be 0, with the

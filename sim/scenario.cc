@@ -2,9 +2,9 @@
 
 #include <cmath>
 #include <memory>
-#include <sstream>
 #include <utility>
 
+#include "membership/config_fields.h"
 #include "sim/random.h"
 
 namespace picket::sim {
@@ -17,64 +17,7 @@ Duration Seconds(double s) {
 
 double ToSeconds(Duration d) { return std::chrono::duration<double>(d).count(); }
 
-std::string DurationText(Duration d) {
-  const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(d).count();
-  if (ns == 0) return "0";
-  if (ns % 1'000'000'000 == 0) return std::to_string(ns / 1'000'000'000) + "s";
-  if (ns % 1'000'000 == 0) return std::to_string(ns / 1'000'000) + "ms";
-  if (ns % 1'000 == 0) return std::to_string(ns / 1'000) + "us";
-  return std::to_string(ns) + "ns";
-}
-
 }  // namespace
-
-std::string ProtocolCommandLine(const membership::Config& c) {
-  const membership::Config d = membership::Config::Lan();
-  std::ostringstream out;
-  auto duration = [&](const char* flag, Duration a, Duration b) {
-    if (a != b) out << " " << flag << " " << DurationText(a);
-  };
-  auto number = [&](const char* flag, auto a, auto b) {
-    if (a != b) out << " " << flag << " " << a;
-  };
-  if (c.cluster_name != d.cluster_name) out << " --cluster " << c.cluster_name;
-  duration("--probe-interval", c.probe_interval, d.probe_interval);
-  duration("--probe-timeout", c.probe_timeout, d.probe_timeout);
-  number("--indirect-checks", c.indirect_checks, d.indirect_checks);
-  if (c.stream_fallback_probe != d.stream_fallback_probe) {
-    out << " --stream-fallback-probe " << (c.stream_fallback_probe ? "true" : "false");
-  }
-  duration("--heartbeat-interval", c.heartbeat_interval, d.heartbeat_interval);
-  number("--observers", c.observers, d.observers);
-  number("--phi-threshold", c.phi.threshold, d.phi.threshold);
-  number("--phi-window", c.phi.window_size, d.phi.window_size);
-  duration("--phi-min-stddev", c.phi.min_std_deviation, d.phi.min_std_deviation);
-  duration("--phi-acceptable-pause", c.phi.acceptable_heartbeat_pause,
-           d.phi.acceptable_heartbeat_pause);
-  duration("--phi-first-heartbeat", c.phi.first_heartbeat_estimate, d.phi.first_heartbeat_estimate);
-  if (c.phi.distribution != d.phi.distribution) {
-    out << " --phi-distribution "
-        << (c.phi.distribution == detector::Distribution::kLogistic      ? "logistic"
-            : c.phi.distribution == detector::Distribution::kExponential ? "exponential"
-                                                                         : "normal");
-  }
-  number("--phi-report-threshold", c.phi_report_threshold, d.phi_report_threshold);
-  number("--suspicion-min-mult", c.suspicion_min_multiplier, d.suspicion_min_multiplier);
-  number("--suspicion-max-mult", c.suspicion_max_multiplier, d.suspicion_max_multiplier);
-  number("--suspicion-confirmations", c.suspicion_confirmations, d.suspicion_confirmations);
-  number("--awareness-max", c.awareness_max_score, d.awareness_max_score);
-  number("--retransmit-mult", c.retransmit_multiplier, d.retransmit_multiplier);
-  number("--packet-budget", c.packet_budget, d.packet_budget);
-  number("--gossip-queue-limit", c.gossip_queue_limit, d.gossip_queue_limit);
-  duration("--push-pull-interval", c.push_pull_interval, d.push_pull_interval);
-  duration("--stream-timeout", c.stream_timeout, d.stream_timeout);
-  duration("--join-retry-initial", c.join_retry_initial, d.join_retry_initial);
-  duration("--join-retry-max", c.join_retry_max, d.join_retry_max);
-  duration("--join-timeout", c.join_timeout, d.join_timeout);
-  duration("--leave-propagate-timeout", c.leave_propagate_timeout, d.leave_propagate_timeout);
-  duration("--reap-after", c.reap_after, d.reap_after);
-  return out.str();
-}
 
 ScenarioRunner::ScenarioRunner(ScenarioOptions options,
                                std::function<void(const std::string&)> trace)
@@ -208,7 +151,7 @@ Report ScenarioRunner::Finish() const {
   r.seed = options_.seed;
   r.simulated_s = options_.seconds;
   r.warmup_s = options_.warmup_s;
-  r.command = options_.CommandLine() + ProtocolCommandLine(options_.protocol);
+  r.command = options_.CommandLine() + membership::CommandLineFlags(options_.protocol);
 
   std::vector<double> first_suspect, first_failed, all_failed, dissemination;
   for (const CrashRecord& cr : c.detection().crashes()) {

@@ -76,8 +76,4 @@ class ScenarioRunner {
 // Runs `options` start to finish. REQUIRES: options.Validate() is nullopt.
 Report RunScenario(const ScenarioOptions& options);
 
-// The protocol flags (as `picket sim` spells them) whose values differ from
-// membership::Config::Lan(), e.g. " --probe-interval 500ms --observers 3".
-std::string ProtocolCommandLine(const membership::Config& config);
-
 }  // namespace picket::sim

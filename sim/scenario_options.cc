@@ -3,6 +3,7 @@
 #include <cmath>
 #include <sstream>
 
+#include "membership/config_fields.h"
 #include "sim/cluster.h"
 
 namespace picket::sim {
@@ -76,7 +77,9 @@ std::optional<std::string> ScenarioOptions::Validate() const {
   }
   if (!(grace_ms >= 0)) return Bad("--grace-ms", "must be >= 0");
   if (!(sample_ms >= 1)) return Bad("--sample-ms", "must be >= 1");
-  if (auto error = protocol.Validate()) return "protocol setting: " + *error;
+  if (auto error = protocol.Validate()) {
+    return "protocol setting: " + Bad(std::string(error->field->flag), error->Message());
+  }
   return std::nullopt;
 }
 

@@ -2,15 +2,18 @@
 
 // Every membership::Config setting as a command-line flag, shared by
 // `picket agent` and `picket sim` so both accept the same names:
-// --profile lan|frugal|wan picks the preset, then each given flag overrides
-// one field. Durations take units ("500ms", "2s").
+// --profile lan|frugal|wan|local picks the preset, then each given flag
+// overrides one field. The flags, their help, defaults and valid ranges come
+// from the descriptor table (membership/config_fields.h); this is only the
+// CLI11 glue. Durations take units ("500ms", "2s").
 
 #include <CLI/CLI.hpp>
-#include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "membership/config.h"
+#include "membership/config_fields.h"
 
 namespace picket::cli {
 
@@ -22,12 +25,15 @@ class ProtocolFlags {
   void Register(CLI::App* cmd, bool with_env);
 
   // The preset chosen by --profile with every given flag applied, validated.
-  // Throws CLI::ValidationError naming the flag when the result is invalid.
+  // Throws CLI::ValidationError naming the flag of the invalid field (or of
+  // the given flag its range depends on) when the result is invalid.
   [[nodiscard]] membership::Config Build() const;
 
  private:
   std::string profile_ = "lan";
-  std::vector<std::function<void(membership::Config&)>> overrides_;
+  bool with_env_ = false;
+  // The given flags and their values.
+  std::vector<std::pair<const membership::FieldDescriptor*, membership::FieldValue>> overrides_;
 };
 
 }  // namespace picket::cli

@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "membership/config_fields.h"
+
 namespace picket::membership {
 
 TEST_CASE("config: every preset is valid", "[config]") {
@@ -35,7 +37,7 @@ TEST_CASE("config: Validate names the first bad field", "[config]") {
       {"indirect_checks", [](Config& c) { c.indirect_checks = 17; }},
       {"heartbeat_interval", [](Config& c) { c.heartbeat_interval = -1s; }},
       {"observers", [](Config& c) { c.observers = 0; }},
-      {"phi.", [](Config& c) { c.phi.threshold = -1; }},
+      {"phi.threshold", [](Config& c) { c.phi.threshold = -1; }},
       {"phi_report_threshold", [](Config& c) { c.phi_report_threshold = -1; }},
       {"phi_probe_timeout", [](Config& c) { c.phi_probe_timeout = 0s; }},
       {"suspicion_min_multiplier", [](Config& c) { c.suspicion_min_multiplier = 0; }},
@@ -61,7 +63,8 @@ TEST_CASE("config: Validate names the first bad field", "[config]") {
     const auto error = c.Validate();
     INFO(test.field);
     REQUIRE(error.has_value());
-    CHECK(error->rfind(test.field, 0) == 0);
+    CHECK(error->field->name == test.field);
+    CHECK(error->Message().rfind(test.field, 0) == 0);
   }
 }
 
