@@ -181,7 +181,10 @@ void Agent::RequestLeave() {
 
 void Agent::RequestSetTags(membership::Tags tags) {
   asio::post(io_, [this, tags = std::move(tags)]() mutable {
-    swim_->SetTags(std::move(tags), Now());
+    if (!swim_->SetTags(std::move(tags), Now())) {
+      // Checked by the API before it answered 202; only a leave in between gets here.
+      spdlog::warn("tags not changed: {}", leaving_ ? "this agent is leaving" : "invalid tags");
+    }
     dirty_ = true;  // GET /v1/self/tags must show the new tags now, not at the next periodic publish
     AfterInput();
   });

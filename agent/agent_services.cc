@@ -33,9 +33,9 @@ class AgentCommands final : public api::CommandSink {
     if (agent_ != nullptr) agent_->RequestLeave();
   }
   api::Status SetTags(membership::Tags tags) override {
-    std::size_t bytes = 0;
-    for (const auto& [k, v] : tags) bytes += k.size() + v.size();
-    if (bytes > 512) return api::Status::Error("tags are larger than 512 bytes in total");
+    if (std::string error = membership::TagsError(tags); !error.empty()) {
+      return api::Status::Error(std::move(error));
+    }
     std::lock_guard lock(mu_);
     if (agent_ == nullptr) return api::Status::Error("agent is not running");
     agent_->RequestSetTags(std::move(tags));

@@ -20,6 +20,8 @@ using membership::ServiceHealth;
 using SteadyClock = std::chrono::steady_clock;
 
 constexpr std::size_t kExecOutputBytes = 1024;
+// Immediate reconnects in a row after held connections closed (see HoldTcp).
+constexpr int kMaxQuickReconnects = 4;
 
 CheckResult Critical(std::string output, bool gone = false) {
   return CheckResult{ServiceHealth::kCritical, gone, false, false, std::move(output)};
@@ -110,6 +112,8 @@ struct ServiceChecks::Runner {
   std::unique_ptr<tcp::socket> socket;
   bool held = false;
   SteadyClock::time_point held_since{};
+  // Reconnects in a row made at once because the held connection closed.
+  int quick_reconnects = 0;
   std::string request;
   std::array<char, 1024> buffer{};
   std::unique_ptr<StatusLineParser> parser;
@@ -338,6 +342,7 @@ void ServiceChecks::RunTcp(std::size_t index, bool after_close) {
     }
     r.held = true;
     r.held_since = SteadyClock::now();
+    if (!after_close) r.quick_reconnects = 0;
     HoldTcp(index);
     Finish(index, CheckResult{ServiceHealth::kPassing, false, false, false, "connected"});
   };
@@ -378,9 +383,17 @@ void ServiceChecks::HoldTcp(std::size_t index) {
     r.socket.reset();
     r.held = false;
     // A connection held for a while that closes is how a crash looks: check
-    // at once. One the application closes right away (it does not keep idle
-    // connections) waits for the next regular run, so as not to spin.
-    if (SteadyClock::now() - r.held_since >= policy_.interval && !r.busy) {
+    // at once. A dying process may still accept that reconnect (its listener
+    // closes after its connections) and then reset it: a few quick reconnects
+    // in a row follow the crash to the refusal. A connection the application
+    // closes right away on a regular run (it keeps no idle connections)
+    // waits for the next regular run, so as not to spin.
+    const bool long_held = SteadyClock::now() - r.held_since >= policy_.interval;
+    if (long_held) r.quick_reconnects = 0;
+    const bool follow = long_held || (r.quick_reconnects > 0 &&
+                                      r.quick_reconnects < kMaxQuickReconnects);
+    if (follow && !r.busy) {
+      ++r.quick_reconnects;
       r.timer.cancel();
       Run(index, true);
     }
