@@ -95,7 +95,7 @@ const char* MinStdDeviationRule(const Config& c) {
 
 // What each profile is for; its values are the table's columns.
 constexpr ProfileInfo kProfiles[] = {
-    {Profile::kLan, "lan", "LAN timing as in DESIGN.md (the default)"},
+    {Profile::kLan, "lan", "LAN timing (the default)"},
     {Profile::kFrugal, "frugal",
      "about Serf's bandwidth, with slower heartbeats to fewer observers"},
     {Profile::kWan, "wan",

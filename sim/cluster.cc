@@ -8,25 +8,6 @@
 
 namespace picket::sim {
 
-namespace {
-
-// Swim::WarmStart is a requested addition to the core (sim/FINDINGS.md, F2);
-// detected here so that this file builds with and without it.
-template <typename S>
-concept HasWarmStart = requires(S& swim, const std::vector<membership::Identity>& members,
-                                TimePoint now) {
-  swim.WarmStart(members, now);
-};
-
-template <typename S>
-void CallWarmStart(S& swim, const std::vector<membership::Identity>& members, TimePoint now) {
-  if constexpr (HasWarmStart<S>) swim.WarmStart(members, now);
-}
-
-}  // namespace
-
-bool Cluster::WarmStartSupported() { return HasWarmStart<membership::Swim>; }
-
 void CoreTotals::Add(const membership::Counters& c) {
   probes += c.probes;
   indirect_probes += c.indirect_probes;
@@ -121,7 +102,7 @@ void Cluster::Launch(HostId h, const std::vector<membership::Address>& seeds, bo
         warm_identities_.push_back(membership::Identity{names_[m], network_.AddressOf(m), {}});
       }
     }
-    CallWarmStart(hosts_[h]->swim(), warm_identities_, now);
+    hosts_[h]->swim().WarmStart(warm_identities_, now);
     for (HostId m : *warm_members) views_.Set(h, m, true);
   }
   network_.Attach(h, hosts_[h].get());

@@ -82,10 +82,8 @@ class Cluster final : private HostObserver {
   // them (without, it is the first member).
   void Start(HostId h, const std::vector<membership::Address>& seeds);
   // Starts a process that already knows `members` (hosts, all alive), through
-  // Swim::WarmStart: no join, no gossip. REQUIRES: WarmStartSupported().
+  // Swim::WarmStart: no join, no gossip.
   void StartWarm(HostId h, const std::vector<HostId>& members);
-  // True if this build's core has Swim::WarmStart (sim/FINDINGS.md, F2).
-  [[nodiscard]] static bool WarmStartSupported();
   // SIGKILL: the process and its state are gone.
   void Crash(HostId h);
   // Starts a fresh process (new core, new seed) on a crashed host.

@@ -4,7 +4,6 @@
 #include <sstream>
 
 #include "membership/config_fields.h"
-#include "sim/cluster.h"
 
 namespace picket::sim {
 
@@ -27,9 +26,6 @@ std::optional<std::string> ScenarioOptions::Validate() const {
   }
   if (bootstrap == Bootstrap::kStaged && warmup_s < 0.1) {
     return Bad("--warmup", "must be at least 0.1 with --bootstrap staged");
-  }
-  if (bootstrap == Bootstrap::kWarm && !Cluster::WarmStartSupported()) {
-    return Bad("--bootstrap", "'warm' needs Swim::WarmStart, which this build's core lacks");
   }
   if (!(latency_ms >= 0) || latency_ms > 1e6) return Bad("--latency-ms", "must be >= 0");
   if (!(jitter_ms >= 0) || jitter_ms > 1e6) return Bad("--jitter-ms", "must be >= 0");

@@ -14,7 +14,7 @@ TEST_CASE("config: every preset is valid", "[config]") {
   CHECK_FALSE(Config::Local().Validate());
 }
 
-TEST_CASE("config: defaults are DESIGN.md's", "[config]") {
+TEST_CASE("config: the default profile is lan", "[config]") {
   const Config c;
   CHECK(c.probe_interval == 1s);
   CHECK(c.probe_timeout == 500ms);
