@@ -422,7 +422,9 @@ class Bench:
 
     # -- idle ------------------------------------------------------------
     def idle(self, kind):
-        time.sleep(3)
+        # Let the start settle: every member's joins and its first service
+        # status are gossiped (retransmitted about mult*log(N+1) times) first.
+        time.sleep(self.args.settle_seconds)
         names = ("picket_sent_bytes_total", "picket_datagrams_sent_total")
         c0 = [a.counters(names) for a in self.agents]
         cpu0 = [cpu_ticks(a.proc.pid) for a in self.agents]
@@ -688,6 +690,8 @@ def main():
     ap.add_argument("--idle", dest="idle_kinds", default="off,http,tcp",
                     help="clusters whose idle footprint is measured (off,http,tcp; '' for none)")
     ap.add_argument("--idle-seconds", type=float, default=30)
+    ap.add_argument("--settle-seconds", type=float, default=15,
+                    help="wait after the cluster is up before an idle measurement")
     ap.add_argument("--spacing", type=float, default=10, help="seconds between kill starts")
     ap.add_argument("--timeout", type=float, default=60, help="bound of each wait for an event")
     ap.add_argument("--seed", type=int, default=None)
