@@ -179,6 +179,11 @@ void ServiceChecks::Schedule(std::size_t index) {
   });
 }
 
+bool ServiceChecks::Current(std::size_t index, std::uint64_t generation) const {
+  const Runner& r = *runners_[index];
+  return !stopped_ && r.busy && r.generation == generation;
+}
+
 bool ServiceChecks::Late(const Runner& runner) const {
   return runner.started - runner.due > kLateAfter || runner.deadline_late;
 }
@@ -195,8 +200,8 @@ void ServiceChecks::Run(std::size_t index, bool after_close) {
   if (spec.kind != CheckKind::kExec) {
     runner.deadline.expires_at(runner.started + policy_.timeout);
     runner.deadline.async_wait([this, index, generation](std::error_code ec) {
+      if (ec || !Current(index, generation)) return;
       Runner& r = *runners_[index];
-      if (ec || stopped_ || !r.busy || r.generation != generation) return;
       r.deadline_late = SteadyClock::now() - r.deadline.expiry() > kLateAfter;
       std::error_code ignored;
       r.resolver.cancel();
@@ -251,16 +256,12 @@ void ServiceChecks::RunHttp(std::size_t index) {
   Runner& runner = *runners_[index];
   const std::uint64_t generation = runner.generation;
   const health::CheckSpec& spec = service_.checks()[index].spec();
-  const auto current = [this, index, generation] {
-    const Runner& r = *runners_[index];
-    return !stopped_ && r.busy && r.generation == generation;
-  };
+  const auto current = [this, index, generation] { return Current(index, generation); };
   runner.request = "GET " + spec.path + " HTTP/1.1\r\nHost: " +
                    (spec.host.find(':') != std::string::npos ? "[" + spec.host + "]" : spec.host) +
                    ":" + std::to_string(spec.port) +
                    "\r\nUser-Agent: picket-check/1\r\nAccept: */*\r\nConnection: close\r\n\r\n";
   runner.parser = std::make_unique<StatusLineParser>();
-  runner.socket = std::make_unique<tcp::socket>(io_);
   auto on_read = std::make_shared<std::function<void(std::error_code, std::size_t)>>();
   *on_read = [this, index, current, on_read](std::error_code ec, std::size_t n) {
     if (!current()) return;
@@ -300,17 +301,26 @@ void ServiceChecks::RunHttp(std::size_t index) {
                         rr.socket->async_read_some(asio::buffer(rr.buffer), *on_read);
                       });
   };
+  Connect(index, std::move(on_connect));
+}
+
+void ServiceChecks::Connect(std::size_t index,
+                            std::function<void(std::error_code, const tcp::endpoint&)> on_connect) {
+  Runner& runner = *runners_[index];
+  const health::CheckSpec& spec = service_.checks()[index].spec();
+  runner.socket = std::make_unique<tcp::socket>(io_);
   std::error_code ec;
   const auto address = asio::ip::make_address(spec.host, ec);
   if (!ec) {
     const std::array<tcp::endpoint, 1> endpoints{tcp::endpoint(address, spec.port)};
-    asio::async_connect(*runner.socket, endpoints, on_connect);
+    asio::async_connect(*runner.socket, endpoints, std::move(on_connect));
     return;
   }
   runner.resolver.async_resolve(
       spec.host, std::to_string(spec.port),
-      [this, index, current, on_connect](std::error_code rec, tcp::resolver::results_type results) {
-        if (!current()) return;
+      [this, index, generation = runner.generation, on_connect = std::move(on_connect)](
+          std::error_code rec, tcp::resolver::results_type results) {
+        if (!Current(index, generation)) return;
         if (rec) {
           Finish(index, Critical("resolve: " + rec.message()));
           return;
@@ -325,13 +335,10 @@ void ServiceChecks::RunTcp(std::size_t index, bool after_close) {
     Finish(index, CheckResult{ServiceHealth::kPassing, false, false, false, "connection held open"});
     return;
   }
-  const std::uint64_t generation = runner.generation;
-  const health::CheckSpec& spec = service_.checks()[index].spec();
-  runner.socket = std::make_unique<tcp::socket>(io_);
-  auto on_connect = [this, index, generation, after_close](std::error_code ec,
-                                                           const tcp::endpoint&) {
+  auto on_connect = [this, index, generation = runner.generation, after_close](
+                        std::error_code ec, const tcp::endpoint&) {
+    if (!Current(index, generation)) return;
     Runner& r = *runners_[index];
-    if (stopped_ || !r.busy || r.generation != generation) return;
     if (ec) {
       CheckResult result = FromSocketError("connect", ec);
       // The held connection just closed and nobody listens any more.
@@ -346,25 +353,7 @@ void ServiceChecks::RunTcp(std::size_t index, bool after_close) {
     HoldTcp(index);
     Finish(index, CheckResult{ServiceHealth::kPassing, false, false, false, "connected"});
   };
-  std::error_code ec;
-  const auto address = asio::ip::make_address(spec.host, ec);
-  if (!ec) {
-    const std::array<tcp::endpoint, 1> endpoints{tcp::endpoint(address, spec.port)};
-    asio::async_connect(*runner.socket, endpoints, on_connect);
-    return;
-  }
-  runner.resolver.async_resolve(
-      spec.host, std::to_string(spec.port),
-      [this, index, generation, on_connect](std::error_code rec,
-                                            tcp::resolver::results_type results) {
-        Runner& r = *runners_[index];
-        if (stopped_ || !r.busy || r.generation != generation) return;
-        if (rec) {
-          Finish(index, Critical("resolve: " + rec.message()));
-          return;
-        }
-        asio::async_connect(*r.socket, results, on_connect);
-      });
+  Connect(index, std::move(on_connect));
 }
 
 void ServiceChecks::HoldTcp(std::size_t index) {
@@ -416,8 +405,8 @@ void ServiceChecks::RunExec(std::size_t index) {
     delivery::ChildProcessResult result = delivery::RunChildProcess(child);
     if (cancel->load()) return;
     asio::post(io_, [this, index, generation, result = std::move(result), timeout = child.timeout] {
+      if (!Current(index, generation)) return;
       Runner& r = *runners_[index];
-      if (stopped_ || !r.busy || r.generation != generation) return;
       CheckResult check = FromExec(result, timeout);
       // A run that overran its timeout by far saw the agent stall, not the command.
       check.late = Late(r) || (result.timed_out && result.duration > timeout + kLateAfter * 2);

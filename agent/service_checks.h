@@ -76,6 +76,12 @@ class ServiceChecks {
   void RunTcp(std::size_t index, bool after_close);
   void RunExec(std::size_t index);
   void HoldTcp(std::size_t index);
+  // Connects the runner's socket to the check's host and port (resolving a
+  // name first; a failed lookup finishes the run as critical).
+  void Connect(std::size_t index,
+               std::function<void(std::error_code, const asio::ip::tcp::endpoint&)> on_connect);
+  // True while run `generation` of check `index` is the one in flight.
+  [[nodiscard]] bool Current(std::size_t index, std::uint64_t generation) const;
   void ScheduleTtl(std::size_t index);
   // True if this run's timing shows that the agent itself stalled.
   [[nodiscard]] bool Late(const Runner& runner) const;
