@@ -200,6 +200,9 @@ void RenderViewMetrics(std::string& out, const ClusterView& view, membership::Ti
   Counter(out, "picket_heartbeats_sent_total", "Heartbeats sent to observers.", c.heartbeats_out);
   Counter(out, "picket_heartbeats_received_total", "Heartbeats received from subjects.",
           c.heartbeats_in);
+  Counter(out, "picket_stale_views_refreshed_total",
+          "Acks that carried this agent's own Alive to a prober that had missed an update of it.",
+          c.stale_views_refreshed);
   Counter(out, "picket_suspicions_total", "Members this agent started suspecting.", c.suspicions);
   Counter(out, "picket_refutations_total", "Times this agent refuted suspicion of itself.",
           c.refutations);

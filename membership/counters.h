@@ -58,6 +58,8 @@ struct Counters {
   std::uint64_t local_pauses = 0;     // times this agent found its own timers far late
   std::uint64_t name_conflicts = 0;   // alive claims for a live name at another address
   std::uint64_t push_pulls = 0;       // push-pull exchanges completed (either side)
+  // Acks that carried our Alive to a prober whose view of us was older
+  std::uint64_t stale_views_refreshed = 0;
   std::uint64_t gossip_queue_depth = 0;  // current, not monotonic
   PhiHistogram phi_at_heartbeat;  // observers' phi of each subject when its heartbeat arrived
   std::array<std::uint64_t, static_cast<std::size_t>(DropReason::kCount)> dropped{};

@@ -223,6 +223,7 @@ void ToWire(const Message& message, wire::Message& out) {
           auto* p = out.mutable_ping();
           p->set_seq(m.seq);
           p->set_target(m.target.data(), m.target.size());
+          p->set_target_incarnation(m.target_incarnation);
         } else if constexpr (std::is_same_v<T, IndirectPingMsg>) {
           auto* p = out.mutable_indirect_ping();
           p->set_seq(m.seq);
@@ -375,7 +376,7 @@ Check Decoder::State::ConvertOne(const wire::Message& m) {
     case wire::Message::kPing: {
       const auto& p = m.ping();
       if (Check c = CheckText(p.target(), tuning::kMaxNameBytes, false); !c.ok) return c;
-      out.messages.emplace_back(PingMsg{p.seq(), p.target()});
+      out.messages.emplace_back(PingMsg{p.seq(), p.target(), p.target_incarnation()});
       return {};
     }
     case wire::Message::kIndirectPing: {

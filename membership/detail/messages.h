@@ -32,6 +32,9 @@ struct ServiceView {
 struct PingMsg {
   std::uint32_t seq = 0;
   std::string_view target;  // the member the sender means to reach
+  // The sender's view of the target's incarnation; a target with a newer
+  // one answers with its Alive beside the Ack.
+  std::uint64_t target_incarnation = 0;
 };
 // "Ping `target` for me; forward its ack (or a nack if it is silent)."
 struct IndirectPingMsg {

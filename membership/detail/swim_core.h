@@ -250,6 +250,8 @@ class SwimCore {
   void HandleMessage(const Message& message, const Address& from, std::string_view sender,
                      TimePoint now);
   void OnPing(const PingMsg& m, const Address& from, TimePoint now);
+  // Our Alive beside the Ack when the prober's view of us is older.
+  void AppendSelfAliveIfStale(const PingMsg& ping, std::string& entries);
   void OnAck(std::uint32_t seq, TimePoint now);
   void OnNack(std::uint32_t seq);
   void OnIndirectPing(const IndirectPingMsg& m, const Address& from, TimePoint now);
@@ -273,7 +275,7 @@ class SwimCore {
   void ProbeFailed(std::uint32_t seq, TimePoint now);
   void OnRelayTimer(const RelayTimer& t);
   void OnHeartbeatTimer(TimePoint now);
-  void OnHeartbeat(std::string_view sender, TimePoint now);
+  void OnHeartbeat(std::string_view sender, std::uint64_t incarnation, TimePoint now);
   void ArmPhiCheck(HeartbeatMonitor::Watch& watch, TimePoint at);
   // The stream probe of probe `seq` was refused: nothing listens at the
   // target's address. A verification's verdict is brought forward to

@@ -16,7 +16,7 @@ namespace {
 std::string ProbeEntries(Encoder& encoder, const MemberTable& table, MemberIndex target,
                          std::uint32_t seq, std::string_view self_name) {
   std::string entries;
-  encoder.AppendMessage(PingMsg{seq, table.Name(target)}, entries);
+  encoder.AppendMessage(PingMsg{seq, table.Name(target), table.Incarnation(target)}, entries);
   if (table.State(target) == MemberState::kSuspect) {
     encoder.AppendMessage(SuspectMsg{table.Name(target), table.Incarnation(target), self_name},
                           entries);
@@ -144,7 +144,7 @@ void SwimCore::StartStreamProbe(std::uint32_t seq, MemberIndex target, Duration 
   const StreamId id = NextStreamId();
   streams_[id] = PendingStream{StreamPurpose::kProbe, 0, seq, {}};
   std::string envelope = encoder_.header();
-  encoder_.AppendMessage(PingMsg{seq, table_.Name(target)}, envelope);
+  encoder_.AppendMessage(PingMsg{seq, table_.Name(target), table_.Incarnation(target)}, envelope);
   std::vector<std::uint8_t> request;
   Encoder::Frame(Channel::kStream, envelope, request);
   ++counters_.stream_probes;
@@ -246,10 +246,17 @@ void SwimCore::OnHeartbeatTimer(TimePoint now) {
   QueuePhiReports(now);
 }
 
-void SwimCore::OnHeartbeat(std::string_view sender, TimePoint now) {
+void SwimCore::OnHeartbeat(std::string_view sender, std::uint64_t incarnation, TimePoint now) {
   const MemberIndex m = table_.Find(sender);
   if (m == kNoMember) return;
   ++counters_.heartbeats_in;
+  if (incarnation > table_.Incarnation(m) && IsLive(table_.State(m))) {
+    // We missed an update it made (gossip reaches a member with high but not
+    // certain probability): a ping with our stale view brings its Alive back
+    // on the Ack. Heartbeats pace this, one per interval until we catch up.
+    Send(std::string(table_.AddressOf(m)),
+         Message{PingMsg{NextSeq(), table_.Name(m), table_.Incarnation(m)}});
+  }
   HeartbeatMonitor::Watch* watch = monitor_.OnHeartbeat(m, now);
   if (watch == nullptr) return;
   if (watch->phi_at_arrival) counters_.phi_at_heartbeat.Observe(*watch->phi_at_arrival);

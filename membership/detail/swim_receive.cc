@@ -50,7 +50,7 @@ void SwimCore::HandleMessage(const Message& message, const Address& from,
         } else if constexpr (std::is_same_v<T, NackMsg>) {
           OnNack(m.seq);
         } else if constexpr (std::is_same_v<T, HeartbeatMsg>) {
-          OnHeartbeat(sender, now);
+          OnHeartbeat(sender, m.incarnation, now);
         } else if constexpr (std::is_same_v<T, AliveMsg>) {
           ApplyAlive(m.name, m.address, m.incarnation, m.tags, m.service, Source::kGossip, sender,
                      now);
@@ -77,7 +77,17 @@ void SwimCore::OnPing(const PingMsg& m, const Address& from, TimePoint now) {
     CountDrop(DropReason::kContradictory);
     return;
   }
-  Send(from, Message{AckMsg{m.seq}});
+  std::string answer;
+  encoder_.AppendMessage(AckMsg{m.seq}, answer);
+  AppendSelfAliveIfStale(m, answer);
+  SendDatagram(from, answer);
+}
+
+void SwimCore::AppendSelfAliveIfStale(const PingMsg& ping, std::string& entries) {
+  // Only a prober that named us can hold a view of our incarnation.
+  if (ping.target.empty() || ping.target_incarnation >= self_incarnation()) return;
+  encoder_.AppendMessage(AliveOf(self_), entries);
+  ++counters_.stale_views_refreshed;
 }
 
 void SwimCore::OnAck(std::uint32_t seq, TimePoint now) {
@@ -110,10 +120,14 @@ void SwimCore::OnIndirectPing(const IndirectPingMsg& m, const Address& from, Tim
     Send(from, Message{AckMsg{m.seq}});
     return;
   }
+  // Our own view of the target's incarnation, so that the Ack comes back
+  // with its Alive if we are behind (and the update spreads from us).
+  const MemberIndex known = table_.Find(m.target);
   if (relays_.size() >= tuning::kMaxPendingRelays) return;
   const std::uint32_t seq = NextSeq();
   relays_[seq] = Relay{from, m.seq, m.want_nack};
-  Send(std::string(m.target_address), Message{PingMsg{seq, m.target}});
+  Send(std::string(m.target_address),
+       Message{PingMsg{seq, m.target, known == kNoMember ? 0 : table_.Incarnation(known)}});
   timers_.Push(now + config_.probe_timeout, RelayTimer{seq});
 }
 

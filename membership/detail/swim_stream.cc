@@ -314,6 +314,7 @@ std::vector<std::uint8_t> SwimCore::HandleStreamRequest(const Address& from,
   } else if (const auto* ping = std::get_if<PingMsg>(&envelope.messages.front())) {
     if (ping->target.empty() || ping->target == self_name_) {
       encoder_.AppendMessage(AckMsg{ping->seq}, out);
+      AppendSelfAliveIfStale(*ping, out);
       answer = true;
     } else {
       CountDrop(DropReason::kContradictory);

@@ -87,7 +87,7 @@ d::Message BuildMessage(Input& in, std::vector<std::string>& keep) {
   const std::uint64_t incarnation = in.Varint() % 16;
   const auto seq = static_cast<std::uint32_t>(in.Varint());
   switch (kind % 10) {
-    case 0: return d::PingMsg{seq, name};
+    case 0: return d::PingMsg{seq, name, incarnation};
     case 1: return d::IndirectPingMsg{seq, name, address, (kind & 0x10) != 0};
     case 2: return d::AckMsg{seq};
     case 3: return d::NackMsg{seq};

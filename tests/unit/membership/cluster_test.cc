@@ -356,6 +356,42 @@ TEST_CASE("cluster: a member's service status reaches every member, newest wins"
   CheckInvariants(net);
 }
 
+TEST_CASE("cluster: a member that missed an update learns it from probes, not push-pull",
+          "[cluster][dissemination]") {
+  Config config = ClusterConfig();
+  config.push_pull_interval = Duration::zero();  // no anti-entropy to fall back on
+  auto holder = Started(8, 7, config);
+  TestNetwork& net = *holder;
+  std::vector<std::uint64_t> push_pulls;  // the joins' ones
+  for (int i = 0; i < 8; ++i) push_pulls.push_back(net.swim(i).counters().push_pulls);
+  // Node 5 hears nothing while the update's gossip runs its course.
+  for (int i = 0; i < 8; ++i) {
+    if (i != 5) net.Cut(5, i);
+  }
+  const ServiceStatus critical{ServiceHealth::kCritical, "http-1: HTTP 503", 1000};
+  REQUIRE(net.SetService(3, critical));
+  net.RunFor(1s);
+  for (int i = 0; i < 8; ++i) {
+    if (i != 5) net.Cut(5, i, false);
+  }
+  const auto stale = net.swim(5).Member("n3", net.now());
+  REQUIRE(stale);
+  REQUIRE_FALSE(stale->service);
+  // Gossip has long stopped: the update arrived on an Ack from n3 itself, pinged
+  // by node 5's probe round or by its observer role.
+  // Eight probe rounds (one per member) bound it: by then node 5 has pinged n3.
+  net.RunFor(config.probe_interval * 8);
+  const auto m = net.swim(5).Member("n3", net.now());
+  REQUIRE(m->service);
+  CHECK(*m->service == critical);
+  CHECK(net.runtime(5).CountEvents(EventType::kServiceCritical, "n3") == 1);
+  CHECK(net.swim(3).counters().stale_views_refreshed >= 1);
+  for (int i = 0; i < 8; ++i) {
+    CHECK(net.swim(i).counters().push_pulls == push_pulls[static_cast<std::size_t>(i)]);
+  }
+  CheckInvariants(net);
+}
+
 TEST_CASE("cluster: a late joiner learns every service status from push-pull", "[cluster]") {
   auto holder = Started(4);
   TestNetwork& net = *holder;

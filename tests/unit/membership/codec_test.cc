@@ -40,7 +40,7 @@ DropReason Rejection(const std::vector<std::uint8_t>& bytes,
 TEST_CASE("codec: every message kind survives a round trip", "[codec]") {
   Encoder encoder("default", "alpha");
   std::string envelope = encoder.header();
-  encoder.AppendMessage(PingMsg{1, "beta"}, envelope);
+  encoder.AppendMessage(PingMsg{1, "beta", 7}, envelope);
   encoder.AppendMessage(IndirectPingMsg{2, "gamma", "10.0.0.3:9746", true}, envelope);
   encoder.AppendMessage(AckMsg{3}, envelope);
   encoder.AppendMessage(NackMsg{4}, envelope);
@@ -64,6 +64,7 @@ TEST_CASE("codec: every message kind survives a round trip", "[codec]") {
   CHECK(e.sender == "alpha");
   REQUIRE(e.messages.size() == 10);
   CHECK(std::get<PingMsg>(e.messages[0]).target == "beta");
+  CHECK(std::get<PingMsg>(e.messages[0]).target_incarnation == 7);
   const auto& ip = std::get<IndirectPingMsg>(e.messages[1]);
   CHECK(ip.seq == 2);
   CHECK(ip.target_address == "10.0.0.3:9746");

@@ -39,7 +39,7 @@ int CountMessages(const std::vector<SentDatagram>& sent, const std::function<boo
 
 TEST_CASE("swim: answers a ping with an ack to the sender", "[swim]") {
   SwimHarness h;
-  h.From("p1", PingMsg{42, "self"});
+  h.From("p1", PingMsg{42, "self", 0});
   const auto sent = h.Sent();
   REQUIRE(sent.size() == 1);
   CHECK(sent[0].to == "p1:1");
@@ -54,9 +54,62 @@ TEST_CASE("swim: answers a ping with an ack to the sender", "[swim]") {
 
 TEST_CASE("swim: a ping meant for another member is not answered", "[swim]") {
   SwimHarness h;
-  h.From("p1", PingMsg{42, "somebody-else"});
+  h.From("p1", PingMsg{42, "somebody-else", 0});
   CHECK(h.Sent().empty());
   CHECK(h.swim().counters().dropped[static_cast<int>(DropReason::kContradictory)] == 1);
+}
+
+TEST_CASE("swim: a prober with an older view of us gets our Alive beside the Ack",
+          "[swim][dissemination]") {
+  SwimHarness h;
+  REQUIRE(h.swim().SetTags({{"role", "primary"}}, h.now()));
+  REQUIRE(h.swim().Self().incarnation == 1);
+  Inspector inspector;
+  // Let the tag update's own retransmissions (piggybacked on Acks) run out.
+  for (std::uint32_t seq = 1; seq < 32; ++seq) h.From("p1", PingMsg{seq, "self", 1});
+  REQUIRE(CountMessages<AliveMsg>(h.Sent(), [](const AliveMsg&) { return true; }) >= 1);
+  h.From("p1", PingMsg{41, "self", 1});
+  REQUIRE(CountMessages<AliveMsg>(h.Sent(), [](const AliveMsg&) { return true; }) == 0);
+  REQUIRE(h.swim().counters().stale_views_refreshed == 0);
+
+  h.From("p1", PingMsg{42, "self", 0});
+  auto sent = h.Sent();
+  REQUIRE(sent.size() == 1);
+  REQUIRE(inspector.All<AckMsg>(sent[0].bytes).size() == 1);
+  const auto alive = inspector.All<AliveMsg>(sent[0].bytes);
+  REQUIRE(alive.size() == 1);
+  CHECK(alive[0].name == "self");
+  CHECK(alive[0].incarnation == 1);
+  CHECK(alive[0].tags.size() == 1);
+  CHECK(h.swim().counters().stale_views_refreshed == 1);
+
+  // A prober that is up to date, or one that did not name us, gets the Ack only.
+  h.From("p1", PingMsg{43, "self", 1});
+  h.From("p2", PingMsg{44, "", 0});
+  sent = h.Sent();
+  REQUIRE(sent.size() == 2);
+  for (const auto& d : sent) CHECK(inspector.All<AliveMsg>(d.bytes).empty());
+  CHECK(h.swim().counters().stale_views_refreshed == 1);
+}
+
+TEST_CASE("swim: a heartbeat newer than our view makes us ping its sender for the update",
+          "[swim][dissemination]") {
+  SwimHarness h;
+  h.Learn("p1", 2);
+  h.Sent();
+  h.From("p1", HeartbeatMsg{2});
+  CHECK(CountMessages<PingMsg>(h.Sent(), [](const PingMsg&) { return true; }) == 0);
+
+  h.From("p1", HeartbeatMsg{3});
+  CHECK(CountMessages<PingMsg>(h.Sent(), [](const PingMsg& p) {
+          return p.target == "p1" && p.target_incarnation == 2;
+        }) == 1);
+
+  // Its Alive arrives (on the Ack, in the real thing): no more pings.
+  h.From("p1", AliveMsg{"p1", "p1:1", 3, {}, {}});
+  h.Sent();
+  h.From("p1", HeartbeatMsg{3});
+  CHECK(CountMessages<PingMsg>(h.Sent(), [](const PingMsg&) { return true; }) == 0);
 }
 
 TEST_CASE("swim: bad datagrams are counted by reason and change nothing", "[swim]") {
@@ -515,7 +568,7 @@ TEST_CASE("swim: answers stream requests (push-pull and fallback ping)", "[swim]
   CHECK(table.members.size() == 3);  // self, p1, joiner
 
   envelope = encoder.header();
-  encoder.AppendMessage(PingMsg{9, "self"}, envelope);
+  encoder.AppendMessage(PingMsg{9, "self", 0}, envelope);
   detail::Encoder::Frame(detail::Channel::kStream, envelope, request);
   const auto ack = h.swim().HandleStreamRequest("joiner:1", request, h.now());
   const auto* a = inspector.Decode(ack);
