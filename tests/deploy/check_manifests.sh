@@ -23,16 +23,8 @@ done
 kubectl kustomize --help >/dev/null 2>&1 || skip "this kubectl has no 'kustomize' subcommand"
 
 node_dir=${PICKET_DEPLOY_NODE_DIR:-/tmp/picket-deploy-node}
-mkdir -p "$node_dir"
-if ! cmp -s "$here/package-lock.json" "$node_dir/package-lock.json" || [[ ! -d "$node_dir/node_modules/kubernetes-models" ]]; then
-  cp "$here/package.json" "$here/package-lock.json" "$node_dir/"
-  echo "installing the schema validator (npm ci in $node_dir)"
-  if ! (cd "$node_dir" && npm ci --no-audit --no-fund --loglevel=error >npm.log 2>&1); then
-    cat "$node_dir/npm.log"
-    rm -f "$node_dir/package-lock.json"
-    skip "could not install kubernetes-models with npm (registry unreachable?)"
-  fi
-fi
+source "$here/../npm_ci.sh"
+npm_ci_cached "$here" "$node_dir" node_modules/kubernetes-models "the schema validator kubernetes-models"
 
 out=$(mktemp -d /tmp/picket-manifests.XXXXXX)
 trap 'rm -rf "$out"' EXIT
