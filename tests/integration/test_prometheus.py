@@ -69,8 +69,10 @@ def fill(expr, variables):
 
 
 def short_for_rules(text):
-    """The rules file with every `for:` set to FOR; the expressions untouched."""
-    shortened, count = re.subn(r"^(\s+for:)\s*\S+\s*$", rf"\g<1> {FOR}", text, flags=re.M)
+    """The rules file with every non-zero `for:` set to FOR; the expressions untouched."""
+    def shorten(m):
+        return m.group(0) if re.fullmatch(r"0[smh]?", m.group(2)) else f"{m.group(1)} {FOR}"
+    shortened, count = re.subn(r"^(\s+for:)\s*(\S+).*$", shorten, text, flags=re.M)
     if count == 0:
         raise AssertionError("no `for:` in the rules file")
     return shortened
