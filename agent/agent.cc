@@ -74,15 +74,7 @@ Agent::Agent(AgentOptions options, AgentListener listener)
     return response;
   };
   callbacks.on_stream_response = [this](std::uint64_t id, StreamOutcome outcome) {
-    const bool was_joined = swim_->Joined();
-    if (outcome.response) {
-      swim_->HandleStreamResponse(id, std::span<const std::uint8_t>(*outcome.response), Now());
-    } else if (outcome.refused) {
-      swim_->HandleStreamRefused(id, Now());
-    } else {
-      swim_->HandleStreamResponse(id, std::nullopt, Now());
-    }
-    SeedStreamDone(id, outcome, was_joined);
+    swim_->HandleStreamResult(id, outcome.Result(), Now());
     AfterInput();
   };
   try {
@@ -100,9 +92,6 @@ Agent::Agent(AgentOptions options, AgentListener listener)
     advertise_ = DefaultAdvertise(io_, options_.bind, transport_->port());
   }
   transport_->SetAdvertised(advertise_);
-  for (const auto& seed : options_.join) {
-    if (seed != advertise_) seeds_.insert(seed);  // the core drops its own address itself
-  }
 
   membership::Config config = options_.protocol;
   // The core packs datagrams up to the budget; sealing adds its overhead after.
@@ -139,10 +128,6 @@ int Agent::Run() {
   if (!options_.join.empty()) {
     spdlog::info("joining through {}", fmt::join(options_.join, ", "));
     swim_->Join(options_.join, Now());
-    if (swim_->Joined() && seeds_.empty()) {
-      spdlog::info("every seed is this agent's own address: starting a new cluster");
-      joined_logged_ = true;
-    }
   }
   service_checks_->Start();
   AfterInput();
@@ -254,70 +239,10 @@ void Agent::PollLeave(std::chrono::steady_clock::time_point deadline) {
   });
 }
 
-void Agent::SeedStreamDone(membership::StreamId id, const StreamOutcome& outcome,
-                           bool was_joined) {
-  const auto it = seed_streams_.find(id);
-  if (it == seed_streams_.end()) return;
-  const std::string seed = it->second;
-  seed_streams_.erase(it);
-  if (was_joined || join_attempt_.outstanding == 0) {
-    if (!outcome.response) spdlog::debug("push-pull with seed {} failed: {}", seed, outcome.error);
-    return;
-  }
-  --join_attempt_.outstanding;
-  if (swim_->Joined()) {
-    join_via_ = seed;
-    join_attempt_.all_self = false;
-  } else if (outcome.response) {
-    join_attempt_.all_self = false;
-    join_attempt_.errors.push_back(
-        seed + ": answered, but the answer was dropped (another cluster name or protocol "
-               "version? see picket_dropped_packets_total)");
-  } else {
-    join_attempt_.all_self = join_attempt_.all_self && outcome.only_self;
-    join_attempt_.errors.push_back(outcome.error);
-  }
-  if (join_attempt_.outstanding > 0 || swim_->Joined()) return;
-  if (join_attempt_.all_self) {
-    // A headless Service that so far lists only this pod: we are the first.
-    spdlog::info("every seed resolves to this agent ({}): starting a new cluster as its first "
-                 "member; the seeds are retried while it stays alone",
-                 fmt::join(join_attempt_.errors, "; "));
-    joined_logged_ = true;
-    swim_->BootstrapAlone(Now());
-    return;
-  }
-  last_join_errors_ = fmt::format("{}", fmt::join(join_attempt_.errors, "; "));
-  const auto timeout = swim_->config().join_timeout;
-  spdlog::warn("join attempt {} failed, seeds [{}]: {}; retrying with backoff{}",
-               join_attempt_.number, fmt::join(seeds_, ", "), last_join_errors_,
-               timeout > membership::Duration::zero()
-                   ? fmt::format(" until --join-timeout {:.1f}s has passed",
-                                 std::chrono::duration<double>(timeout).count())
-                   : std::string(" (no --join-timeout: forever)"));
-}
-
 void Agent::AfterInput() {
-  if (!joined_logged_ && swim_->Joined()) {
-    joined_logged_ = true;
-    if (!options_.join.empty()) {
-      const auto quorum = swim_->GetQuorum();
-      if (join_via_.empty()) {
-        spdlog::info("joined the cluster (a member joined through us): {} of {} members alive",
-                     quorum.alive, quorum.members);
-      } else {
-        spdlog::info("joined the cluster through seed {} after {} attempt(s): {} of {} members "
-                     "alive", join_via_, join_attempt_.number, quorum.alive, quorum.members);
-      }
-    }
-  }
   if (!join_failure_reported_ && swim_->JoinFailed()) {
-    join_failure_reported_ = true;
-    spdlog::error("could not join the cluster through [{}] within --join-timeout {:.1f}s "
-                  "({} attempts); last errors: {}; exiting",
-                  fmt::join(seeds_, ", "),
-                  std::chrono::duration<double>(swim_->config().join_timeout).count(),
-                  join_attempt_.number, last_join_errors_.empty() ? "none" : last_join_errors_);
+    join_failure_reported_ = true;  // the core has logged why
+    spdlog::error("exiting: could not join the cluster");
     exit_code_ = 1;
     io_.stop();
   }
@@ -381,20 +306,6 @@ void Agent::SendDatagram(const membership::Address& to, std::span<const std::uin
 
 void Agent::StartStream(membership::StreamId id, const membership::Address& to,
                         std::vector<std::uint8_t> request, membership::Duration timeout) {
-  // Called from inside the core: no queries to it here (joined_logged_ is
-  // the last Joined() seen, which is what an attempt needs to know).
-  if (seeds_.contains(to)) {
-    seed_streams_.emplace(id, to);
-    if (!joined_logged_) {
-      // The core starts every seed of an attempt at once and waits for all.
-      if (join_attempt_.outstanding == 0) {
-        ++join_attempt_.number;
-        join_attempt_.all_self = true;
-        join_attempt_.errors.clear();
-      }
-      ++join_attempt_.outstanding;
-    }
-  }
   transport_->StartStream(id, to, std::move(request), timeout);
 }
 

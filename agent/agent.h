@@ -12,9 +12,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
-#include <set>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "agent/gossip_transport.h"
@@ -94,7 +92,6 @@ class Agent final : public membership::Runtime {
   void UpdateService();
   // Accounts for a finished stream to a seed: join attempts, their failure
   // reasons, and bootstrapping when every seed turned out to be us.
-  void SeedStreamDone(membership::StreamId id, const StreamOutcome& outcome, bool was_joined);
   void ArmWakeup();
   void Publish();
   void SchedulePublish();
@@ -117,21 +114,8 @@ class Agent final : public membership::Runtime {
   std::unique_ptr<ServiceChecks> service_checks_;
   std::string advertise_;
   std::vector<membership::MemberEvent> pending_events_;  // delivered after the next Publish
-  // Joining: the seeds other than our own advertised address, the streams to
-  // them in flight, and the current attempt (the core contacts every seed of
-  // an attempt at once and retries with backoff once all have failed).
-  struct JoinAttempt {
-    int number = 0;
-    int outstanding = 0;
-    bool all_self = true;  // every seed of the attempt resolved only to us
-    std::vector<std::string> errors;
-  };
-  std::set<std::string> seeds_;
-  std::unordered_map<membership::StreamId, std::string> seed_streams_;
-  JoinAttempt join_attempt_;
-  std::string join_via_;
-  std::string last_join_errors_;
-  bool joined_logged_ = false;
+  // The core runs the join (and logs each attempt); the agent exits when it
+  // gives up.
   bool join_failure_reported_ = false;
   bool dirty_ = true;
   bool leaving_ = false;

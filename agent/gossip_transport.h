@@ -24,6 +24,7 @@
 
 #include "agent/host_port.h"
 #include "agent/keyring.h"
+#include "membership/runtime.h"
 
 namespace picket::agent {
 
@@ -47,6 +48,14 @@ struct StreamOutcome {
   bool only_self = false;
   // Every address was tried and refused the connection: nothing listens.
   bool refused = false;
+
+  // The core's view of it; valid while this outcome lives.
+  [[nodiscard]] membership::StreamResult Result() const {
+    using Kind = membership::StreamResult::Kind;
+    if (response) return membership::StreamResult::Answered(*response);
+    const Kind kind = only_self ? Kind::kOnlySelf : refused ? Kind::kRefused : Kind::kFailed;
+    return membership::StreamResult::NotAnswered(kind, error);
+  }
 };
 
 class GossipTransport {

@@ -22,7 +22,6 @@ Swim::Swim(Config config, Identity self, std::uint64_t seed, Runtime& runtime, T
 Swim::~Swim() = default;
 
 void Swim::Join(std::vector<Address> seeds, TimePoint now) { impl_->Join(std::move(seeds), now); }
-void Swim::BootstrapAlone(TimePoint now) { impl_->BootstrapAlone(now); }
 void Swim::WarmStart(const std::vector<Identity>& members, TimePoint now) {
   impl_->WarmStart(members, now);
 }
@@ -57,13 +56,8 @@ std::vector<std::uint8_t> Swim::HandleStreamRequest(const Address& from,
   return impl_->HandleStreamRequest(from, request, now);
 }
 
-void Swim::HandleStreamResponse(StreamId id, std::optional<std::span<const std::uint8_t>> response,
-                                TimePoint now) {
-  impl_->HandleStreamResponse(id, response, now);
-}
-
-void Swim::HandleStreamRefused(StreamId id, TimePoint now) {
-  impl_->HandleStreamResponse(id, std::nullopt, now, /*refused=*/true);
+void Swim::HandleStreamResult(StreamId id, const StreamResult& result, TimePoint now) {
+  impl_->HandleStreamResult(id, result, now);
 }
 
 void Swim::Tick(TimePoint now) { impl_->Tick(now); }

@@ -58,15 +58,13 @@ class Swim {
   void WarmStart(const std::vector<Identity>& members, TimePoint now);
   // Joins through the seed addresses (may be DNS names, resolved by the
   // runtime on every attempt): push-pull with the seeds, retrying with
-  // backoff until one succeeds or config.join_timeout passes.
+  // backoff until one succeeds or config.join_timeout passes. An attempt in
+  // which every seed turned out to be this member (StreamResult::kOnlySelf: a
+  // headless Service that so far lists only this pod) starts a new cluster
+  // instead: Joined() turns true, and while this member is alone the
+  // periodic push-pull retries the seeds, so that a cluster started beside
+  // this one merges with it. Every attempt's outcome is logged.
   void Join(std::vector<Address> seeds, TimePoint now);
-  // Ends a join in progress as the first member of a new cluster, when the
-  // runtime found that every seed is this member (a headless Service that so
-  // far lists only this pod). Joined() turns true; the seeds are kept, and
-  // while this member is alone the periodic push-pull retries one of them, so
-  // that a cluster started beside this one merges with it. No effect unless a
-  // join is in progress.
-  void BootstrapAlone(TimePoint now);
   // Starts a graceful leave: spreads `left` at a higher incarnation. Poll
   // LeaveComplete() to know when it has spread (or the deadline passed).
   void Leave(TimePoint now);
@@ -89,14 +87,10 @@ class Swim {
   std::vector<std::uint8_t> HandleStreamRequest(const Address& from,
                                                 std::span<const std::uint8_t> request,
                                                 TimePoint now);
-  // The result of a Runtime::StartStream exchange; nullopt if it failed.
-  void HandleStreamResponse(StreamId id, std::optional<std::span<const std::uint8_t>> response,
-                            TimePoint now);
-  // A Runtime::StartStream exchange failed because the connection was refused:
-  // no process listens at the address (an agent that crashed on a live host).
-  // A verification probe waiting on it then waits only briefly for a datagram
-  // answer already on its way, not for its whole timeout.
-  void HandleStreamRefused(StreamId id, TimePoint now);
+  // How a Runtime::StartStream exchange ended. A refused verification probe
+  // waits only briefly for a datagram answer already on its way, not for its
+  // whole timeout.
+  void HandleStreamResult(StreamId id, const StreamResult& result, TimePoint now);
   // Runs every timer due at `now`. Call at NextWakeup() (calling earlier or
   // more often is harmless). A call long after NextWakeup() means this process
   // was paused: evidence gathered across the pause is discarded.

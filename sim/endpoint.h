@@ -34,11 +34,10 @@ class Endpoint {
   virtual std::vector<std::uint8_t> OnStreamRequest(const Address& from,
                                                     std::span<const std::uint8_t> request,
                                                     TimePoint now) = 0;
-  // The outcome of a stream exchange this endpoint started (nullopt: failed or
-  // timed out). Called exactly once per started exchange while the endpoint
-  // lives.
-  virtual void OnStreamResponse(StreamId id, std::optional<std::span<const std::uint8_t>> response,
-                                TimePoint now) = 0;
+  // How a stream exchange this endpoint started ended. Called exactly once
+  // per started exchange while the endpoint lives.
+  virtual void OnStreamResult(StreamId id, const membership::StreamResult& result,
+                              TimePoint now) = 0;
   // The endpoint's wake-up time came (possibly late, after a pause).
   virtual void OnTick(TimePoint now) = 0;
   // When the endpoint next wants OnTick (TimePoint::max(): never).

@@ -41,6 +41,10 @@ struct LinkConfig {
   bool stream_loss = false;
   Duration syn_rto = std::chrono::seconds(1);
   Duration data_rto = std::chrono::milliseconds(200);
+  // If true, a down host's machine is still there and refuses stream
+  // connections (RST after one round trip: its process was killed); if
+  // false, the host vanished and only the timeout answers.
+  bool down_refuses_streams = false;
   // Larger datagrams are dropped (the UDP maximum).
   std::size_t max_datagram_bytes = 65507;
 };

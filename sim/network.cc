@@ -320,6 +320,15 @@ void Network::StartStream(HostId from, StreamId id, const Address& to,
     return;
   }
   ex.target = *target;
+  if (links_.Connected(from, *target) && hosts_[*target].state == HostState::kDown &&
+      links_.config().down_refuses_streams) {
+    // Its machine answers the SYN with a reset one round trip later.
+    ++stats_.dropped_down;
+    ex.refused = true;
+    ScheduleExchangeEvent(now + links_.StreamDelay(from, *target, 2, 0, rng_),
+                          kStreamResponseArrives, exchange_id);
+    return;
+  }
   if (!links_.Connected(from, *target) || hosts_[*target].state == HostState::kDown) {
     // The SYN goes nowhere: only the timeout will answer.
     ++(links_.Connected(from, *target) ? stats_.dropped_down : stats_.dropped_partition);
@@ -407,16 +416,20 @@ void Network::DeliverStreamResponse(std::uint64_t exchange_id, bool timed_out) {
 }
 
 void Network::Answer(Exchange& ex, bool timed_out) {
+  using Kind = membership::StreamResult::Kind;
   ex.answered = true;
   const HostId requester = ex.requester;
   const TimePoint now = scheduler_.now();
-  if (timed_out || !ex.response_ok) {
+  Endpoint& endpoint = *hosts_[requester].endpoint;
+  if (!timed_out && ex.refused) {
     ++stats_.streams_failed;
-    hosts_[requester].endpoint->OnStreamResponse(ex.id, std::nullopt, now);
+    endpoint.OnStreamResult(ex.id, membership::StreamResult::NotAnswered(Kind::kRefused), now);
+  } else if (timed_out || !ex.response_ok) {
+    ++stats_.streams_failed;
+    endpoint.OnStreamResult(ex.id, membership::StreamResult::NotAnswered(Kind::kFailed), now);
   } else {
     ++stats_.streams_answered;
-    hosts_[requester].endpoint->OnStreamResponse(ex.id, std::span<const std::uint8_t>(ex.response),
-                                                 now);
+    endpoint.OnStreamResult(ex.id, membership::StreamResult::Answered(ex.response), now);
   }
   ScheduleTick(requester);
 }

@@ -162,6 +162,7 @@ class Network {
     std::vector<std::uint8_t> request;
     std::vector<std::uint8_t> response;
     bool response_ok = false;  // false: the target closed without answering
+    bool refused = false;      // the target's host refused the connection
     bool answered = false;     // the requester got its outcome
     int events_pending = 0;    // scheduled events still referring to it
   };

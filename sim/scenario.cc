@@ -31,6 +31,7 @@ ScenarioRunner::ScenarioRunner(ScenarioOptions options,
   co.link.jitter = Seconds(options_.jitter_ms / 1000);
   co.link.loss = options_.loss;
   co.link.stream_loss = options_.stream_loss;
+  co.link.down_refuses_streams = options_.crash_refuses;
   co.protocol = options_.protocol;
   co.seed = options_.seed;
   co.grace = Seconds(options_.grace_ms / 1000);

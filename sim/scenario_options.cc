@@ -91,6 +91,7 @@ std::string ScenarioOptions::CommandLine() const {
   if (jitter_ms != 0) out << " --jitter-ms " << jitter_ms;
   if (loss != 0) out << " --loss " << loss;
   if (stream_loss) out << " --stream-loss";
+  if (crash_refuses) out << " --crash-refuses";
   if (backlog_limit != 10000) out << " --backlog-limit " << backlog_limit;
   if (crash > 0) {
     out << " --crash " << crash << " --crash-at " << crash_at;

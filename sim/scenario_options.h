@@ -37,6 +37,9 @@ struct ScenarioOptions {
   double jitter_ms = 0;
   double loss = 0;  // 0..1
   bool stream_loss = false;
+  // --crash-refuses: a crashed member's host stays up and refuses its TCP
+  // connections (a killed process), instead of vanishing with it.
+  bool crash_refuses = false;
   int backlog_limit = 10000;  // --backlog-limit: datagrams queued by a paused member
 
   // Crashes: `crash` random members crash at crash_at; with restart_after >= 0

@@ -42,9 +42,9 @@ std::vector<std::uint8_t> SwimHost::OnStreamRequest(const Address& from,
   return swim_->HandleStreamRequest(from, request, now);
 }
 
-void SwimHost::OnStreamResponse(StreamId id, std::optional<std::span<const std::uint8_t>> response,
-                                TimePoint now) {
-  swim_->HandleStreamResponse(id, response, now);
+void SwimHost::OnStreamResult(StreamId id, const membership::StreamResult& result,
+                              TimePoint now) {
+  swim_->HandleStreamResult(id, result, now);
 }
 
 void SwimHost::OnTick(TimePoint now) { swim_->Tick(now); }

@@ -103,6 +103,9 @@ void AddSimCommand(CLI::App& app) {
   cmd->add_option("--loss", o.loss, "Probability a datagram is lost (0..1)")
       ->capture_default_str()
       ->group(net);
+  cmd->add_flag("--crash-refuses", o.crash_refuses,
+                "A crashed member's host stays up and refuses TCP (a killed process) instead "
+                "of vanishing");
   cmd->add_flag("--stream-loss", o.stream_loss,
                 "Lose stream (TCP) segments with --loss too (retransmitted after an RTO)")
       ->group(net);

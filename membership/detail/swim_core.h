@@ -60,7 +60,6 @@ class SwimCore {
   // --- The Swim interface (see swim.h) ---
   void WarmStart(const std::vector<Identity>& members, TimePoint now);
   void Join(std::vector<Address> seeds, TimePoint now);
-  void BootstrapAlone(TimePoint now);
   void Leave(TimePoint now);
   bool SetTags(Tags tags, TimePoint now);
   bool SetService(std::optional<ServiceStatus> service, TimePoint now);
@@ -68,9 +67,7 @@ class SwimCore {
   std::vector<std::uint8_t> HandleStreamRequest(const Address& from,
                                                 std::span<const std::uint8_t> request,
                                                 TimePoint now);
-  // `refused`: see Swim::HandleStreamRefused.
-  void HandleStreamResponse(StreamId id, std::optional<std::span<const std::uint8_t>> response,
-                            TimePoint now, bool refused = false);
+  void HandleStreamResult(StreamId id, const StreamResult& result, TimePoint now);
   void Tick(TimePoint now);
   [[nodiscard]] TimePoint NextWakeup() const;
   [[nodiscard]] std::vector<MemberInfo> Members(TimePoint now) const;
@@ -133,8 +130,13 @@ class SwimCore {
     bool active = false;
     TimePoint started{};
     Duration backoff{};
-    std::uint64_t round = 0;
-    int outstanding = 0;
+    std::uint64_t round = 0;  // a generation for timers and late results
+    int attempts = 0;         // since Join
+    int outstanding = 0;      // streams of this attempt still running
+    // This attempt so far: each failed seed's reason, and whether every one
+    // was this member's own address.
+    std::vector<std::string> errors;
+    bool all_only_self = true;
   };
 
   // swim_core.cc
@@ -303,7 +305,10 @@ class SwimCore {
   // swim_stream.cc
   void StartJoinRound(TimePoint now);
   void OnJoinRetryTimer(const JoinRetryTimer& t, TimePoint now);
-  void JoinAttemptDone(std::uint64_t round, bool success, TimePoint now);
+  void JoinAttemptDone(const PendingStream& stream, const StreamResult& result, bool answered,
+                       bool ok, TimePoint now);
+  // Joined() turns true; logged once if this member was asked to join.
+  void MarkJoined(std::string_view how);
   void OnPushPullTimer(TimePoint now);
   void ScheduleReconnect(TimePoint now);
   void OnReconnectTimer(TimePoint now);

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <string>
 #include <utility>
 
@@ -14,6 +15,39 @@ namespace picket::membership::detail {
 
 // ---------------------------------------------------------------- join
 
+namespace {
+
+std::string JoinedBy(const std::vector<std::string>& parts, std::string_view separator) {
+  std::string out;
+  for (const std::string& part : parts) {
+    if (!out.empty()) out.append(separator);
+    out.append(part);
+  }
+  return out;
+}
+
+std::string Seconds(Duration d) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.1fs", std::chrono::duration<double>(d).count());
+  return buffer;
+}
+
+// Why one seed of a join attempt did not let us in.
+std::string JoinError(const Address& seed, const StreamResult& result, bool answered) {
+  if (answered) {
+    return seed + ": answered, but the answer was dropped (another cluster name or protocol "
+                  "version? see picket_dropped_packets_total)";
+  }
+  if (!result.error.empty()) return std::string(result.error);
+  switch (result.kind) {
+    case StreamResult::Kind::kRefused: return seed + ": connection refused";
+    case StreamResult::Kind::kOnlySelf: return seed + ": this member's own address";
+    default: return seed + ": no answer";
+  }
+}
+
+}  // namespace
+
 void SwimCore::Join(std::vector<Address> seeds, TimePoint now) {
   const InputScope input(*this, now);
   if (!leaving_) {
@@ -23,11 +57,13 @@ void SwimCore::Join(std::vector<Address> seeds, TimePoint now) {
     join_.seeds = std::move(seeds);
     join_.started = now;
     join_.backoff = config_.join_retry_initial;
+    join_.attempts = 0;
     join_failed_ = false;
     if (join_.seeds.empty()) {
       // No one to join: this member starts the cluster.
-      joined_ = true;
       join_.active = false;
+      Log(LogLevel::kInfo, "every seed is this member's own address: starting a new cluster");
+      MarkJoined({});
     } else {
       join_.active = true;
       StartJoinRound(now);
@@ -35,19 +71,12 @@ void SwimCore::Join(std::vector<Address> seeds, TimePoint now) {
   }
 }
 
-void SwimCore::BootstrapAlone(TimePoint now) {
-  const InputScope input(*this, now);
-  if (join_.active && !joined_ && !leaving_) {
-    // join_.seeds stay: OnPushPullTimer retries them while we are alone.
-    joined_ = true;
-    join_.active = false;
-    Log(LogLevel::kInfo, "every seed is this member: starting a new cluster");
-  }
-}
-
 void SwimCore::StartJoinRound(TimePoint now) {
   (void)now;
   ++join_.round;
+  ++join_.attempts;
+  join_.errors.clear();
+  join_.all_only_self = true;
   std::vector<Address> order = join_.seeds;
   random_.Shuffle(order);
   if (order.size() > tuning::kMaxSeedsPerAttempt) order.resize(tuning::kMaxSeedsPerAttempt);
@@ -55,24 +84,59 @@ void SwimCore::StartJoinRound(TimePoint now) {
   for (const Address& seed : order) StartPushPull(seed, StreamPurpose::kJoin, join_.round);
 }
 
-void SwimCore::JoinAttemptDone(std::uint64_t round, bool success, TimePoint now) {
-  if (success) {
-    joined_ = true;
-    if (join_.active && config_.push_pull_interval > Duration::zero()) {
-      // Catch up on whatever the seed did not know yet (see kPostJoinSyncMs).
-      const auto delay = std::chrono::duration_cast<Duration>(
-          std::chrono::milliseconds(tuning::kPostJoinSyncMs) * (0.5 + random_.UniformReal()));
-      post_join_sync_ = true;
-      timers_.Push(now + delay, PushPullTimer{++push_pull_generation_});
+void SwimCore::MarkJoined(std::string_view how) {
+  if (joined_) return;
+  joined_ = true;
+  if (how.empty()) return;
+  const Quorum quorum = GetQuorum();
+  Log(LogLevel::kInfo, "joined the cluster " + std::string(how) + ": " +
+                           std::to_string(quorum.alive) + " of " +
+                           std::to_string(quorum.members) + " members alive");
+}
+
+void SwimCore::JoinAttemptDone(const PendingStream& stream, const StreamResult& result,
+                               bool answered, bool ok, TimePoint now) {
+  if (ok) {
+    if (join_.active) {
+      MarkJoined("through seed " + stream.peer + " after " + std::to_string(join_.attempts) +
+                 " attempt(s)");
+      if (config_.push_pull_interval > Duration::zero()) {
+        // Catch up on whatever the seed did not know yet (see kPostJoinSyncMs).
+        const auto delay = std::chrono::duration_cast<Duration>(
+            std::chrono::milliseconds(tuning::kPostJoinSyncMs) * (0.5 + random_.UniformReal()));
+        post_join_sync_ = true;
+        timers_.Push(now + delay, PushPullTimer{++push_pull_generation_});
+      }
     }
+    MarkJoined({});
     join_.active = false;
     return;
   }
-  if (!join_.active || round != join_.round || --join_.outstanding > 0) return;
+  if (!join_.active || stream.join_round != join_.round) return;
+  join_.all_only_self = join_.all_only_self && result.kind == StreamResult::Kind::kOnlySelf;
+  join_.errors.push_back(JoinError(stream.peer, result, answered));
+  if (--join_.outstanding > 0) return;
   if (joined_) {  // someone joined us meanwhile
     join_.active = false;
     return;
   }
+  if (join_.all_only_self) {
+    // A headless Service that so far lists only this pod: we are the first.
+    // join_.seeds stay: OnPushPullTimer retries them while we are alone.
+    join_.active = false;
+    Log(LogLevel::kInfo, "every seed resolves to this agent (" + JoinedBy(join_.errors, "; ") +
+                             "): starting a new cluster as its first member; the seeds are "
+                             "retried while it stays alone");
+    MarkJoined({});
+    return;
+  }
+  Log(LogLevel::kWarn,
+      "join attempt " + std::to_string(join_.attempts) + " failed, seeds [" +
+          JoinedBy(join_.seeds, ", ") + "]: " + JoinedBy(join_.errors, "; ") +
+          "; retrying with backoff" +
+          (config_.join_timeout > Duration::zero()
+               ? " until --join-timeout " + Seconds(config_.join_timeout) + " has passed"
+               : std::string(" (no --join-timeout: forever)")));
   // Every seed of this attempt failed: back off (with 0-20% jitter so that a
   // fleet restarted together does not retry in lockstep).
   const auto jitter =
@@ -94,7 +158,10 @@ void SwimCore::OnJoinRetryTimer(const JoinRetryTimer& t, TimePoint now) {
   if (config_.join_timeout > Duration::zero() && now - join_.started >= config_.join_timeout) {
     join_.active = false;
     join_failed_ = true;
-    Log(LogLevel::kWarn, "join failed: no seed answered within join_timeout");
+    Log(LogLevel::kError, "could not join the cluster through [" + JoinedBy(join_.seeds, ", ") +
+                              "] within --join-timeout " + Seconds(config_.join_timeout) + " (" +
+                              std::to_string(join_.attempts) + " attempts); last errors: " +
+                              (join_.errors.empty() ? "none" : JoinedBy(join_.errors, "; ")));
     return;
   }
   StartJoinRound(now);
@@ -307,14 +374,15 @@ std::vector<std::uint8_t> SwimCore::HandleStreamRequest(const Address& from,
   } else if (const auto* pp = std::get_if<PushPullMsg>(&envelope.messages.front())) {
     ++counters_.push_pulls;
     if (!pp->members.empty()) MergeState(*pp, sender, now);
-    if (pp->join) joined_ = true;  // someone joined through us
+    if (pp->join) MarkJoined(join_.active ? "(a member joined through us)" : "");
     // Equal summaries: say so in a few bytes instead of sending the table.
     out.append(EncodeState(false, !InSync(*pp), sender, from));
     answer = true;
   } else if (const auto* ping = std::get_if<PingMsg>(&envelope.messages.front())) {
     if (ping->target.empty() || ping->target == self_name_) {
+      // One message per stream answer (the decoder's rule): no Alive beside
+      // it, the datagram probes carry that.
       encoder_.AppendMessage(AckMsg{ping->seq}, out);
-      AppendSelfAliveIfStale(*ping, out);
       answer = true;
     } else {
       CountDrop(DropReason::kContradictory);
@@ -330,25 +398,24 @@ std::vector<std::uint8_t> SwimCore::HandleStreamRequest(const Address& from,
   return response;
 }
 
-void SwimCore::HandleStreamResponse(StreamId id,
-                                    std::optional<std::span<const std::uint8_t>> response,
-                                    TimePoint now, bool refused) {
+void SwimCore::HandleStreamResult(StreamId id, const StreamResult& result, TimePoint now) {
   const InputScope input(*this, now);
   auto it = streams_.find(id);
   if (it == streams_.end()) return;
   const PendingStream pending = it->second;
   streams_.erase(it);
+  const bool answered = result.kind == StreamResult::Kind::kAnswered;
   bool ok = false;
-  if (refused && pending.purpose == StreamPurpose::kProbe) {
+  if (result.kind == StreamResult::Kind::kRefused && pending.purpose == StreamPurpose::kProbe) {
     OnStreamProbeRefused(pending.probe_seq, now);
   }
-  if (response) {
-    counters_.bytes_in += response->size();
-    const DecodeResult result = stream_decoder_.Decode(*response);
-    if (!result.ok()) {
-      CountDrop(result.reason);
-    } else if (result.envelope->sender != self_name_) {
-      const Envelope& envelope = *result.envelope;
+  if (answered) {
+    counters_.bytes_in += result.response.size();
+    const DecodeResult decoded = stream_decoder_.Decode(result.response);
+    if (!decoded.ok()) {
+      CountDrop(decoded.reason);
+    } else if (decoded.envelope->sender != self_name_) {
+      const Envelope& envelope = *decoded.envelope;
       const std::string sender(envelope.sender);
       const Message& message = envelope.messages.front();
       if (pending.purpose == StreamPurpose::kProbe) {
@@ -362,7 +429,7 @@ void SwimCore::HandleStreamResponse(StreamId id,
       } else if (const auto* pp = std::get_if<PushPullMsg>(&message)) {
         ok = true;
         ++counters_.push_pulls;
-        joined_ = true;
+        if (pending.purpose != StreamPurpose::kJoin) MarkJoined({});
         if (!pp->members.empty()) {
           MergeState(*pp, sender, now);
           // Our summary differed from the peer's: it has not seen our table
@@ -377,7 +444,7 @@ void SwimCore::HandleStreamResponse(StreamId id,
     }
   }
   stream_decoder_.Release();
-  if (pending.purpose == StreamPurpose::kJoin) JoinAttemptDone(pending.join_round, ok, now);
+  if (pending.purpose == StreamPurpose::kJoin) JoinAttemptDone(pending, result, answered, ok, now);
 }
 
 }  // namespace picket::membership::detail

@@ -177,9 +177,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         const StreamId id = runtime.streams.front();
         runtime.streams.erase(runtime.streams.begin());
         if (code & 0x80) {
-          swim.HandleStreamResponse(id, in.Bytes(in.Byte()), now);
+          swim.HandleStreamResult(id, StreamResult::Answered(in.Bytes(in.Byte())), now);
         } else {
-          swim.HandleStreamResponse(id, std::nullopt, now);
+          // Failed, refused or only-self: every way a stream can end unanswered.
+          const auto kind = static_cast<StreamResult::Kind>(1 + (code >> 4) % 3);
+          swim.HandleStreamResult(id, StreamResult::NotAnswered(kind, "fuzzed"), now);
         }
         break;
       }

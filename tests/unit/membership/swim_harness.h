@@ -141,13 +141,13 @@ class SwimHarness {
         const auto* e = inspector.Decode(s.request);
         const auto* ping = e ? std::get_if<detail::PingMsg>(&e->messages.front()) : nullptr;
         if (ping != nullptr && refusing_.count(name)) {
-          swim_.HandleStreamRefused(s.id, now_);
+          swim_.HandleStreamResult(s.id, StreamResult::NotAnswered(StreamResult::Kind::kRefused), now_);
         } else if (ping != nullptr && live_.count(name)) {
           Peer peer(name);
           auto reply = peer.StreamMessage(detail::AckMsg{ping->seq});
-          swim_.HandleStreamResponse(s.id, std::span<const std::uint8_t>(reply), now_);
+          swim_.HandleStreamResult(s.id, StreamResult::Answered(reply), now_);
         } else if (ping != nullptr) {
-          swim_.HandleStreamResponse(s.id, std::nullopt, now_);
+          swim_.HandleStreamResult(s.id, StreamResult::NotAnswered(StreamResult::Kind::kFailed), now_);
         } else {
           pending_streams_.push_back(s);  // push-pull: the test answers
         }

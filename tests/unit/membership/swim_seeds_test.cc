@@ -1,8 +1,10 @@
-// Joining when every seed is this member (BootstrapAlone), and two live
+// How a join attempt ends for each stream outcome (answered, dropped,
+// failed, refused, only this member), and two live
 // processes with one name at the same incarnation.
 
 #include <catch2/catch.hpp>
 
+#include "membership/detail/codec.h"
 #include "membership/swim.h"
 #include "swim_harness.h"
 
@@ -11,21 +13,36 @@ namespace {
 
 using detail::AliveMsg;
 
-TEST_CASE("swim: BootstrapAlone ends a join as a cluster of one and keeps the seeds",
+using Kind = StreamResult::Kind;
+
+// Ends every join stream the harness holds with `kind` (error text `error`).
+void EndJoinStreams(SwimHarness& h, Kind kind, std::string_view error = {}) {
+  auto streams = std::move(h.pending_streams_);
+  h.pending_streams_.clear();
+  for (const auto& s : streams) {
+    h.swim().HandleStreamResult(s.id, StreamResult::NotAnswered(kind, error), h.now());
+  }
+}
+
+bool Logged(SwimHarness& h, LogLevel level, std::string_view text) {
+  for (const auto& [l, message] : h.runtime().logs) {
+    if (l == level && message.find(text) != std::string::npos) return true;
+  }
+  return false;
+}
+
+TEST_CASE("swim: a join whose every seed is this member starts a cluster of one, keeps the seeds",
           "[swim][join]") {
   Config config = SwimHarness::DefaultConfig();
   config.push_pull_interval = 10s;
   config.join_timeout = 30s;
   SwimHarness h(config);
-  h.swim().Join({"svc:1"}, h.now());  // a DNS name the runtime found to be only us
+  h.swim().Join({"svc:1"}, h.now());  // a DNS name that resolves only to us
   h.TickNow();
   REQUIRE(h.pending_streams_.size() == 1);
-  const StreamId id = h.pending_streams_[0].id;
-  h.pending_streams_.clear();
-  h.swim().HandleStreamResponse(id, std::nullopt, h.now());
-  CHECK_FALSE(h.swim().Joined());
-  h.swim().BootstrapAlone(h.now());
+  EndJoinStreams(h, Kind::kOnlySelf, "svc:1 resolves only to this agent");
   CHECK(h.swim().Joined());
+  CHECK(Logged(h, LogLevel::kInfo, "every seed resolves to this agent (svc:1 resolves only"));
   CHECK(h.swim().GetQuorum().alive == 1);
   CHECK(h.swim().GetQuorum().has_majority);
   // No more join retries, and no give-up at join_timeout.
@@ -39,10 +56,69 @@ TEST_CASE("swim: BootstrapAlone ends a join as a cluster of one and keeps the se
   CHECK(h.swim().CheckInvariants().empty());
 }
 
-TEST_CASE("swim: BootstrapAlone does nothing unless joining", "[swim][join]") {
-  SwimHarness h;
-  h.swim().BootstrapAlone(h.now());
+TEST_CASE("swim: a join attempt with one real seed down retries, even if the others are us",
+          "[swim][join]") {
+  Config config = SwimHarness::DefaultConfig();
+  config.join_retry_initial = 1s;
+  SwimHarness h(config);
+  h.swim().Join({"a:1", "b:1"}, h.now());
+  h.TickNow();
+  REQUIRE(h.pending_streams_.size() == 2);
+  auto streams = std::move(h.pending_streams_);
+  h.pending_streams_.clear();
+  const bool a_first = streams[0].to == "a:1";
+  h.swim().HandleStreamResult(streams[a_first ? 0 : 1].id,
+                              StreamResult::NotAnswered(Kind::kOnlySelf, "a:1: only us"),
+                              h.now());
+  h.swim().HandleStreamResult(streams[a_first ? 1 : 0].id,
+                              StreamResult::NotAnswered(Kind::kRefused, "b:1: connection refused"),
+                              h.now());
   CHECK_FALSE(h.swim().Joined());
+  CHECK(Logged(h, LogLevel::kWarn, "join attempt 1 failed, seeds [a:1, b:1]"));
+  CHECK(Logged(h, LogLevel::kWarn, "b:1: connection refused"));
+  while (h.pending_streams_.empty()) h.Advance(10ms, 10ms);
+  CHECK(h.pending_streams_.size() == 2);  // attempt 2
+}
+
+TEST_CASE("swim: a seed that answers with something we drop is a failed attempt, said so",
+          "[swim][join]") {
+  SwimHarness h;
+  h.swim().Join({"seed:1"}, h.now());
+  h.TickNow();
+  REQUIRE(h.pending_streams_.size() == 1);
+  const StreamId id = h.pending_streams_[0].id;
+  h.pending_streams_.clear();
+  // Another cluster's answer.
+  detail::Encoder other("another-cluster", "seed");
+  std::string envelope = other.header();
+  other.AppendMessage(detail::PushPullMsg{}, envelope);
+  std::vector<std::uint8_t> response;
+  detail::Encoder::Frame(detail::Channel::kStream, envelope, response);
+  h.swim().HandleStreamResult(id, StreamResult::Answered(response), h.now());
+  CHECK_FALSE(h.swim().Joined());
+  CHECK(h.swim().counters().dropped[static_cast<int>(DropReason::kWrongCluster)] == 1);
+  CHECK(Logged(h, LogLevel::kWarn, "seed:1: answered, but the answer was dropped"));
+}
+
+TEST_CASE("swim: a join that succeeds is logged with its seed and attempt", "[swim][join]") {
+  SwimHarness h;
+  h.swim().Join({"seed:1"}, h.now());
+  h.TickNow();
+  EndJoinStreams(h, Kind::kFailed, "seed:1: timed out");
+  while (h.pending_streams_.empty()) h.Advance(10ms, 10ms);
+  const StreamId id = h.pending_streams_[0].id;
+  h.pending_streams_.clear();
+  detail::Encoder seed("default", "seed");
+  std::string envelope = seed.header();
+  detail::PushPullMsg state;
+  state.members.push_back({"seed", "seed:1", 0, MemberState::kAlive, {}, {}});
+  seed.AppendMessage(state, envelope);
+  std::vector<std::uint8_t> response;
+  detail::Encoder::Frame(detail::Channel::kStream, envelope, response);
+  h.swim().HandleStreamResult(id, StreamResult::Answered(response), h.now());
+  CHECK(h.swim().Joined());
+  CHECK(Logged(h, LogLevel::kInfo,
+               "joined the cluster through seed seed:1 after 2 attempt(s): 2 of 2 members alive"));
 }
 
 TEST_CASE("swim: the same incarnation of a live name at another address is a conflict",

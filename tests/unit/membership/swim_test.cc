@@ -481,7 +481,7 @@ TEST_CASE("swim: joins through a seed, retrying with backoff", "[swim][join]") {
     attempts.push_back(h.now());
     const StreamId id = pending[0].id;
     pending.clear();
-    h.swim().HandleStreamResponse(id, std::nullopt, h.now());
+    h.swim().HandleStreamResult(id, StreamResult::NotAnswered(StreamResult::Kind::kFailed), h.now());
     CHECK_FALSE(h.swim().Joined());
     while (pending.empty()) h.Advance(10ms, 10ms);
   }
@@ -510,7 +510,7 @@ TEST_CASE("swim: joins through a seed, retrying with backoff", "[swim][join]") {
   seed_encoder.AppendMessage(state, envelope);
   std::vector<std::uint8_t> response;
   detail::Encoder::Frame(detail::Channel::kStream, envelope, response);
-  h.swim().HandleStreamResponse(pending[0].id, std::span<const std::uint8_t>(response), h.now());
+  h.swim().HandleStreamResult(pending[0].id, StreamResult::Answered(response), h.now());
   CHECK(h.swim().Joined());
   CHECK(StateOf(h, "seed") == MemberState::kAlive);
   CHECK(StateOf(h, "other") == MemberState::kAlive);
@@ -531,7 +531,10 @@ TEST_CASE("swim: join gives up after join_timeout", "[swim][join]") {
   for (int i = 0; i < 40 && !h.swim().JoinFailed(); ++i) {
     auto streams = std::move(h.pending_streams_);
     h.pending_streams_.clear();
-    for (const auto& s : streams) h.swim().HandleStreamResponse(s.id, std::nullopt, h.now());
+    for (const auto& s : streams) {
+      h.swim().HandleStreamResult(s.id, StreamResult::NotAnswered(StreamResult::Kind::kFailed),
+                                  h.now());
+    }
     h.Advance(500ms, 10ms);
   }
   CHECK(h.swim().JoinFailed());

@@ -318,14 +318,24 @@ class TestNetwork {
       const int to = IndexOf(s.to);
       const StreamId id = s.id;
       const TimePoint deadline = now_ + s.timeout;
-      auto fail = [this, from, id, epoch]() {
+      auto end = [this, from, id, epoch](StreamResult::Kind kind) {
         if (!node(from).up || epochs_[from] != epoch) return;
-        Deliver(from, [this, from, id]() {
-          node(from).swim->HandleStreamResponse(id, std::nullopt, now_);
+        Deliver(from, [this, from, id, kind]() {
+          node(from).swim->HandleStreamResult(id, StreamResult::NotAnswered(kind), now_);
           Flush(from);
         });
       };
-      if (to < 0 || IsCut(from, to) || !node(to).up || node(to).paused_until) {
+      auto fail = [end]() { end(StreamResult::Kind::kFailed); };
+      if (to == from) {  // a seed that resolves to this node itself
+        Schedule(now_, [end]() { end(StreamResult::Kind::kOnlySelf); });
+        continue;
+      }
+      if (to >= 0 && !IsCut(from, to) && !node(to).up) {
+        // Crashed: its host is still there and resets the connection.
+        Schedule(now_ + 2 * latency_, [end]() { end(StreamResult::Kind::kRefused); });
+        continue;
+      }
+      if (to < 0 || IsCut(from, to) || node(to).paused_until) {
         Schedule(deadline, fail);
         continue;
       }
@@ -343,10 +353,10 @@ class TestNetwork {
           if (!node(from).up || epochs_[from] != epoch) return;
           Deliver(from, [this, from, id, response]() {
             if (response.empty()) {
-              node(from).swim->HandleStreamResponse(id, std::nullopt, now_);
+              node(from).swim->HandleStreamResult(
+                  id, StreamResult::NotAnswered(StreamResult::Kind::kFailed), now_);
             } else {
-              node(from).swim->HandleStreamResponse(
-                  id, std::span<const std::uint8_t>(response), now_);
+              node(from).swim->HandleStreamResult(id, StreamResult::Answered(response), now_);
             }
             Flush(from);
           });

@@ -29,10 +29,14 @@ class FakeEndpoint : public Endpoint {
     log.push_back("request " + from + " " + Text(request) + " @" + Ms(now));
     return Bytes(reply);
   }
-  void OnStreamResponse(StreamId stream, std::optional<std::span<const std::uint8_t>> response,
-                        TimePoint now) override {
+  void OnStreamResult(StreamId stream, const membership::StreamResult& result,
+                      TimePoint now) override {
+    using Kind = membership::StreamResult::Kind;
     log.push_back("response " + std::to_string(stream) + " " +
-                  (response ? Text(*response) : std::string("<none>")) + " @" + Ms(now));
+                  (result.kind == Kind::kAnswered  ? Text(result.response)
+                   : result.kind == Kind::kRefused ? std::string("<refused>")
+                                                   : std::string("<none>")) +
+                  " @" + Ms(now));
   }
   void OnTick(TimePoint now) override {
     log.push_back("tick @" + Ms(now));
@@ -220,7 +224,12 @@ TEST_CASE("Network: stream exchange round trip takes four one-way delays", "[sim
 
 TEST_CASE("Network: streams fail at their timeout when the target is gone or cut off",
           "[sim][network]") {
-  World w(Latency(10ms));
+  // With down_refuses_streams, a crashed host's machine stays up and resets
+  // the connection one round trip later; a cut link still times out.
+  const bool refuses = GENERATE(false, true);
+  LinkConfig config = Latency(10ms);
+  config.down_refuses_streams = refuses;
+  World w(config);
   w.Attach(0);
   w.Attach(1);
   w.Attach(2);
@@ -230,10 +239,14 @@ TEST_CASE("Network: streams fail at their timeout when the target is gone or cut
   w.net.StartStream(0, 2, "n2:9746", Bytes("b"), 3s);
   w.net.StartStream(0, 3, "nowhere:1", Bytes("c"), 3s);
   w.Run(10s);
-  CHECK(w.endpoints[0].log == std::vector<std::string>{"response 3 <none> @0ms",
-                                                       "response 1 <none> @2000ms",
-                                                       "response 2 <none> @3000ms"});
+  const std::vector<std::string> expected =
+      refuses ? std::vector<std::string>{"response 3 <none> @0ms", "response 1 <refused> @20ms",
+                                         "response 2 <none> @3000ms"}
+              : std::vector<std::string>{"response 3 <none> @0ms", "response 1 <none> @2000ms",
+                                         "response 2 <none> @3000ms"};
+  CHECK(w.endpoints[0].log == expected);
   CHECK(w.endpoints[2].log.empty());
+  CHECK(w.net.stats().streams_failed == 3);
 }
 
 TEST_CASE("Network: an empty reply closes the stream; a slow one times out", "[sim][network]") {
