@@ -278,6 +278,9 @@ class OpenApiConformance(unittest.TestCase):
         # queue of 2 overflows and a picket.resync follows when it recovers.
         cls.static_receiver = Receiver(RECEIVER_HOST, 0, STATIC_SECRET).start()
         cls.static_receiver.set_mode("error", status=503)
+        # Refuses everything with a 404: the spec says such events are dropped, not retried.
+        cls.refusing = Receiver(RECEIVER_HOST, 0, SECRET).start()
+        cls.refusing.set_mode("error", status=404)
         c = cls.cluster
         try:
             cls.a = c.add(0, ["--api-token-file", token_file])
@@ -309,8 +312,8 @@ class OpenApiConformance(unittest.TestCase):
         try:
             cls.cluster.close()  # SIGKILL by PID, then wait
         finally:
-            cls.receiver.stop()
-            cls.static_receiver.stop()
+            for receiver in (cls.receiver, cls.static_receiver, cls.refusing):
+                receiver.stop()
         print(f"\nwhole run {time.monotonic() - cls.started:.1f} s", file=sys.stderr)
 
     @staticmethod
@@ -605,7 +608,9 @@ class OpenApiConformance(unittest.TestCase):
         _, static = self.req(self.c, "GET", "/v1/subscriptions", "/v1/subscriptions", expect=200)
         self.assertEqual([(s["id"], s["static"]) for s in static["subscriptions"]], [("static-1", True)])
         self.req(self.c, "GET", "/v1/subscriptions/static-1", "/v1/subscriptions/{id}", expect=200)
-        # A second subscription, for a 204.
+        _, refused = self.req(self.a, "POST", "/v1/subscriptions", "/v1/subscriptions",
+                              body={"url": self.refusing.url, "secret": SECRET}, headers=self.auth(), expect=201)
+        # A third subscription, for a 204.
         _, other = self.req(self.a, "POST", "/v1/subscriptions", "/v1/subscriptions",
                             body={"url": self.receiver.url, "events": ["member.left"]},
                             headers=self.auth(), expect=201)
@@ -649,7 +654,7 @@ class OpenApiConformance(unittest.TestCase):
         wait_until(lambda: {"member.failed", "cluster.quorum_lost"} <= received_types(), 15,
                    what="member.failed and cluster.quorum_lost webhooks from node-0")
 
-        received = self.receiver.received() + self.static_receiver.received()
+        received = self.receiver.received() + self.static_receiver.received() + self.refusing.received()
         for r in received:
             self.check_webhook(r)
         print(f"\n{len(received)} webhooks checked: "
@@ -659,6 +664,18 @@ class OpenApiConformance(unittest.TestCase):
         _, sub_now = self.req(self.a, "GET", "/v1/subscriptions/" + sub["id"], "/v1/subscriptions/{id}",
                               expect=200)
         self.assertGreater(sub_now["delivery"]["delivered"], 0)
+        # The webhook responses as documented: a 404 drops the event (never
+        # retried), a 503 is retried with the same webhook-id.
+        _, refused_now = self.req(self.a, "GET", "/v1/subscriptions/" + refused["id"], "/v1/subscriptions/{id}",
+                                  expect=200)
+        ids = [r.id for r in self.refusing.received()]
+        self.assertTrue(ids, "the refusing receiver got nothing")
+        self.assertEqual(len(ids), len(set(ids)), "an event refused with 404 was retried")
+        self.assertEqual(refused_now["delivery"]["delivered"], 0)
+        self.assertGreater(refused_now["delivery"]["dropped"], 0)
+        self.assertTrue(refused_now["delivery"]["last_error"].startswith("HTTP 404"))
+        retried = [r.id for r in self.static_receiver.received() if r.status == 503]
+        self.assertLess(len(set(retried)), len(retried), "no event answered 503 was sent again")
         self.req(self.a, "DELETE", "/v1/subscriptions/" + sub["id"], "/v1/subscriptions/{id}",
                  headers=self.auth(), expect=204)
 
