@@ -52,10 +52,13 @@ SubscriptionRegistry::CreateResult SubscriptionRegistry::Create(api::Subscriptio
   for (const std::string& name : spec.events) {
     const auto type = ParseEventTypeName(name);
     if (!type) {
+      std::string known;
+      for (int i = 0; i < membership::kEventTypeCount; ++i) {
+        if (i != 0) known.append(", ");
+        known.append(membership::ToString(static_cast<membership::EventType>(i)));
+      }
       return {nullptr, api::Status::Error("'events' has an unknown event type \"" + name +
-                                          "\" (known: member.joined, member.suspect, member.alive, "
-                                          "member.failed, member.left, member.updated, "
-                                          "cluster.quorum_lost, cluster.quorum_regained)")};
+                                          "\" (known: " + known + ")")};
     }
     accepts[static_cast<std::size_t>(*type)] = true;
   }

@@ -37,6 +37,12 @@ TEST_CASE("registry validates URL, event types, secret and description", "[deliv
         std::string::npos);
   CHECK(CreateError(registry, Spec("http://h/x", {"picket.resync"})).find("'events'") !=
         std::string::npos);
+  // The message names every event type a subscription accepts.
+  const std::string unknown = CreateError(registry, Spec("http://h/x", {"member.exploded"}));
+  for (int i = 0; i < membership::kEventTypeCount; ++i) {
+    const std::string_view type = membership::ToString(static_cast<membership::EventType>(i));
+    CHECK(unknown.find(type) != std::string::npos);
+  }
   CHECK(CreateError(registry, Spec("http://h/x", {}, "secret")).find("'secret'") !=
         std::string::npos);
   api::SubscriptionSpec long_description = Spec("http://h/x");
