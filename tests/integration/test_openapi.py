@@ -638,6 +638,14 @@ class OpenApiConformance(unittest.TestCase):
 
         wait_until(lambda: {"member.updated", "service.maintenance", "service.warning"} <= received_types(),
                    10, what="member.updated, service.warning and service.maintenance webhooks")
+        # As documented: owners skip a member in maintenance unless include_unhealthy=true.
+        wait_until(lambda: (self.a.members() or {}).get("node-1", {}).get("service")
+                   and self.a.members()["node-1"]["service"]["status"] == "maintenance", 10,
+                   what="node-1 in maintenance at node-0")
+        _, o = self.req(self.a, "GET", "/v1/owners?key=k&n=3", "/v1/owners", expect=200)
+        self.assertNotIn("node-1", [m["name"] for m in o["owners"]])
+        _, o = self.req(self.a, "GET", "/v1/owners?key=k&n=3&include_unhealthy=true", "/v1/owners", expect=200)
+        self.assertIn("node-1", [m["name"] for m in o["owners"]])
         # The checks now include the push check.
         _, checks = self.req(self.b, "GET", "/v1/self/checks", "/v1/self/checks", expect=200)
         self.assertTrue(checks["maintenance"])
@@ -700,6 +708,9 @@ class OpenApiConformance(unittest.TestCase):
                 self.spec.validate(f"{ptr}/schema", value, f"webhook header {param['name']}")
         self.assertEqual(r.headers["webhook-id"], event["id"])
         self.assertEqual(event["data"]["type"], event["type"])
+        if event["type"] != "picket.resync":
+            self.assertEqual(event["time"], event["data"]["time"])
+            self.assertTrue(event["id"].endswith("-%d" % event["data"]["seq"]), event["id"])
         if event["data"]["member"] is not None:
             self.assertEqual(event.get("subject"), event["data"]["member"]["name"])
         self.spec.seen_webhooks.add(name)
