@@ -293,8 +293,13 @@ void Agent::Publish() {
   view->counters = swim_->counters();
   view->checks = service_checks_->Describe();
   view->maintenance = service_checks_->maintenance();
+  const TransportCounters& transport = transport_->counters();
   view->counters.dropped[static_cast<std::size_t>(membership::DropReason::kUnauthenticated)] +=
-      transport_->counters().unauthenticated;
+      transport.unauthenticated;
+  view->counters.dropped[static_cast<std::size_t>(membership::DropReason::kOversized)] +=
+      transport.oversized_streams;
+  view->datagram_send_errors = transport.send_errors;
+  view->stream_failures = transport.stream_errors;
   view->published_steady = now;
   view->published_wall = std::chrono::system_clock::now();
   listener_.on_view(std::move(view));

@@ -25,17 +25,19 @@
 #include "agent/host_port.h"
 #include "agent/keyring.h"
 #include "membership/runtime.h"
+#include "membership/tuning.h"
 
 namespace picket::agent {
 
-// Largest stream message accepted (a push-pull of many thousands of members fits).
-inline constexpr std::size_t kMaxStreamMessage = 16 * 1024 * 1024;
+// Largest stream message accepted: the core's limit plus sealing.
+inline constexpr std::size_t kMaxStreamMessage = membership::tuning::kMaxStreamBytes + kSealOverhead;
 
+// Read into the agent's metrics (see Agent::Publish).
 struct TransportCounters {
-  std::uint64_t unauthenticated = 0;  // datagrams or stream messages that failed to open
-  std::uint64_t send_errors = 0;      // datagrams the OS refused
-  std::uint64_t stream_errors = 0;    // stream exchanges that failed (connect, I/O, timeout)
-  std::uint64_t oversized_streams = 0;
+  std::uint64_t unauthenticated = 0;    // datagrams or stream messages that failed to open
+  std::uint64_t send_errors = 0;        // datagrams the OS refused
+  std::uint64_t stream_errors = 0;      // stream exchanges that failed (connect, I/O, timeout)
+  std::uint64_t oversized_streams = 0;  // stream messages longer than kMaxStreamMessage
 };
 
 // How a stream exchange started with StartStream ended.

@@ -40,6 +40,9 @@ struct ClusterView {
   bool leaving = false;  // a graceful leave is in progress
   std::string cluster_name;
   membership::Counters counters;
+  // The socket layer's failures (the core never sees them).
+  std::uint64_t datagram_send_errors = 0;  // datagrams the OS refused to send
+  std::uint64_t stream_failures = 0;       // exchanges we started that failed
   // Service health of the application beside this agent (self.service is
   // what the cluster sees): each local check, and the maintenance switch.
   std::vector<LocalCheckInfo> checks;

@@ -184,6 +184,13 @@ void RenderViewMetrics(std::string& out, const ClusterView& view, membership::Ti
   Counter(out, "picket_sent_bytes_total", "Bytes sent (datagrams and streams).", c.bytes_out);
   Counter(out, "picket_streams_accepted_total", "Stream (TCP) exchanges accepted.", c.streams_in);
   Counter(out, "picket_streams_opened_total", "Stream (TCP) exchanges started.", c.streams_out);
+  Counter(out, "picket_datagram_send_errors_total",
+          "Datagrams the operating system refused to send (no route, buffer full).",
+          view.datagram_send_errors);
+  Counter(out, "picket_stream_failures_total",
+          "Stream (TCP) exchanges started here that failed: refused, unreachable, timed out, "
+          "closed.",
+          view.stream_failures);
   Family(out, "picket_dropped_packets_total", "counter", "Incoming packets dropped, by reason.");
   for (std::size_t i = 0; i < c.dropped.size(); ++i) {
     LabeledSample(out, "picket_dropped_packets_total", "reason",

@@ -22,6 +22,9 @@ TEST_CASE("metrics expose the view's counters in Prometheus text format", "[api]
   view->counters.dropped[static_cast<std::size_t>(membership::DropReason::kWrongCluster)] = 4;
   view->counters.gossip_queue_depth = 7;
   view->counters.name_conflicts = 3;
+  view->counters.stale_views_refreshed = 6;
+  view->datagram_send_errors = 5;
+  view->stream_failures = 8;
   view->health_score = 2;
   view->members[0].service =
       membership::ServiceStatus{membership::ServiceHealth::kCritical, "http-1: refused", 1};
@@ -58,6 +61,9 @@ TEST_CASE("metrics expose the view's counters in Prometheus text format", "[api]
   CHECK(Contains(text, "picket_gossip_queue_depth 7\n"));
   CHECK(Contains(text, "# TYPE picket_name_conflicts_total counter\n"));
   CHECK(Contains(text, "picket_name_conflicts_total 3\n"));
+  CHECK(Contains(text, "picket_stale_views_refreshed_total 6\n"));
+  CHECK(Contains(text, "picket_datagram_send_errors_total 5\n"));
+  CHECK(Contains(text, "picket_stream_failures_total 8\n"));
   CHECK(Contains(text, "picket_health_score 2\n"));
   CHECK(Contains(text, "picket_events_total{type=\"member.failed\"} 1\n"));
   CHECK(Contains(text, "picket_api_responses_total{code=\"404\"} 1\n"));
