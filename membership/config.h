@@ -69,8 +69,8 @@ struct Config {
   // K: observers per member, capped at N-1 (successors on a hash ring of names).
   int observers = 0;
   // The detector each observer runs per subject (threshold, window, minimum
-  // standard deviation, acceptable pause, first-heartbeat estimate: its
-  // default is the profile's heartbeat_interval). The window is 100 samples
+  // standard deviation, acceptable pause, first-heartbeat estimate: unless
+  // given, it is heartbeat_interval, see BuildConfig). The window is 100 samples
   // (50 s at T = 500 ms) rather than the detector's 1000: it adapts faster
   // and keeps a simulated 10,000-member cluster small.
   detector::PhiConfig phi;

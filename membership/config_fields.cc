@@ -1,5 +1,6 @@
 #include "membership/config_fields.h"
 
+#include <algorithm>
 #include <charconv>
 #include <limits>
 #include <type_traits>
@@ -559,6 +560,18 @@ std::string FormatValue(const FieldValue& value) {
   return std::to_string(ns) + "ns";
 }
 
+Config BuildConfig(Profile profile, const std::vector<GivenValue>& given) {
+  Config config = Config::ForProfile(profile);
+  for (const GivenValue& g : given) g.field->Set(config, g.value);
+  for (const FieldDescriptor& f : Table()) {
+    if (f.default_from.empty()) continue;
+    const bool set = std::any_of(given.begin(), given.end(),
+                                 [&f](const GivenValue& g) { return g.field == &f; });
+    if (!set) f.Set(config, FindField(f.default_from)->Get(config));
+  }
+  return config;
+}
+
 std::string CommandLineFlags(const Config& config) {
   std::optional<Config> closest;
   Profile closest_profile = Profile::kLan;
@@ -578,8 +591,10 @@ std::string CommandLineFlags(const Config& config) {
     out = " --profile " + std::string(InfoOf(closest_profile).name);
   for (const FieldDescriptor& f : Table()) {
     const FieldValue value = f.Get(config);
-    if (value != f.Get(*closest))
-      out += " " + std::string(f.flag) + " " + ShellWord(FormatValue(value));
+    // A derived default is rebuilt from its source (see BuildConfig).
+    const FieldValue implied =
+        f.default_from.empty() ? f.Get(*closest) : FindField(f.default_from)->Get(config);
+    if (value != implied) out += " " + std::string(f.flag) + " " + ShellWord(FormatValue(value));
   }
   return out;
 }

@@ -100,6 +100,18 @@ struct ProfileInfo {
 // A value as its flag takes it: "500ms", "2s", "8", "0.1", "true", "normal".
 [[nodiscard]] std::string FormatValue(const FieldValue& value);
 
+// One setting given by the user (a flag, an environment variable, a config
+// file key), in the order given.
+struct GivenValue {
+  const FieldDescriptor* field = nullptr;
+  FieldValue value;
+};
+// `profile`'s defaults with `given` applied. A field whose default follows
+// another (default_from) follows the value given for that other field,
+// unless it was given itself: --heartbeat-interval 1s moves the detector's
+// first estimate to 1s too. Not validated (see Config::Validate).
+[[nodiscard]] Config BuildConfig(Profile profile, const std::vector<GivenValue>& given);
+
 // The protocol flags that rebuild `config` from its closest profile: the
 // profile (" --profile wan"; none for lan) and then every field that differs
 // from that profile's default, e.g. " --profile wan --observers 3". Values

@@ -1,5 +1,7 @@
 #include "agent/cli/protocol_flags.h"
 
+#include <algorithm>
+
 #include "agent/config_file.h"
 #include "agent/duration_flag.h"
 
@@ -23,7 +25,7 @@ std::string HelpOf(const FieldDescriptor& field) {
   std::string help(field.doc);
   if (!field.unit.empty()) help += " [" + std::string(field.unit) + "]";
   if (!field.default_from.empty()) {
-    return help + "; default: the profile's " +
+    return help + "; default: the value of " +
            std::string(membership::FindField(field.default_from)->flag);
   }
   std::string others;
@@ -63,7 +65,9 @@ void ProtocolFlags::Register(CLI::App* cmd, bool with_env) {
     const std::string flag(field.flag);
     // How an error names the flag: the variable too, since the value may come from it.
     const std::string named = with_env ? flag + " (or " + agent::EnvNameFor(flag) + ")" : flag;
-    auto keep = [this, f](FieldValue value) { overrides_.emplace_back(f, std::move(value)); };
+    auto keep = [this, f](FieldValue value) {
+      overrides_.push_back(membership::GivenValue{f, std::move(value)});
+    };
     CLI::Option* opt = nullptr;
     switch (field.kind) {
       case FieldKind::kDuration:
@@ -111,18 +115,15 @@ void ProtocolFlags::Register(CLI::App* cmd, bool with_env) {
 
 Config ProtocolFlags::Build() const {
   const membership::ProfileInfo* profile = membership::FindProfile(profile_);
-  Config config =
-      Config::ForProfile(profile != nullptr ? profile->profile : membership::Profile::kLan);
-  for (const auto& [field, value] : overrides_) field->Set(config, value);
+  const Config config = membership::BuildConfig(
+      profile != nullptr ? profile->profile : membership::Profile::kLan, overrides_);
   if (const auto error = config.Validate()) {
     // A field the user left alone is invalid because of one they gave (a
     // --probe-interval below the default --probe-timeout): name the given one.
     const FieldDescriptor* culprit = error->field;
     auto given = [this](const FieldDescriptor* f) {
-      for (const auto& [field, value] : overrides_) {
-        if (field == f) return true;
-      }
-      return false;
+      return std::any_of(overrides_.begin(), overrides_.end(),
+                         [f](const membership::GivenValue& g) { return g.field == f; });
     };
     if (!given(culprit) && error->bound_by != nullptr && given(error->bound_by))
       culprit = error->bound_by;

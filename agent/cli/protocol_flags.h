@@ -33,7 +33,7 @@ class ProtocolFlags {
   std::string profile_ = "lan";
   bool with_env_ = false;
   // The given flags and their values.
-  std::vector<std::pair<const membership::FieldDescriptor*, membership::FieldValue>> overrides_;
+  std::vector<membership::GivenValue> overrides_;
 };
 
 }  // namespace picket::cli

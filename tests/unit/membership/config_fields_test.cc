@@ -282,8 +282,36 @@ TEST_CASE("config fields: every field appears on the command line when it differ
         other = ValueOf(f, Magnitude(f.Get(c)) + 1);
     }
     f.Set(c, other);
-    CHECK(CommandLineFlags(c) == " " + std::string(f.flag) + " " + FormatValue(other));
+    const std::string flags = CommandLineFlags(c);
+    const std::string own = " " + std::string(f.flag) + " " + FormatValue(other);
+    if (f.name == "heartbeat_interval") {
+      // The first estimate kept its value, no longer the interval's: named too.
+      CHECK(flags == own + " --phi-first-heartbeat 500ms");
+    } else {
+      CHECK(flags == own);
+    }
   }
+}
+
+TEST_CASE("config fields: a derived default follows the value given for its source",
+          "[config]") {
+  const FieldDescriptor* interval = FindFlag("--heartbeat-interval");
+  const FieldDescriptor* estimate = FindFlag("--phi-first-heartbeat");
+  REQUIRE(estimate->default_from == interval->name);
+
+  Config c = BuildConfig(Profile::kLan, {{interval, Duration(1s)}});
+  CHECK(c.heartbeat_interval == 1s);
+  CHECK(c.phi.first_heartbeat_estimate == 1s);
+  CHECK(CommandLineFlags(c) == " --heartbeat-interval 1s");
+
+  // Given itself, it keeps its own value, in either order.
+  c = BuildConfig(Profile::kWan, {{estimate, Duration(300ms)}, {interval, Duration(1s)}});
+  CHECK(c.heartbeat_interval == 1s);
+  CHECK(c.phi.first_heartbeat_estimate == 300ms);
+  CHECK(CommandLineFlags(c) == " --profile wan --heartbeat-interval 1s --phi-first-heartbeat 300ms");
+
+  // Nothing given: the profile as it is.
+  CHECK(CommandLineFlags(BuildConfig(Profile::kFrugal, {})) == " --profile frugal");
 }
 
 }  // namespace picket::membership
