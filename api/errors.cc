@@ -19,6 +19,8 @@ std::string_view ErrorCodeName(ErrorCode code) {
       return "invalid_tags";
     case ErrorCode::kUnauthorized:
       return "unauthorized";
+    case ErrorCode::kForbidden:
+      return "forbidden";
     case ErrorCode::kNotFound:
       return "not_found";
     case ErrorCode::kMemberNotFound:
@@ -50,6 +52,8 @@ int ErrorStatus(ErrorCode code) {
       return 400;
     case ErrorCode::kUnauthorized:
       return 401;
+    case ErrorCode::kForbidden:
+      return 403;
     case ErrorCode::kNotFound:
     case ErrorCode::kMemberNotFound:
     case ErrorCode::kSubscriptionNotFound:
@@ -111,6 +115,8 @@ std::string_view ReasonPhrase(int status) {
       return "Bad Request";
     case 401:
       return "Unauthorized";
+    case 403:
+      return "Forbidden";
     case 404:
       return "Not Found";
     case 405:

@@ -16,6 +16,7 @@ enum class ErrorCode {
   kInvalidField,          // 400 invalid_field: JSON of the wrong shape or field type
   kInvalidTags,           // 400 invalid_tags: the agent refused the tags
   kUnauthorized,          // 401 unauthorized: missing or wrong bearer token
+  kForbidden,             // 403 forbidden: mutations refused on an exposed API without a token
   kNotFound,              // 404 not_found: no such route
   kMemberNotFound,        // 404 member_not_found: no member with that name
   kSubscriptionNotFound,  // 404 subscription_not_found: no webhook subscription with that id

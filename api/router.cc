@@ -20,6 +20,9 @@ namespace {
 
 constexpr std::string_view kMembersPrefix = "/v1/members/";
 
+// GET /healthz: the process serves.
+HttpResponse Alive() { return JsonResponse(200, R"({"status":"ok"})"); }
+
 HttpResponse NoView() {
   return ErrorResponse(ErrorCode::kNotReady, "the agent has not published its view yet");
 }
@@ -88,11 +91,12 @@ Router::Router(RouterOptions options, const ViewPublisher& views, const EventLog
     : options_(std::move(options)), views_(views), log_(log), commands_(commands), stats_(stats) {}
 
 RouteResult Router::Route(const HttpRequest& request, membership::TimePoint now) {
+  if (options_.routes == RouteTable::kOperations) return RouteOperations(request, now);
   const std::string_view path = request.path;
   const bool get = request.method == "GET";
   if (path == "/healthz") {
     if (!get) return MethodNotAllowed(request, "GET");
-    return JsonResponse(200, R"({"status":"ok"})");
+    return Alive();
   }
   if (path == "/readyz") {
     if (!get) return MethodNotAllowed(request, "GET");
@@ -156,6 +160,19 @@ RouteResult Router::Route(const HttpRequest& request, membership::TimePoint now)
     return Subscriptions(request, path.substr(17));  // "" or "/{id}"
   }
   std::string message = "no such route: ";
+  message.append(path);
+  return ErrorResponse(ErrorCode::kNotFound, message);
+}
+
+HttpResponse Router::RouteOperations(const HttpRequest& request, membership::TimePoint now) {
+  // The whole listener is read-only: any other method is 405, whatever the path.
+  if (request.method != "GET") return MethodNotAllowed(request, "GET");
+  const std::string_view path = request.path;
+  if (path == "/healthz") return Alive();
+  if (path == "/readyz") return Ready();
+  if (path == "/metrics") return Metrics(now);
+  std::string message = "no such route on the operations listener (GET /healthz, /readyz, "
+                        "/metrics only): ";
   message.append(path);
   return ErrorResponse(ErrorCode::kNotFound, message);
 }
@@ -340,6 +357,9 @@ Router::SseChunk Router::SseFrames(std::uint64_t since, std::size_t limit,
 
 std::optional<HttpResponse> Router::CheckMutation(const HttpRequest& request,
                                                   bool body_required) const {
+  if (!options_.mutations_refused.empty()) {
+    return ErrorResponse(ErrorCode::kForbidden, options_.mutations_refused);
+  }
   if (!options_.bearer_token.empty()) {
     const std::string_view auth = TrimHeaderWhitespace(request.authorization);
     constexpr std::string_view kScheme = "bearer ";

@@ -26,7 +26,19 @@ namespace picket::api {
 
 class SubscriptionStore;
 
+// Which routes a Router serves.
+enum class RouteTable {
+  kFull,        // the whole API (--http)
+  kOperations,  // GET /healthz, /readyz, /metrics only (--ops-listen): nothing
+                // that names members beyond metrics, nothing that changes state
+};
+
 struct RouterOptions {
+  RouteTable routes = RouteTable::kFull;
+  // When non-empty, every mutating request (every non-GET route) is refused
+  // with 403 and this message: the API is reachable beyond loopback without
+  // a token (agent/api_exposure.h decides it and writes the message).
+  std::string mutations_refused;
   // When non-empty, POST /v1/leave and PUT /v1/self/tags require the header
   // "Authorization: Bearer <token>" (compared in constant time); else 401.
   std::string bearer_token;
@@ -90,6 +102,8 @@ class Router {
   const RouterOptions& options() const { return options_; }
 
  private:
+  // The RouteTable::kOperations subset.
+  HttpResponse RouteOperations(const HttpRequest& request, membership::TimePoint now);
   HttpResponse Members(membership::TimePoint now);
   HttpResponse Member(std::string_view encoded_name, membership::TimePoint now);
   HttpResponse Self(membership::TimePoint now);
@@ -109,8 +123,8 @@ class Router {
   // `rest` is what follows "/v1/subscriptions": "" or "/{id}".
   HttpResponse Subscriptions(const HttpRequest& request, std::string_view rest);
 
-  // Checks token, body size and content type of a mutating request; returns
-  // an error response, or nothing if the request may proceed.
+  // Checks exposure (403), token, body size and content type of a mutating
+  // request; returns an error response, or nothing if the request may proceed.
   std::optional<HttpResponse> CheckMutation(const HttpRequest& request, bool body_required) const;
 
   const RouterOptions options_;
