@@ -4,10 +4,12 @@
 
 #include <asio.hpp>
 #include <atomic>
+#include <climits>
 #include <future>
 #include <map>
 #include <optional>
 #include <restinio/all.hpp>
+#include <string>
 #include <string_view>
 #include <thread>
 #include <utility>
@@ -19,8 +21,14 @@
 namespace picket::api {
 namespace {
 
-using Traits =
-    restinio::single_thread_traits_t<restinio::asio_timer_manager_t, restinio::null_logger_t>;
+// RESTinio's default method mapping under its own name, so that the parser
+// settings of this server can be specialised (create_parser_settings below).
+struct HttpMethods : restinio::default_http_methods_t {};
+
+struct Traits
+    : restinio::single_thread_traits_t<restinio::asio_timer_manager_t, restinio::null_logger_t> {
+  using http_methods_mapper_t = HttpMethods;
+};
 using Server = restinio::http_server_t<Traits>;
 using StreamResponse = restinio::response_builder_t<restinio::chunked_output_t>;
 
@@ -32,7 +40,42 @@ constexpr std::chrono::seconds kHandleRequestSlack{30};
 
 std::string_view View(restinio::string_view_t s) { return {s.data(), s.size()}; }
 
+// Set by OnHeadersComplete on a request whose Content-Length is above the
+// body limit, to the announced length. Only trusted together with an empty body.
+constexpr std::string_view kOversizedBodyField = "X-Picket-Oversized-Body";
+
+// RESTinio closes the connection without a word when a Content-Length is
+// above incoming_http_msg_limits' max_body_size. Instead, the request is
+// passed on without its body (returning 1 tells http_parser to skip it) and
+// marked, so that Handle answers 413 and closes the connection; the body is
+// never read. Chunked bodies (no Content-Length) over the limit still close.
+int OnHeadersComplete(http_parser* parser) {
+  auto* ctx = reinterpret_cast<restinio::impl::http_parser_ctx_t*>(parser->data);
+  if (parser->content_length != ULLONG_MAX &&
+      parser->content_length > ctx->m_limits.max_body_size()) {
+    ctx->m_leading_headers_completed = true;
+    ctx->m_header.set_field(std::string(kOversizedBodyField),
+                            std::to_string(parser->content_length));
+    return 1;
+  }
+  return restinio::impl::restinio_headers_complete_cb(parser);
+}
+
 }  // namespace
+}  // namespace picket::api
+
+// The parser settings of this server: RESTinio's, with OnHeadersComplete.
+template <>
+inline http_parser_settings
+restinio::impl::create_parser_settings<picket::api::HttpMethods>() noexcept {
+  http_parser_settings settings = create_parser_settings<restinio::default_http_methods_t>();
+  settings.on_headers_complete = [](http_parser* parser) -> int {
+    return picket::api::OnHeadersComplete(parser);
+  };
+  return settings;
+}
+
+namespace picket::api {
 
 class HttpServer::Impl {
  public:
@@ -66,7 +109,9 @@ class HttpServer::Impl {
 
   // All private methods below run on the server thread only.
   restinio::request_handling_status_t Handle(const restinio::request_handle_t& request);
-  void Respond(const restinio::request_handle_t& request, HttpResponse response);
+  // `close`: the last response on this connection (Connection: close).
+  void Respond(const restinio::request_handle_t& request, HttpResponse response,
+               bool close = false);
   void StartLongPoll(const restinio::request_handle_t& request, const LongPoll& poll);
   void FinishWaiter(std::uint64_t id);
   void StartStream(const restinio::request_handle_t& request, const EventStream& stream);
@@ -207,6 +252,15 @@ restinio::request_handling_status_t HttpServer::Impl::Handle(
   }
   if (auto v = header.opt_value_of("Last-Event-ID")) in.last_event_id = View(*v);
   in.body = request->body();
+  if (auto v = header.opt_value_of(kOversizedBodyField); v && in.body.empty()) {
+    std::string message = "the request body (";
+    message.append(View(*v));
+    message.append(" bytes) is larger than the ");
+    message.append(std::to_string(options_.hard_body_limit));
+    message.append(" bytes this server reads; it was not read, and the connection is closed");
+    Respond(request, ErrorResponse(ErrorCode::kPayloadTooLarge, message), /*close=*/true);
+    return restinio::request_accepted();
+  }
 
   RouteResult result = router_.Route(in, membership::Clock::now());
   if (auto* response = std::get_if<HttpResponse>(&result)) {
@@ -219,11 +273,13 @@ restinio::request_handling_status_t HttpServer::Impl::Handle(
   return restinio::request_accepted();
 }
 
-void HttpServer::Impl::Respond(const restinio::request_handle_t& request, HttpResponse response) {
+void HttpServer::Impl::Respond(const restinio::request_handle_t& request, HttpResponse response,
+                               bool close) {
   const int status = response.status;
   auto builder = request->create_response(
       restinio::http_status_line_t{restinio::http_status_code_t{static_cast<std::uint16_t>(status)},
                                    std::string(ReasonPhrase(status))});
+  if (close) builder.connection_close();
   builder.append_header(restinio::http_field::content_type, std::move(response.content_type));
   for (auto& [name, value] : response.headers) {
     builder.append_header(std::move(name), std::move(value));

@@ -39,8 +39,10 @@ struct HttpServerOptions {
   // An SSE comment is sent to idle streams this often, so that dead clients
   // are noticed and proxies keep the connection open.
   std::chrono::milliseconds sse_keepalive{std::chrono::seconds(15)};
-  // Bodies above this are not even read: the connection is closed without a
-  // response. Bodies between router.max_body_bytes and this get a 413.
+  // Bodies above this are not even read: a Content-Length above it gets 413
+  // at once and the connection is closed (a chunked body above it is cut off
+  // by closing). Bodies between router.max_body_bytes and this are read and
+  // get a 413 from the router.
   std::size_t hard_body_limit = 1024 * 1024;
 };
 
