@@ -9,6 +9,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "agent/api_exposure.h"
 #include "api/command_sink.h"
 #include "api/event_log.h"
 #include "api/http_server.h"
@@ -175,6 +176,13 @@ int RunAgentWithServices(AgentOptions options, const ServiceOptions& services) {
   std::string error;
   const auto http = ParseHostPort(services.http, kDefaultHttpPort, &error);
   if (!http) throw std::runtime_error("--http '" + services.http + "': " + error);
+  const std::string ops_text =
+      services.ops_listen.value_or(HostPort{options.bind.host, kDefaultOpsPort}.ToString());
+  std::optional<HostPort> ops;
+  if (!ops_text.empty()) {
+    ops = ParseHostPort(ops_text, kDefaultOpsPort, &error);
+    if (!ops) throw std::runtime_error("--ops-listen '" + ops_text + "': " + error);
+  }
 
   api::ViewPublisher views;
   api::EventLog events;
@@ -183,6 +191,9 @@ int RunAgentWithServices(AgentOptions options, const ServiceOptions& services) {
   http_options.host = http->host;
   http_options.port = http->port;
   http_options.router.bearer_token = ReadToken(services.api_token_file);
+  http_options.router.mutations_refused =
+      MutationRefusal(http->host, !http_options.router.bearer_token.empty(),
+                      services.api_insecure_allow_mutations);
 
   delivery::CommandHooksOptions hook_options;
   hook_options.hooks = ParseHooks(services.hooks);
@@ -213,6 +224,38 @@ int RunAgentWithServices(AgentOptions options, const ServiceOptions& services) {
   }
   spdlog::info("HTTP API on http://{}/ (GET /v1/members, /v1/self, /metrics)",
                HostPort{http->host, server.port()}.ToString());
+  if (!http_options.router.mutations_refused.empty()) {
+    spdlog::warn("!!! the HTTP API on {} is reachable beyond this machine and has no token: "
+                 "every mutating request (leave, tags, subscriptions, service status, "
+                 "maintenance) is refused with 403. Set --api-token-file, or "
+                 "--api-insecure-allow-mutations to accept the risk !!!",
+                 http->ToString());
+  } else if (!IsLoopbackHost(http->host) && http_options.router.bearer_token.empty()) {
+    spdlog::warn("!!! the HTTP API on {} is reachable beyond this machine and anyone who can "
+                 "reach it may make the agent leave or change its state "
+                 "(--api-insecure-allow-mutations without --api-token-file) !!!",
+                 http->ToString());
+  }
+  // The operations listener: a second server with the read-only route table,
+  // for probes and scrapers that must not reach the full API.
+  std::optional<api::HttpServer> ops_server;
+  if (ops) {
+    api::HttpServerOptions ops_options;
+    ops_options.host = ops->host;
+    ops_options.port = ops->port;
+    ops_options.router.routes = api::RouteTable::kOperations;
+    ops_options.router.subscriptions = http_options.router.subscriptions;  // webhook metrics
+    ops_options.router.hook_metrics = http_options.router.hook_metrics;
+    ops_server.emplace(ops_options, views, events, commands);
+    if (const api::Status status = ops_server->Start(); !status.ok()) {
+      throw std::runtime_error("--ops-listen: " + status.message() +
+                               " (give another address, or --ops-listen= to disable it)");
+    }
+    spdlog::info("operations listener on http://{}/ (GET /healthz, /readyz, /metrics)",
+                 HostPort{ops->host, ops_server->port()}.ToString());
+  } else {
+    spdlog::info("operations listener disabled (--ops-listen is empty)");
+  }
   for (const delivery::HookSpec& hook : hooks.hooks()) {
     spdlog::info("hook {}: runs `{}` for {} (timeout {} ms)", hook.name, hook.command,
                  hook.all_events ? std::string("every event")
@@ -223,6 +266,7 @@ int RunAgentWithServices(AgentOptions options, const ServiceOptions& services) {
   commands.Bind(&agent);
   const int code = agent.Run();
   commands.Bind(nullptr);
+  if (ops_server) ops_server->Stop();
   server.Stop();
   hooks.Stop();
   if (const std::size_t undelivered = webhooks.Drain(services.webhook_drain); undelivered > 0) {

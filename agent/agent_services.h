@@ -4,6 +4,7 @@
 // HTTP API it publishes to, wired together and torn down in order.
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,12 @@ namespace picket::agent {
 struct ServiceOptions {
   std::string http = "127.0.0.1:9747";  // HTTP API listen address ("host:port")
   std::string api_token_file;           // bearer token for mutating calls (empty: none)
+  // Without a token, an --http address that is not loopback refuses mutating
+  // calls (agent/api_exposure.h) unless this is set.
+  bool api_insecure_allow_mutations = false;
+  // The read-only operations listener (GET /healthz, /readyz, /metrics):
+  // "host:port"; "" disables it; nullopt: the gossip bind host, port 9748.
+  std::optional<std::string> ops_listen;
   // Command hooks, "EVENTS=COMMAND" each (delivery/hook_spec.h); each runs on its
   // own thread, one command at a time, killed after hook_timeout.
   std::vector<std::string> hooks;

@@ -14,6 +14,7 @@ namespace picket::agent {
 
 inline constexpr std::uint16_t kDefaultGossipPort = 9746;
 inline constexpr std::uint16_t kDefaultHttpPort = 9747;
+inline constexpr std::uint16_t kDefaultOpsPort = 9748;  // --ops-listen, on the gossip bind host
 
 struct HostPort {
   std::string host;  // IPv4/IPv6 literal (no brackets) or DNS name

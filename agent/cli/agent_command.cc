@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <memory>
+#include <optional>
 
 #include "agent/agent.h"
 #include "agent/agent_services.h"
@@ -25,6 +26,8 @@ struct AgentFlags {
   std::string advertise;
   std::vector<std::string> join;
   std::string http = "127.0.0.1:9747";
+  std::string ops_listen;  // used only when given (see OpsListen)
+  bool api_insecure_allow_mutations = false;
   std::string keyring_file;
   std::string keyring_keys;
   std::string config_file;
@@ -108,6 +111,17 @@ agent::AgentOptions ToOptions(const AgentFlags& f) {
   return o;
 }
 
+// --ops-listen: nullopt (the default, on the gossip bind host) unless given
+// by flag, config file or environment. CLI11 ignores an empty environment
+// variable, so PICKET_OPS_LISTEN= is looked at here: empty disables, as
+// --ops-listen= does.
+std::optional<std::string> OpsListen(const AgentFlags& f, const CLI::Option& option) {
+  if (option.count() > 0) return f.ops_listen;
+  const char* env = std::getenv(agent::EnvNameFor("--ops-listen").c_str());
+  if (env != nullptr && *env == '\0') return std::string();
+  return std::nullopt;
+}
+
 }  // namespace
 
 void AddAgentCommand(CLI::App& app) {
@@ -126,6 +140,14 @@ void AddAgentCommand(CLI::App& app) {
                       "on every attempt")
           ->delimiter(','));
   env(cmd->add_option("--http", flags->http, "Local HTTP API address")->capture_default_str());
+  CLI::Option* ops_listen = env(cmd->add_option(
+      "--ops-listen", flags->ops_listen,
+      "Read-only operations listener: GET /healthz, /readyz, /metrics only, for probes and "
+      "scrapers; empty disables it [gossip bind host:9748]")
+                                        ->expected(0, 1));  // --ops-listen= (empty) is a value
+  env(cmd->add_flag("--api-insecure-allow-mutations", flags->api_insecure_allow_mutations,
+                    "Allow mutating API calls without --api-token-file although --http is not a "
+                    "loopback address (otherwise they get 403)"));
   env(cmd->add_option("--keyring", flags->keyring_file,
                       "Keyring file: base64 keys, one per line, first is primary"));
   env(cmd->add_option("--keyring-keys", flags->keyring_keys,
@@ -214,12 +236,14 @@ void AddAgentCommand(CLI::App& app) {
           ->capture_default_str());
   flags->protocol.Register(cmd, /*with_env=*/true);
 
-  cmd->callback([flags] {
+  cmd->callback([flags, ops_listen] {
     agent::AgentOptions options = ToOptions(*flags);
     agent::ConfigureLogging(*agent::ParseLogFormat(flags->log_format), flags->log_level);
     agent::ServiceOptions services;
     services.http = flags->http;
     services.api_token_file = flags->api_token_file;
+    services.api_insecure_allow_mutations = flags->api_insecure_allow_mutations;
+    services.ops_listen = OpsListen(*flags, *ops_listen);
     services.hooks = flags->hooks;
     services.hook_timeout =
         Millis("--hook-timeout", flags->hook_timeout, std::chrono::milliseconds(1));
