@@ -252,14 +252,25 @@ function checkRendering(name, docs, variant) {
   check(`${tag} API port ${apiPort} not declared as a container port`,
         !allPorts.some((p) => String(p.containerPort) === apiPort));
 
-  // Probes: exec probes against the loopback API (kubelet cannot reach it with httpGet).
+  // Operations listener: on the pod IP at 9748, a named container port.
+  const ops = env.get("PICKET_OPS_LISTEN")?.value || "";
+  check(`${tag} PICKET_OPS_LISTEN=$(POD_IP):9748`, ops === "$(POD_IP):9748", ops);
+  const opsPort = (sidecar.ports || []).find((p) => p.name === "ops");
+  check(`${tag} sidecar port "ops" is 9748/TCP`,
+        opsPort !== undefined && opsPort.containerPort === 9748 && (opsPort.protocol || "TCP") === "TCP");
+  const annotations = workload.spec.template.metadata?.annotations || {};
+  check(`${tag} prometheus.io annotations point at the ops port`,
+        annotations["prometheus.io/scrape"] === "true" && annotations["prometheus.io/port"] === "9748" &&
+        annotations["prometheus.io/path"] === "/metrics", JSON.stringify(annotations));
+
+  // Probes: kubelet's httpGet on the operations listener (no exec, no shell).
   for (const [kind, path_] of [["startupProbe", "/healthz"], ["livenessProbe", "/healthz"], ["readinessProbe", "/readyz"]]) {
     const probe = sidecar[kind];
     if (!check(`${tag} sidecar ${kind} present`, probe !== undefined)) continue;
-    check(`${tag} ${kind} is not httpGet (the API is on 127.0.0.1)`, probe.httpGet === undefined);
-    const text = probeText(probe);
-    check(`${tag} ${kind} asks ${path_}`, text.includes(`GET ${path_} `), text);
-    check(`${tag} ${kind} talks to 127.0.0.1:${apiPort}`, text.includes(`/dev/tcp/127.0.0.1/${apiPort}`), text);
+    check(`${tag} ${kind} is not an exec probe`, probe.exec === undefined, probeText(probe));
+    check(`${tag} ${kind} is httpGet ${path_} on port ops (9748)`,
+          probe.httpGet?.path === path_ && (probe.httpGet?.port === "ops" || probe.httpGet?.port === 9748),
+          probeText(probe));
   }
 
   // Graceful leave.
@@ -332,8 +343,10 @@ function checkRendering(name, docs, variant) {
           [...volumes.values()].every((v) => !v.secret || v.secret.optional === true));
   }
 
-  // NetworkPolicy: gossip only from picket pods; the API port never opened.
+  // NetworkPolicy: gossip only from picket pods; the API port never opened;
+  // the ops port only to monitoring namespaces.
   const policies = docs.filter((d) => d.kind === "NetworkPolicy" && labelsMatch(d.spec.podSelector?.matchLabels, podLabels));
+  let opsOpened = false;
   if (check(`${tag} a NetworkPolicy selects the pods`, policies.length > 0)) {
     for (const p of policies) {
       check(`${tag} NetworkPolicy ${p.metadata.name} restricts Ingress`, (p.spec.policyTypes || []).includes("Ingress"));
@@ -341,6 +354,13 @@ function checkRendering(name, docs, variant) {
       for (const rule of p.spec.ingress || []) {
         const rulePorts = (rule.ports || []).map((x) => `${x.port}/${x.protocol || "TCP"}`);
         check(`${tag} NetworkPolicy ${p.metadata.name} never opens the API port`, !rulePorts.includes(`${apiPort}/TCP`));
+        if (rulePorts.includes("9748/TCP")) {
+          const from = rule.from || [];
+          check(`${tag} ops port 9748 opened only to namespaces labelled picket.io/monitoring=true`,
+                from.length > 0 && from.every((f) => !f.ipBlock && !f.podSelector &&
+                  f.namespaceSelector?.matchLabels?.["picket.io/monitoring"] === "true"));
+          opsOpened = true;
+        }
         if (rulePorts.some((x) => x.startsWith("9746/"))) {
           const from = rule.from || [];
           check(`${tag} gossip ingress only from picket pods`, from.length > 0 && from.every((f) =>
@@ -348,8 +368,11 @@ function checkRendering(name, docs, variant) {
           rulePorts.forEach((x) => opened.add(x));
         }
       }
-      check(`${tag} NetworkPolicy opens 9746/UDP and 9746/TCP`, opened.has("9746/UDP") && opened.has("9746/TCP"));
+      if (p.metadata.name === "picket-gossip") {
+        check(`${tag} NetworkPolicy opens 9746/UDP and 9746/TCP`, opened.has("9746/UDP") && opened.has("9746/TCP"));
+      }
     }
+    check(`${tag} a NetworkPolicy opens the ops port 9748 to monitoring namespaces`, opsOpened);
   }
   return workload;
 }

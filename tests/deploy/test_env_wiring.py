@@ -14,8 +14,8 @@ three pods of the StatefulSet on loopback:
 - the headless Service: its DNS name <svc>.<ns>.svc.cluster.local added to
   /etc/hosts with the three pod addresses (publishNotReadyAddresses), removed
   afterwards;
-- a pod's own network namespace: 0.0.0.0 and 127.0.0.1 in the env and the probe
-  commands become the pod's address, because all "pods" here share one host.
+- a pod's own network namespace: 0.0.0.0 and 127.0.0.1 in the env become
+  the pod's address, because all "pods" here share one host.
   Nothing else is changed;
 - the application container beside each sidecar, whose health endpoint the
   sidecar checks (PICKET_CHECK_HTTP, PICKET_CHECK_TCP): with busybox on the
@@ -24,8 +24,9 @@ three pods of the StatefulSet on loopback:
   serving a file at the check's URL path.
 
 Checks: the three agents form one cluster and each sees all three alive under
-their pod names and pod IPs; the readiness, liveness and startup exec probes
-from the manifests succeed; gossip is encrypted with the key from the file; the
+their pod names and pod IPs; the readiness, liveness and startup httpGet probes
+from the manifests succeed on the operations listener (PICKET_OPS_LISTEN, the
+pod IP), which serves nothing but /healthz, /readyz and /metrics; gossip is encrypted with the key from the file; the
 API token from the file is enforced; the preStop hook followed by SIGTERM (what
 kubelet does) makes a pod leave: the others see it `left`, it exits 0. Service
 health: every agent sees every member's service `passing` through the checks
@@ -146,7 +147,16 @@ class Pod:
         return subprocess.run(command, env=self.env, capture_output=True, text=True, timeout=timeout)
 
     def probe(self, kind):
-        return self.exec_command(self.m.sidecar[kind]["exec"]["command"]).returncode == 0
+        """kubelet's httpGet probe: GET the pod IP at the named port; 200-399 passes."""
+        get = self.m.sidecar[kind]["httpGet"]
+        port = get["port"]
+        if isinstance(port, str):
+            port = next(p["containerPort"] for p in self.m.sidecar["ports"] if p.get("name") == port)
+        try:
+            with NO_PROXY.open(f"http://{self.ip}:{port}{get['path']}", timeout=2) as r:
+                return 200 <= r.status < 400
+        except (urllib.error.URLError, OSError):
+            return False
 
     def get(self, path):
         with NO_PROXY.open(f"http://{self.api}{path}", timeout=5) as r:
@@ -368,6 +378,12 @@ class EnvWiringTest(unittest.TestCase):
             self.assertTrue(wait_for(lambda: pod.probe("readinessProbe"), 30),
                             f"readiness probe (/readyz) of {pod.name} never passed\n{self.dump_logs(pods)}")
             self.assertTrue(pod.probe("livenessProbe"), f"liveness probe of {pod.name} failed")
+        # The operations listener is on the pod IP and serves nothing else.
+        self.assertEqual(env["PICKET_OPS_LISTEN"], "127.0.69.1:9748")
+        for path in ("/v1/members", "/v1/self"):
+            with self.assertRaises(urllib.error.HTTPError) as refused:
+                NO_PROXY.open(f"http://{env['PICKET_OPS_LISTEN']}{path}", timeout=5)
+            self.assertEqual(refused.exception.code, 404, path)
 
         expected = {f"demo-{i}": f"{ip}:9746" for i, ip in enumerate(POD_IPS)}
 
