@@ -29,13 +29,17 @@ int OnProgress(void* stop, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
 }  // namespace
 
 CurlHttpPoster::~CurlHttpPoster() {
-  if (curl_ != nullptr) Curl()->easy_cleanup(curl_);
+  if (curl_ != nullptr) (*Curl())->easy_cleanup(curl_);  // loaded: curl_ came from it
 }
 
 PostResult CurlHttpPoster::Post(const PostRequest& request, const std::atomic<bool>& stop) {
   PostResult result;
-  const CurlApi* api = Curl(&result.error);
-  if (api == nullptr) return result;
+  const Expected<const CurlApi*> loaded = Curl();
+  if (!loaded) {
+    result.error = loaded.error();
+    return result;
+  }
+  const CurlApi* api = *loaded;
   if (curl_ == nullptr) curl_ = api->easy_init();
   if (curl_ == nullptr) {
     result.error = "curl_easy_init failed";

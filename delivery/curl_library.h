@@ -13,6 +13,8 @@
 
 #include <string>
 
+#include "common/expected.h"
+
 namespace picket::delivery {
 
 // The libcurl entry points picket uses, resolved from libcurl.so.4.
@@ -28,9 +30,9 @@ struct CurlApi {
   decltype(&::curl_slist_free_all) slist_free_all;
 };
 
-// The loaded library, or nullptr if it cannot be loaded (then `error`, when
-// given, says why: "libcurl.so.4: cannot open shared object file ...").
-const CurlApi* Curl(std::string* error = nullptr);
+// The loaded library, or why it cannot be loaded ("libcurl.so.4: cannot
+// open shared object file ...").
+[[nodiscard]] Expected<const CurlApi*> Curl();
 
 // True once Curl() loaded the library in this process (for tests and the
 // footprint check).

@@ -45,8 +45,12 @@ std::size_t OnHeader(char* data, std::size_t size, std::size_t count, void* user
 
 HttpResult Perform(const HttpCall& call, const std::function<bool(std::string_view)>* on_data) {
   HttpResult result;
-  const delivery::CurlApi* api = delivery::Curl(&result.error);
-  if (api == nullptr) return result;
+  const Expected<const delivery::CurlApi*> loaded = delivery::Curl();
+  if (!loaded) {
+    result.error = loaded.error();
+    return result;
+  }
+  const delivery::CurlApi* api = *loaded;
   CURL* curl = api->easy_init();
   if (curl == nullptr) {
     result.error = "curl_easy_init failed";
