@@ -166,9 +166,9 @@ void Agent::RequestLeave() {
 
 void Agent::RequestSetTags(membership::Tags tags) {
   asio::post(io_, [this, tags = std::move(tags)]() mutable {
-    if (!swim_->SetTags(std::move(tags), Now())) {
+    if (const Status set = swim_->SetTags(std::move(tags), Now()); !set) {
       // Checked by the API before it answered 202; only a leave in between gets here.
-      spdlog::warn("tags not changed: {}", leaving_ ? "this agent is leaving" : "invalid tags");
+      spdlog::warn("tags not changed: {}", set.error());
     }
     dirty_ = true;  // GET /v1/self/tags must show the new tags now, not at the next periodic publish
     AfterInput();
@@ -190,8 +190,12 @@ void Agent::RequestMaintenance(bool enabled, std::string reason) {
 void Agent::UpdateService() {
   const auto status = service_checks_->Aggregate();
   const auto self = swim_->Self();
-  if (status != self.service && swim_->SetService(status, Now())) {
-    if (status) {
+  if (status != self.service) {
+    // The checks bound and clean the output (health::BoundedUtf8): only a
+    // leave in between fails here.
+    if (const Status set = swim_->SetService(status, Now()); !set) {
+      spdlog::warn("service status not spread: {}", set.error());
+    } else if (status) {
       spdlog::info("service {}: {}", membership::ToString(status->status), status->output);
     }
   }

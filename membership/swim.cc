@@ -40,8 +40,8 @@ std::string TagsError(const Tags& tags) {
   return {};
 }
 
-bool Swim::SetTags(Tags tags, TimePoint now) { return impl_->SetTags(std::move(tags), now); }
-bool Swim::SetService(std::optional<ServiceStatus> service, TimePoint now) {
+Status Swim::SetTags(Tags tags, TimePoint now) { return impl_->SetTags(std::move(tags), now); }
+Status Swim::SetService(std::optional<ServiceStatus> service, TimePoint now) {
   return impl_->SetService(std::move(service), now);
 }
 

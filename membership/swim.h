@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "common/expected.h"
 #include "membership/config.h"
 #include "membership/counters.h"
 #include "membership/name_pool.h"
@@ -69,15 +70,15 @@ class Swim {
   // LeaveComplete() to know when it has spread (or the deadline passed).
   void Leave(TimePoint now);
   // Replaces own tags and spreads them (member.updated at every agent).
-  // Returns false and changes nothing if the tags are invalid (TagsError) or
-  // this member is leaving.
-  bool SetTags(Tags tags, TimePoint now);
+  // Changes nothing and says why if the tags are invalid (TagsError) or this
+  // member is leaving.
+  [[nodiscard]] Status SetTags(Tags tags, TimePoint now);
   // Replaces own service status (nullopt: this agent runs no checks) and
   // spreads it with a new incarnation; a changed status emits
-  // service.<status> here and at every agent. Returns false and changes
-  // nothing if the output is not UTF-8 or over kMaxServiceOutputBytes, or
-  // this member is leaving. Setting the current value again changes nothing.
-  bool SetService(std::optional<ServiceStatus> service, TimePoint now);
+  // service.<status> here and at every agent. Changes nothing and says why if
+  // the output is not UTF-8 or over kMaxServiceOutputBytes, or this member is
+  // leaving. Setting the current value again changes nothing.
+  [[nodiscard]] Status SetService(std::optional<ServiceStatus> service, TimePoint now);
 
   // --- Inputs ---
   // One datagram received from `from`. Malformed input is counted and dropped.

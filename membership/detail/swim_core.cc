@@ -89,21 +89,23 @@ void SwimCore::Leave(TimePoint now) {
   }
 }
 
-bool SwimCore::SetTags(Tags tags, TimePoint now) {
+Status SwimCore::SetTags(Tags tags, TimePoint now) {
   const InputScope input(*this, now);
-  if (!TagsError(tags).empty() || leaving_) return false;
+  if (std::string error = TagsError(tags); !error.empty()) return Fail(std::move(error));
+  if (leaving_) return Fail("this member is leaving");
   table_.SetTags(self_, std::move(tags));
   table_.SetState(self_, MemberState::kAlive, self_incarnation() + 1, now);
   BroadcastAlive(self_);
-  return true;
+  return {};
 }
 
-bool SwimCore::SetService(std::optional<ServiceStatus> service, TimePoint now) {
-  if (leaving_ ||
-      (service && (service->output.size() > tuning::kMaxServiceOutputBytes ||
-                   !IsUtf8(service->output)))) {
-    return false;
+Status SwimCore::SetService(std::optional<ServiceStatus> service, TimePoint now) {
+  if (leaving_) return Fail("this member is leaving");
+  if (service && service->output.size() > tuning::kMaxServiceOutputBytes) {
+    return Fail("the service output is longer than " +
+                std::to_string(tuning::kMaxServiceOutputBytes) + " bytes");
   }
+  if (service && !IsUtf8(service->output)) return Fail("the service output is not UTF-8");
   const InputScope input(*this, now);
   std::optional<ServiceStatus> before;
   if (const ServiceStatus* current = table_.ServiceOf(self_)) before = *current;
@@ -118,7 +120,7 @@ bool SwimCore::SetService(std::optional<ServiceStatus> service, TimePoint now) {
       Emit(EventType::kUpdated, self_, now);
     }
   }
-  return true;
+  return {};
 }
 
 // ---------------------------------------------------------------- time

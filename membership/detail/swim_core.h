@@ -61,8 +61,8 @@ class SwimCore {
   void WarmStart(const std::vector<Identity>& members, TimePoint now);
   void Join(std::vector<Address> seeds, TimePoint now);
   void Leave(TimePoint now);
-  bool SetTags(Tags tags, TimePoint now);
-  bool SetService(std::optional<ServiceStatus> service, TimePoint now);
+  Status SetTags(Tags tags, TimePoint now);
+  Status SetService(std::optional<ServiceStatus> service, TimePoint now);
   void HandleDatagram(const Address& from, std::span<const std::uint8_t> bytes, TimePoint now);
   std::vector<std::uint8_t> HandleStreamRequest(const Address& from,
                                                 std::span<const std::uint8_t> request,

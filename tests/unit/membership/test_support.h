@@ -188,7 +188,7 @@ class TestNetwork {
     Flush(i);
   }
   bool SetService(int i, std::optional<ServiceStatus> service) {
-    const bool ok = swim(i).SetService(std::move(service), now_);
+    const bool ok = swim(i).SetService(std::move(service), now_).has_value();
     Flush(i);
     return ok;
   }
