@@ -194,6 +194,10 @@ class SwimCore {
   // An accusation older than our incarnation: the sender missed our
   // refutation. Send it our current alive (at most once per probe_interval).
   void ReassertSelf(std::string_view sender, TimePoint now);
+  // A suspect/failed/left claim about us: refuted if current (true), or
+  // answered with ReassertSelf if older (false).
+  bool AnswerClaimAboutSelf(std::uint64_t incarnation, Source source, std::string_view sender,
+                            TimePoint now);
   // True if `accuser` is failed or left here, or reaped.
   [[nodiscard]] bool AccuserDeparted(std::string_view accuser) const;
   // True if `accuser` may have been cut off from us lately: not alive here,

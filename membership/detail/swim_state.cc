@@ -158,16 +158,20 @@ void SwimCore::NoteNameConflict(std::string_view name, std::string_view known_at
   if (conflict_logs_.size() > tuning::kMaxDeadNotices) conflict_logs_.clear();
 }
 
+bool SwimCore::AnswerClaimAboutSelf(std::uint64_t incarnation, Source source,
+                                    std::string_view sender, TimePoint now) {
+  if (incarnation < self_incarnation()) {
+    // Old news about us: tell whoever spreads it that we are alive and newer.
+    if (source == Source::kGossip) ReassertSelf(sender, now);
+    return false;
+  }
+  RefuteSelf(incarnation, sender, now);
+  return true;
+}
+
 bool SwimCore::ApplySuspect(std::string_view name, std::uint64_t incarnation, std::string_view from,
                             Source source, std::string_view sender, TimePoint now) {
-  if (name == self_name_) {
-    if (incarnation < self_incarnation()) {
-      if (source == Source::kGossip) ReassertSelf(sender, now);
-      return false;
-    }
-    RefuteSelf(incarnation, sender, now);
-    return true;
-  }
+  if (name == self_name_) return AnswerClaimAboutSelf(incarnation, source, sender, now);
   const MemberIndex m = table_.Find(name);
   if (m == kNoMember) return false;  // nothing to suspect; its alive will come
   const MemberState state = table_.State(m);
@@ -208,11 +212,7 @@ bool SwimCore::ApplyFailed(std::string_view name, std::uint64_t incarnation, std
                            Source source, std::string_view sender, std::string_view address,
                            TimePoint now) {
   if (name == self_name_) {
-    if (incarnation < self_incarnation()) {
-      if (source == Source::kGossip) ReassertSelf(sender, now);
-      return false;
-    }
-    RefuteSelf(incarnation, sender, now);
+    if (!AnswerClaimAboutSelf(incarnation, source, sender, now)) return false;
     if (source == Source::kGossip) SyncAfterCutOff(sender, now);
     return true;
   }
@@ -257,12 +257,7 @@ bool SwimCore::ApplyLeft(std::string_view name, std::uint64_t incarnation, Sourc
   if (name == self_name_) {
     // An old life of ours left; we are here.
     if (leaving_) return false;
-    if (incarnation < self_incarnation()) {
-      if (source == Source::kGossip) ReassertSelf(sender, now);
-      return false;
-    }
-    RefuteSelf(incarnation, sender, now);
-    return true;
+    return AnswerClaimAboutSelf(incarnation, source, sender, now);
   }
   const MemberIndex m = table_.Find(name);
   if (m == kNoMember) return RecordDeparted(name, address, incarnation, MemberState::kLeft, now);
