@@ -56,7 +56,9 @@ import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PICKET = os.environ.get("PICKET_BIN", os.path.join(HERE, "../../build/picket"))
-SERVICE_APP = os.path.join(HERE, "..", "integration", "service_app.py")
+sys.path.insert(0, os.path.join(HERE, "..", "integration"))
+from service_app_process import AppProcess  # noqa: E402
+from scenarios import percentile  # noqa: E402
 NET = 17
 GOSSIP_PORT, API_PORT, APP_PORT, APP_TCP_PORT = 9746, 9747, 8080, 8081
 K8S_PERIOD, K8S_TIMEOUT, K8S_FAILURES = 10.0, 1.0, 3
@@ -78,16 +80,6 @@ def log(msg):
 
 def parse_time(text):
     return datetime.datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
-
-
-def percentile(values, p):
-    if not values:
-        return None
-    s = sorted(values)
-    k = (len(s) - 1) * p / 100.0
-    lo = int(k)
-    hi = min(lo + 1, len(s) - 1)
-    return s[lo] + (s[hi] - s[lo]) * (k - lo)
 
 
 def summary(values):
@@ -115,56 +107,12 @@ def cpu_ticks(pid):
 
 
 # ------------------------------------------------------------------ processes
-class App:
+class App(AppProcess):
     def __init__(self, index, host, workdir):
+        super().__init__(host, APP_PORT, os.path.join(workdir, f"app-{index}.out"),
+                         tcp_port=APP_TCP_PORT)
         self.index = index
-        self.host = host
-        self.out_path = os.path.join(workdir, f"app-{index}.out")
-        self.proc = None
         self.lock = threading.Lock()
-
-    @property
-    def health_url(self):
-        return f"http://{self.host}:{APP_PORT}/health"
-
-    def start(self, wait=True):
-        out = open(self.out_path, "w")
-        self.proc = subprocess.Popen(
-            [sys.executable, SERVICE_APP, "--host", self.host, "--port", str(APP_PORT),
-             "--tcp-port", str(APP_TCP_PORT)],
-            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        out.close()
-        if wait:
-            self.wait_ready()
-        return self
-
-    def wait_ready(self, timeout=20):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"service_app {self.host} exited: {open(self.out_path).read()}")
-            with open(self.out_path) as f:
-                if "ready" in f.read():
-                    return time.time()
-            time.sleep(0.01)
-        raise RuntimeError(f"service_app {self.host} not ready after {timeout}s")
-
-    def running(self):
-        return self.proc is not None and self.proc.poll() is None
-
-    def signal(self, sig):
-        if self.running():
-            os.kill(self.proc.pid, sig)
-
-    def kill(self):
-        if self.running():
-            os.kill(self.proc.pid, signal.SIGCONT)
-            os.kill(self.proc.pid, signal.SIGKILL)
-        if self.proc is not None:
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                pass
 
 
 class Agent:

@@ -34,11 +34,11 @@ import time
 import unittest
 
 from picket_cluster import PICKET, Cluster, http_json, states, wait_until
+from service_app_process import AppProcess
 from webhook_receiver import Receiver
 
 NET = 16
 HERE = os.path.dirname(os.path.abspath(__file__))
-SERVICE_APP = os.path.join(HERE, "service_app.py")
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 APP_PORT = 8080
 APP_TCP_PORT = 8081
@@ -56,55 +56,15 @@ def parse_time(text):
     return t.timestamp()
 
 
-class App:
-    """One service_app.py process, restartable on the same address."""
+class App(AppProcess):
+    """One service_app.py process of a node, restartable on the same address."""
 
     def __init__(self, workdir, name, host, tcp=False, fail_rate=0.0, seed=None):
-        self.host = host
-        self.port = APP_PORT
-        self.tcp_port = APP_TCP_PORT if tcp else None
-        self.fail_rate = fail_rate
-        self.seed = seed
-        self.out_path = os.path.join(workdir, f"{name}-app.out")
-        self.proc = None
-
-    @property
-    def health_url(self):
-        return f"http://{self.host}:{self.port}/health"
+        super().__init__(host, APP_PORT, os.path.join(workdir, f"{name}-app.out"),
+                         tcp_port=APP_TCP_PORT if tcp else None, fail_rate=fail_rate, seed=seed)
 
     def start(self, timeout=15):
-        args = [sys.executable, SERVICE_APP, "--host", self.host, "--port", str(self.port)]
-        if self.tcp_port:
-            args += ["--tcp-port", str(self.tcp_port)]
-        if self.fail_rate:
-            args += ["--fail-rate", str(self.fail_rate)]
-        if self.seed is not None:
-            args += ["--seed", str(self.seed)]
-        out = open(self.out_path, "w")
-        self.proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL)
-        out.close()
-
-        def ready():
-            if self.proc.poll() is not None:
-                raise AssertionError(f"service_app exited: {read_text(self.out_path)}")
-            return "ready" in read_text(self.out_path)
-        wait_until(ready, timeout, interval=0.05, what=f"service_app on {self.host} ready")
-        return self
-
-    def running(self):
-        return self.proc is not None and self.proc.poll() is None
-
-    def signal(self, sig):
-        if self.running():
-            os.kill(self.proc.pid, sig)
-
-    def kill(self):
-        if self.running():
-            os.kill(self.proc.pid, signal.SIGCONT)
-            os.kill(self.proc.pid, signal.SIGKILL)
-        if self.proc is not None:
-            self.proc.wait(timeout=10)
+        return super().start(wait=True, timeout=timeout)
 
     def stats(self):
         status, body = http_json(f"http://{self.host}:{self.port}/stats")
