@@ -16,8 +16,8 @@ SIGKILLed; then, through Prometheus' HTTP API:
       killed member, PicketQuorumLost and PicketNotJoined do not;
   (c) every target is up except the killed agent's.
 
-The agents are scraped on their operations listener (--ops-listen) when the
-binary has one, else on the API address (--http). Whole test well under 90 s;
+The agents are scraped on their read-only operations listener (--ops-listen
+HOST:9748), as Prometheus scrapes them on Kubernetes. Whole test well under 90 s;
 every process is killed by PID in `finally`. Exits 77 (skipped) when the
 prometheus binary is missing.
 """
@@ -37,7 +37,7 @@ import time
 import unittest
 import urllib.parse
 
-from picket_cluster import PICKET, Cluster, http_json, http_text, states, wait_until
+from picket_cluster import Cluster, http_json, http_text, states, wait_until
 from webhook_receiver import Receiver
 
 NET = 29
@@ -82,11 +82,6 @@ def free_port(host):
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind((host, 0))
         return s.getsockname()[1]
-
-
-def has_ops_listen():
-    out = subprocess.run([PICKET, "agent", "--help"], capture_output=True, text=True, timeout=10).stdout
-    return "--ops-listen" in out
 
 
 def dashboard_queries(dashboard):
@@ -178,15 +173,12 @@ class AlertsAndDashboardOnRealPrometheus(unittest.TestCase):
         prometheus = None
         cluster = Cluster(net=NET)
         try:
-            ops = has_ops_listen()
             agents = []
             for i in range(1, N + 1):  # 127.29.0.11-14
-                args = ["--webhook-url", receiver.url, "--webhook-secret", SECRET]
-                if ops:
-                    args += ["--ops-listen", f"127.{NET}.0.{10 + i}:9748"]
-                agents.append(cluster.add(i, extra_args=args))
-            metrics_port = 9748 if ops else 9747
-            scrape = [f"{a.host}:{metrics_port}" for a in agents]
+                agents.append(cluster.add(i, extra_args=[
+                    "--webhook-url", receiver.url, "--webhook-secret", SECRET,
+                    "--ops-listen", f"127.{NET}.0.{10 + i}:9748"]))
+            scrape = [f"{a.host}:9748" for a in agents]
             with open(RULES) as f:
                 rules_text = short_for_rules(f.read())
             prometheus = Prometheus(workdir, scrape, rules_text)
@@ -297,7 +289,8 @@ class AlertsAndDashboardOnRealPrometheus(unittest.TestCase):
             want = {JOB} if m.group(2) == "job" else set(scrape)
             self.assertEqual(values, want, f"variable {var['name']}")
 
-        print(f"{len(queries)} dashboard queries x 2 with data, {len(rules)} rules ok; "
+        print(f"scraped {', '.join(scrape)}; "
+              f"{len(queries)} dashboard queries x 2 with data, {len(rules)} rules ok; "
               f"{victim.name} failed everywhere {detected:.1f} s after SIGKILL, "
               f"PicketMemberFailed firing after {fired:.1f} s (for: {FOR})", file=sys.stderr)
 
