@@ -17,6 +17,9 @@ spec=$(realpath "${1:-$here/../../api/openapi.yaml}")
 for tool in node npm; do
   command -v "$tool" >/dev/null || skip "$tool is not installed (scripts/install-deps --test)"
 done
+# @redocly/cli 2.77 needs Node.js 20.19+ (Debian 12's own nodejs is 18).
+node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)' ||
+  skip "node $(node --version) is older than the 20.19 that @redocly/cli needs"
 
 node_dir=${PICKET_OPENAPI_NODE_DIR:-/tmp/picket-openapi-node}
 source "$here/../npm_ci.sh"
