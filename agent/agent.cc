@@ -12,16 +12,13 @@ namespace picket::agent {
 namespace {
 
 std::shared_ptr<const Keyring> LoadKeyring(const AgentOptions& options) {
-  std::string error;
-  std::optional<Keyring> ring;
+  Expected<Keyring> ring = Keyring();
   if (!options.keyring_file.empty()) {
-    ring = Keyring::LoadFile(options.keyring_file, &error);
+    ring = Keyring::LoadFile(options.keyring_file);
   } else if (!options.keyring_inline.empty()) {
-    ring = Keyring::Parse(options.keyring_inline, &error);
-  } else {
-    ring = Keyring();
+    ring = Keyring::Parse(options.keyring_inline);
   }
-  if (!ring) throw std::runtime_error("--keyring: " + error);
+  if (!ring) throw std::runtime_error("--keyring: " + ring.error());
   return std::make_shared<const Keyring>(std::move(*ring));
 }
 
@@ -212,10 +209,9 @@ void Agent::RequestKeyringReload() {
 
 void Agent::ReloadKeyring() {
   if (options_.keyring_file.empty()) return;
-  std::string error;
-  auto ring = Keyring::LoadFile(options_.keyring_file, &error);
+  auto ring = Keyring::LoadFile(options_.keyring_file);
   if (!ring) {
-    spdlog::error("keyring not reloaded, keeping the old one: {}", error);
+    spdlog::error("keyring not reloaded, keeping the old one: {}", ring.error());
     return;
   }
   spdlog::info("keyring reloaded: {} key(s)", ring->size());

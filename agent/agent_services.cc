@@ -33,26 +33,26 @@ class AgentCommands final : public api::CommandSink {
     std::lock_guard lock(mu_);
     if (agent_ != nullptr) agent_->RequestLeave();
   }
-  api::Status SetTags(membership::Tags tags) override {
+  Status SetTags(membership::Tags tags) override {
     if (std::string error = membership::TagsError(tags); !error.empty()) {
-      return api::Status::Error(std::move(error));
+      return Fail(std::move(error));
     }
     std::lock_guard lock(mu_);
-    if (agent_ == nullptr) return api::Status::Error("agent is not running");
+    if (agent_ == nullptr) return Fail("agent is not running");
     agent_->RequestSetTags(std::move(tags));
-    return api::Status::Ok();
+    return Status{};
   }
-  api::Status PushService(membership::ServiceHealth status, std::string output) override {
+  Status PushService(membership::ServiceHealth status, std::string output) override {
     std::lock_guard lock(mu_);
-    if (agent_ == nullptr) return api::Status::Error("agent is not running");
+    if (agent_ == nullptr) return Fail("agent is not running");
     agent_->RequestServicePush(status, std::move(output));
-    return api::Status::Ok();
+    return Status{};
   }
-  api::Status SetMaintenance(bool enabled, std::string reason) override {
+  Status SetMaintenance(bool enabled, std::string reason) override {
     std::lock_guard lock(mu_);
-    if (agent_ == nullptr) return api::Status::Error("agent is not running");
+    if (agent_ == nullptr) return Fail("agent is not running");
     agent_->RequestMaintenance(enabled, std::move(reason));
-    return api::Status::Ok();
+    return Status{};
   }
 
  private:
@@ -159,7 +159,7 @@ void AddStaticWebhooks(const ServiceOptions& services, delivery::SubscriptionReg
     spec.is_static = true;
     const auto created = registry.Create(std::move(spec));
     if (created.subscription == nullptr) {
-      throw std::runtime_error("--webhook-url '" + url + "': " + created.status.message());
+      throw std::runtime_error("--webhook-url '" + url + "': " + created.status.error());
     }
     if (secret.empty()) {
       spdlog::warn("webhook {} -> {}: no --webhook-secret(-file), generated secret {}",
@@ -173,15 +173,15 @@ void AddStaticWebhooks(const ServiceOptions& services, delivery::SubscriptionReg
 }  // namespace
 
 int RunAgentWithServices(AgentOptions options, const ServiceOptions& services) {
-  std::string error;
-  const auto http = ParseHostPort(services.http, kDefaultHttpPort, &error);
-  if (!http) throw std::runtime_error("--http '" + services.http + "': " + error);
+  const auto http = ParseHostPort(services.http, kDefaultHttpPort);
+  if (!http) throw std::runtime_error("--http '" + services.http + "': " + http.error());
   const std::string ops_text =
       services.ops_listen.value_or(HostPort{options.bind.host, kDefaultOpsPort}.ToString());
   std::optional<HostPort> ops;
   if (!ops_text.empty()) {
-    ops = ParseHostPort(ops_text, kDefaultOpsPort, &error);
-    if (!ops) throw std::runtime_error("--ops-listen '" + ops_text + "': " + error);
+    const auto parsed = ParseHostPort(ops_text, kDefaultOpsPort);
+    if (!parsed) throw std::runtime_error("--ops-listen '" + ops_text + "': " + parsed.error());
+    ops = *parsed;
   }
 
   api::ViewPublisher views;
@@ -219,8 +219,8 @@ int RunAgentWithServices(AgentOptions options, const ServiceOptions& services) {
   Agent agent(std::move(options), std::move(listener));
 
   api::HttpServer server(http_options, views, events, commands);
-  if (const api::Status status = server.Start(); !status.ok()) {
-    throw std::runtime_error("--http: " + status.message());
+  if (const Status status = server.Start(); !status) {
+    throw std::runtime_error("--http: " + status.error());
   }
   spdlog::info("HTTP API on http://{}/ (GET /v1/members, /v1/self, /metrics)",
                HostPort{http->host, server.port()}.ToString());
@@ -247,8 +247,8 @@ int RunAgentWithServices(AgentOptions options, const ServiceOptions& services) {
     ops_options.router.subscriptions = http_options.router.subscriptions;  // webhook metrics
     ops_options.router.hook_metrics = http_options.router.hook_metrics;
     ops_server.emplace(ops_options, views, events, commands);
-    if (const api::Status status = ops_server->Start(); !status.ok()) {
-      throw std::runtime_error("--ops-listen: " + status.message() +
+    if (const Status status = ops_server->Start(); !status) {
+      throw std::runtime_error("--ops-listen: " + status.error() +
                                " (give another address, or --ops-listen= to disable it)");
     }
     spdlog::info("operations listener on http://{}/ (GET /healthz, /readyz, /metrics)",

@@ -16,9 +16,8 @@ namespace {
 }
 
 health::Duration ParsePositiveDuration(std::string_view flag, const std::string& value) {
-  std::string error;
-  const auto parsed = ParseDuration(value, &error);
-  if (!parsed) Bad(flag, value, error);
+  const auto parsed = ParseDuration(value);
+  if (!parsed) Bad(flag, value, parsed.error());
   if (*parsed <= health::Duration::zero()) Bad(flag, value, "must be positive");
   return std::chrono::duration_cast<health::Duration>(*parsed);
 }
@@ -53,9 +52,8 @@ std::vector<health::CheckSpec> ParseChecks(const CheckFlags& flags) {
   for (const std::string& target : flags.tcp) {
     if (target.empty()) continue;
     health::CheckSpec spec = Named(health::CheckKind::kTcp, target, ++index);
-    std::string error;
-    const auto hp = ParseHostPort(target, 0, &error);
-    if (!hp) Bad("--check-tcp", target, error);
+    const auto hp = ParseHostPort(target, 0);
+    if (!hp) Bad("--check-tcp", target, hp.error());
     if (hp->port == 0) Bad("--check-tcp", target, "expected HOST:PORT with a port");
     spec.host = hp->host;
     spec.port = hp->port;

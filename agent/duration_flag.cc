@@ -5,11 +5,8 @@
 
 namespace picket::agent {
 
-std::optional<std::chrono::nanoseconds> ParseDuration(std::string_view text, std::string* error) {
-  auto fail = [&](const std::string& why) -> std::optional<std::chrono::nanoseconds> {
-    if (error != nullptr) *error = why;
-    return std::nullopt;
-  };
+Expected<std::chrono::nanoseconds> ParseDuration(std::string_view text) {
+  auto fail = [](std::string why) { return Fail(std::move(why)); };
   if (text == "0") return std::chrono::nanoseconds{0};
   std::size_t unit_at = 0;
   while (unit_at < text.size() &&

@@ -5,15 +5,15 @@
 // unit must be explicit.
 
 #include <chrono>
-#include <optional>
 #include <string>
 #include <string_view>
 
+#include "common/expected.h"
+
 namespace picket::agent {
 
-// Nanosecond precision; nullopt (and `*error`) if malformed or negative.
-[[nodiscard]] std::optional<std::chrono::nanoseconds> ParseDuration(std::string_view text,
-                                                                    std::string* error = nullptr);
+// Nanosecond precision; the reason if malformed or negative.
+[[nodiscard]] Expected<std::chrono::nanoseconds> ParseDuration(std::string_view text);
 
 // "500ms", "1s", "1.5s", "2m", "1h": the shortest exact form, for --help defaults.
 [[nodiscard]] std::string FormatDuration(std::chrono::nanoseconds d);

@@ -9,29 +9,19 @@ std::string HostPort::ToString() const {
   return (ipv6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
 }
 
-namespace {
-
-std::optional<HostPort> Fail(std::string* error, std::string message) {
-  if (error != nullptr) *error = std::move(message);
-  return std::nullopt;
-}
-
-}  // namespace
-
-std::optional<HostPort> ParseHostPort(std::string_view text, std::uint16_t default_port,
-                                      std::string* error) {
-  if (text.empty()) return Fail(error, "empty address");
+Expected<HostPort> ParseHostPort(std::string_view text, std::uint16_t default_port) {
+  if (text.empty()) return Fail("empty address");
   std::string_view host;
   std::string_view port_text;
   if (text.front() == '[') {
     const auto close = text.find(']');
-    if (close == std::string_view::npos) return Fail(error, "missing ']' after IPv6 address");
+    if (close == std::string_view::npos) return Fail("missing ']' after IPv6 address");
     host = text.substr(1, close - 1);
     const auto rest = text.substr(close + 1);
     if (!rest.empty()) {
-      if (rest.front() != ':') return Fail(error, "expected ':' after ']'");
+      if (rest.front() != ':') return Fail("expected ':' after ']'");
       port_text = rest.substr(1);
-      if (port_text.empty()) return Fail(error, "empty port");
+      if (port_text.empty()) return Fail("empty port");
     }
   } else {
     const auto colon = text.rfind(':');
@@ -41,16 +31,16 @@ std::optional<HostPort> ParseHostPort(std::string_view text, std::uint16_t defau
     } else if (colon != std::string_view::npos) {
       host = text.substr(0, colon);
       port_text = text.substr(colon + 1);
-      if (port_text.empty()) return Fail(error, "empty port");
+      if (port_text.empty()) return Fail("empty port");
     } else {
       host = text;
     }
   }
-  if (host.empty()) return Fail(error, "empty host");
+  if (host.empty()) return Fail("empty host");
   for (const char c : host) {
     const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
                     c == '.' || c == '-' || c == ':' || c == '_' || c == '%';
-    if (!ok) return Fail(error, "invalid character in host '" + std::string(host) + "'");
+    if (!ok) return Fail("invalid character in host '" + std::string(host) + "'");
   }
   HostPort result{std::string(host), default_port};
   if (!port_text.empty()) {
@@ -58,12 +48,12 @@ std::optional<HostPort> ParseHostPort(std::string_view text, std::uint16_t defau
     const auto [end, ec] =
         std::from_chars(port_text.data(), port_text.data() + port_text.size(), value);
     if (ec != std::errc() || end != port_text.data() + port_text.size() || value > 65535) {
-      return Fail(error, "invalid port '" + std::string(port_text) + "'");
+      return Fail("invalid port '" + std::string(port_text) + "'");
     }
     result.port = static_cast<std::uint16_t>(value);
   }
   if (result.port == 0 && default_port == 0 && port_text.empty()) {
-    return Fail(error, "missing port");
+    return Fail("missing port");
   }
   return result;
 }

@@ -10,6 +10,8 @@
 #include <string>
 #include <string_view>
 
+#include "common/expected.h"
+
 namespace picket::agent {
 
 inline constexpr std::uint16_t kDefaultGossipPort = 9746;
@@ -25,9 +27,7 @@ struct HostPort {
 };
 
 // Parses `text`; a missing port takes `default_port` (0: the port is required).
-// Returns nullopt and sets `*error` (if given) to the reason when malformed.
-[[nodiscard]] std::optional<HostPort> ParseHostPort(std::string_view text,
-                                                    std::uint16_t default_port,
-                                                    std::string* error = nullptr);
+// The reason when malformed.
+[[nodiscard]] Expected<HostPort> ParseHostPort(std::string_view text, std::uint16_t default_port);
 
 }  // namespace picket::agent

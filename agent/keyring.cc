@@ -32,7 +32,7 @@ bool InitSodium() {
   return ok;
 }
 
-std::optional<Keyring> Keyring::Parse(std::string_view text, std::string* error) {
+Expected<Keyring> Keyring::Parse(std::string_view text) {
   InitSodium();
   Keyring ring;
   int index = 0;
@@ -50,34 +50,23 @@ std::optional<Keyring> Keyring::Parse(std::string_view text, std::string* error)
     if (sodium_base642bin(key.data(), key.size(), item_copy.data(), item_copy.size(), nullptr,
                           &decoded, nullptr, sodium_base64_VARIANT_ORIGINAL) != 0 ||
         decoded != kKeyBytes) {
-      if (error != nullptr) {
-        *error = "key " + std::to_string(index) +
-                 " is not the base64 of 32 bytes (make one with `picket keygen`)";
-      }
-      return std::nullopt;
+      return Fail("key " + std::to_string(index) +
+                  " is not the base64 of 32 bytes (make one with `picket keygen`)");
     }
     ring.keys_.push_back(key);
   }
   return ring;
 }
 
-std::optional<Keyring> Keyring::LoadFile(const std::string& path, std::string* error) {
+Expected<Keyring> Keyring::LoadFile(const std::string& path) {
   std::ifstream in(path);
-  if (!in) {
-    if (error != nullptr) *error = "cannot read keyring file '" + path + "'";
-    return std::nullopt;
-  }
+  if (!in) return Fail("cannot read keyring file '" + path + "'");
   std::stringstream buffer;
   buffer << in.rdbuf();
-  std::string parse_error;
-  auto ring = Parse(buffer.str(), &parse_error);
-  if (!ring) {
-    if (error != nullptr) *error = "keyring file '" + path + "': " + parse_error;
-    return std::nullopt;
-  }
+  auto ring = Parse(buffer.str());
+  if (!ring) return Fail("keyring file '" + path + "': " + ring.error());
   if (!ring->enabled()) {
-    if (error != nullptr) *error = "keyring file '" + path + "' holds no key";
-    return std::nullopt;
+    return Fail("keyring file '" + path + "' holds no key");
   }
   return ring;
 }

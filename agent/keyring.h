@@ -19,6 +19,8 @@
 #include <string_view>
 #include <vector>
 
+#include "common/expected.h"
+
 namespace picket::agent {
 
 inline constexpr std::size_t kKeyBytes = 32;
@@ -36,9 +38,9 @@ class Keyring {
   // commas; blank lines and lines starting with '#' are ignored. The first key
   // is the primary. Returns the keyring or an error message saying which key is
   // bad and why.
-  static std::optional<Keyring> Parse(std::string_view text, std::string* error);
+  [[nodiscard]] static Expected<Keyring> Parse(std::string_view text);
   // Parse() of a file's contents; the error names the file.
-  static std::optional<Keyring> LoadFile(const std::string& path, std::string* error);
+  [[nodiscard]] static Expected<Keyring> LoadFile(const std::string& path);
 
   // A new random key, base64-encoded (what `picket keygen` prints).
   static std::string GenerateKeyBase64();

@@ -4,7 +4,7 @@
 // runtime forwards to its event loop (docs/architecture.md: nothing flows back from
 // api into the core except explicit commands).
 
-#include "api/status.h"
+#include "common/expected.h"
 #include "membership/types.h"
 
 namespace picket::api {

@@ -146,12 +146,12 @@ class HttpServer::Impl {
 };
 
 Status HttpServer::Impl::Start() {
-  if (running_ || io_context_) return Status::Error("the HTTP server was already started");
+  if (running_ || io_context_) return Fail("the HTTP server was already started");
   asio::error_code ec;
   const std::string host = options_.host == "localhost" ? "127.0.0.1" : options_.host;
   const asio::ip::address address = asio::ip::make_address(host, ec);
   if (ec) {
-    return Status::Error("invalid HTTP listen address '" + options_.host +
+    return Fail("invalid HTTP listen address '" + options_.host +
                          "': expected an IPv4 or IPv6 address");
   }
   io_context_ = std::make_unique<asio::io_context>(1);
@@ -180,7 +180,7 @@ Status HttpServer::Impl::Start() {
   } catch (const std::exception& e) {
     server_.reset();
     io_context_.reset();
-    return Status::Error("cannot listen for HTTP on " + options_.host + ":" +
+    return Fail("cannot listen for HTTP on " + options_.host + ":" +
                          std::to_string(options_.port) + ": " + e.what());
   }
   keepalive_timer_ = std::make_unique<asio::steady_timer>(*io_context_);
@@ -199,7 +199,7 @@ Status HttpServer::Impl::Start() {
     auto guard = asio::make_work_guard(*io_context_);
     io_context_->run();
   });
-  return Status::Ok();
+  return Status{};
 }
 
 void HttpServer::Impl::Stop() {

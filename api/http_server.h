@@ -21,7 +21,7 @@
 #include "api/command_sink.h"
 #include "api/event_log.h"
 #include "api/router.h"
-#include "api/status.h"
+#include "common/expected.h"
 #include "api/view_publisher.h"
 
 namespace picket::api {

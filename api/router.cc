@@ -430,7 +430,7 @@ HttpResponse Router::PutTags(const HttpRequest& request) {
   AppendTagsObject(body, tags);
   body.push_back('}');
   const Status status = commands_.SetTags(std::move(tags));
-  if (!status.ok()) return ErrorResponse(ErrorCode::kInvalidTags, status.message());
+  if (!status) return ErrorResponse(ErrorCode::kInvalidTags, status.error());
   return JsonResponse(202, std::move(body));
 }
 

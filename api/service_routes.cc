@@ -93,8 +93,8 @@ HttpResponse Router::PutService(const HttpRequest& request) {
   std::string output = OptionalString(*body, "output", error);
   if (error) return std::move(*error);
   const nlohmann::json answer = {{"status", membership::ToString(*status)}, {"output", output}};
-  if (const Status s = commands_.PushService(*status, std::move(output)); !s.ok()) {
-    return ErrorResponse(ErrorCode::kUnavailable, s.message());
+  if (const Status s = commands_.PushService(*status, std::move(output)); !s) {
+    return ErrorResponse(ErrorCode::kUnavailable, s.error());
   }
   return JsonResponse(200, answer.dump());
 }
@@ -111,8 +111,8 @@ HttpResponse Router::PutMaintenance(const HttpRequest& request) {
   std::string reason = OptionalString(*body, "reason", error);
   if (error) return std::move(*error);
   const nlohmann::json answer = {{"maintenance", enabled->get<bool>()}, {"reason", reason}};
-  if (const Status s = commands_.SetMaintenance(enabled->get<bool>(), std::move(reason)); !s.ok()) {
-    return ErrorResponse(ErrorCode::kUnavailable, s.message());
+  if (const Status s = commands_.SetMaintenance(enabled->get<bool>(), std::move(reason)); !s) {
+    return ErrorResponse(ErrorCode::kUnavailable, s.error());
   }
   return JsonResponse(200, answer.dump());
 }

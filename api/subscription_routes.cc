@@ -149,7 +149,7 @@ HttpResponse Router::Subscriptions(const HttpRequest& request, std::string_view 
     auto parsed = ParseSpec(request.body);
     if (auto* error = std::get_if<HttpResponse>(&parsed)) return std::move(*error);
     auto created = store.Create(std::move(std::get<SubscriptionSpec>(parsed)));
-    if (created.subscription == nullptr) return InvalidField(created.status.message());
+    if (created.subscription == nullptr) return InvalidField(created.status.error());
     HttpResponse response = JsonResponse(201, RenderSubscription(*created.subscription, true));
     response.headers.emplace_back("Location", "/v1/subscriptions/" + created.subscription->id());
     return response;

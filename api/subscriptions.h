@@ -23,7 +23,7 @@
 
 #include "api/detail/mutex.h"
 #include "api/metrics.h"
-#include "api/status.h"
+#include "common/expected.h"
 #include "membership/types.h"
 
 namespace picket::api {

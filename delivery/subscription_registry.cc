@@ -16,23 +16,23 @@ std::optional<membership::EventType> ParseEventTypeName(std::string_view name) {
   return std::nullopt;
 }
 
-api::Status ValidateWebhookUrl(std::string_view url) {
-  if (url.empty()) return api::Status::Error("'url' must not be empty");
-  if (url.size() > 2048) return api::Status::Error("'url' is longer than 2048 bytes");
+Status ValidateWebhookUrl(std::string_view url) {
+  if (url.empty()) return Fail("'url' must not be empty");
+  if (url.size() > 2048) return Fail("'url' is longer than 2048 bytes");
   const UrlError error = ParseHttpUrl(url).error;
   switch (error) {
     case UrlError::kNone:
-      return api::Status::Ok();
+      return Status{};
     case UrlError::kScheme:
-      return api::Status::Error("'url' must start with http:// or https://");
+      return Fail("'url' must start with http:// or https://");
     case UrlError::kNoHost:
-      return api::Status::Error("'url' has no host");
+      return Fail("'url' has no host");
     case UrlError::kInvalid:
     case UrlError::kCredentials:
     case UrlError::kPort:
       break;
   }
-  return api::Status::Error("'url' is not a valid URL: " + std::string(UrlErrorText(error)));
+  return Fail("'url' is not a valid URL: " + std::string(UrlErrorText(error)));
 }
 
 SubscriptionRegistry::SubscriptionRegistry(std::size_t max_subscriptions)
@@ -46,7 +46,7 @@ void SubscriptionRegistry::SetObserver(Observer* observer) {
 }
 
 SubscriptionRegistry::CreateResult SubscriptionRegistry::Create(api::SubscriptionSpec spec) {
-  if (api::Status s = ValidateWebhookUrl(spec.url); !s.ok()) return {nullptr, s};
+  if (Status s = ValidateWebhookUrl(spec.url); !s) return {nullptr, s};
   std::array<bool, membership::kEventTypeCount> accepts{};
   if (spec.events.empty()) accepts.fill(true);
   for (const std::string& name : spec.events) {
@@ -57,7 +57,7 @@ SubscriptionRegistry::CreateResult SubscriptionRegistry::Create(api::Subscriptio
         if (i != 0) known.append(", ");
         known.append(membership::ToString(static_cast<membership::EventType>(i)));
       }
-      return {nullptr, api::Status::Error("'events' has an unknown event type \"" + name +
+      return {nullptr, Fail("'events' has an unknown event type \"" + name +
                                           "\" (known: " + known + ")")};
     }
     accepts[static_cast<std::size_t>(*type)] = true;
@@ -66,15 +66,15 @@ SubscriptionRegistry::CreateResult SubscriptionRegistry::Create(api::Subscriptio
   std::optional<std::string> key = DecodeWebhookSecret(spec.secret);
   if (!key) {
     return {nullptr,
-            api::Status::Error("'secret' must be \"whsec_\" followed by the base64 of 24 to "
+            Fail("'secret' must be \"whsec_\" followed by the base64 of 24 to "
                                "64 bytes")};
   }
   if (spec.description.size() > 1024) {
-    return {nullptr, api::Status::Error("'description' is longer than 1024 bytes")};
+    return {nullptr, Fail("'description' is longer than 1024 bytes")};
   }
   api::detail::MutexLock lock(&mu_);
   if (subscriptions_.size() >= max_subscriptions_) {
-    return {nullptr, api::Status::Error("too many subscriptions (at most " +
+    return {nullptr, Fail("too many subscriptions (at most " +
                                         std::to_string(max_subscriptions_) + ")")};
   }
   std::string id = spec.is_static ? "static-" + std::to_string(++static_count_)
@@ -83,7 +83,7 @@ SubscriptionRegistry::CreateResult SubscriptionRegistry::Create(api::Subscriptio
       std::move(id), std::move(spec), std::move(*key), accepts, std::chrono::system_clock::now());
   subscriptions_.push_back(subscription);
   if (observer_ != nullptr) observer_->OnAdded(subscription);
-  return {std::move(subscription), api::Status::Ok()};
+  return {std::move(subscription), Status{}};
 }
 
 std::vector<api::SubscriptionPtr> SubscriptionRegistry::List() const {

@@ -19,7 +19,7 @@
 
 #include "api/detail/mutex.h"
 #include "api/metrics.h"
-#include "api/status.h"
+#include "common/expected.h"
 #include "api/subscriptions.h"
 #include "delivery/webhook_retry.h"
 #include "membership/types.h"
@@ -81,6 +81,6 @@ std::optional<membership::EventType> ParseEventTypeName(std::string_view name);
 
 // Checks that `url` is an absolute http:// or https:// URL with a host, as
 // libcurl parses it. The error names what is wrong.
-api::Status ValidateWebhookUrl(std::string_view url);
+Status ValidateWebhookUrl(std::string_view url);
 
 }  // namespace picket::delivery

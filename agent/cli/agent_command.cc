@@ -58,32 +58,30 @@ struct AgentFlags {
 // A duration flag's value in milliseconds (rounded up), at least `min`.
 std::chrono::milliseconds Millis(const std::string& flag, const std::string& value,
                                  std::chrono::milliseconds min) {
-  std::string error;
-  const auto parsed = agent::ParseDuration(value, &error);
+  const auto parsed = agent::ParseDuration(value);
   if (!parsed || *parsed < min) {
     Fail(flag + " '" + value + "': " +
-         (parsed ? "must be at least " + std::to_string(min.count()) + "ms" : error));
+         (parsed ? "must be at least " + std::to_string(min.count()) + "ms" : parsed.error()));
   }
   return std::chrono::ceil<std::chrono::milliseconds>(*parsed);
 }
 
 agent::AgentOptions ToOptions(const AgentFlags& f) {
   agent::AgentOptions o;
-  std::string error;
   o.name = f.name.empty() ? agent::HostName() : f.name;
   if (o.name.empty() || o.name.size() > 128) Fail("--name: must be 1 to 128 bytes");
-  const auto bind = agent::ParseHostPort(f.bind, agent::kDefaultGossipPort, &error);
-  if (!bind) Fail("--bind '" + f.bind + "': " + error);
+  const auto bind = agent::ParseHostPort(f.bind, agent::kDefaultGossipPort);
+  if (!bind) Fail("--bind '" + f.bind + "': " + bind.error());
   o.bind = *bind;
   if (!f.advertise.empty()) {
-    const auto advertise = agent::ParseHostPort(f.advertise, 0, &error);
-    if (!advertise) Fail("--advertise '" + f.advertise + "': " + error);
+    const auto advertise = agent::ParseHostPort(f.advertise, 0);
+    if (!advertise) Fail("--advertise '" + f.advertise + "': " + advertise.error());
     o.advertise = *advertise;
   }
   for (const std::string& seed : f.join) {
     if (seed.empty()) continue;
-    const auto hp = agent::ParseHostPort(seed, agent::kDefaultGossipPort, &error);
-    if (!hp || hp->port == 0) Fail("--join '" + seed + "': " + (hp ? "port 0" : error));
+    const auto hp = agent::ParseHostPort(seed, agent::kDefaultGossipPort);
+    if (!hp || hp->port == 0) Fail("--join '" + seed + "': " + (hp ? "port 0" : hp.error()));
     o.join.push_back(hp->ToString());
   }
   for (const std::string& tag : f.tags) {
@@ -93,8 +91,8 @@ agent::AgentOptions ToOptions(const AgentFlags& f) {
   }
   o.keyring_file = f.keyring_file;
   o.keyring_inline = f.keyring_keys;
-  const auto leave = agent::ParseDuration(f.leave_timeout, &error);
-  if (!leave) Fail("--leave-timeout: " + error);
+  const auto leave = agent::ParseDuration(f.leave_timeout);
+  if (!leave) Fail("--leave-timeout: " + leave.error());
   o.leave_timeout = *leave;
   try {
     o.protocol = f.protocol.Build();

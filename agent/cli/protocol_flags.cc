@@ -74,9 +74,8 @@ void ProtocolFlags::Register(CLI::App* cmd, bool with_env) {
         opt = cmd->add_option_function<std::string>(
             flag,
             [keep, named](const std::string& text) {
-              std::string error;
-              const auto value = agent::ParseDuration(text, &error);
-              if (!value) throw CLI::ValidationError(named, error);
+              const auto value = agent::ParseDuration(text);
+              if (!value) throw CLI::ValidationError(named, value.error());
               keep(std::chrono::duration_cast<membership::Duration>(*value));
             },
             HelpOf(field));

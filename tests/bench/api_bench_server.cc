@@ -31,14 +31,14 @@ using picket::membership::MemberState;
 class NullSink : public picket::api::CommandSink {
  public:
   void Leave() override {}
-  picket::api::Status SetTags(picket::membership::Tags) override {
-    return picket::api::Status::Ok();
+  picket::Status SetTags(picket::membership::Tags) override {
+    return picket::Status{};
   }
-  picket::api::Status PushService(picket::membership::ServiceHealth, std::string) override {
-    return picket::api::Status::Ok();
+  picket::Status PushService(picket::membership::ServiceHealth, std::string) override {
+    return picket::Status{};
   }
-  picket::api::Status SetMaintenance(bool, std::string) override {
-    return picket::api::Status::Ok();
+  picket::Status SetMaintenance(bool, std::string) override {
+    return picket::Status{};
   }
 };
 
@@ -158,8 +158,8 @@ int main(int argc, char** argv) {
     return hooks;
   };
   picket::api::HttpServer server(options, views, log, sink);
-  if (auto status = server.Start(); !status.ok()) {
-    std::cerr << status.message() << "\n";
+  if (auto status = server.Start(); !status) {
+    std::cerr << status.error() << "\n";
     return 1;
   }
   if (!port_file.empty()) {

@@ -18,9 +18,9 @@ TEST_CASE("ParseDuration reads explicit units") {
 TEST_CASE("ParseDuration rejects missing units, junk and negatives") {
   for (const char* bad : {"500", "ms", "-1s", "1.2.3s", "5 s", "5sec", "", "1e3s"}) {
     INFO(bad);
-    std::string error;
-    CHECK_FALSE(ParseDuration(bad, &error));
-    CHECK_FALSE(error.empty());
+    const auto parsed = ParseDuration(bad);
+    REQUIRE_FALSE(parsed);
+    CHECK_FALSE(parsed.error().empty());
   }
 }
 

@@ -44,8 +44,7 @@ struct Endpoint {
 };
 
 std::shared_ptr<const Keyring> Ring(const std::string& keys) {
-  std::string error;
-  return std::make_shared<const Keyring>(*Keyring::Parse(keys, &error));
+  return std::make_shared<const Keyring>(Keyring::Parse(keys).value());
 }
 
 // Runs the loop until `done` holds; bounded by a count of handler runs, not time.

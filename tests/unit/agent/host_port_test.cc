@@ -32,13 +32,13 @@ TEST_CASE("ParseHostPort rejects malformed addresses with a reason") {
   for (const char* bad : {"", ":9746", "host:", "host:99999", "host:12ab", "[::1", "[::1]x",
                           "bad host:1", "a/b:1"}) {
     INFO(bad);
-    std::string error;
-    CHECK_FALSE(ParseHostPort(bad, 9746, &error));
-    CHECK_FALSE(error.empty());
+    const auto parsed = ParseHostPort(bad, 9746);
+    REQUIRE_FALSE(parsed);
+    CHECK_FALSE(parsed.error().empty());
   }
-  std::string error;
-  CHECK_FALSE(ParseHostPort("10.0.0.1", 0, &error));
-  CHECK(error == "missing port");
+  const auto no_port = ParseHostPort("10.0.0.1", 0);
+  REQUIRE_FALSE(no_port);
+  CHECK(no_port.error() == "missing port");
 }
 
 TEST_CASE("HostPort prints IPv6 in brackets and round-trips") {

@@ -9,9 +9,8 @@ using picket::agent::kSealOverhead;
 namespace {
 
 Keyring Ring(const std::string& text) {
-  std::string error;
-  auto ring = Keyring::Parse(text, &error);
-  INFO(error);
+  auto ring = Keyring::Parse(text);
+  INFO((ring ? std::string() : ring.error()));
   REQUIRE(ring);
   return *ring;
 }
@@ -63,14 +62,16 @@ TEST_CASE("Rotation: a secondary key opens, the primary seals") {
 }
 
 TEST_CASE("Parse names the bad key") {
-  std::string error;
-  CHECK_FALSE(Keyring::Parse(Keyring::GenerateKeyBase64() + ",notbase64", &error));
-  CHECK(error.find("key 2") != std::string::npos);
-  CHECK_FALSE(Keyring::Parse("c2hvcnQ=", &error));  // base64 of "short"
-  CHECK(error.find("key 1") != std::string::npos);
-  const auto empty = Keyring::Parse("# nothing here\n", &error);
+  const auto second_bad = Keyring::Parse(Keyring::GenerateKeyBase64() + ",notbase64");
+  REQUIRE_FALSE(second_bad);
+  CHECK(second_bad.error().find("key 2") != std::string::npos);
+  const auto short_key = Keyring::Parse("c2hvcnQ=");  // base64 of "short"
+  REQUIRE_FALSE(short_key);
+  CHECK(short_key.error().find("key 1") != std::string::npos);
+  const auto empty = Keyring::Parse("# nothing here\n");
   REQUIRE(empty);
   CHECK_FALSE(empty->enabled());
-  CHECK_FALSE(Keyring::LoadFile("/nonexistent/keyring", &error));
-  CHECK(error.find("/nonexistent/keyring") != std::string::npos);
+  const auto missing = Keyring::LoadFile("/nonexistent/keyring");
+  REQUIRE_FALSE(missing);
+  CHECK(missing.error().find("/nonexistent/keyring") != std::string::npos);
 }

@@ -603,19 +603,19 @@ TEST_CASE("Start reports a bad address or a port in use, Stop is idempotent", "[
   bad_host.port = 0;
   HttpServer bad(bad_host, views, log, sink);
   const Status bad_status = bad.Start();
-  CHECK_FALSE(bad_status.ok());
-  CHECK(bad_status.message().find("not-an-ip") != std::string::npos);
+  CHECK_FALSE(bad_status);
+  CHECK(bad_status.error().find("not-an-ip") != std::string::npos);
 
   HttpServerOptions first_options;
   first_options.port = 0;
   HttpServer first(first_options, views, log, sink);
-  REQUIRE(first.Start().ok());
+  REQUIRE(first.Start());
   HttpServerOptions same_port;
   same_port.port = first.port();
   HttpServer second(same_port, views, log, sink);
   const Status in_use = second.Start();
-  CHECK_FALSE(in_use.ok());
-  CHECK(in_use.message().find(std::to_string(first.port())) != std::string::npos);
+  CHECK_FALSE(in_use);
+  CHECK(in_use.error().find(std::to_string(first.port())) != std::string::npos);
   first.Stop();
   first.Stop();
 }

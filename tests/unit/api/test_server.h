@@ -26,19 +26,19 @@ class RecordingSink : public CommandSink {
   void Leave() override { ++leave_calls; }
   Status SetTags(membership::Tags tags) override {
     std::lock_guard<std::mutex> lock(mu);
-    if (tags.count("forbidden") != 0) return Status::Error("tag 'forbidden' is reserved");
+    if (tags.count("forbidden") != 0) return Fail("tag 'forbidden' is reserved");
     last_tags = std::move(tags);
-    return Status::Ok();
+    return Status{};
   }
   Status PushService(membership::ServiceHealth status, std::string output) override {
     std::lock_guard<std::mutex> lock(mu);
     pushes.emplace_back(status, std::move(output));
-    return Status::Ok();
+    return Status{};
   }
   Status SetMaintenance(bool enabled, std::string reason) override {
     std::lock_guard<std::mutex> lock(mu);
     maintenance = std::make_pair(enabled, std::move(reason));
-    return Status::Ok();
+    return Status{};
   }
   std::vector<std::pair<membership::ServiceHealth, std::string>> Pushes() {
     std::lock_guard<std::mutex> lock(mu);
@@ -71,8 +71,8 @@ class TestServer {
     options.port = 0;
     server = std::make_unique<HttpServer>(options, views, log, sink);
     const Status status = server->Start();
-    INFO(status.message());
-    REQUIRE(status.ok());
+    INFO((status ? std::string() : status.error()));
+    REQUIRE(status);
     REQUIRE(server->port() != 0);
   }
 

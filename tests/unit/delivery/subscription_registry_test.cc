@@ -23,8 +23,8 @@ api::SubscriptionSpec Spec(std::string url, std::vector<std::string> events = {}
 std::string CreateError(SubscriptionRegistry& registry, api::SubscriptionSpec spec) {
   const auto result = registry.Create(std::move(spec));
   CHECK(result.subscription == nullptr);
-  CHECK_FALSE(result.status.ok());
-  return result.status.message();
+  REQUIRE_FALSE(result.status);
+  return result.status.error();
 }
 
 TEST_CASE("registry validates URL, event types, secret and description", "[delivery][webhook]") {
