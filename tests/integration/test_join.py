@@ -96,7 +96,10 @@ class Join(unittest.TestCase):
             # Like a pod: wildcard bind, the pod IP advertised, and a DNS name
             # ("localhost", 127.0.0.1 only in /etc/hosts) that so far lists
             # only this agent.
-            first = _add(c, 20, extra_args=["--advertise", f"127.0.8.30:{port}"])
+            # Its operations listener would default to 0.0.0.0:9748 and take
+            # the port from every other agent on this host: give it its own.
+            first = _add(c, 20, extra_args=["--advertise", f"127.0.8.30:{port}",
+                                            "--ops-listen", "127.0.8.30:9748"])
             first.gossip = f"0.0.0.0:{port}"
             first.start(join=[f"localhost:{port}"])
             wait_until(lambda: _ready(first), FORM_TIMEOUT, what="/readyz 200 on the first agent")
