@@ -230,6 +230,15 @@ class SwimCore {
   // per probe interval per name.
   void NoteNameConflict(std::string_view name, std::string_view known_at,
                         std::string_view claimed_at, TimePoint now);
+  // A newer life of live `m` claimed at another address: a restart elsewhere
+  // (a rescheduled pod) or a second process with its name. Keeps the claim
+  // and checks the old address on every path (FinishMove decides).
+  void CheckMove(MemberIndex m, std::string_view address, std::uint64_t incarnation,
+                 const std::vector<TagView>& tags, const std::optional<ServiceView>& service,
+                 TimePoint now);
+  // The check of `name`'s old address ended: silent, the name moves to the
+  // claimed address; it answered, a name conflict. False if none was pending.
+  bool FinishMove(std::string_view name, bool old_answered, TimePoint now);
   void StartSuspicion(MemberIndex m, std::uint64_t incarnation, std::string_view originator,
                       TimePoint now);
   void OnSuspicionTimer(const SuspicionTimer& t, TimePoint now);
@@ -394,6 +403,17 @@ class SwimCore {
   std::unordered_map<std::string, TimePoint> dead_notices_;
   std::unordered_map<std::string, TimePoint> conflict_logs_;
   std::unordered_map<std::string, TimePoint> reassertions_;
+  // Newer lives claimed at another address, waiting for the check of the
+  // old address (CheckMove); accepting_move_ while FinishMove applies one.
+  struct PendingMove {
+    Address address;
+    std::uint64_t incarnation = 0;
+    Tags tags;
+    std::optional<ServiceStatus> service;
+    TimePoint since{};  // a check that never ended blocks for 2 probe intervals at most
+  };
+  std::unordered_map<std::string, PendingMove> pending_moves_;
+  bool accepting_move_ = false;
 
   std::optional<TimePoint> last_sync_after_cut_off_;
   std::optional<TimePoint> last_comeback_notices_;

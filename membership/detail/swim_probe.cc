@@ -157,6 +157,8 @@ void SwimCore::ProbeSucceeded(std::uint32_t seq, TimePoint now) {
   if (it == probes_.end()) return;
   const Probe p = std::move(it->second);
   probes_.erase(it);
+  // Its old address answered: a newer life claimed elsewhere is a second process.
+  if (ProbeTargetValid(p)) FinishMove(p.target_name, /*old_answered=*/true, now);
   if (p.kind == ProbeKind::kVerify && p.reason == VerifyReason::kFinalCheck &&
       ProbeTargetValid(p) && table_.State(p.target) == MemberState::kSuspect) {
     // It answered: give its refutation time to arrive, then judge again.
@@ -201,6 +203,10 @@ void SwimCore::ProbeFailed(std::uint32_t seq, TimePoint now) {
     awareness_.Apply(delta);
   }
   if (!ProbeTargetValid(p) || leaving_) return;
+  // Its old address is silent: a newer life claimed elsewhere takes the name.
+  if (p.kind == ProbeKind::kVerify && FinishMove(p.target_name, /*old_answered=*/false, now)) {
+    return;
+  }
   // It refuted (or rejoined) while we probed: that is an answer too.
   if (table_.Incarnation(p.target) != p.target_incarnation) return;
   const MemberState state = table_.State(p.target);

@@ -61,6 +61,20 @@ bool SwimCore::ApplyAlive(std::string_view name, std::string_view address,
                           const std::optional<ServiceView>& service, Source source,
                           std::string_view sender, TimePoint now) {
   if (name == self_name_) {
+    if (!leaving_ && !joined_ && source == Source::kPushPull && address != self_address_ &&
+        incarnation >= self_incarnation()) {
+      // Joining, we find our name alive at another address: most likely an
+      // earlier life of ours (restarted at a new address, as a rescheduled
+      // pod). Outbid it; every member checks the old address before it moves
+      // the name (CheckMove), so a second process that still answers there
+      // stays a conflict.
+      table_.SetState(self_, MemberState::kAlive, incarnation + 1, now);
+      BroadcastAlive(self_);
+      Log(LogLevel::kInfo, "joining: " + std::string(name) + " was alive at " +
+                               std::string(address) + " (an earlier life?); now incarnation " +
+                               std::to_string(incarnation + 1) + " at " + self_address_);
+      return true;
+    }
     // Our name and incarnation claimed at another address: another process
     // took our name (an earlier life of ours would not be at our incarnation
     // unless it restarted beside us). Surface it; outbidding would not help.
@@ -98,17 +112,21 @@ bool SwimCore::ApplyAlive(std::string_view name, std::string_view address,
   }
   const MemberState old_state = table_.State(m);
   const bool address_changed = table_.AddressOf(m) != address;
-  if (!Overrides(incarnation, MemberState::kAlive, table_.Incarnation(m), old_state)) {
-    // The same incarnation of a live member at another address is a second
-    // process with its name, not old news: surface it too.
-    if (address_changed && IsLive(old_state) && incarnation == table_.Incarnation(m)) {
-      NoteNameConflict(name, table_.AddressOf(m), address, now);
-    }
+  // The same incarnation of a live member at another address is not old
+  // news: a second process with its name, or a restart at a new address
+  // (which starts at incarnation 0 again). The old address decides.
+  const bool same_life_elsewhere =
+      address_changed && IsLive(old_state) && incarnation == table_.Incarnation(m);
+  if (!Overrides(incarnation, MemberState::kAlive, table_.Incarnation(m), old_state) &&
+      !(accepting_move_ && same_life_elsewhere)) {
+    if (same_life_elsewhere) CheckMove(m, address, incarnation, tags, service, now);
     return false;
   }
-  if (address_changed && IsLive(old_state)) {
-    // Two live processes claim one name: do not merge them silently.
-    NoteNameConflict(name, table_.AddressOf(m), address, now);
+  if (address_changed && IsLive(old_state) && !accepting_move_) {
+    // A newer life at another address while the old one is live here: a
+    // restart elsewhere, or two live processes with one name. Do not merge
+    // them silently: ask the old address first (FinishMove decides).
+    CheckMove(m, address, incarnation, tags, service, now);
     return false;
   }
   Tags new_tags = ToTags(tags);
@@ -156,6 +174,66 @@ void SwimCore::NoteNameConflict(std::string_view name, std::string_view known_at
                              "; keeping the first");
   }
   if (conflict_logs_.size() > tuning::kMaxDeadNotices) conflict_logs_.clear();
+}
+
+void SwimCore::CheckMove(MemberIndex m, std::string_view address, std::uint64_t incarnation,
+                         const std::vector<TagView>& tags,
+                         const std::optional<ServiceView>& service, TimePoint now) {
+  const std::string name(table_.Name(m));
+  auto it = pending_moves_.find(name);
+  if (it != pending_moves_.end() && it->second.incarnation >= incarnation &&
+      now - it->second.since < config_.probe_interval * 2) {
+    return;  // being checked
+  }
+  if (leaving_) {
+    NoteNameConflict(name, table_.AddressOf(m), address, now);
+    return;
+  }
+  if (pending_moves_.size() >= tuning::kMaxDeadNotices) pending_moves_.clear();
+  pending_moves_[name] = PendingMove{std::string(address), incarnation, ToTags(tags),
+                                     ToService(service), now};
+  if (CheckClaim(m, now) == nullptr) FinishMove(name, /*old_answered=*/true, now);
+}
+
+bool SwimCore::FinishMove(std::string_view name_view, bool old_answered, TimePoint now) {
+  const std::string name(name_view);
+  auto it = pending_moves_.find(name);
+  if (it == pending_moves_.end()) return false;
+  const PendingMove move = std::move(it->second);
+  pending_moves_.erase(it);
+  const MemberIndex m = table_.Find(name);
+  if (m == kNoMember) return false;
+  const std::string old_address(table_.AddressOf(m));
+  // Moved meanwhile (a newer claim won another way) or no longer live: moot.
+  if (old_address == move.address || table_.Incarnation(m) > move.incarnation) return true;
+  if (old_answered || !IsLive(table_.State(m))) {
+    if (IsLive(table_.State(m))) NoteNameConflict(name, old_address, move.address, now);
+    return true;
+  }
+  std::vector<TagView> tags;
+  for (const auto& [k, v] : move.tags) tags.emplace_back(k, v);
+  std::optional<ServiceView> service;
+  if (move.service) {
+    service = ServiceView{move.service->status, move.service->output, move.service->since_unix_ms};
+  }
+  // The old address is silent on every path: the old life is gone, and the
+  // new one replaces it at once, without a suspect or failed in between.
+  accepting_move_ = true;
+  const bool moved = ApplyAlive(name, move.address, move.incarnation, tags, service,
+                                Source::kLocal, self_name_, now);
+  accepting_move_ = false;
+  if (moved) {
+    if (auto* watch = monitor_.Find(m)) {
+      // The heartbeat history was the old process's.
+      watch->detector.Reset();
+      watch->last_fed.reset();
+      watch->reported = false;
+    }
+    Log(LogLevel::kInfo, name + " moved from " + old_address + " to " + move.address +
+                             " at incarnation " + std::to_string(move.incarnation) +
+                             ": its old address no longer answers");
+  }
+  return true;
 }
 
 bool SwimCore::AnswerClaimAboutSelf(std::uint64_t incarnation, Source source,

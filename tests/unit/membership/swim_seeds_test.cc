@@ -144,5 +144,53 @@ TEST_CASE("swim: our own name at our incarnation from another address is a confl
   CHECK(h.swim().Self().address == "self:1");
 }
 
+TEST_CASE("swim: a live name at a new address moves there once its old address is silent",
+          "[swim][conflict][restart]") {
+  // A restart at a new address (a rescheduled StatefulSet pod): the new
+  // process starts at incarnation 0 again, and its old address is gone.
+  SwimHarness h;
+  h.Learn("p1", 0);
+  h.Learn("p2", 0);
+  h.SetLive("p1", false);
+  h.SetRefusing("p1", true);
+  h.runtime().events.clear();
+  h.From("p2", AliveMsg{"p1", "p1-new:1", 0, {}, {}});
+  h.Advance(300ms);  // a refused stream ping ends the check early
+  auto m = h.swim().Member("p1", h.now());
+  REQUIRE(m);
+  CHECK(m->address == "p1-new:1");
+  CHECK(m->state == MemberState::kAlive);
+  CHECK(h.swim().counters().name_conflicts == 0);
+  CHECK(h.runtime().CountEvents(EventType::kUpdated, "p1") == 1);
+  CHECK(h.runtime().CountEvents(EventType::kSuspect, "p1") == 0);
+  CHECK(h.runtime().CountEvents(EventType::kFailed, "p1") == 0);
+  CHECK(Logged(h, LogLevel::kInfo, "p1 moved from p1:1 to p1-new:1"));
+  // The new life outbids (incarnation 1); old news of incarnation 0 is void.
+  h.From("p2", AliveMsg{"p1", "p1-new:1", 1, {}, {}});
+  h.From("p2", detail::SuspectMsg{"p1", 0, "p2"});
+  h.From("p2", AliveMsg{"p1", "p1:1", 0, {}, {}});
+  m = h.swim().Member("p1", h.now());
+  CHECK(m->address == "p1-new:1");
+  CHECK(m->incarnation == 1);
+  CHECK(m->state == MemberState::kAlive);
+  CHECK(h.swim().counters().name_conflicts == 0);
+}
+
+TEST_CASE("swim: a newer life at a new address waits for the old address's verdict",
+          "[swim][conflict][restart]") {
+  SwimHarness h;
+  h.Learn("p1", 3);
+  h.SetLive("p1", false);  // silent, but no refusal: the whole check runs
+  h.From("p2", AliveMsg{"p1", "p1-new:1", 7, {{"role", "db"}}, {}});
+  CHECK(h.swim().Member("p1", h.now())->address == "p1:1");  // not yet
+  h.Advance(700ms);  // the whole check: probe_timeout
+  const auto m = h.swim().Member("p1", h.now());
+  CHECK(m->address == "p1-new:1");
+  CHECK(m->incarnation == 7);
+  CHECK(m->tags.at("role") == "db");
+  CHECK(m->state == MemberState::kAlive);
+  CHECK(h.swim().counters().name_conflicts == 0);
+}
+
 }  // namespace
 }  // namespace picket::membership::testing
