@@ -67,7 +67,9 @@ std::vector<health::CheckSpec> ParseChecks(const CheckFlags& flags) {
   index = 0;
   for (const std::string& ttl : flags.ttl) {
     if (ttl.empty()) continue;
-    if (index == 1) Bad("--check-ttl", ttl, "only one TTL check (the application pushes one status)");
+    if (index == 1) {
+      Bad("--check-ttl", ttl, "only one TTL check (the application pushes one status)");
+    }
     health::CheckSpec spec = Named(health::CheckKind::kTtl, ttl, ++index);
     spec.ttl = ParsePositiveDuration("--check-ttl", ttl);
     specs.push_back(std::move(spec));
@@ -81,8 +83,8 @@ health::CheckPolicy ParseCheckPolicy(const CheckFlags& flags) {
   policy.timeout = ParsePositiveDuration("--check-timeout", flags.timeout);
   policy.failures = flags.failures;
   policy.successes = flags.successes;
-  if (const std::string error = policy.Validate(); !error.empty()) {
-    throw std::invalid_argument(error);
+  if (const Status valid = policy.Validate(); !valid) {
+    throw std::invalid_argument(valid.error());
   }
   return policy;
 }

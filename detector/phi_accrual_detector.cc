@@ -17,43 +17,44 @@ std::string Millis(Duration d) {
 double Nanos(Duration d) { return static_cast<double>(d.count()); }
 
 const PhiConfig& Validated(const PhiConfig& config) {
-  if (auto error = config.Validate()) throw std::invalid_argument(*error);
+  if (const Status valid = config.Validate(); !valid) throw std::invalid_argument(valid.error());
   return config;
 }
 
 }  // namespace
 
-std::optional<std::string> PhiConfig::Validate() const {
+Status PhiConfig::Validate() const {
   if (!(threshold > 0.0) || !std::isfinite(threshold)) {
-    return "threshold must be > 0 and finite (got " + std::to_string(threshold) + ")";
+    return Fail("threshold must be > 0 and finite (got " + std::to_string(threshold) + ")");
   }
   if (window_size < 1 || window_size > kMaxWindowSize) {
-    return "window_size must be in [1, " + std::to_string(kMaxWindowSize) + "] (got " +
-           std::to_string(window_size) + ")";
+    return Fail("window_size must be in [1, " + std::to_string(kMaxWindowSize) + "] (got " +
+                std::to_string(window_size) + ")");
   }
   switch (distribution) {
     case Distribution::kNormal:
     case Distribution::kLogistic:
       if (min_std_deviation <= Duration::zero()) {
-        return "min_std_deviation must be > 0 (got " + Millis(min_std_deviation) + ")";
+        return Fail("min_std_deviation must be > 0 (got " + Millis(min_std_deviation) + ")");
       }
       break;
     case Distribution::kExponential:
       if (min_std_deviation < Duration::zero()) {
-        return "min_std_deviation must be >= 0 (got " + Millis(min_std_deviation) + ")";
+        return Fail("min_std_deviation must be >= 0 (got " + Millis(min_std_deviation) + ")");
       }
       break;
     default:
-      return "distribution must be normal, logistic or exponential";
+      return Fail("distribution must be normal, logistic or exponential");
   }
   if (acceptable_heartbeat_pause < Duration::zero()) {
-    return "acceptable_heartbeat_pause must be >= 0 (got " + Millis(acceptable_heartbeat_pause) +
-           ")";
+    return Fail("acceptable_heartbeat_pause must be >= 0 (got " +
+                Millis(acceptable_heartbeat_pause) + ")");
   }
   if (first_heartbeat_estimate <= Duration::zero()) {
-    return "first_heartbeat_estimate must be > 0 (got " + Millis(first_heartbeat_estimate) + ")";
+    return Fail("first_heartbeat_estimate must be > 0 (got " + Millis(first_heartbeat_estimate) +
+                ")");
   }
-  return std::nullopt;
+  return {};
 }
 
 PhiAccrualDetector::PhiAccrualDetector(const PhiConfig& config)

@@ -12,6 +12,8 @@
 
 #include "detector/inter_arrival_window.h"
 
+#include "common/expected.h"
+
 namespace picket::detector {
 
 using namespace std::chrono_literals;
@@ -55,12 +57,12 @@ struct PhiConfig {
   bool learn_suspected_intervals = true;
 
   // An error naming the first invalid field, or nullopt if valid.
-  [[nodiscard]] std::optional<std::string> Validate() const;
+  [[nodiscard]] Status Validate() const;
 };
 
 class PhiAccrualDetector {
  public:
-  // REQUIRES: config.Validate() is nullopt; otherwise throws
+  // REQUIRES: config.Validate() is ok; otherwise throws
   // std::invalid_argument carrying Validate()'s message.
   explicit PhiAccrualDetector(const PhiConfig& config);
 

@@ -30,14 +30,16 @@ std::string_view FlagOf(CheckKind kind) {
   return "--check";
 }
 
-std::string CheckPolicy::Validate() const {
-  if (interval < std::chrono::milliseconds(10)) return "--check-interval: must be at least 10ms";
-  if (timeout < std::chrono::milliseconds(1)) return "--check-timeout: must be at least 1ms";
-  if (timeout > interval * 10) {
-    return "--check-timeout: must be at most 10 times --check-interval";
+Status CheckPolicy::Validate() const {
+  if (interval < std::chrono::milliseconds(10)) {
+    return Fail("--check-interval: must be at least 10ms");
   }
-  if (failures < 1 || failures > 100) return "--check-failures: must be 1 to 100";
-  if (successes < 1 || successes > 100) return "--check-successes: must be 1 to 100";
+  if (timeout < std::chrono::milliseconds(1)) return Fail("--check-timeout: must be at least 1ms");
+  if (timeout > interval * 10) {
+    return Fail("--check-timeout: must be at most 10 times --check-interval");
+  }
+  if (failures < 1 || failures > 100) return Fail("--check-failures: must be 1 to 100");
+  if (successes < 1 || successes > 100) return Fail("--check-successes: must be 1 to 100");
   return {};
 }
 

@@ -11,6 +11,8 @@
 #include <string>
 #include <string_view>
 
+#include "common/expected.h"
+
 namespace picket::health {
 
 using Duration = std::chrono::steady_clock::duration;
@@ -48,7 +50,7 @@ struct CheckPolicy {
   static constexpr int kRetryDivisor = 10;
   [[nodiscard]] Duration retry_interval() const { return interval / kRetryDivisor; }
   // Empty if valid, else which setting is wrong and why.
-  [[nodiscard]] std::string Validate() const;
+  [[nodiscard]] Status Validate() const;
 };
 
 // The flag that configures checks of `kind`: "--check-http", ...

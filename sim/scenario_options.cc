@@ -17,66 +17,67 @@ int ScenarioOptions::TotalHosts() const {
   return nodes + static_cast<int>(std::floor(join_rate * JoinWindow()));
 }
 
-std::optional<std::string> ScenarioOptions::Validate() const {
-  if (nodes < 1 || nodes > 100000) return Bad("--nodes", "must be in 1..100000");
-  if (!(seconds > 0) || seconds > 1e6) return Bad("--seconds", "must be > 0 (and <= 1e6)");
-  if (!(warmup_s >= 0) || warmup_s > 1e6) return Bad("--warmup", "must be >= 0");
+Status ScenarioOptions::Validate() const {
+  if (nodes < 1 || nodes > 100000) return Fail(Bad("--nodes", "must be in 1..100000"));
+  if (!(seconds > 0) || seconds > 1e6) return Fail(Bad("--seconds", "must be > 0 (and <= 1e6)"));
+  if (!(warmup_s >= 0) || warmup_s > 1e6) return Fail(Bad("--warmup", "must be >= 0"));
   if (!(join_spread_s >= 0) || join_spread_s > warmup_s + 1e-9) {
-    return Bad("--join-spread", "must be in 0..--warmup");
+    return Fail(Bad("--join-spread", "must be in 0..--warmup"));
   }
   if (bootstrap == Bootstrap::kStaged && warmup_s < 0.1) {
-    return Bad("--warmup", "must be at least 0.1 with --bootstrap staged");
+    return Fail(Bad("--warmup", "must be at least 0.1 with --bootstrap staged"));
   }
-  if (!(latency_ms >= 0) || latency_ms > 1e6) return Bad("--latency-ms", "must be >= 0");
-  if (!(jitter_ms >= 0) || jitter_ms > 1e6) return Bad("--jitter-ms", "must be >= 0");
-  if (!(loss >= 0 && loss <= 1)) return Bad("--loss", "must be in 0..1");
-  if (backlog_limit < 0) return Bad("--backlog-limit", "must be >= 0");
-  if (crash < 0 || crash >= nodes) return Bad("--crash", "must be in 0..nodes-1");
+  if (!(latency_ms >= 0) || latency_ms > 1e6) return Fail(Bad("--latency-ms", "must be >= 0"));
+  if (!(jitter_ms >= 0) || jitter_ms > 1e6) return Fail(Bad("--jitter-ms", "must be >= 0"));
+  if (!(loss >= 0 && loss <= 1)) return Fail(Bad("--loss", "must be in 0..1"));
+  if (backlog_limit < 0) return Fail(Bad("--backlog-limit", "must be >= 0"));
+  if (crash < 0 || crash >= nodes) return Fail(Bad("--crash", "must be in 0..nodes-1"));
   if (crash > 0 && (!(crash_at >= 0) || crash_at > seconds)) {
-    return Bad("--crash-at", "must be in 0..--seconds");
+    return Fail(Bad("--crash-at", "must be in 0..--seconds"));
   }
   if (!(restart_after < 0 || restart_after >= 0.001)) {
-    return Bad("--restart-after", "must be >= 0.001 (or negative: never)");
+    return Fail(Bad("--restart-after", "must be >= 0.001 (or negative: never)"));
   }
-  if (!(pause_ms >= 0)) return Bad("--pause-node-ms", "must be >= 0");
+  if (!(pause_ms >= 0)) return Fail(Bad("--pause-node-ms", "must be >= 0"));
   if (pause_ms > 0) {
     if (!(pause_every_ms > pause_ms)) {
-      return Bad("--pause-every-ms", "must be greater than --pause-node-ms");
+      return Fail(Bad("--pause-every-ms", "must be greater than --pause-node-ms"));
     }
     if (pause_count < 1 || pause_count + crash > nodes) {
-      return Bad("--pause-count", "must be in 1..nodes - --crash");
+      return Fail(Bad("--pause-count", "must be in 1..nodes - --crash"));
     }
     if (!(pause_from >= 0) || pause_from > seconds) {
-      return Bad("--pause-from", "must be in 0..--seconds");
+      return Fail(Bad("--pause-from", "must be in 0..--seconds"));
     }
   } else if (pause_every_ms != 0) {
-    return Bad("--pause-node-ms", "must be > 0 when --pause-every-ms is given");
+    return Fail(Bad("--pause-node-ms", "must be > 0 when --pause-every-ms is given"));
   }
-  if (!(partition >= 0 && partition < 1)) return Bad("--partition", "must be in [0, 1)");
+  if (!(partition >= 0 && partition < 1)) return Fail(Bad("--partition", "must be in [0, 1)"));
   if (partition > 0) {
     if (!(partition_at >= 0) || partition_at > seconds) {
-      return Bad("--partition-at", "must be in 0..--seconds");
+      return Fail(Bad("--partition-at", "must be in 0..--seconds"));
     }
     if (heal_at >= 0 && !(heal_at > partition_at)) {
-      return Bad("--heal-at", "must be after --partition-at");
+      return Fail(Bad("--heal-at", "must be after --partition-at"));
     }
   }
-  if (join_for > seconds) return Bad("--join-for", "must be at most --seconds");
+  if (join_for > seconds) return Fail(Bad("--join-for", "must be at most --seconds"));
   if (!(join_rate >= 0) || join_rate * JoinWindow() > 100000) {
-    return Bad("--join-rate", "must be >= 0 (at most 100000 joiners)");
+    return Fail(Bad("--join-rate", "must be >= 0 (at most 100000 joiners)"));
   }
   if (leave < 0 || leave + crash + (pause_ms > 0 ? pause_count : 0) > nodes - 1) {
-    return Bad("--leave", "must leave at least one member that neither crashes, pauses nor leaves");
+    return Fail(Bad("--leave",
+                    "must leave at least one member that neither crashes, pauses nor leaves"));
   }
   if (leave > 0 && (!(leave_at >= 0) || leave_at > seconds)) {
-    return Bad("--leave-at", "must be in 0..--seconds");
+    return Fail(Bad("--leave-at", "must be in 0..--seconds"));
   }
-  if (!(grace_ms >= 0)) return Bad("--grace-ms", "must be >= 0");
-  if (!(sample_ms >= 1)) return Bad("--sample-ms", "must be >= 1");
+  if (!(grace_ms >= 0)) return Fail(Bad("--grace-ms", "must be >= 0"));
+  if (!(sample_ms >= 1)) return Fail(Bad("--sample-ms", "must be >= 1"));
   if (auto error = protocol.Validate()) {
-    return "protocol setting: " + Bad(std::string(error->field->flag), error->Message());
+    return Fail("protocol setting: " + Bad(std::string(error->field->flag), error->Message()));
   }
-  return std::nullopt;
+  return {};
 }
 
 std::string ScenarioOptions::CommandLine() const {

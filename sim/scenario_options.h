@@ -15,6 +15,8 @@
 
 #include "membership/config.h"
 
+#include "common/expected.h"
+
 namespace picket::sim {
 
 enum class Bootstrap : std::uint8_t {
@@ -82,7 +84,7 @@ struct ScenarioOptions {
   membership::Config protocol;
 
   // An error naming the first invalid flag, or nullopt.
-  [[nodiscard]] std::optional<std::string> Validate() const;
+  [[nodiscard]] Status Validate() const;
   // Members that will exist over the run (nodes + joiners).
   [[nodiscard]] int TotalHosts() const;
   // Seconds of the measured period during which members join.

@@ -112,7 +112,8 @@ ev::EvalOptions MakeOptions(const EvalFlags& f) {
   options.crash_trials = f.trials;
   options.warmup = FromMs(f.warmup_min * 60'000.0);
   options.seed = f.seed;
-  if (auto error = options.Validate()) {
+  if (const Status valid = options.Validate(); !valid) {
+    const std::string* error = &valid.error();
     // Name the flag behind the detector setting that is wrong.
     static const std::map<std::string, std::string> kFlagOf = {
         {"phi: threshold", "--thresholds / --headline-threshold"},

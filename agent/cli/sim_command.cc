@@ -45,7 +45,7 @@ void Run(SimFlags& f) {
   } catch (const CLI::ValidationError& e) {
     Fail(e.what());
   }
-  if (auto error = o.Validate()) Fail(*error);
+  if (const Status valid = o.Validate(); !valid) Fail(valid.error());
 
   const auto start = std::chrono::steady_clock::now();
   sim::ScenarioRunner runner(o, [](const std::string& line) { std::cerr << line << "\n"; });

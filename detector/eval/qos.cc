@@ -128,18 +128,18 @@ QosStats EvaluatePhi(const Trace& trace, const EvalOptions& options, double thre
 
 }  // namespace
 
-std::optional<std::string> EvalOptions::Validate() const {
-  if (auto error = phi.Validate()) return "phi: " + *error;
-  if (thresholds.empty()) return "thresholds must not be empty";
+Status EvalOptions::Validate() const {
+  if (const Status valid = phi.Validate(); !valid) return Fail("phi: " + valid.error());
+  if (thresholds.empty()) return Fail("thresholds must not be empty");
   for (const double t : thresholds) {
-    if (!(t > 0.0) || !std::isfinite(t)) return "thresholds must be > 0 and finite";
+    if (!(t > 0.0) || !std::isfinite(t)) return Fail("thresholds must be > 0 and finite");
   }
   for (const Duration t : timeouts) {
-    if (t <= Duration::zero()) return "timeouts must be > 0";
+    if (t <= Duration::zero()) return Fail("timeouts must be > 0");
   }
-  if (crash_trials < 1) return "crash_trials must be >= 1";
-  if (warmup < Duration::zero()) return "warmup must be >= 0";
-  return std::nullopt;
+  if (crash_trials < 1) return Fail("crash_trials must be >= 1");
+  if (warmup < Duration::zero()) return Fail("warmup must be >= 0");
+  return {};
 }
 
 TraceEvaluation EvaluateTrace(const Trace& trace, const EvalOptions& options) {

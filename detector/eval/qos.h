@@ -31,6 +31,8 @@
 #include "detector/eval/trace.h"
 #include "detector/phi_accrual_detector.h"
 
+#include "common/expected.h"
+
 namespace picket::detector::eval {
 
 struct EvalOptions {
@@ -53,7 +55,7 @@ struct EvalOptions {
   std::uint64_t seed = 1;
 
   // An error naming the first invalid field, or nullopt.
-  [[nodiscard]] std::optional<std::string> Validate() const;
+  [[nodiscard]] Status Validate() const;
 };
 
 // QoS of one detector setting on one trace.

@@ -89,19 +89,19 @@ double UnitNanos(TimeUnit unit) {
 
 }  // namespace
 
-std::optional<std::string> TraceSpec::Validate() const {
-  if (period <= Duration::zero()) return "period must be > 0";
-  if (duration <= Duration::zero()) return "duration must be > 0";
-  if (phases.empty()) return "phases must not be empty";
+Status TraceSpec::Validate() const {
+  if (period <= Duration::zero()) return Fail("period must be > 0");
+  if (duration <= Duration::zero()) return Fail("duration must be > 0");
+  if (phases.empty()) return Fail("phases must not be empty");
   for (std::size_t i = 0; i < phases.size(); ++i) {
     const std::string prefix = phases.size() == 1 ? "" : "phase " + std::to_string(i) + ": ";
     if (phases.size() > 1 && phases[i].length <= Duration::zero()) {
-      return prefix + "length must be > 0";
+      return Fail(prefix + "length must be > 0");
     }
-    if (auto error = ValidateConditions(phases[i].conditions, prefix)) return error;
+    if (auto error = ValidateConditions(phases[i].conditions, prefix)) return Fail(*error);
   }
-  if (crash_at && *crash_at < Duration::zero()) return "crash_at must be >= 0";
-  return std::nullopt;
+  if (crash_at && *crash_at < Duration::zero()) return Fail("crash_at must be >= 0");
+  return {};
 }
 
 Trace GenerateTrace(const TraceSpec& spec, std::uint64_t seed) {

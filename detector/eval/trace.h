@@ -15,6 +15,8 @@
 
 #include "detector/phi_accrual_detector.h"
 
+#include "common/expected.h"
+
 namespace picket::detector::eval {
 
 // Extra one-way delay with a heavy tail, added on top of base delay and jitter.
@@ -72,7 +74,7 @@ struct TraceSpec {
   std::optional<Duration> crash_at;
 
   // An error naming the first invalid field, or nullopt.
-  [[nodiscard]] std::optional<std::string> Validate() const;
+  [[nodiscard]] Status Validate() const;
 };
 
 // Heartbeat arrivals at one observer, as offsets from the start of the trace.

@@ -182,13 +182,13 @@ TEST_CASE("an application that never answered is still starting: refusals must l
 }
 
 TEST_CASE("check policy validation names the flag") {
-  CHECK(CheckPolicy{}.Validate().empty());
+  CHECK(CheckPolicy{}.Validate());
   CheckPolicy bad;
   bad.failures = 0;
-  CHECK(bad.Validate().starts_with("--check-failures"));
+  CHECK(bad.Validate().error().starts_with("--check-failures"));
   bad = CheckPolicy{};
   bad.interval = std::chrono::milliseconds(1);
-  CHECK(bad.Validate().starts_with("--check-interval"));
+  CHECK(bad.Validate().error().starts_with("--check-interval"));
 }
 
 }  // namespace
