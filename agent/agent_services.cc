@@ -34,9 +34,7 @@ class AgentCommands final : public api::CommandSink {
     if (agent_ != nullptr) agent_->RequestLeave();
   }
   Status SetTags(membership::Tags tags) override {
-    if (std::string error = membership::TagsError(tags); !error.empty()) {
-      return Fail(std::move(error));
-    }
+    if (Status valid = membership::ValidateTags(tags); !valid) return valid;
     std::lock_guard lock(mu_);
     if (agent_ == nullptr) return Fail("agent is not running");
     agent_->RequestSetTags(std::move(tags));
@@ -131,8 +129,8 @@ std::vector<delivery::HookSpec> ParseHooks(const std::vector<std::string>& specs
 // The --exec-env names, checked: a bad one fails start-up naming it.
 std::vector<std::string> CheckExecEnv(const std::vector<std::string>& names) {
   for (const std::string& name : names) {
-    if (const std::string error = delivery::PassThroughNameError(name); !error.empty()) {
-      throw std::runtime_error("--exec-env '" + name + "': " + error);
+    if (const Status valid = delivery::ValidatePassThroughName(name); !valid) {
+      throw std::runtime_error("--exec-env '" + name + "': " + valid.error());
     }
   }
   return names;

@@ -26,18 +26,18 @@ void Set(std::vector<std::string>& env, std::string entry) {
 
 }  // namespace
 
-std::string PassThroughNameError(std::string_view name) {
-  if (name.empty()) return "empty variable name";
+Status ValidatePassThroughName(std::string_view name) {
+  if (name.empty()) return Fail("empty variable name");
   if (!IsNameStart(name.front())) {
-    return "not a variable name (must start with a letter or '_')";
+    return Fail("not a variable name (must start with a letter or '_')");
   }
   for (const char c : name) {
-    if (!IsNameChar(c)) return "not a variable name (letters, digits and '_' only)";
+    if (!IsNameChar(c)) return Fail("not a variable name (letters, digits and '_' only)");
   }
   if (name.starts_with("PICKET_")) {
-    return "PICKET_* variables are the agent's own settings and are never passed on";
+    return Fail("PICKET_* variables are the agent's own settings and are never passed on");
   }
-  return "";
+  return {};
 }
 
 ChildEnvironment::ChildEnvironment(const std::vector<std::string>& pass_through) {
@@ -45,7 +45,7 @@ ChildEnvironment::ChildEnvironment(const std::vector<std::string>& pass_through)
   base_.push_back("PATH=" +
                   std::string(path != nullptr ? std::string_view(path) : kDefaultChildPath));
   for (const std::string& name : pass_through) {
-    if (!PassThroughNameError(name).empty() || name == "PATH") continue;
+    if (!ValidatePassThroughName(name) || name == "PATH") continue;
     const char* value = std::getenv(name.c_str());
     if (value == nullptr) continue;
     Set(base_, name + "=" + value);

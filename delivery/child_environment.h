@@ -18,7 +18,7 @@
 //   ChildProcessOptions child;
 //   child.env = env.Build({"PICKET_EVENT=member.failed", ...});
 //
-// Names are validated by the agent with PassThroughNameError before start-up;
+// Names are validated by the agent with ValidatePassThroughName before start-up;
 // the constructor skips a name it refuses (a PICKET_* name is the agent's own
 // setting and never passed through, whoever built the list).
 //
@@ -30,21 +30,23 @@
 #include <string_view>
 #include <vector>
 
+#include "common/expected.h"
+
 namespace picket::delivery {
 
 // The PATH a child gets when the agent has none.
 inline constexpr std::string_view kDefaultChildPath =
     "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
-// Why `name` cannot be a pass-through variable, or "" when it can: it must
-// match [A-Za-z_][A-Za-z0-9_]* and must not start with "PICKET_" (the agent's
-// own settings and the fields it sets itself).
-std::string PassThroughNameError(std::string_view name);
+// Whether `name` can be a pass-through variable, and why not: it must match
+// [A-Za-z_][A-Za-z0-9_]* and must not start with "PICKET_" (the agent's own
+// settings and the fields it sets itself).
+[[nodiscard]] Status ValidatePassThroughName(std::string_view name);
 
 class ChildEnvironment {
  public:
   // Reads PATH and each of `pass_through` (variable names) from the process
-  // environment, once, here. Names refused by PassThroughNameError, and
+  // environment, once, here. Names refused by ValidatePassThroughName, and
   // repeats, are skipped.
   explicit ChildEnvironment(const std::vector<std::string>& pass_through = {});
 

@@ -26,16 +26,16 @@ void Swim::WarmStart(const std::vector<Identity>& members, TimePoint now) {
   impl_->WarmStart(members, now);
 }
 void Swim::Leave(TimePoint now) { impl_->Leave(now); }
-std::string TagsError(const Tags& tags) {
+Status ValidateTags(const Tags& tags) {
   std::size_t total = 0;
   for (const auto& [key, value] : tags) {
-    if (key.empty()) return "tag names must not be empty";
-    if (!detail::IsUtf8(key) || !detail::IsUtf8(value)) return "tags must be UTF-8";
+    if (key.empty()) return Fail("tag names must not be empty");
+    if (!detail::IsUtf8(key) || !detail::IsUtf8(value)) return Fail("tags must be UTF-8");
     total += key.size() + value.size();
   }
   if (total > tuning::kMaxTagsBytes) {
-    return "tags are larger than " + std::to_string(tuning::kMaxTagsBytes) +
-           " bytes in total (names plus values)";
+    return Fail("tags are larger than " + std::to_string(tuning::kMaxTagsBytes) +
+                " bytes in total (names plus values)");
   }
   return {};
 }

@@ -32,10 +32,10 @@ struct Identity {
   Tags tags;
 };
 
-// Why `tags` cannot be a member's tags, or "" when they can: a key is empty,
-// a key or value is not UTF-8, or keys plus values exceed
-// tuning::kMaxTagsBytes (512, Serf's limit on node metadata).
-[[nodiscard]] std::string TagsError(const Tags& tags);
+// Whether `tags` can be a member's tags, and why not: a key is empty, a key
+// or value is not UTF-8, or keys plus values exceed tuning::kMaxTagsBytes
+// (512, Serf's limit on node metadata).
+[[nodiscard]] Status ValidateTags(const Tags& tags);
 
 class Swim {
  public:
@@ -70,7 +70,7 @@ class Swim {
   // LeaveComplete() to know when it has spread (or the deadline passed).
   void Leave(TimePoint now);
   // Replaces own tags and spreads them (member.updated at every agent).
-  // Changes nothing and says why if the tags are invalid (TagsError) or this
+  // Changes nothing and says why if the tags are invalid (ValidateTags) or this
   // member is leaving.
   [[nodiscard]] Status SetTags(Tags tags, TimePoint now);
   // Replaces own service status (nullopt: this agent runs no checks) and

@@ -30,26 +30,26 @@ std::uint64_t SubSeed(std::uint64_t seed, std::uint64_t stream) {
   return z ^ (z >> 31);
 }
 
-std::optional<std::string> ValidateConditions(const Conditions& c, const std::string& prefix) {
-  if (c.base_delay < Duration::zero()) return prefix + "base_delay must be >= 0";
-  if (c.jitter < Duration::zero()) return prefix + "jitter must be >= 0";
-  if (c.tail_scale < Duration::zero()) return prefix + "tail_scale must be >= 0";
+Status ValidateConditions(const Conditions& c, const std::string& prefix) {
+  if (c.base_delay < Duration::zero()) return Fail(prefix + "base_delay must be >= 0");
+  if (c.jitter < Duration::zero()) return Fail(prefix + "jitter must be >= 0");
+  if (c.tail_scale < Duration::zero()) return Fail(prefix + "tail_scale must be >= 0");
   if (!(c.tail_shape > 0.0) || !std::isfinite(c.tail_shape)) {
-    return prefix + "tail_shape must be > 0";
+    return Fail(prefix + "tail_shape must be > 0");
   }
-  if (!(c.loss >= 0.0 && c.loss < 1.0)) return prefix + "loss must be in [0, 1)";
+  if (!(c.loss >= 0.0 && c.loss < 1.0)) return Fail(prefix + "loss must be in [0, 1)");
   if (!(c.burst_rate >= 0.0 && c.burst_rate < 1.0)) {
-    return prefix + "burst_rate must be in [0, 1)";
+    return Fail(prefix + "burst_rate must be in [0, 1)");
   }
   if (!(c.burst_length >= 1.0) || !std::isfinite(c.burst_length)) {
-    return prefix + "burst_length must be >= 1";
+    return Fail(prefix + "burst_length must be >= 1");
   }
-  if (c.stall_every < Duration::zero()) return prefix + "stall_every must be >= 0";
-  if (c.stall_median < Duration::zero()) return prefix + "stall_median must be >= 0";
+  if (c.stall_every < Duration::zero()) return Fail(prefix + "stall_every must be >= 0");
+  if (c.stall_median < Duration::zero()) return Fail(prefix + "stall_median must be >= 0");
   if (!(c.stall_sigma >= 0.0) || !std::isfinite(c.stall_sigma)) {
-    return prefix + "stall_sigma must be >= 0";
+    return Fail(prefix + "stall_sigma must be >= 0");
   }
-  return std::nullopt;
+  return {};
 }
 
 // Which phase's conditions apply at time t.
@@ -98,7 +98,7 @@ Status TraceSpec::Validate() const {
     if (phases.size() > 1 && phases[i].length <= Duration::zero()) {
       return Fail(prefix + "length must be > 0");
     }
-    if (auto error = ValidateConditions(phases[i].conditions, prefix)) return Fail(*error);
+    if (Status valid = ValidateConditions(phases[i].conditions, prefix); !valid) return valid;
   }
   if (crash_at && *crash_at < Duration::zero()) return Fail("crash_at must be >= 0");
   return {};

@@ -91,7 +91,7 @@ void SwimCore::Leave(TimePoint now) {
 
 Status SwimCore::SetTags(Tags tags, TimePoint now) {
   const InputScope input(*this, now);
-  if (std::string error = TagsError(tags); !error.empty()) return Fail(std::move(error));
+  if (Status valid = ValidateTags(tags); !valid) return valid;
   if (leaving_) return Fail("this member is leaving");
   table_.SetTags(self_, std::move(tags));
   table_.SetState(self_, MemberState::kAlive, self_incarnation() + 1, now);

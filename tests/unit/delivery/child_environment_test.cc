@@ -114,14 +114,14 @@ TEST_CASE("child_environment: the caller's fields win over same-named ones",
 
 TEST_CASE("child_environment: PICKET_* and invalid names are refused and never passed through",
           "[delivery][child_environment]") {
-  CHECK(PassThroughNameError("HOME").empty());
-  CHECK(PassThroughNameError("_private9").empty());
-  CHECK(PassThroughNameError("PICKETS").empty());
-  CHECK_THAT(PassThroughNameError(""), Catch::Contains("empty"));
-  CHECK_THAT(PassThroughNameError("9LIVES"), Catch::Contains("not a variable name"));
-  CHECK_THAT(PassThroughNameError("A-B"), Catch::Contains("not a variable name"));
-  CHECK_THAT(PassThroughNameError("A=B"), Catch::Contains("not a variable name"));
-  CHECK_THAT(PassThroughNameError("PICKET_WEBHOOK_SECRET"), Catch::Contains("PICKET_"));
+  CHECK(ValidatePassThroughName("HOME"));
+  CHECK(ValidatePassThroughName("_private9"));
+  CHECK(ValidatePassThroughName("PICKETS"));
+  CHECK_THAT(ValidatePassThroughName("").error(), Catch::Contains("empty"));
+  CHECK_THAT(ValidatePassThroughName("9LIVES").error(), Catch::Contains("not a variable name"));
+  CHECK_THAT(ValidatePassThroughName("A-B").error(), Catch::Contains("not a variable name"));
+  CHECK_THAT(ValidatePassThroughName("A=B").error(), Catch::Contains("not a variable name"));
+  CHECK_THAT(ValidatePassThroughName("PICKET_WEBHOOK_SECRET").error(), Catch::Contains("PICKET_"));
 
   const ScopedEnv secret("PICKET_WEBHOOK_SECRET", "whsec_child_environment_test");
   const ScopedEnv odd("A-B", "odd");
