@@ -298,6 +298,8 @@ void Agent::Publish() {
       transport.unauthenticated;
   view->counters.dropped[static_cast<std::size_t>(membership::DropReason::kOversized)] +=
       transport.oversized_streams;
+  view->counters.dropped[static_cast<std::size_t>(membership::DropReason::kTruncated)] +=
+      transport.truncated_streams;
   view->datagram_send_errors = transport.send_errors;
   view->stream_failures = transport.stream_errors;
   view->published_steady = now;

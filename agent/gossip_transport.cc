@@ -118,6 +118,7 @@ class GossipTransport::ServerConnection
   }
 
   void OnBody(std::error_code ec) {
+    if (ec == asio::error::eof) ++transport_.counters_.truncated_streams;
     if (ec || !*alive_) return;
     auto request = transport_.Open(body_);
     if (!request) return;

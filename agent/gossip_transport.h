@@ -29,8 +29,11 @@
 
 namespace picket::agent {
 
-// Largest stream message accepted: the core's limit plus sealing.
-inline constexpr std::size_t kMaxStreamMessage = membership::tuning::kMaxStreamBytes + kSealOverhead;
+// Largest stream message accepted: the core's limit plus sealing. On the wire
+// each stream message follows a 4-byte big-endian length, its only one (the
+// core's frame inside has none).
+inline constexpr std::size_t kMaxStreamMessage =
+    membership::tuning::kMaxStreamBytes + kSealOverhead;
 
 // Read into the agent's metrics (see Agent::Publish).
 struct TransportCounters {
@@ -38,6 +41,7 @@ struct TransportCounters {
   std::uint64_t send_errors = 0;        // datagrams the OS refused
   std::uint64_t stream_errors = 0;      // stream exchanges that failed (connect, I/O, timeout)
   std::uint64_t oversized_streams = 0;  // stream messages longer than kMaxStreamMessage
+  std::uint64_t truncated_streams = 0;  // requests whose connection closed before their length
 };
 
 // How a stream exchange started with StartStream ended.

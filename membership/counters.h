@@ -12,7 +12,7 @@ namespace picket::membership {
 // Why an incoming packet was dropped. Append only.
 enum class DropReason : std::uint8_t {
   kMalformed,       // not a valid Envelope / message
-  kTruncated,       // shorter than its own framing says
+  kTruncated,       // a stream message that ended before its length prefix (the runtime's)
   kOversized,       // larger than the maximum datagram or stream message
   kWrongCluster,    // cluster name differs
   kBadVersion,      // protocol version not understood

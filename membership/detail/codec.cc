@@ -284,15 +284,6 @@ void ToWire(const Message& message, wire::Message& out) {
 
 }  // namespace
 
-std::size_t VarintSize(std::uint64_t value) {
-  std::size_t n = 1;
-  while (value >= 0x80) {
-    value >>= 7;
-    ++n;
-  }
-  return n;
-}
-
 // ---------------------------------------------------------------- Encoder
 
 struct Encoder::Scratch {
@@ -337,19 +328,9 @@ std::string Encoder::EncodeMessage(const Message& message) {
 
 void Encoder::Frame(Channel channel, std::string_view envelope, std::vector<std::uint8_t>& out) {
   out.clear();
-  out.reserve(envelope.size() + kFrameOverhead + 1);
-  if (channel == Channel::kDatagram) {
-    out.push_back(tuning::kDatagramFrameMagic);
-    out.insert(out.end(), envelope.begin(), envelope.end());
-    return;
-  }
-  out.push_back(tuning::kStreamFrameMagic);
-  std::uint64_t n = envelope.size();
-  while (n >= 0x80) {
-    out.push_back(static_cast<std::uint8_t>((n & 0x7F) | 0x80));
-    n >>= 7;
-  }
-  out.push_back(static_cast<std::uint8_t>(n));
+  out.reserve(envelope.size() + kFrameOverhead);
+  out.push_back(channel == Channel::kDatagram ? tuning::kDatagramFrameMagic
+                                              : tuning::kStreamFrameMagic);
   out.insert(out.end(), envelope.begin(), envelope.end());
 }
 
@@ -524,24 +505,10 @@ DecodeResult Decoder::Decode(std::span<const std::uint8_t> bytes) {
     return fail(DropReason::kMalformed);
   }
 
-  // A datagram's envelope is the rest of it; a stream frame's has a varint
-  // length first.
-  std::size_t pos = 1;
-  std::uint64_t length = bytes.size() - pos;
-  if (!datagram) {
-    length = 0;
-    for (int shift = 0;; shift += 7) {
-      if (pos >= bytes.size()) return fail(DropReason::kTruncated);
-      if (shift > 28) return fail(DropReason::kOversized);  // > 2^35: never a valid size
-      const std::uint8_t b = bytes[pos++];
-      length |= static_cast<std::uint64_t>(b & 0x7F) << shift;
-      if ((b & 0x80) == 0) break;
-    }
-    if (length > max_bytes) return fail(DropReason::kOversized);
-    const std::size_t remaining = bytes.size() - pos;
-    if (length > remaining) return fail(DropReason::kTruncated);
-    if (length < remaining) return fail(DropReason::kMalformed);
-  }
+  // The envelope is the rest of the frame: the datagram, or the stream
+  // message the transport delimited (its length prefix, its seal).
+  const std::size_t pos = 1;
+  const std::size_t length = bytes.size() - pos;
 
   s.out.messages.clear();  // holds views into the arena about to be reset
   s.arena.Reset();

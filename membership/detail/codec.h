@@ -3,9 +3,11 @@
 // Wire codec: frames of protobuf Envelopes <-> the plain structs of
 // messages.h. The only place that touches the generated protobuf code.
 //
-// Stream frame = 0xB7, varint length of the Envelope, the Envelope
-// (membership.proto). Datagram frame = 0xB8, the Envelope: the datagram's
-// length is the frame's, and one byte less of every heartbeat matters.
+// Stream frame = 0xB7, the Envelope (membership.proto); datagram frame =
+// 0xB8, the Envelope. The frame's length is the datagram's, or the stream
+// message's that the transport delimits with its one length prefix (and seals
+// when encrypted): no second length inside. The magic tells the channels
+// apart, so a frame of one is never misparsed as the other.
 // Decoding trusts nothing: every size, count, name and enum is checked, and a
 // frame that fails a check is rejected whole with the DropReason to count.
 //
@@ -27,8 +29,8 @@ namespace picket::membership::detail {
 // message kinds.
 enum class Channel : std::uint8_t { kDatagram, kStream };
 
-// Bytes a frame adds around an Envelope of up to 2 MiB (magic + varint).
-inline constexpr std::size_t kFrameOverhead = 4;
+// Bytes a frame adds around an Envelope (the magic).
+inline constexpr std::size_t kFrameOverhead = 1;
 
 class Encoder {
  public:
@@ -72,9 +74,8 @@ class Decoder {
   Decoder& operator=(const Decoder&) = delete;
 
   // Decodes one frame. Rejects: empty, the other channel's or no magic,
-  // trailing bytes after a stream frame's length, unparsable
-  // protobuf, missing sender, no messages (kMalformed); a length prefix longer
-  // than the input (kTruncated); over the channel's size or count limits, or
+  // unparsable protobuf (a frame cut short included), missing sender, no
+  // messages (kMalformed); over the channel's size or count limits, or
   // over-long names, addresses or tags (kOversized); a version outside
   // [kMinProtocolVersion, kProtocolVersion] (kBadVersion); another cluster
   // (kWrongCluster); a message kind not allowed on the channel, a datagram
@@ -94,8 +95,5 @@ class Decoder {
 
 // Well-formed UTF-8 (RFC 3629: no overlongs, no surrogates, <= U+10FFFF).
 [[nodiscard]] bool IsUtf8(std::string_view text);
-
-// Bytes of a varint encoding of `value`.
-[[nodiscard]] std::size_t VarintSize(std::uint64_t value);
 
 }  // namespace picket::membership::detail

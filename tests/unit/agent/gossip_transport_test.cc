@@ -195,3 +195,26 @@ TEST_CASE("A failed exchange says why, naming the address") {
   CHECK_FALSE(a.outcomes[0].only_self);
   CHECK_THAT(a.outcomes[0].error, Catch::Contains(to) && Catch::Contains("cannot connect"));
 }
+
+TEST_CASE("A stream request longer than the limit, or cut short, is counted and dropped") {
+  asio::io_context io;
+  Endpoint b(io);
+  auto send_raw = [&](std::uint32_t announced, std::size_t body_bytes) {
+    asio::ip::tcp::socket socket(io);
+    socket.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"),
+                                           b.transport->port()));
+    std::vector<std::uint8_t> bytes = {static_cast<std::uint8_t>(announced >> 24),
+                                       static_cast<std::uint8_t>(announced >> 16),
+                                       static_cast<std::uint8_t>(announced >> 8),
+                                       static_cast<std::uint8_t>(announced)};
+    bytes.resize(bytes.size() + body_bytes, 0xB7);
+    asio::write(socket, asio::buffer(bytes));
+    socket.close();  // the rest never comes
+  };
+  send_raw(0xFFFFFFFF, 0);
+  REQUIRE(RunUntil(io, [&] { return b.transport->counters().oversized_streams == 1; }));
+  send_raw(100, 10);
+  REQUIRE(RunUntil(io, [&] { return b.transport->counters().truncated_streams == 1; }));
+  CHECK(b.stream_senders.empty());  // neither reached the core
+  CHECK(b.transport->counters().oversized_streams == 1);
+}

@@ -149,19 +149,13 @@ TEST_CASE("codec: rejects each kind of bad input with its reason", "[codec]") {
     CHECK(Rejection(FrameProto(ValidProto(), Channel::kStream)) == DropReason::kMalformed);
     CHECK(Rejection(FrameProto(ValidProto()), Channel::kStream) == DropReason::kMalformed);
   }
-  SECTION("truncated: the length prefix promises more than arrived") {
+  SECTION("a stream message cut inside a message") {
     auto bytes = FrameProto(ValidProto(), Channel::kStream);
     bytes.pop_back();
-    CHECK(Rejection(bytes, Channel::kStream) == DropReason::kTruncated);
-  }
-  SECTION("truncated: the varint itself is cut") {
-    CHECK(Rejection({tuning::kStreamFrameMagic, 0x80}, Channel::kStream) ==
-          DropReason::kTruncated);
-  }
-  SECTION("trailing bytes after the frame") {
-    auto bytes = FrameProto(ValidProto(), Channel::kStream);
-    bytes.push_back(0);
     CHECK(Rejection(bytes, Channel::kStream) == DropReason::kMalformed);
+  }
+  SECTION("a stream frame that is only the magic: an empty envelope, version 0") {
+    CHECK(Rejection({tuning::kStreamFrameMagic}, Channel::kStream) == DropReason::kBadVersion);
   }
   SECTION("a datagram cut inside a message") {
     auto bytes = FrameProto(ValidProto());
@@ -173,13 +167,14 @@ TEST_CASE("codec: rejects each kind of bad input with its reason", "[codec]") {
     bytes[0] = tuning::kDatagramFrameMagic;
     CHECK(Rejection(bytes) == DropReason::kOversized);
   }
-  SECTION("length prefix beyond any limit") {
-    CHECK(Rejection({tuning::kStreamFrameMagic, 0xFF, 0xFF, 0xFF, 0xFF, 0x0F},
-                    Channel::kStream) == DropReason::kOversized);
+  SECTION("oversized stream message") {
+    std::vector<std::uint8_t> bytes(tuning::kMaxStreamBytes + 1, 0);
+    bytes[0] = tuning::kStreamFrameMagic;
+    CHECK(Rejection(bytes, Channel::kStream) == DropReason::kOversized);
   }
   SECTION("not protobuf") {
     CHECK(Rejection({tuning::kDatagramFrameMagic, 0xFF, 0xFF, 0xFF}) == DropReason::kMalformed);
-    CHECK(Rejection({tuning::kStreamFrameMagic, 3, 0xFF, 0xFF, 0xFF}, Channel::kStream) ==
+    CHECK(Rejection({tuning::kStreamFrameMagic, 0xFF, 0xFF, 0xFF}, Channel::kStream) ==
           DropReason::kMalformed);
   }
   SECTION("unknown version") {
@@ -349,18 +344,14 @@ TEST_CASE("codec: UTF-8 validation", "[codec]") {
   CHECK_FALSE(IsUtf8("\xE2\x82"));              // cut short
 }
 
-TEST_CASE("codec: stream frames carry a varint length, datagram frames none", "[codec]") {
-  CHECK(VarintSize(0) == 1);
-  CHECK(VarintSize(127) == 1);
-  CHECK(VarintSize(128) == 2);
-  CHECK(VarintSize(16383) == 2);
-  CHECK(VarintSize(16384) == 3);
+TEST_CASE("codec: a frame is its channel's magic and the envelope, no length inside",
+          "[codec]") {
   std::vector<std::uint8_t> out;
   Encoder::Frame(Channel::kStream, std::string(300, 'x'), out);
-  CHECK(out.size() == 1 + 2 + 300);
+  CHECK(out.size() == kFrameOverhead + 300);
   CHECK(out[0] == tuning::kStreamFrameMagic);
   Encoder::Frame(Channel::kDatagram, std::string(300, 'x'), out);
-  CHECK(out.size() == 1 + 300);
+  CHECK(out.size() == kFrameOverhead + 300);
   CHECK(out[0] == tuning::kDatagramFrameMagic);
 }
 

@@ -578,9 +578,9 @@ TEST_CASE("swim: answers stream requests (push-pull and fallback ping)", "[swim]
   REQUIRE(a != nullptr);
   CHECK(std::get<AckMsg>(a->messages.front()).seq == 9);
 
-  std::vector<std::uint8_t> garbage = {0xB7, 9, 1};
+  std::vector<std::uint8_t> garbage = {0xB7, 9, 1};  // a fixed64 field cut short
   CHECK(h.swim().HandleStreamRequest("joiner:1", garbage, h.now()).empty());
-  CHECK(h.swim().counters().dropped[static_cast<int>(DropReason::kTruncated)] == 1);
+  CHECK(h.swim().counters().dropped[static_cast<int>(DropReason::kMalformed)] == 1);
 }
 
 TEST_CASE("swim: graceful leave spreads left and completes", "[swim][leave]") {
