@@ -250,6 +250,7 @@ void Cluster::Sample() {
   }
   if (!views_dirty_) return;
   views_dirty_ = false;
+  views_.SampleViewSizes(truth_);
   if (views_.Converged(truth_)) {
     if (!converged_since_) converged_since_ = now;
   } else {
@@ -310,7 +311,7 @@ void Cluster::OnCoreLog(HostId host, membership::LogLevel level, std::string_vie
 }
 
 void Cluster::IntegrateMemberSeconds() {
-  if (!measuring_) return;
+  if (measure_ended_) return;
   const TimePoint now = scheduler_.now();
   member_seconds_ += std::chrono::duration<double>(now - member_seconds_mark_).count() *
                      static_cast<double>(truth_.running_count());
@@ -338,8 +339,8 @@ CoreTotals Cluster::TotalCoreCounters() const {
 }
 
 void Cluster::MarkMeasureStart() {
-  measuring_ = true;
-  member_seconds_mark_ = scheduler_.now();
+  IntegrateMemberSeconds();
+  warmup_member_seconds_ = member_seconds_;
   member_seconds_ = 0;
   traffic_at_start_ = TotalTraffic();
   counters_at_start_ = TotalCoreCounters();
@@ -347,7 +348,7 @@ void Cluster::MarkMeasureStart() {
 
 void Cluster::MarkMeasureEnd() {
   IntegrateMemberSeconds();
-  measuring_ = false;
+  measure_ended_ = true;
 }
 
 HostTraffic Cluster::MeasuredTraffic() const {

@@ -146,6 +146,10 @@ class Cluster final : private HostObserver {
   [[nodiscard]] HostTraffic MeasuredTraffic() const;
   // Integral of the number of running members over the measured period.
   [[nodiscard]] double member_seconds() const { return member_seconds_; }
+  // Traffic sent during the warm-up (the start: joins and their gossip), and
+  // the integral of running members over it.
+  [[nodiscard]] const HostTraffic& WarmupTraffic() const { return traffic_at_start_; }
+  [[nodiscard]] double warmup_member_seconds() const { return warmup_member_seconds_; }
   // Core counters summed over all processes, since MarkMeasureStart.
   [[nodiscard]] CoreTotals MeasuredCoreTotals() const;
   [[nodiscard]] std::uint64_t quorum_lost_events() const { return quorum_lost_events_; }
@@ -204,9 +208,10 @@ class Cluster final : private HostObserver {
   std::optional<TimePoint> converged_since_;
   std::vector<RejoinRecord> rejoins_;
 
-  bool measuring_ = false;
+  bool measure_ended_ = false;
   TimePoint member_seconds_mark_{};
-  double member_seconds_ = 0;
+  double member_seconds_ = 0;          // of the period running now (warm-up, then measured)
+  double warmup_member_seconds_ = 0;
   HostTraffic traffic_at_start_;
   CoreTotals retired_counters_;  // of processes that stopped
   CoreTotals counters_at_start_;

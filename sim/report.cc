@@ -77,6 +77,7 @@ nlohmann::json ToJson(const Report& r) {
   j["warmup_converged"] = r.warmup_converged;
   j["warmup_converged_s"] = Optional(r.warmup_converged_s);
   j["missing_at_end"] = r.missing_at_end;
+  j["distinct_view_sizes"] = r.distinct_view_sizes;
   j["running_at_end"] = r.running_at_end;
   j["majority_at_end"] = r.majority_at_end;
   j["view_mismatch_examples"] = r.view_mismatch_examples;
@@ -85,6 +86,8 @@ nlohmann::json ToJson(const Report& r) {
   j["datagrams_per_member_s"] = Round6(r.datagrams_per_member_s);
   j["datagram_bytes_per_member_s"] = Round6(r.datagram_bytes_per_member_s);
   j["stream_bytes_per_member_s"] = Round6(r.stream_bytes_per_member_s);
+  j["warmup_bytes_per_member_s"] = Round6(r.warmup_bytes_per_member_s);
+  j["warmup_stream_bytes_per_member_s"] = Round6(r.warmup_stream_bytes_per_member_s);
   if (r.partition) {
     j["partition"] = {
         {"sides", {r.partition_sides[0], r.partition_sides[1]}},
@@ -143,7 +146,8 @@ std::string FormatSummary(const Report& r) {
   if (r.wall_s) out << ", " << Text(r.wall_s) << " wall";
   out << "\n";
   out << "  warm-up converged: " << (r.warmup_converged ? "yes" : "NO") << " ("
-      << Text(r.warmup_converged_s) << ")\n";
+      << Text(r.warmup_converged_s) << "), " << r.distinct_view_sizes
+      << " distinct view sizes in the run\n";
   out << "  crashed " << r.crashed << ", undetected " << r.undetected << "\n";
   out << "  first suspicion   " << Text(r.first_suspect_s) << "\n";
   out << "  first failed      " << Text(r.first_failed_s) << "\n";
@@ -172,6 +176,9 @@ std::string FormatSummary(const Report& r) {
                 "streams %.0f B/s)\n",
                 r.msgs_per_member_s, r.bytes_per_member_s, r.datagrams_per_member_s,
                 r.datagram_bytes_per_member_s, r.stream_bytes_per_member_s);
+  out << buf;
+  std::snprintf(buf, sizeof buf, "  warm-up traffic per member: %.0f bytes/s (streams %.0f B/s)\n",
+                r.warmup_bytes_per_member_s, r.warmup_stream_bytes_per_member_s);
   out << buf;
   out << "  invariant violations: " << r.invariant_violations << "\n";
   for (const std::string& v : r.violation_examples) out << "    " << v << "\n";

@@ -55,6 +55,9 @@ struct Report {
   bool warmup_converged = false;        // converged when the measured period began
   std::optional<double> warmup_converged_s;
   std::size_t missing_at_end = 0;  // running members not seen up by every running member
+  // Different cluster sizes running members held at the samples, over the
+  // whole run (Rapid's measure of view inconsistency on the way).
+  std::size_t distinct_view_sizes = 0;
   int running_at_end = 0;
   int majority_at_end = 0;  // running members whose quorum view has a majority
   // When not converged: the first (observer, subject) pairs whose view is wrong,
@@ -67,6 +70,10 @@ struct Report {
   double bytes_per_member_s = 0;  // datagram + stream bytes
   double datagrams_per_member_s = 0, datagram_bytes_per_member_s = 0;
   double stream_bytes_per_member_s = 0;
+  // The same during the warm-up (the start: joins and their dissemination),
+  // per running member per second of it.
+  double warmup_bytes_per_member_s = 0;
+  double warmup_stream_bytes_per_member_s = 0;
 
   // Partition (when one was configured).
   bool partition = false;

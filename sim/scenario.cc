@@ -199,6 +199,7 @@ Report ScenarioRunner::Finish() const {
     r.warmup_converged_s = ToSeconds(warmup_converged_since_->time_since_epoch());
   }
   r.missing_at_end = c.views().MissingCount(c.truth());
+  r.distinct_view_sizes = c.views().DistinctViewSizes();
   if (!r.converged) {
     for (const ViewCollector::Mismatch& mm : c.views().Mismatches(c.truth(), 10)) {
       r.view_mismatch_examples.push_back(c.NameOf(mm.observer) + " sees " + c.NameOf(mm.subject) +
@@ -221,6 +222,11 @@ Report ScenarioRunner::Finish() const {
   r.msgs_per_member_s = static_cast<double>(traffic.datagrams + traffic.stream_messages) / member_s;
   r.bytes_per_member_s =
       static_cast<double>(traffic.datagram_bytes + traffic.stream_bytes) / member_s;
+  const HostTraffic& start = c.WarmupTraffic();
+  const double warmup_member_s = c.warmup_member_seconds() > 0 ? c.warmup_member_seconds() : 1.0;
+  r.warmup_bytes_per_member_s =
+      static_cast<double>(start.datagram_bytes + start.stream_bytes) / warmup_member_s;
+  r.warmup_stream_bytes_per_member_s = static_cast<double>(start.stream_bytes) / warmup_member_s;
 
   if (options_.partition > 0) {
     r.partition = true;

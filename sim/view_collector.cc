@@ -8,6 +8,8 @@ ViewCollector::ViewCollector(std::size_t capacity)
     : capacity_(capacity),
       bits_((capacity * capacity + 63) / 64, 0),
       up_count_(capacity, 0),
+      sees_count_(capacity, 0),
+      size_seen_(capacity + 1, false),
       ever_ran_(capacity, false) {}
 
 bool ViewCollector::Sees(HostId observer, HostId subject) const {
@@ -23,9 +25,11 @@ ViewCollector::Change ViewCollector::Set(HostId observer, HostId subject, bool u
   if (was_up == up) return Change::kNone;
   if (up) {
     word |= mask;
+    ++sees_count_[observer];
     return ++up_count_[subject] == 1 ? Change::kFirstUp : Change::kNone;
   }
   word &= ~mask;
+  --sees_count_[observer];
   return --up_count_[subject] == 0 ? Change::kLastDown : Change::kNone;
 }
 
@@ -49,6 +53,15 @@ std::vector<HostId> ViewCollector::OnStop(HostId h) {
     if (Sees(h, s) && Set(h, s, false) == Change::kLastDown) now_unseen.push_back(s);
   }
   return now_unseen;
+}
+
+void ViewCollector::SampleViewSizes(const GroundTruth& truth) {
+  const std::size_t hosts = std::min(capacity_, truth.host_count());
+  for (HostId o = 0; o < hosts; ++o) {
+    if (!truth.Running(o) || size_seen_[sees_count_[o]]) continue;
+    size_seen_[sees_count_[o]] = true;
+    ++distinct_sizes_;
+  }
 }
 
 bool ViewCollector::Converged(const GroundTruth& truth) const {

@@ -61,6 +61,14 @@ class ViewCollector {
   };
   [[nodiscard]] std::vector<Mismatch> Mismatches(const GroundTruth& truth, std::size_t max) const;
 
+  // Notes the cluster size (members seen up, itself included) of every
+  // running observer at this sample. DistinctViewSizes: how many different
+  // sizes were noted over the run, Rapid's measure of how inconsistent views
+  // are on the way to agreement (1: every sample found every member at the
+  // same size).
+  void SampleViewSizes(const GroundTruth& truth);
+  [[nodiscard]] std::size_t DistinctViewSizes() const { return distinct_sizes_; }
+
  private:
   [[nodiscard]] std::size_t Bit(HostId o, HostId s) const {
     return static_cast<std::size_t>(o) * capacity_ + s;
@@ -69,6 +77,9 @@ class ViewCollector {
   std::size_t capacity_;
   std::vector<std::uint64_t> bits_;
   std::vector<std::uint32_t> up_count_;
+  std::vector<std::uint32_t> sees_count_;  // per observer: members it sees up
+  std::vector<bool> size_seen_;            // by view size, 0..capacity
+  std::size_t distinct_sizes_ = 0;
   std::vector<bool> ever_ran_;
 };
 

@@ -49,6 +49,23 @@ TEST_CASE("sim scenario: a crash is detected by every live member", "[sim][scena
   CHECK(r.invariant_violations == 0);
 }
 
+TEST_CASE("sim scenario: a cold start reports its view sizes and start traffic, a warm one does "
+          "not churn", "[sim][scenario]") {
+  ScenarioOptions o = Base(107);
+  o.seconds = 5;
+  const Report cold = RunScenario(o);
+  INFO(Reproduce(cold));
+  CHECK(cold.warmup_converged);
+  // Members join one by one: views pass through many sizes on the way.
+  CHECK(cold.distinct_view_sizes > 2);
+  CHECK(cold.warmup_stream_bytes_per_member_s > 0);  // join exchanges
+  CHECK(cold.warmup_bytes_per_member_s > cold.bytes_per_member_s);
+  o.bootstrap = Bootstrap::kWarm;
+  const Report warm = RunScenario(o);
+  INFO(Reproduce(warm));
+  CHECK(warm.distinct_view_sizes == 1);
+}
+
 TEST_CASE("sim scenario: no false failures at 10% loss over minutes", "[sim][scenario]") {
   for (const bool stream_loss : {false, true}) {
     ScenarioOptions o = Base(202);

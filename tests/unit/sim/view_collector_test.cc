@@ -63,6 +63,30 @@ TEST_CASE("ViewCollector: convergence follows the truth", "[sim][views]") {
   CHECK(v.MissingCount(truth) == 2);
 }
 
+TEST_CASE("ViewCollector: distinct view sizes count what running observers held at samples",
+          "[sim][views]") {
+  GroundTruth truth(1s);
+  ViewCollector v(3);
+  for (HostId h = 0; h < 3; ++h) {
+    truth.AddHost();
+    truth.OnStart(h, TimePoint{}, false);
+    v.OnStart(h);
+  }
+  v.SampleViewSizes(truth);  // everyone sees itself: size 1
+  CHECK(v.DistinctViewSizes() == 1);
+  v.Set(0, 1, true);
+  v.Set(0, 2, true);  // 0 went through size 2 between samples: not noted
+  v.SampleViewSizes(truth);
+  CHECK(v.DistinctViewSizes() == 2);  // sizes 3 (member 0) and 1
+  truth.OnCrash(0, TimePoint{} + 1s);
+  v.OnStop(0);  // a stopped observer's emptying view is not a size it held
+  v.SampleViewSizes(truth);
+  CHECK(v.DistinctViewSizes() == 2);
+  v.Set(1, 2, true);
+  v.SampleViewSizes(truth);
+  CHECK(v.DistinctViewSizes() == 3);
+}
+
 TEST_CASE("ViewCollector: events map to up or down by the member's state", "[sim][views]") {
   membership::MemberEvent e;
   e.type = membership::EventType::kSuspect;
