@@ -8,6 +8,15 @@ namespace {
 using namespace std::chrono_literals;
 using Change = ViewCollector::Change;
 
+// Hosts 0, 1 and 2 start at time 0, each seeing only itself.
+void StartThree(GroundTruth& truth, ViewCollector& v) {
+  for (HostId h = 0; h < 3; ++h) {
+    truth.AddHost();
+    truth.OnStart(h, TimePoint{}, false);
+    v.OnStart(h);
+  }
+}
+
 TEST_CASE("ViewCollector: up counts and transitions", "[sim][views]") {
   ViewCollector v(3);
   v.OnStart(0);
@@ -36,11 +45,7 @@ TEST_CASE("ViewCollector: a stopped observer no longer counts", "[sim][views]") 
 TEST_CASE("ViewCollector: convergence follows the truth", "[sim][views]") {
   GroundTruth truth(1s);
   ViewCollector v(3);
-  for (HostId h = 0; h < 3; ++h) {
-    truth.AddHost();
-    truth.OnStart(h, TimePoint{}, false);
-    v.OnStart(h);
-  }
+  StartThree(truth, v);
   CHECK_FALSE(v.Converged(truth));
   for (HostId o = 0; o < 3; ++o) {
     for (HostId s = 0; s < 3; ++s) v.Set(o, s, true);
@@ -67,11 +72,7 @@ TEST_CASE("ViewCollector: distinct view sizes count what running observers held 
           "[sim][views]") {
   GroundTruth truth(1s);
   ViewCollector v(3);
-  for (HostId h = 0; h < 3; ++h) {
-    truth.AddHost();
-    truth.OnStart(h, TimePoint{}, false);
-    v.OnStart(h);
-  }
+  StartThree(truth, v);
   v.SampleViewSizes(truth);  // everyone sees itself: size 1
   CHECK(v.DistinctViewSizes() == 1);
   v.Set(0, 1, true);
