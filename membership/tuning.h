@@ -113,11 +113,15 @@ inline constexpr int kLeaveDirectFanout = 3;
 // Push-pull interval grows with N above this size (memberlist pushPullScale):
 // interval * (ceil(log2(N) - log2(32)) + 1).
 inline constexpr int kPushPullScaleThreshold = 32;
-// After a successful join, one more push-pull with a random member this long
-// later (0.5x to 1.5x): the seed's table may have been incomplete if many
-// members joined at once, and gossip retires updates early while a member
-// still believes the cluster is small.
-inline constexpr std::int64_t kPostJoinSyncMs = 3000;
+// Catching up after a join (or after being joined through, a seed): every
+// this long (0.5x to 1.5x) a push-pull summary to a random member by stream,
+// the tables exchanged if they differ. In a join storm the seed's table is
+// incomplete, and a member's news may finish spreading before others know
+// this member (gossip reaches only members already known). It ends after
+// kCatchUpQuietAnswers peers in a row had our table, or kMaxCatchUps tries.
+inline constexpr std::int64_t kCatchUpIntervalMs = 3000;
+inline constexpr int kCatchUpQuietAnswers = 2;
+inline constexpr int kMaxCatchUps = 10;
 // Seeds contacted per join attempt.
 inline constexpr std::size_t kMaxSeedsPerAttempt = 5;
 

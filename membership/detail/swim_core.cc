@@ -215,6 +215,8 @@ void SwimCore::Dispatch(const Timer& timer, TimePoint now) {
           leave_deadline_passed_ = true;
         } else if constexpr (std::is_same_v<T, ReapTimer>) {
           OnReapTimer(now);
+        } else if constexpr (std::is_same_v<T, CatchUpTimer>) {
+          OnCatchUpTimer(now);
         }
       },
       timer);

@@ -118,7 +118,8 @@ class SwimCore {
   // periodic summary to a member goes by datagram, see OnPushPullSummary);
   // kSync (after the summaries differed, or a reconnect) and kJoin send the
   // whole table.
-  enum class StreamPurpose : std::uint8_t { kJoin, kPushPull, kSync, kProbe };
+  // kCatchUp: a full exchange after joining (see OnCatchUpTimer).
+  enum class StreamPurpose : std::uint8_t { kJoin, kPushPull, kSync, kProbe, kCatchUp };
   struct PendingStream {
     StreamPurpose purpose = StreamPurpose::kPushPull;
     std::uint64_t join_round = 0;
@@ -323,6 +324,9 @@ class SwimCore {
   // Joined() turns true; logged once if this member was asked to join.
   void MarkJoined(std::string_view how);
   void OnPushPullTimer(TimePoint now);
+  void StartCatchUps(TimePoint now);
+  void ScheduleCatchUp(TimePoint now);
+  void OnCatchUpTimer(TimePoint now);
   void ScheduleReconnect(TimePoint now);
   void OnReconnectTimer(TimePoint now);
   // Tells a few random members we hold failed that we do (a datagram each).
@@ -382,8 +386,11 @@ class SwimCore {
   std::uint64_t push_pull_generation_ = 0;
   TimePoint push_pull_period_start_{};
   double push_pull_factor_ = 1.0;
-  // The next PushPullTimer is the catch-up exchange after a join.
-  bool post_join_sync_ = false;
+  // Catch-up exchanges after a join: how many are left, and the delay
+  // before the next (doubled after each).
+  bool catch_ups_started_ = false;
+  int catch_ups_left_ = 0;
+  int catch_up_quiet_ = 0;  // answers in a row that found the tables equal
   std::uint64_t next_watch_token_ = 1;
 
   JoinState join_;

@@ -64,6 +64,7 @@ void SwimCore::Join(std::vector<Address> seeds, TimePoint now) {
       join_.active = false;
       Log(LogLevel::kInfo, "every seed is this member's own address: starting a new cluster");
       MarkJoined({});
+      StartCatchUps(now);
     } else {
       join_.active = true;
       StartJoinRound(now);
@@ -100,13 +101,7 @@ void SwimCore::JoinAttemptDone(const PendingStream& stream, const StreamResult& 
     if (join_.active) {
       MarkJoined("through seed " + stream.peer + " after " + std::to_string(join_.attempts) +
                  " attempt(s)");
-      if (config_.push_pull_interval > Duration::zero()) {
-        // Catch up on whatever the seed did not know yet (see kPostJoinSyncMs).
-        const auto delay = std::chrono::duration_cast<Duration>(
-            std::chrono::milliseconds(tuning::kPostJoinSyncMs) * (0.5 + random_.UniformReal()));
-        post_join_sync_ = true;
-        timers_.Push(now + delay, PushPullTimer{++push_pull_generation_});
-      }
+      StartCatchUps(now);
     }
     MarkJoined({});
     join_.active = false;
@@ -128,6 +123,7 @@ void SwimCore::JoinAttemptDone(const PendingStream& stream, const StreamResult& 
                              "): starting a new cluster as its first member; the seeds are "
                              "retried while it stays alone");
     MarkJoined({});
+    StartCatchUps(now);
     return;
   }
   Log(LogLevel::kWarn,
@@ -197,8 +193,7 @@ void SwimCore::SchedulePushPull(TimePoint now) {
 
 void SwimCore::OnPushPullTimer(TimePoint now) {
   const TimePoint due = push_pull_period_start_ + PushPullInterval();
-  const bool forced = std::exchange(post_join_sync_, false);
-  if (now < due && !forced) {
+  if (now < due) {
     timers_.Push(due, PushPullTimer{++push_pull_generation_});
     return;
   }
@@ -216,6 +211,38 @@ void SwimCore::OnPushPullTimer(TimePoint now) {
     const Address& seed = join_.seeds[random_.Uniform(join_.seeds.size())];
     StartPushPull(seed, StreamPurpose::kPushPull, 0);
   }
+}
+
+void SwimCore::StartCatchUps(TimePoint now) {
+  // Catch up on whatever the seed did not know yet (see kCatchUpIntervalMs);
+  // a seed (the cluster's founder included) catches up with those that
+  // joined through it.
+  if (catch_ups_started_ || config_.push_pull_interval <= Duration::zero()) return;
+  catch_ups_started_ = true;
+  catch_ups_left_ = tuning::kMaxCatchUps;
+  catch_up_quiet_ = 0;
+  ScheduleCatchUp(now);
+}
+
+void SwimCore::ScheduleCatchUp(TimePoint now) {
+  // 0.5x to 1.5x the interval: members that joined together spread out.
+  const auto delay = std::chrono::duration_cast<Duration>(
+      std::chrono::milliseconds(tuning::kCatchUpIntervalMs) * (0.5 + random_.UniformReal()));
+  timers_.Push(now + delay, CatchUpTimer{});
+}
+
+void SwimCore::OnCatchUpTimer(TimePoint now) {
+  // Our summary to a random member by stream, started by us: a summary by
+  // datagram could be ignored by a peer busy with other syncs. A peer whose
+  // table differs answers with it, and we send ours back (kSync).
+  if (leaving_ || catch_ups_left_ <= 0) return;
+  --catch_ups_left_;
+  const auto peers = RandomLiveMembers(1, kNoMember);
+  if (peers.empty()) {
+    ScheduleCatchUp(now);  // alone so far: others may join us
+    return;
+  }
+  StartPushPull(std::string(table_.AddressOf(peers.front())), StreamPurpose::kCatchUp, 0);
 }
 
 void SwimCore::ScheduleReconnect(TimePoint now) {
@@ -265,8 +292,8 @@ void SwimCore::StartPushPull(const Address& to, StreamPurpose purpose, std::uint
   const StreamId id = NextStreamId();
   streams_[id] = PendingStream{purpose, join_round, 0, to};
   std::string envelope = encoder_.header();
-  envelope.append(
-      EncodeState(purpose == StreamPurpose::kJoin, purpose != StreamPurpose::kPushPull, {}, {}));
+  const bool summary = purpose == StreamPurpose::kPushPull || purpose == StreamPurpose::kCatchUp;
+  envelope.append(EncodeState(purpose == StreamPurpose::kJoin, !summary, {}, {}));
   std::vector<std::uint8_t> request;
   Encoder::Frame(Channel::kStream, envelope, request);
   ++counters_.streams_out;
@@ -374,7 +401,10 @@ std::vector<std::uint8_t> SwimCore::HandleStreamRequest(const Address& from,
   } else if (const auto* pp = std::get_if<PushPullMsg>(&envelope.messages.front())) {
     ++counters_.push_pulls;
     if (!pp->members.empty()) MergeState(*pp, sender, now);
-    if (pp->join) MarkJoined(join_.active ? "(a member joined through us)" : "");
+    if (pp->join) {
+      MarkJoined(join_.active ? "(a member joined through us)" : "");
+      StartCatchUps(now);
+    }
     // Equal summaries: say so in a few bytes instead of sending the table.
     out.append(EncodeState(false, !InSync(*pp), sender, from));
     answer = true;
@@ -434,9 +464,16 @@ void SwimCore::HandleStreamResult(StreamId id, const StreamResult& result, TimeP
           MergeState(*pp, sender, now);
           // Our summary differed from the peer's: it has not seen our table
           // yet. Send it (once; the answer to that is only a summary).
-          if (pending.purpose == StreamPurpose::kPushPull) {
+          if (pending.purpose == StreamPurpose::kPushPull ||
+              pending.purpose == StreamPurpose::kCatchUp) {
             StartPushPull(pending.peer, StreamPurpose::kSync, 0);
           }
+        }
+        if (pending.purpose == StreamPurpose::kCatchUp) {
+          // Done after kCatchUpQuietAnswers peers in a row had our table: a
+          // single one may have missed the same news as we did.
+          catch_up_quiet_ = pp->members.empty() ? catch_up_quiet_ + 1 : 0;
+          if (catch_up_quiet_ < tuning::kCatchUpQuietAnswers) ScheduleCatchUp(now);
         }
       } else {
         CountDrop(DropReason::kContradictory);
@@ -445,6 +482,8 @@ void SwimCore::HandleStreamResult(StreamId id, const StreamResult& result, TimeP
   }
   stream_decoder_.Release();
   if (pending.purpose == StreamPurpose::kJoin) JoinAttemptDone(pending, result, answered, ok, now);
+  // A catch-up that failed (the peer died or was busy): try another peer.
+  if (pending.purpose == StreamPurpose::kCatchUp && !ok) ScheduleCatchUp(now);
 }
 
 }  // namespace picket::membership::detail

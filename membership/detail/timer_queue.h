@@ -63,10 +63,12 @@ struct JoinRetryTimer {
 };
 struct LeaveTimer {};
 struct ReapTimer {};
+// The next catch-up exchange after a join.
+struct CatchUpTimer {};
 
 using Timer = std::variant<ProbeRoundTimer, ProbeTimer, RelayTimer, HeartbeatTimer, PhiCheckTimer,
                            SuspicionTimer, GossipTimer, PushPullTimer, ReconnectTimer,
-                           JoinRetryTimer, LeaveTimer, ReapTimer>;
+                           JoinRetryTimer, LeaveTimer, ReapTimer, CatchUpTimer>;
 
 class TimerQueue {
  public:

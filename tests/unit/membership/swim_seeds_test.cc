@@ -24,6 +24,21 @@ void EndJoinStreams(SwimHarness& h, Kind kind, std::string_view error = {}) {
   }
 }
 
+// A push-pull answer from `sender`: its table of live `members` (addresses
+// "<name>:1"); with none, a bare summary (what a peer whose table equals ours
+// answers).
+std::vector<std::uint8_t> TableFrom(const std::string& sender,
+                                    const std::vector<std::string>& members) {
+  detail::PushPullMsg state;
+  std::vector<std::string> addresses;
+  addresses.reserve(members.size());
+  for (const std::string& m : members) addresses.push_back(m + ":1");
+  for (std::size_t i = 0; i < members.size(); ++i) {
+    state.members.push_back({members[i], addresses[i], 0, MemberState::kAlive, {}, {}});
+  }
+  return Peer(sender).StreamMessage(state);
+}
+
 bool Logged(SwimHarness& h, LogLevel level, std::string_view text) {
   for (const auto& [l, message] : h.runtime().logs) {
     if (l == level && message.find(text) != std::string::npos) return true;
@@ -108,17 +123,116 @@ TEST_CASE("swim: a join that succeeds is logged with its seed and attempt", "[sw
   while (h.pending_streams_.empty()) h.Advance(10ms, 10ms);
   const StreamId id = h.pending_streams_[0].id;
   h.pending_streams_.clear();
-  detail::Encoder seed("default", "seed");
-  std::string envelope = seed.header();
-  detail::PushPullMsg state;
-  state.members.push_back({"seed", "seed:1", 0, MemberState::kAlive, {}, {}});
-  seed.AppendMessage(state, envelope);
-  std::vector<std::uint8_t> response;
-  detail::Encoder::Frame(detail::Channel::kStream, envelope, response);
-  h.swim().HandleStreamResult(id, StreamResult::Answered(response), h.now());
+  h.swim().HandleStreamResult(id, StreamResult::Answered(TableFrom("seed", {"seed"})), h.now());
   CHECK(h.swim().Joined());
   CHECK(Logged(h, LogLevel::kInfo,
                "joined the cluster through seed seed:1 after 2 attempt(s): 2 of 2 members alive"));
+}
+
+// The kind of push-pull a stream request carries: a summary or a full table.
+bool IsSummary(const StartedStream& s) {
+  Inspector inspector(detail::Channel::kStream);
+  const auto* e = inspector.Decode(s.request);
+  REQUIRE(e != nullptr);
+  const auto& pp = std::get<detail::PushPullMsg>(e->messages.front());
+  CHECK_FALSE(pp.join);
+  return pp.members.empty();
+}
+
+TEST_CASE("swim: after a join, summaries catch up until two peers in a row have our table",
+          "[swim][join]") {
+  Config config = SwimHarness::DefaultConfig();
+  config.push_pull_interval = 30s;  // catch-ups go with push-pull; the periodic one is later
+  SwimHarness h(config);
+  for (const char* peer : {"seed", "a", "b", "c"}) h.SetLive(peer, true);
+  h.swim().Join({"seed:1"}, h.now());
+  h.TickNow();
+  REQUIRE(h.pending_streams_.size() == 1);
+  h.swim().HandleStreamResult(h.pending_streams_[0].id,
+                              StreamResult::Answered(TableFrom("seed", {"seed", "a", "b"})),
+                              h.now());
+  h.pending_streams_.clear();
+  REQUIRE(h.swim().Joined());
+  const auto interval = std::chrono::milliseconds(tuning::kCatchUpIntervalMs);
+
+  // The next stream this member starts, and how long it took (bounded wait).
+  auto next_stream = [&h](Duration within) {
+    const TimePoint start = h.now();
+    while (h.pending_streams_.empty() && h.now() - start < within) h.Advance(10ms, 10ms);
+    return h.now() - start;
+  };
+  // A summary by stream to a random member, 0.5x to 1.5x the interval later.
+  Duration waited = next_stream(interval * 2);
+  REQUIRE(h.pending_streams_.size() == 1);
+  CHECK(waited >= interval / 2);
+  CHECK(waited <= interval * 3 / 2);
+  CHECK(IsSummary(h.pending_streams_[0]));
+  // The peer's table differs: it sends it, we merge it and send ours back.
+  StartedStream catch_up = h.pending_streams_[0];
+  h.pending_streams_.clear();
+  h.swim().HandleStreamResult(catch_up.id,
+                              StreamResult::Answered(TableFrom("a", {"seed", "a", "b", "c"})),
+                              h.now());
+  CHECK(h.swim().Members(h.now()).size() == 5);
+  h.TickNow();  // the harness collects the streams the core started
+  REQUIRE(h.pending_streams_.size() == 1);
+  CHECK(h.pending_streams_[0].to == catch_up.to);
+  CHECK_FALSE(IsSummary(h.pending_streams_[0]));
+  h.pending_streams_.clear();
+  // Two peers in a row with our table end it; one alone does not.
+  for (int quiet = 0; quiet < tuning::kCatchUpQuietAnswers; ++quiet) {
+    next_stream(interval * 2);
+    REQUIRE(h.pending_streams_.size() == 1);
+    CHECK(IsSummary(h.pending_streams_[0]));
+    h.swim().HandleStreamResult(h.pending_streams_[0].id,
+                                StreamResult::Answered(TableFrom("b", {})), h.now());
+    h.pending_streams_.clear();
+  }
+  next_stream(interval * 8);
+  CHECK(h.pending_streams_.empty());
+}
+
+TEST_CASE("swim: a catch-up that fails is tried again, a bounded number of times",
+          "[swim][join]") {
+  Config config = SwimHarness::DefaultConfig();
+  config.push_pull_interval = 30s;
+  SwimHarness h(config);
+  for (const char* peer : {"seed", "a"}) h.SetLive(peer, true);
+  h.swim().Join({"seed:1"}, h.now());
+  h.TickNow();
+  REQUIRE(h.pending_streams_.size() == 1);
+  h.swim().HandleStreamResult(h.pending_streams_[0].id,
+                              StreamResult::Answered(TableFrom("seed", {"seed", "a"})), h.now());
+  h.pending_streams_.clear();
+  int started = 0;
+  for (int i = 0; i < 1000 && started <= tuning::kMaxCatchUps; ++i) {  // 100 s
+    h.Advance(100ms, 10ms);
+    for (const auto& s : h.pending_streams_) {
+      ++started;
+      h.swim().HandleStreamResult(s.id, StreamResult::NotAnswered(Kind::kFailed), h.now());
+    }
+    h.pending_streams_.clear();
+  }
+  CHECK(started == tuning::kMaxCatchUps);
+}
+
+TEST_CASE("swim: a member others join through catches up too (a seed, the founder)",
+          "[swim][join]") {
+  Config config = SwimHarness::DefaultConfig();
+  config.push_pull_interval = 30s;
+  SwimHarness h(config);
+  h.SetLive("joiner", true);
+  h.Advance(10s);
+  CHECK(h.pending_streams_.empty());  // alone and never joined through: nothing to catch up
+  detail::PushPullMsg join;
+  join.join = true;
+  join.members.push_back({"joiner", "joiner:1", 0, MemberState::kAlive, {}, {}});
+  const auto request = Peer("joiner").StreamMessage(join);
+  CHECK_FALSE(h.swim().HandleStreamRequest("joiner:1", request, h.now()).empty());
+  h.Advance(std::chrono::milliseconds(tuning::kCatchUpIntervalMs) * 3 / 2 + 10ms);
+  REQUIRE(h.pending_streams_.size() == 1);
+  CHECK(h.pending_streams_[0].to == "joiner:1");
+  CHECK(IsSummary(h.pending_streams_[0]));
 }
 
 TEST_CASE("swim: the same incarnation of a live name at another address is a conflict",

@@ -66,6 +66,33 @@ TEST_CASE("sim scenario: a cold start reports its view sizes and start traffic, 
   CHECK(warm.distinct_view_sizes == 1);
 }
 
+// A cold start: n members join over 2 s (docs/simulator.md "Bootstrap");
+// every member must see every other alive within 20 s of the last join,
+// with no false declaration on the way (issue: large clusters).
+void CheckColdStart(int nodes, Bootstrap bootstrap, std::uint64_t seed) {
+  ScenarioOptions o = Base(seed);
+  o.nodes = nodes;
+  o.bootstrap = bootstrap;
+  o.warmup_s = o.join_spread_s + 20;
+  o.seconds = 1;
+  const Report r = RunScenario(o);
+  INFO(Reproduce(r));
+  CHECK(r.warmup_converged);
+  CHECK(r.warmup_false_suspicions == 0);
+  CHECK(r.warmup_false_failures == 0);
+  CHECK(r.invariant_violations == 0);
+}
+
+TEST_CASE("sim scenario: 1,000 members starting at once through random members converge",
+          "[sim][scenario]") {
+  CheckColdStart(1000, Bootstrap::kRandom, 111);
+}
+
+TEST_CASE("sim scenario: 500 members starting at once through one seed converge",
+          "[sim][scenario]") {
+  CheckColdStart(500, Bootstrap::kSeed, 112);
+}
+
 TEST_CASE("sim scenario: no false failures at 10% loss over minutes", "[sim][scenario]") {
   for (const bool stream_loss : {false, true}) {
     ScenarioOptions o = Base(202);
