@@ -56,7 +56,7 @@ struct PhiConfig {
   // statistics, but a gap longer than the suspicion time is never learned.
   bool learn_suspected_intervals = true;
 
-  // An error naming the first invalid field, or nullopt if valid.
+  // Success, or an error naming the first invalid field.
   [[nodiscard]] Status Validate() const;
 };
 

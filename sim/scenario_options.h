@@ -83,7 +83,7 @@ struct ScenarioOptions {
   // Protocol settings of every member (the ProtocolFlags of `picket agent`).
   membership::Config protocol;
 
-  // An error naming the first invalid flag, or nullopt.
+  // Success, or an error naming the first invalid flag.
   [[nodiscard]] Status Validate() const;
   // Members that will exist over the run (nodes + joiners).
   [[nodiscard]] int TotalHosts() const;

@@ -54,7 +54,7 @@ struct EvalOptions {
   // Seed for placing the crash trials.
   std::uint64_t seed = 1;
 
-  // An error naming the first invalid field, or nullopt.
+  // Success, or an error naming the first invalid field.
   [[nodiscard]] Status Validate() const;
 };
 
