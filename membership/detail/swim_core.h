@@ -118,7 +118,8 @@ class SwimCore {
   // periodic summary to a member goes by datagram, see OnPushPullSummary);
   // kSync (after the summaries differed, or a reconnect) and kJoin send the
   // whole table.
-  // kCatchUp: a full exchange after joining (see OnCatchUpTimer).
+  // kCatchUp: a summary by stream after joining, like kPushPull (see
+  // OnCatchUpTimer).
   enum class StreamPurpose : std::uint8_t { kJoin, kPushPull, kSync, kProbe, kCatchUp };
   struct PendingStream {
     StreamPurpose purpose = StreamPurpose::kPushPull;
@@ -386,8 +387,8 @@ class SwimCore {
   std::uint64_t push_pull_generation_ = 0;
   TimePoint push_pull_period_start_{};
   double push_pull_factor_ = 1.0;
-  // Catch-up exchanges after a join: how many are left, and the delay
-  // before the next (doubled after each).
+  // Catch-up exchanges after a join (or after others first joined through
+  // us): started once, how many tries are left.
   bool catch_ups_started_ = false;
   int catch_ups_left_ = 0;
   int catch_up_quiet_ = 0;  // answers in a row that found the tables equal
