@@ -221,6 +221,11 @@ void RenderViewMetrics(std::string& out, const ClusterView& view, membership::Ti
   Counter(out, "picket_distrusted_failures_total",
           "Failed claims heard from an accuser that was itself cut off, verified before believed.",
           c.distrusted_failures);
+  Counter(out, "picket_claim_checks_total",
+          "Suspect and failed claims this agent verified before believing them.", c.claim_checks);
+  Counter(out, "picket_claim_checks_waited_total",
+          "Claim checks that waited because the most that run at once (8) were running.",
+          c.claim_checks_waited);
   Counter(out, "picket_failures_total", "Members this agent declared failed.", c.failures);
   Counter(out, "picket_name_conflicts_total",
           "Alive claims for a live member's name from another address (two agents, one name).",

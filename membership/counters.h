@@ -55,6 +55,10 @@ struct Counters {
   std::uint64_t failures = 0;         // members declared failed
   // `failed` heard from an accuser that was cut off itself, taken as suspicion
   std::uint64_t distrusted_failures = 0;
+  // Claims checked before they are believed (see QueueClaimCheck), and those
+  // that had to wait because kMaxClaimChecks ran already.
+  std::uint64_t claim_checks = 0;
+  std::uint64_t claim_checks_waited = 0;
   std::uint64_t local_pauses = 0;     // times this agent found its own timers far late
   std::uint64_t name_conflicts = 0;   // alive claims for a live name at another address
   std::uint64_t push_pulls = 0;       // push-pull exchanges completed (either side)

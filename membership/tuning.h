@@ -75,6 +75,11 @@ inline constexpr int kSyncAfterCutOffIntervals = 5;
 // datagram (see OnPushPullSummary); a bound on what forged or replayed
 // summaries can make an agent do.
 inline constexpr std::size_t kMaxSummarySyncs = 4;
+// Claim checks (a suspect or failed claim verified before it is believed, see
+// SwimCore::QueueClaimCheck) running at once. At a heal a whole side's claims
+// arrive together, one check per member it holds down; beyond this many they
+// wait, one per member, and a claim the member refuted meanwhile costs nothing.
+inline constexpr std::size_t kMaxClaimChecks = 8;
 // Members, across the cluster, that sync with a member back from failed.
 inline constexpr double kComebackSyncs = 3.0;
 // Members held failed that are told so at every reconnect_interval (see

@@ -12,6 +12,8 @@ void CoreTotals::Add(const membership::Counters& c) {
   probes += c.probes;
   indirect_probes += c.indirect_probes;
   stream_probes += c.stream_probes;
+  claim_checks += c.claim_checks;
+  claim_checks_waited += c.claim_checks_waited;
   heartbeats_out += c.heartbeats_out;
   heartbeats_in += c.heartbeats_in;
   suspicions += c.suspicions;
@@ -25,6 +27,8 @@ CoreTotals CoreTotals::operator-(const CoreTotals& o) const {
   r.probes = probes - o.probes;
   r.indirect_probes = indirect_probes - o.indirect_probes;
   r.stream_probes = stream_probes - o.stream_probes;
+  r.claim_checks = claim_checks - o.claim_checks;
+  r.claim_checks_waited = claim_checks_waited - o.claim_checks_waited;
   r.heartbeats_out = heartbeats_out - o.heartbeats_out;
   r.heartbeats_in = heartbeats_in - o.heartbeats_in;
   r.suspicions = suspicions - o.suspicions;

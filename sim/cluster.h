@@ -54,6 +54,7 @@ struct ClusterOptions {
 // Sums of the cores' counters (of running and of stopped processes).
 struct CoreTotals {
   std::uint64_t probes = 0, indirect_probes = 0, stream_probes = 0;
+  std::uint64_t claim_checks = 0, claim_checks_waited = 0;
   std::uint64_t heartbeats_out = 0, heartbeats_in = 0;
   std::uint64_t suspicions = 0, refutations = 0, failures = 0;
   std::uint64_t dropped = 0;  // every DropReason
@@ -142,6 +143,8 @@ class Cluster final : private HostObserver {
   };
   [[nodiscard]] const std::vector<RejoinRecord>& rejoins() const { return rejoins_; }
 
+  // Traffic sent since the start, summed over hosts.
+  [[nodiscard]] HostTraffic TotalTraffic() const;
   // Traffic sent since MarkMeasureStart, summed over hosts.
   [[nodiscard]] HostTraffic MeasuredTraffic() const;
   // Integral of the number of running members over the measured period.
@@ -180,7 +183,6 @@ class Cluster final : private HostObserver {
   void Sample();
   void IntegrateMemberSeconds();
   [[nodiscard]] std::optional<HostId> HostOfName(const std::string& name) const;
-  [[nodiscard]] HostTraffic TotalTraffic() const;
   [[nodiscard]] CoreTotals TotalCoreCounters() const;
 
   ClusterOptions options_;

@@ -94,6 +94,7 @@ nlohmann::json ToJson(const Report& r) {
         {"checked", r.partition_checked},
         {"undetected_pairs", {r.partition_undetected[0], r.partition_undetected[1]}},
         {"majority_members", {r.partition_majority[0], r.partition_majority[1]}},
+        {"heal_bytes_per_member_s", Optional(r.heal_bytes_per_member_s)},
     };
   }
   j["restarted"] = r.restarted;
@@ -113,6 +114,8 @@ nlohmann::json ToJson(const Report& r) {
                {"probes", r.probes},
                {"indirect_probes", r.indirect_probes},
                {"stream_probes", r.stream_probes},
+               {"claim_checks", r.claim_checks},
+               {"claim_checks_waited", r.claim_checks_waited},
                {"heartbeats", r.heartbeats},
                {"dropped", r.core_dropped},
                {"errors", r.core_errors},
@@ -161,6 +164,7 @@ std::string FormatSummary(const Report& r) {
     out << "  partition " << r.partition_sides[0] << "/" << r.partition_sides[1]
         << ": undetected pairs " << r.partition_undetected[0] << "/" << r.partition_undetected[1]
         << ", members with a majority " << r.partition_majority[0] << "/" << r.partition_majority[1]
+        << ", after the heal " << Text(r.heal_bytes_per_member_s, " B/s per member")
         << "\n";
   }
   if (r.restarted > 0) {

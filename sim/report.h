@@ -81,6 +81,9 @@ struct Report {
   std::uint64_t partition_undetected[2] = {0, 0};  // (observer on side i, subject across) still up
   int partition_majority[2] = {0, 0};  // members per side with has_majority, before heal
   bool partition_checked = false;      // the check ran (before heal or at the end)
+  // Bytes sent per running member per second in the kHealWindowS seconds
+  // after the heal (or up to the end, if sooner); nullopt without a heal.
+  std::optional<double> heal_bytes_per_member_s;
 
   // Restarts, joins, leaves.
   int restarted = 0, rejoined = 0;
@@ -89,6 +92,7 @@ struct Report {
 
   // Totals.
   std::uint64_t refutations = 0, probes = 0, indirect_probes = 0, stream_probes = 0;
+  std::uint64_t claim_checks = 0, claim_checks_waited = 0;
   std::uint64_t heartbeats = 0, core_dropped = 0;
   std::uint64_t net_dropped_loss = 0, net_dropped_partition = 0, net_dropped_down = 0;
   std::uint64_t net_dropped_backlog = 0, net_dropped_oversized = 0, net_unknown_address = 0;

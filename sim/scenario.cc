@@ -1,5 +1,6 @@
 #include "sim/scenario.h"
 
+#include <algorithm>
 #include <cmath>
 #include <memory>
 #include <utility>
@@ -108,9 +109,29 @@ ScenarioRunner::ScenarioRunner(ScenarioOptions options,
     const TimePoint check =
         options_.heal_at >= 0 ? measure_start_ + Seconds(options_.heal_at) : end_;
     c.At(check, [this] { CheckPartition(); });
+    if (options_.heal_at >= 0) {
+      c.At(check, [this] { MarkHealWindowStart(); });
+      c.At(std::min(check + Seconds(kHealWindowS), end_), [this] { MarkHealWindowEnd(); });
+    }
   }
   plan_ = BuildFaultPlan(options_, measure_start_);
   ApplyFaultPlan(plan_, c, options_.seed);
+}
+
+void ScenarioRunner::MarkHealWindowStart() {
+  traffic_at_heal_ = cluster_->TotalTraffic();
+  heal_window_start_ = cluster_->now();
+  running_at_heal_ = cluster_->truth().running_count();
+}
+
+void ScenarioRunner::MarkHealWindowEnd() {
+  const HostTraffic now = cluster_->TotalTraffic();
+  const double member_s =
+      static_cast<double>(running_at_heal_) * ToSeconds(cluster_->now() - heal_window_start_);
+  if (member_s <= 0) return;
+  const auto bytes = (now.datagram_bytes + now.stream_bytes) -
+                     (traffic_at_heal_.datagram_bytes + traffic_at_heal_.stream_bytes);
+  heal_bytes_per_member_s_ = static_cast<double>(bytes) / member_s;
 }
 
 void ScenarioRunner::CheckPartition() {
@@ -232,6 +253,7 @@ Report ScenarioRunner::Finish() const {
     r.partition = true;
     for (std::uint32_t g : plan_.groups) ++r.partition_sides[g == 0 ? 0 : 1];
     r.partition_checked = partition_checked_;
+    r.heal_bytes_per_member_s = heal_bytes_per_member_s_;
     for (int i = 0; i < 2; ++i) {
       r.partition_undetected[i] = partition_undetected_[i];
       r.partition_majority[i] = partition_majority_[i];
@@ -255,6 +277,8 @@ Report ScenarioRunner::Finish() const {
   r.probes = core.probes;
   r.indirect_probes = core.indirect_probes;
   r.stream_probes = core.stream_probes;
+  r.claim_checks = core.claim_checks;
+  r.claim_checks_waited = core.claim_checks_waited;
   r.heartbeats = core.heartbeats_out;
   r.core_dropped = core.dropped;
   const NetworkStats& net = c.network().stats();

@@ -58,6 +58,11 @@ class ScenarioRunner {
 
  private:
   void CheckPartition();
+  // The heal window (bytes at the heal): its length, in simulated seconds.
+  static constexpr double kHealWindowS = 10.0;
+  // Traffic in the heal window: its start (at the heal) and its end.
+  void MarkHealWindowStart();
+  void MarkHealWindowEnd();
 
   ScenarioOptions options_;
   TimePoint measure_start_{};
@@ -71,6 +76,10 @@ class ScenarioRunner {
   bool partition_checked_ = false;
   std::uint64_t partition_undetected_[2] = {0, 0};
   int partition_majority_[2] = {0, 0};
+  HostTraffic traffic_at_heal_;
+  TimePoint heal_window_start_{};
+  std::size_t running_at_heal_ = 0;
+  std::optional<double> heal_bytes_per_member_s_;
 };
 
 // Runs `options` start to finish. REQUIRES: options.Validate() is nullopt.

@@ -207,13 +207,20 @@ class SwimCore {
   // from suspect/failed, or newly joined, or we just joined). Its `failed`
   // claims may only reflect its own isolation.
   [[nodiscard]] bool AccuserWasCutOff(std::string_view accuser, TimePoint now) const;
-  // A claim about alive `m` that we do not take at its word: the verification
-  // of `m` already running, or a new one on every path, not scaled by our
-  // own health (a cut-off of ours raised it, and it is what we want to
-  // check). nullptr while leaving.
+  // A check of alive `m`: the verification of `m` already running, or a new
+  // one on every path, not scaled by our own health (a cut-off of ours raised
+  // it, and it is what we want to check). nullptr while leaving. Not capped:
+  // for the few checks of a moved address (CheckMove).
   Probe* CheckClaim(MemberIndex m, TimePoint now);
-  // A `failed` claim about alive `m`: CheckClaim, and failed if no answer.
-  void VerifyClaimedFailure(MemberIndex m, TimePoint now);
+  // A suspect (`claimed_failed` false) or failed claim about alive `m` that we
+  // do not take at its word: checked as CheckClaim does, at most
+  // tuning::kMaxClaimChecks at once. Beyond that the claim waits, one per
+  // member, in arrival order (see StartWaitingClaimChecks). No answer to a
+  // `failed` claim: failed; to a `suspect` claim: suspected, by us.
+  void QueueClaimCheck(MemberIndex m, bool claimed_failed, TimePoint now);
+  // Starts waiting claim checks while fewer than kMaxClaimChecks run. A claim
+  // whose member moved on meanwhile (refuted, rejoined, failed) is dropped.
+  void StartWaitingClaimChecks(TimePoint now);
   // Starts a final check of suspect `m` on every path (unless one is
   // running); see OnSuspicionTimer.
   void StartFinalCheckNow(MemberIndex m, TimePoint now);
@@ -284,8 +291,12 @@ class SwimCore {
   void OnProbeRound(TimePoint now);
   void OnProbeTimer(const ProbeTimer& t, TimePoint now);
   Probe& StartVerify(MemberIndex target, VerifyReason reason, Duration timeout, TimePoint now);
-  // The verification probe of `target` that is running, or nullptr.
+  // The verification probe of `target` that is running, or nullptr (O(1):
+  // verifications are indexed by target).
   [[nodiscard]] Probe* RunningVerify(MemberIndex target);
+  // Removes a probe and its index entry; a finished claim check lets a
+  // waiting one start.
+  void EraseProbe(std::map<std::uint32_t, Probe>::iterator it, TimePoint now);
   void SendIndirectPings(std::uint32_t seq, MemberIndex target, bool want_nack, Probe& probe);
   void StartStreamProbe(std::uint32_t seq, MemberIndex target, Duration timeout);
   void ProbeSucceeded(std::uint32_t seq, TimePoint now);
@@ -375,6 +386,18 @@ class SwimCore {
   std::vector<MemberIndex> observer_slots_;
 
   std::map<std::uint32_t, Probe> probes_;
+  // Running verifications (ProbeKind::kVerify) by target: sequence numbers.
+  std::unordered_multimap<MemberIndex, std::uint32_t> verifies_by_target_;
+  // Claim checks (VerifyReason::kClaim) running, and the claims waiting for
+  // one (see QueueClaimCheck): by member, and in arrival order.
+  struct WaitingClaim {
+    std::string name;  // guards against index reuse
+    std::uint64_t incarnation = 0;
+    bool claimed_failed = false;
+  };
+  std::size_t claim_checks_running_ = 0;
+  std::unordered_map<MemberIndex, WaitingClaim> waiting_claims_;
+  std::deque<MemberIndex> waiting_claim_order_;
   std::map<std::uint32_t, Relay> relays_;
   std::map<StreamId, PendingStream> streams_;
   std::uint32_t next_seq_ = 1;

@@ -68,7 +68,7 @@ void SwimCore::OnProbeTimer(const ProbeTimer& t, TimePoint now) {
   }
   if (t.stage != p.stage) return;
   if (!ProbeTargetValid(p)) {
-    probes_.erase(it);
+    EraseProbe(it, now);
     return;
   }
   if (p.kind == ProbeKind::kRound && p.stage == 0) {
@@ -97,6 +97,11 @@ SwimCore::Probe& SwimCore::StartVerify(MemberIndex target, VerifyReason reason, 
   p.deadline = now + timeout;
   p.stage = 1;
   ++counters_.probes;
+  verifies_by_target_.emplace(target, seq);
+  if (reason == VerifyReason::kClaim) {
+    ++claim_checks_running_;
+    ++counters_.claim_checks;
+  }
   // Every path at once: the answer is wanted within `timeout`.
   SendDatagram(std::string(table_.AddressOf(target)),
                ProbeEntries(encoder_, table_, target, seq, self_name_));
@@ -125,10 +130,28 @@ void SwimCore::OnStreamProbeRefused(std::uint32_t seq, TimePoint now) {
 }
 
 SwimCore::Probe* SwimCore::RunningVerify(MemberIndex target) {
-  for (auto& [seq, probe] : probes_) {
-    if (probe.kind == ProbeKind::kVerify && probe.target == target) return &probe;
+  const auto it = verifies_by_target_.find(target);
+  return it == verifies_by_target_.end() ? nullptr : &probes_.at(it->second);
+}
+
+void SwimCore::EraseProbe(std::map<std::uint32_t, Probe>::iterator it, TimePoint now) {
+  const std::uint32_t seq = it->first;
+  const Probe& p = it->second;
+  const bool claim = p.kind == ProbeKind::kVerify && p.reason == VerifyReason::kClaim;
+  if (p.kind == ProbeKind::kVerify) {
+    auto [first, last] = verifies_by_target_.equal_range(p.target);
+    for (auto v = first; v != last; ++v) {
+      if (v->second == seq) {
+        verifies_by_target_.erase(v);
+        break;
+      }
+    }
   }
-  return nullptr;
+  probes_.erase(it);
+  if (claim) {
+    --claim_checks_running_;
+    StartWaitingClaimChecks(now);
+  }
 }
 
 void SwimCore::SendIndirectPings(std::uint32_t seq, MemberIndex target, bool want_nack,
@@ -155,8 +178,8 @@ void SwimCore::StartStreamProbe(std::uint32_t seq, MemberIndex target, Duration 
 void SwimCore::ProbeSucceeded(std::uint32_t seq, TimePoint now) {
   auto it = probes_.find(seq);
   if (it == probes_.end()) return;
-  const Probe p = std::move(it->second);
-  probes_.erase(it);
+  const Probe p = it->second;
+  EraseProbe(it, now);
   // Its old address answered: a newer life claimed elsewhere is a second process.
   if (ProbeTargetValid(p)) FinishMove(p.target_name, /*old_answered=*/true, now);
   if (p.kind == ProbeKind::kVerify && p.reason == VerifyReason::kFinalCheck &&
@@ -187,8 +210,8 @@ void SwimCore::ProbeSucceeded(std::uint32_t seq, TimePoint now) {
 void SwimCore::ProbeFailed(std::uint32_t seq, TimePoint now) {
   auto it = probes_.find(seq);
   if (it == probes_.end()) return;
-  const Probe p = std::move(it->second);
-  probes_.erase(it);
+  const Probe p = it->second;
+  EraseProbe(it, now);
   if (p.kind == ProbeKind::kVerify && p.reason == VerifyReason::kPhi) {
     if (auto* watch = monitor_.Find(p.target)) {
       watch->verifying = false;

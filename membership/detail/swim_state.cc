@@ -264,12 +264,13 @@ bool SwimCore::ApplySuspect(std::string_view name, std::uint64_t incarnation, st
     return false;
   }
   if (!Overrides(incarnation, MemberState::kSuspect, current, state)) return false;
-  if (source == Source::kPushPull || (source == Source::kGossip && AccuserDeparted(from))) {
-    // A peer's table, or an accuser failed in our view: at a heal, a cut-off
-    // agent's suspicions of everyone on the other side arrive in its first
-    // push-pull and datagrams. Check the member ourselves instead of
-    // spreading them.
-    CheckClaim(m, now);
+  if (source == Source::kPushPull || (source == Source::kGossip && AccuserWasCutOff(from, now))) {
+    // A peer's table, or an accuser that was out of reach in our view (failed,
+    // suspect, or alive only lately): at a heal, a cut-off agent's suspicions
+    // of everyone on the other side arrive in its first push-pull and
+    // datagrams, right after its own refutation made it alive here again.
+    // Check the member ourselves instead of spreading them.
+    QueueClaimCheck(m, /*claimed_failed=*/false, now);
     return false;
   }
   Transition(m, MemberState::kSuspect, incarnation, now);
@@ -319,7 +320,7 @@ bool SwimCore::ApplyFailed(std::string_view name, std::uint64_t incarnation, std
       ApplySuspect(name, incarnation, from, source, sender, now);
       StartFinalCheckNow(m, now);
     } else {
-      VerifyClaimedFailure(m, now);
+      QueueClaimCheck(m, /*claimed_failed=*/true, now);
     }
     return false;
   }
@@ -495,7 +496,13 @@ void SwimCore::OnSuspicionTimer(const SuspicionTimer& t, TimePoint now) {
     return;
   }
   const Suspicions::Entry* entry = suspicions_.Find(m);
-  if (entry->confirmers.size() == 1 && !leaving_ && entry->failed_checks < tuning::kFinalChecks) {
+  const bool unconfirmed = entry->confirmers.size() == 1;
+  // Our own health is poor (probes of ours failed lately): we may be cut off
+  // with the confirmers, all of one group that cannot reach the member (the
+  // small side of a partition), and the member back in reach by now (a heal),
+  // its refutation still on the way. So we look again before failing it.
+  const bool doubtful = awareness_.score() > 0;
+  if ((unconfirmed || doubtful) && !leaving_ && entry->failed_checks < tuning::kFinalChecks) {
     // Nobody confirmed it: one accuser, which may have been unlucky (or we
     // missed the refutation). Look again, on every path; the ping carries the
     // accusation, so a live member answers with its current incarnation.
@@ -514,10 +521,48 @@ SwimCore::Probe* SwimCore::CheckClaim(MemberIndex m, TimePoint now) {
   return &StartVerify(m, VerifyReason::kClaim, config_.probe_timeout, now);
 }
 
-void SwimCore::VerifyClaimedFailure(MemberIndex m, TimePoint now) {
-  // A check already under way (e.g. of a suspect claim) decides this too.
-  Probe* check = CheckClaim(m, now);
-  if (check != nullptr && check->reason != VerifyReason::kFinalCheck) check->claimed_failed = true;
+void SwimCore::QueueClaimCheck(MemberIndex m, bool claimed_failed, TimePoint now) {
+  if (leaving_) return;
+  Probe* check = RunningVerify(m);
+  if (check == nullptr && claim_checks_running_ < tuning::kMaxClaimChecks) {
+    check = &StartVerify(m, VerifyReason::kClaim, config_.probe_timeout, now);
+  }
+  if (check != nullptr) {
+    // A check already under way (e.g. of a suspect claim) decides this too.
+    if (claimed_failed && check->reason != VerifyReason::kFinalCheck) check->claimed_failed = true;
+    return;
+  }
+  // At the cap (a heal: a whole side's claims at once). The member was told
+  // of a failed claim already (a live one refutes, which settles the claim);
+  // the check waits its turn.
+  const WaitingClaim claim{std::string(table_.Name(m)), table_.Incarnation(m), claimed_failed};
+  auto [it, inserted] = waiting_claims_.try_emplace(m, claim);
+  if (inserted) {
+    waiting_claim_order_.push_back(m);
+    ++counters_.claim_checks_waited;
+  } else if (it->second.name == claim.name && it->second.incarnation == claim.incarnation) {
+    it->second.claimed_failed = it->second.claimed_failed || claimed_failed;
+  } else {
+    it->second = claim;
+  }
+}
+
+void SwimCore::StartWaitingClaimChecks(TimePoint now) {
+  while (claim_checks_running_ < tuning::kMaxClaimChecks && !waiting_claim_order_.empty() &&
+         !leaving_) {
+    const MemberIndex m = waiting_claim_order_.front();
+    waiting_claim_order_.pop_front();
+    auto it = waiting_claims_.find(m);
+    if (it == waiting_claims_.end()) continue;
+    const WaitingClaim claim = std::move(it->second);
+    waiting_claims_.erase(it);
+    // Moved on while it waited: refuted, rejoined, or suspected or failed here.
+    if (!table_.Contains(m) || table_.Name(m) != claim.name ||
+        table_.Incarnation(m) != claim.incarnation || table_.State(m) != MemberState::kAlive) {
+      continue;
+    }
+    QueueClaimCheck(m, claim.claimed_failed, now);
+  }
 }
 
 void SwimCore::StartFinalCheckNow(MemberIndex m, TimePoint now) {

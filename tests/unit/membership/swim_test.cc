@@ -335,12 +335,15 @@ TEST_CASE("swim: confirmations bring the suspicion timeout down to its minimum",
   const auto failed_after = [](int confirmations) {
     SwimHarness h;
     for (int i = 0; i < 5; ++i) h.Learn("p" + std::to_string(i));
+    h.Settle();
     h.From("p1", SuspectMsg{"p0", 0, "p1"});
     const TimePoint start = h.now();
     for (int c = 0; c < confirmations; ++c) {
       h.From("p" + std::to_string(c + 2), SuspectMsg{"p0", 0, "p" + std::to_string(c + 2)});
     }
-    while (StateOf(h, "p0") != MemberState::kFailed) h.Advance(1ms, 1ms);
+    for (int ms = 0; ms < 10'000 && StateOf(h, "p0") != MemberState::kFailed; ++ms) {
+      h.Advance(1ms, 1ms);
+    }
     return h.now() - start;
   };
   CHECK(failed_after(1) == 3'500ms);  // 6 - 5 * ln2/ln4
@@ -354,6 +357,7 @@ TEST_CASE("swim: an unconfirmed suspicion of a member that still answers does no
   // the ping makes it re-assert its incarnation, and the suspicion is dropped.
   SwimHarness h;
   for (int i = 0; i < 5; ++i) h.Learn("p" + std::to_string(i));
+  h.Settle();
   h.From("p1", SuspectMsg{"p0", 0, "p1"});
   h.Advance(6'100ms);
   CHECK(StateOf(h, "p0") == MemberState::kSuspect);  // answered the check: extended
@@ -384,6 +388,7 @@ TEST_CASE("swim: a stale accusation is answered with the current incarnation", "
 TEST_CASE("swim: a suspected member that refutes in time is not failed", "[swim][suspicion]") {
   SwimHarness h;
   for (int i = 0; i < 5; ++i) h.Learn("p" + std::to_string(i));
+  h.Settle();
   h.From("p1", SuspectMsg{"p0", 0, "p1"});
   h.Advance(500ms);
   h.From("p0", AliveMsg{"p0", "p0:1", 1, {}, {}});
@@ -391,6 +396,55 @@ TEST_CASE("swim: a suspected member that refutes in time is not failed", "[swim]
   CHECK(StateOf(h, "p0") == MemberState::kAlive);
   CHECK(h.runtime().CountEvents(EventType::kAlive, "p0") == 1);
   CHECK(h.runtime().CountEvents(EventType::kFailed, "p0") == 0);
+}
+
+TEST_CASE("swim: a gossiped suspicion from an accuser alive only lately is checked, not spread",
+          "[swim][suspicion][partition]") {
+  // At a heal, a member of the cut-off side refutes its failure (alive here
+  // again, lately) and its suspicions of members it could not reach arrive
+  // right after. We check the member ourselves: it answers, so nothing is
+  // suspected or spread.
+  SwimHarness h;
+  for (int i = 0; i < 5; ++i) h.Learn("p" + std::to_string(i));
+  h.Sent();
+  h.From("p1", SuspectMsg{"p0", 0, "p1"});
+  CHECK(StateOf(h, "p0") == MemberState::kAlive);
+  CHECK(CountMessages<PingMsg>(h.Sent(), [](const PingMsg& p) { return p.target == "p0"; }) >= 1);
+  h.Advance(10s);
+  CHECK(h.runtime().CountEvents(EventType::kSuspect, "p0") == 0);
+  // The same claim about a member that does not answer: suspected, by us.
+  h.SetLive("p2", false);
+  h.From("p3", AliveMsg{"p3", "p3:1", 1, {}, {}});  // p3 came back from a refutation
+  h.From("p3", SuspectMsg{"p2", 0, "p3"});
+  h.Advance(2s);
+  CHECK(StateOf(h, "p2") == MemberState::kSuspect);
+}
+
+TEST_CASE("swim: with a poor health score a confirmed suspicion is checked before it fails",
+          "[swim][suspicion][awareness]") {
+  // An agent whose own probes failed lately may be cut off together with
+  // everyone who confirmed the suspicion; at the deadline it looks again.
+  for (const bool p0_live : {true, false}) {
+    SwimHarness h;
+    for (int i = 0; i < 5; ++i) h.Learn("p" + std::to_string(i));
+    h.Settle();
+    h.SetLive("p0", p0_live);  // live: answers pings, never refutes
+    for (std::uint64_t i = 0; i < 3; ++i) {
+      h.From("p1", SuspectMsg{"self", h.swim().Self().incarnation, "p1"});
+    }
+    REQUIRE(h.swim().HealthScore() == 3);
+    h.From("p1", SuspectMsg{"p0", 0, "p1"});
+    h.From("p2", SuspectMsg{"p0", 0, "p2"});  // confirmed: deadline at 3.5 s
+    h.Advance(6s, 5ms);
+    if (p0_live) {
+      CHECK(StateOf(h, "p0") == MemberState::kSuspect);  // it answered: extended
+      h.From("p0", AliveMsg{"p0", "p0:1", 1, {}, {}});
+      CHECK(StateOf(h, "p0") == MemberState::kAlive);
+      CHECK(h.runtime().CountEvents(EventType::kFailed, "p0") == 0);
+    } else {
+      CHECK(StateOf(h, "p0") == MemberState::kFailed);
+    }
+  }
 }
 
 TEST_CASE("swim: buddy system - the suspect is told directly", "[swim][suspicion]") {
@@ -722,6 +776,36 @@ TEST_CASE("swim: a failed claim by an accuser that was cut off is verified first
   h.From("p4", FailedMsg{"p2", 0, "p4"});
   CHECK(StateOf(h, "p2") == MemberState::kFailed);
   CHECK(h.runtime().CountEvents(EventType::kFailed, "p2") == 1);
+}
+
+TEST_CASE("swim: claim checks are capped; beyond the cap they wait, one per member",
+          "[swim][suspicion][partition]") {
+  // A heal: p0, back from a cut-off, repeats its stale `failed` claims about
+  // twelve members. At most tuning::kMaxClaimChecks are checked at once; the
+  // rest wait their turn, and a claim whose member refuted meanwhile is
+  // dropped without a check.
+  SwimHarness h;
+  for (int i = 0; i < 14; ++i) h.Learn("p" + std::to_string(i));
+  h.Settle();
+  h.From("p13", FailedMsg{"p0", 0, "p13"});
+  h.From("p0", AliveMsg{"p0", "p0:1", 1, {}, {}});  // p0 came back: alive here only lately
+  for (int i = 1; i <= 12; ++i) h.SetLive("p" + std::to_string(i), false);
+  const std::uint64_t before = h.swim().counters().claim_checks;
+  for (int i = 1; i <= 12; ++i) {
+    const std::string name = "p" + std::to_string(i);
+    h.From("p0", FailedMsg{name, 0, "p0"});
+    h.From("p0", FailedMsg{name, 0, "p0"});  // repeated: still one check, one wait
+  }
+  CHECK(h.swim().counters().claim_checks - before == tuning::kMaxClaimChecks);
+  CHECK(h.swim().counters().claim_checks_waited == 12 - tuning::kMaxClaimChecks);
+  // p12 waits, and refutes: its claim is settled without a check.
+  h.From("p12", AliveMsg{"p12", "p12:1", 1, {}, {}});
+  h.Advance(3 * Config{}.probe_timeout, 10ms);
+  CHECK(h.swim().counters().claim_checks - before == 11);
+  for (int i = 1; i <= 11; ++i) CHECK(StateOf(h, "p" + std::to_string(i)) == MemberState::kFailed);
+  CHECK(StateOf(h, "p12") == MemberState::kAlive);
+  CHECK(StateOf(h, "p13") == MemberState::kAlive);
+  CHECK(h.swim().CheckInvariants() == "");
 }
 
 TEST_CASE("swim: a failed claim by a member known only lately is verified first",
