@@ -85,6 +85,12 @@ inline constexpr double kComebackSyncs = 3.0;
 // Members held failed that are told so at every reconnect_interval (see
 // NoticeFailed): a bound on datagrams sent to addresses that may be dead.
 inline constexpr std::size_t kFailedNoticesPerReconnect = 8;
+// After a member comes back from failed (a heal), the members still held
+// failed are told so (NoticeFailed) every probe interval for this many
+// intervals: in the burst of a heal a refutation's gossip misses a few
+// members, which would otherwise wait for the next reconnect_interval
+// (0.5x-1.5x of 10 s) to learn it.
+inline constexpr int kHealNoticeIntervals = 10;
 
 // A verification whose stream probe was refused (nothing listens at the
 // member's address) gives its verdict at this fraction of its timeout.

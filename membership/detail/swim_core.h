@@ -200,6 +200,9 @@ class SwimCore {
   // answered with ReassertSelf if older (false).
   bool AnswerClaimAboutSelf(std::uint64_t incarnation, Source source, std::string_view sender,
                             TimePoint now);
+  // Lately a member came back from failed (a heal): tell a few of those we
+  // still hold failed (NoticeFailed), at most once per probe interval.
+  void NoticeFailedAfterHeal(TimePoint now);
   // True if `accuser` is failed or left here, or reaped.
   [[nodiscard]] bool AccuserDeparted(std::string_view accuser) const;
   // True if `accuser` may have been cut off from us lately: not alive here,
@@ -448,6 +451,9 @@ class SwimCore {
 
   std::optional<TimePoint> last_sync_after_cut_off_;
   std::optional<TimePoint> last_comeback_notices_;
+  // Until then, members still held failed are told so every probe interval
+  // (a member came back from failed lately: a heal; see NoticeFailedAfterHeal).
+  std::optional<TimePoint> heal_notices_until_;
 
   // The wake-up this core last asked for: an input arriving far past it
   // means the process was paused.

@@ -145,11 +145,9 @@ bool SwimCore::ApplyAlive(std::string_view name, std::string_view address,
     // across the cluster sync with it (all of a small cut-off side do).
     if (random_.UniformReal() * LiveCount() < tuning::kComebackSyncs) SyncAfterCutOff(name, now);
     // Others we hold failed may be back too, and their refutations may
-    // never reach us: ask a few (at most once per probe interval).
-    if (!last_comeback_notices_ || now - *last_comeback_notices_ >= config_.probe_interval) {
-      last_comeback_notices_ = now;
-      NoticeFailed(now);
-    }
+    // never reach us: ask a few, now and for a while (kHealNoticeIntervals).
+    heal_notices_until_ = now + config_.probe_interval * tuning::kHealNoticeIntervals;
+    NoticeFailedAfterHeal(now);
   }
   if (old_state == MemberState::kFailed || old_state == MemberState::kLeft) {
     Emit(EventType::kJoined, m, now);
@@ -571,6 +569,13 @@ void SwimCore::StartFinalCheckNow(MemberIndex m, TimePoint now) {
   if (entry == nullptr || entry->checking) return;
   suspicions_.StartFinalCheck(m);
   StartVerify(m, VerifyReason::kFinalCheck, awareness_.Scale(config_.probe_timeout), now);
+}
+
+void SwimCore::NoticeFailedAfterHeal(TimePoint now) {
+  if (!heal_notices_until_ || now > *heal_notices_until_) return;
+  if (last_comeback_notices_ && now - *last_comeback_notices_ < config_.probe_interval) return;
+  last_comeback_notices_ = now;
+  NoticeFailed(now);
 }
 
 bool SwimCore::AccuserDeparted(std::string_view accuser) const {

@@ -808,6 +808,31 @@ TEST_CASE("swim: claim checks are capped; beyond the cap they wait, one per memb
   CHECK(h.swim().CheckInvariants() == "");
 }
 
+TEST_CASE("swim: after a comeback, members still held failed are told so every probe interval",
+          "[swim][partition]") {
+  // A heal: p1 comes back from failed. p2's refutation may have been lost in
+  // the burst, so p2 (still failed here) hears of it every probe interval for
+  // a while, not only at the next reconnect_interval.
+  SwimHarness h;
+  for (const char* name : {"p1", "p2", "p3", "p4"}) h.Learn(name);
+  h.Settle();
+  h.From("p4", FailedMsg{"p1", 0, "p4"});
+  h.From("p4", FailedMsg{"p2", 0, "p4"});
+  REQUIRE(StateOf(h, "p2") == MemberState::kFailed);
+  h.Sent();
+  h.From("p3", AliveMsg{"p1", "p1:1", 1, {}, {}});  // p1 refuted: back
+  REQUIRE(StateOf(h, "p1") == MemberState::kAlive);
+  h.Advance(4'500ms, 10ms);
+  std::vector<SentDatagram> to_p2;
+  for (auto& d : h.Sent()) {
+    if (d.to == "p2:1") to_p2.push_back(d);
+  }
+  const int notices =
+      CountMessages<FailedMsg>(to_p2, [](const FailedMsg& f) { return f.name == "p2"; });
+  CHECK(notices >= 4);
+  CHECK(notices <= 6);  // once per probe interval
+}
+
 TEST_CASE("swim: a failed claim by a member known only lately is verified first",
           "[swim][suspicion]") {
   // A joiner (or a member that just joined) has no history of the accuser:
