@@ -190,6 +190,18 @@ void Cluster::Partition(std::vector<std::uint32_t> group_of_host) {
   views_dirty_ = true;
 }
 
+void Cluster::GrayStart(HostId h) { truth_.OnGrayStart(h, scheduler_.now()); }
+
+void Cluster::GrayEnd(HostId h) { truth_.OnGrayEnd(h, scheduler_.now()); }
+
+void Cluster::SetHostLoss(HostId h, double in, double out) {
+  network_.links().SetHostLoss(h, in, out);
+}
+
+void Cluster::SetOneWayCut(HostId from, HostId to, bool cut) {
+  network_.links().SetOneWayCut(from, to, cut);
+}
+
 void Cluster::Heal() {
   truth_.OnHeal(scheduler_.now());
   network_.links().ClearPartition();
@@ -284,6 +296,10 @@ void Cluster::OnMemberEvent(HostId observer, const membership::MemberEvent& even
                    " inc=" + std::to_string(event.member.incarnation));
   }
   if (!subject || *subject == observer) return;
+  if (truth_.EverGray(*subject) && !truth_.EverGray(observer)) {
+    gray_.OnEvent(observer, *subject, event.type, now,
+                  truth_.running_count() - truth_.ever_gray_count());
+  }
   if (const std::optional<bool> up = ViewCollector::UpAfter(event)) {
     switch (views_.Set(observer, *subject, *up)) {
       case ViewCollector::Change::kLastDown:

@@ -22,6 +22,7 @@
 #include "membership/config.h"
 #include "membership/counters.h"
 #include "sim/detection_collector.h"
+#include "sim/gray_collector.h"
 #include "sim/ground_truth.h"
 #include "sim/invariant_checker.h"
 #include "sim/network.h"
@@ -99,6 +100,13 @@ class Cluster final : private HostObserver {
   // Graceful leave: Swim::Leave now; the process exits once LeaveComplete()
   // (polled every 100 ms) or after leave_propagate_timeout + 1 s.
   void Leave(HostId h);
+  // A gray failure of h begins / ends (judging only: declarations about h
+  // count as of an impaired member meanwhile); SetHostLoss and SetOneWayCut
+  // change the links (see LinkModel).
+  void GrayStart(HostId h);
+  void GrayEnd(HostId h);
+  void SetHostLoss(HostId h, double in, double out);
+  void SetOneWayCut(HostId from, HostId to, bool cut);
   // Hosts in different groups stop reaching each other; Heal ends it.
   void Partition(std::vector<std::uint32_t> group_of_host);
   void Heal();
@@ -126,6 +134,7 @@ class Cluster final : private HostObserver {
   [[nodiscard]] const GroundTruth& truth() const { return truth_; }
   [[nodiscard]] const ViewCollector& views() const { return views_; }
   [[nodiscard]] const DetectionCollector& detection() const { return detection_; }
+  [[nodiscard]] const GrayCollector& gray() const { return gray_; }
   [[nodiscard]] const InvariantChecker& invariants() const { return invariants_; }
   [[nodiscard]] const Scheduler& scheduler() const { return scheduler_; }
   [[nodiscard]] const ClusterOptions& options() const { return options_; }
@@ -190,6 +199,7 @@ class Cluster final : private HostObserver {
   Network network_;
   GroundTruth truth_;
   ViewCollector views_;
+  GrayCollector gray_;
   DetectionCollector detection_;
   InvariantChecker invariants_;
   std::vector<std::string> names_;

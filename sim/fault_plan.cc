@@ -57,8 +57,41 @@ FaultPlan BuildFaultPlan(const ScenarioOptions& o, TimePoint measure_start) {
   plan.crashed = take(o.crash);
   plan.paused = take(o.pause_ms > 0 ? o.pause_count : 0);
   plan.leaving = take(o.leave);
+  plan.impaired = take(o.impair);
   const TimePoint end = measure_start + Seconds(o.seconds);
   using Kind = FaultAction::Kind;
+
+  const TimePoint gray_from = measure_start + Seconds(o.impair_at);
+  const TimePoint gray_until = measure_start + Seconds(o.ImpairEnd());
+  const bool gray_ends = o.impair_until >= 0;
+  plan.loss_in = o.impair_dir != ImpairDirection::kOut ? o.impair_loss : 0.0;
+  plan.loss_out = o.impair_dir != ImpairDirection::kIn ? o.impair_loss : 0.0;
+  for (HostId h : plan.impaired) {
+    plan.actions.push_back({gray_from, Kind::kGrayStart, h});
+    if (o.impair_flip_s > 0) {
+      const Duration flip = Seconds(o.impair_flip_s);
+      for (TimePoint at = gray_from; at < gray_until; at += 2 * flip) {
+        plan.actions.push_back({at, Kind::kLossOn, h});
+        if (at + flip < gray_until) plan.actions.push_back({at + flip, Kind::kLossOff, h});
+      }
+    } else {
+      plan.actions.push_back({gray_from, Kind::kLossOn, h});
+    }
+    if (gray_ends) {
+      plan.actions.push_back({gray_until, Kind::kLossOff, h});
+      plan.actions.push_back({gray_until, Kind::kGrayEnd, h});
+    }
+  }
+  while (plan.one_way.size() < static_cast<std::size_t>(o.one_way_pairs)) {
+    const auto a = static_cast<HostId>(rng.Below(n));
+    const auto b = static_cast<HostId>(rng.Below(n));
+    if (a == b) continue;
+    const std::pair<HostId, HostId> pair{a, b};
+    if (std::find(plan.one_way.begin(), plan.one_way.end(), pair) != plan.one_way.end()) continue;
+    plan.one_way.push_back(pair);
+    plan.actions.push_back({gray_from, Kind::kOneWayCut, a, b});
+    if (gray_ends) plan.actions.push_back({gray_until, Kind::kOneWayRestore, a, b});
+  }
 
   for (HostId h : plan.crashed) {
     const TimePoint at = measure_start + Seconds(o.crash_at);
@@ -134,6 +167,28 @@ void ApplyFaultPlan(const FaultPlan& plan, Cluster& cluster, std::uint64_t seed)
       case FaultAction::Kind::kLeave:
         cluster.At(a.at, [c, h] { c->Leave(h); });
         break;
+      case FaultAction::Kind::kGrayStart:
+        cluster.At(a.at, [c, h] { c->GrayStart(h); });
+        break;
+      case FaultAction::Kind::kGrayEnd:
+        cluster.At(a.at, [c, h] { c->GrayEnd(h); });
+        break;
+      case FaultAction::Kind::kLossOn: {
+        const double in = plan.loss_in, out = plan.loss_out;
+        cluster.At(a.at, [c, h, in, out] { c->SetHostLoss(h, in, out); });
+        break;
+      }
+      case FaultAction::Kind::kLossOff:
+        cluster.At(a.at, [c, h] { c->SetHostLoss(h, 0, 0); });
+        break;
+      case FaultAction::Kind::kOneWayCut:
+      case FaultAction::Kind::kOneWayRestore: {
+        const HostId peer = a.peer;
+        const bool cut = a.kind == FaultAction::Kind::kOneWayCut;
+        // `h` stops (or starts again) hearing `peer`: the direction peer -> h.
+        cluster.At(a.at, [c, h, peer, cut] { c->SetOneWayCut(peer, h, cut); });
+        break;
+      }
     }
   }
 }

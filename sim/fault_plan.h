@@ -8,6 +8,7 @@
 // Thread safety: none (a value type).
 
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "sim/cluster.h"
@@ -25,16 +26,27 @@ struct FaultAction {
     kHeal,
     kJoin,
     kLeave,
+    kGrayStart,     // host's gray failure begins (judging: it counts as impaired)
+    kGrayEnd,       // ... and ends
+    kLossOn,        // host's datagrams get the impairment's loss (flips repeat these)
+    kLossOff,
+    kOneWayCut,     // host stops hearing peer
+    kOneWayRestore,
   };
   TimePoint at{};
   Kind kind = Kind::kCrash;
   HostId host = 0;  // unused for kPartition / kHeal
+  HostId peer = 0;  // kOneWayCut / kOneWayRestore only
 };
 
 struct FaultPlan {
   std::vector<FaultAction> actions;   // in time order (stable for equal times)
   std::vector<std::uint32_t> groups;  // partition group per initial member (0 or 1)
-  std::vector<HostId> crashed, paused, leaving, joiners;
+  std::vector<HostId> crashed, paused, leaving, joiners, impaired;
+  // One-way link faults: `first` does not hear `second`.
+  std::vector<std::pair<HostId, HostId>> one_way;
+  // The loss an impaired member's incoming and outgoing datagrams get.
+  double loss_in = 0, loss_out = 0;
 };
 
 // Chooses victims and times. Fault times are options times plus `measure_start`.

@@ -33,10 +33,25 @@ void GroundTruth::OnPause(HostId h, TimePoint t) {
 }
 
 void GroundTruth::OnResume(HostId h, TimePoint t) {
-  HostTruth& host = hosts_[h];
-  host.paused = false;
-  host.fault_end = t;
-  host.had_fault = true;
+  hosts_[h].paused = false;
+  EndFault(h, t);
+}
+
+void GroundTruth::OnGrayStart(HostId h, TimePoint t) {
+  hosts_[h].gray = true;
+  if (!hosts_[h].ever_gray) ++ever_gray_count_;
+  hosts_[h].ever_gray = true;
+  Fault(t);
+}
+
+void GroundTruth::OnGrayEnd(HostId h, TimePoint t) {
+  hosts_[h].gray = false;
+  EndFault(h, t);
+}
+
+void GroundTruth::EndFault(HostId h, TimePoint t) {
+  hosts_[h].fault_end = t;
+  hosts_[h].had_fault = true;
   Fault(t);
 }
 
@@ -73,7 +88,7 @@ std::uint32_t GroundTruth::CurrentGroup(HostId h) const {
 
 bool GroundTruth::Healthy(HostId observer, HostId subject, TimePoint t) const {
   const HostTruth& host = hosts_[subject];
-  if (!host.running || host.paused || host.leaving) return false;
+  if (!host.running || host.paused || host.leaving || host.gray) return false;
   if (host.had_fault && t - host.fault_end < grace_) return false;
   const TimePoint window_start = t - grace_;
   for (auto it = partitions_.rbegin(); it != partitions_.rend(); ++it) {

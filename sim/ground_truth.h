@@ -8,9 +8,11 @@
 // time t, subject s is healthy as seen from observer o if s's process runs,
 // is not paused and is not leaving, no fault of s (crash, restart, pause)
 // ended less than `grace` before t, and no partition separating o and s
-// existed at any time in [t - grace, t]. Random loss does not make anything
-// unhealthy: a member behind a lossy link is alive and reachable, so
-// declaring it suspect or failed is a false positive. The grace lets
+// existed at any time in [t - grace, t]. Random loss of every link (--loss)
+// does not make anything unhealthy: a member behind a lossy link is alive and
+// reachable, so declaring it suspect or failed is a false positive. A gray
+// failure (one member's own traffic lossy, --impair) does: from its start to
+// `grace` after its end the member counts as impaired, as seen from anyone. The grace lets
 // consequences of a real fault (a suspicion raised during a pause, refuted
 // right after it) count as true positives, not false ones.
 //
@@ -47,6 +49,14 @@ class GroundTruth {
   // Hosts in different groups cannot reach each other until OnHeal.
   void OnPartition(const std::vector<std::uint32_t>& group_of_host, TimePoint t);
   void OnHeal(TimePoint t);
+  // A gray failure of h (lossy or one-way traffic) begins / ends: h is not
+  // healthy meanwhile (nor for `grace` after), as seen from anyone.
+  void OnGrayStart(HostId h, TimePoint t);
+  void OnGrayEnd(HostId h, TimePoint t);
+  // h has had a gray failure at some time in the run.
+  [[nodiscard]] bool EverGray(HostId h) const { return hosts_[h].ever_gray; }
+  // Hosts that have had a gray failure so far.
+  [[nodiscard]] std::size_t ever_gray_count() const { return ever_gray_count_; }
 
   // A process runs on h (possibly paused or leaving).
   [[nodiscard]] bool Running(HostId h) const { return hosts_[h].running; }
@@ -69,6 +79,8 @@ class GroundTruth {
     bool running = false;
     bool paused = false;
     bool leaving = false;
+    bool gray = false;
+    bool ever_gray = false;
     TimePoint fault_end{};  // the last time a fault of this host ended
     bool had_fault = false;
   };
@@ -81,11 +93,14 @@ class GroundTruth {
     return h < span.groups.size() ? span.groups[h] : 0;
   }
   void Fault(TimePoint t) { last_fault_ = t; }
+  // A fault of h ended at t: the grace starts.
+  void EndFault(HostId h, TimePoint t);
 
   Duration grace_;
   std::vector<HostTruth> hosts_;
   std::vector<PartitionSpan> partitions_;
   std::size_t running_count_ = 0;
+  std::size_t ever_gray_count_ = 0;
   std::optional<TimePoint> last_fault_;
 };
 

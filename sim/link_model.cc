@@ -35,9 +35,39 @@ void LinkModel::SetLinkDelay(HostId a, HostId b, Duration extra) {
   }
 }
 
+void LinkModel::SetHostLoss(HostId h, double in, double out) {
+  if (in <= 0.0 && out <= 0.0) {
+    host_loss_.erase(h);
+  } else {
+    host_loss_[h] = HostLoss{in, out};
+  }
+}
+
+void LinkModel::SetOneWayCut(HostId from, HostId to, bool cut) {
+  if (cut) {
+    one_way_cut_.insert({from, to});
+  } else {
+    one_way_cut_.erase({from, to});
+  }
+}
+
 bool LinkModel::Connected(HostId a, HostId b) const {
   if (partitioned_ && GroupOf(a) != GroupOf(b)) return false;
-  return cut_.empty() || cut_.count(Key(a, b)) == 0;
+  if (!cut_.empty() && cut_.count(Key(a, b)) != 0) return false;
+  if (!one_way_cut_.empty() && one_way_cut_.count({a, b}) != 0) return false;
+  return LossFrom(a, b) < 1.0 || config_.loss >= 1.0;
+}
+
+double LinkModel::LossFrom(HostId a, HostId b) const {
+  return 1.0 - (1.0 - config_.loss) * (1.0 - HostLossFrom(a, b));
+}
+
+double LinkModel::HostLossFrom(HostId a, HostId b) const {
+  if (host_loss_.empty()) return 0.0;
+  double delivered = 1.0;
+  if (auto it = host_loss_.find(a); it != host_loss_.end()) delivered *= 1.0 - it->second.out;
+  if (auto it = host_loss_.find(b); it != host_loss_.end()) delivered *= 1.0 - it->second.in;
+  return 1.0 - delivered;
 }
 
 Duration LinkModel::OneWayDelay(HostId a, HostId b, Rng& rng) const {
@@ -54,16 +84,19 @@ Duration LinkModel::OneWayDelay(HostId a, HostId b, Rng& rng) const {
 }
 
 std::optional<Duration> LinkModel::DatagramDelay(HostId a, HostId b, Rng& rng) const {
-  if (rng.Bernoulli(config_.loss)) return std::nullopt;
+  if (rng.Bernoulli(LossFrom(a, b))) return std::nullopt;
   return OneWayDelay(a, b, rng);
 }
 
 Duration LinkModel::Segment(HostId a, HostId b, Duration rto, Rng& rng) const {
   Duration waited = Duration::zero();
-  if (config_.stream_loss) {
+  // An impaired host's segments are lost like its datagrams (a firewall rule
+  // drops both); the global loss touches streams only with stream_loss.
+  const double loss = config_.stream_loss ? LossFrom(a, b) : HostLossFrom(a, b);
+  if (loss > 0.0) {
     // Each lost transmission costs one retransmission timeout, doubling as TCP
     // does; capped so a pathological loss rate cannot loop forever.
-    for (int attempt = 0; attempt < 16 && rng.Bernoulli(config_.loss); ++attempt) {
+    for (int attempt = 0; attempt < 16 && rng.Bernoulli(loss); ++attempt) {
       waited += rto;
       rto *= 2;
     }

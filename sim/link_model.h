@@ -3,7 +3,9 @@
 // The simulated links between hosts: one-way delay (base latency, uniform
 // jitter, optional per-link extra delay), random loss per datagram, optional
 // loss of stream segments (recovered by TCP-like retransmission, which only
-// adds delay), and partitions (by groups of hosts, or by single links).
+// adds delay), partitions (by groups of hosts, or by single links), and gray
+// failures: a host whose own incoming and/or outgoing traffic is lossy, and
+// links cut in one direction only (a hears b, b does not hear a).
 //
 // Pure model: it decides delays and drops; the Network does the queueing.
 // Thread safety: none; one owner.
@@ -70,8 +72,24 @@ class LinkModel {
   // Extra one-way delay on the link between a and b (both directions).
   void SetLinkDelay(HostId a, HostId b, Duration extra);
 
+  // Extra loss of every datagram h receives (`in`) and sends (`out`), on top
+  // of the global loss; 1 cuts that direction entirely (streams too). 0, 0
+  // ends the impairment. REQUIRES: 0 <= in, out <= 1.
+  void SetHostLoss(HostId h, double in, double out);
+  // Cuts or restores the direction from -> to only.
+  void SetOneWayCut(HostId from, HostId to, bool cut);
+
   // True if a message from a can reach b now (loss aside).
   [[nodiscard]] bool Connected(HostId a, HostId b) const;
+  // True if a stream exchange between a and b can work: TCP needs both
+  // directions (the handshake and the acknowledgements).
+  [[nodiscard]] bool StreamConnected(HostId a, HostId b) const {
+    return Connected(a, b) && Connected(b, a);
+  }
+  // Probability that a datagram from a to b is lost (global and host loss).
+  [[nodiscard]] double LossFrom(HostId a, HostId b) const;
+  // The part of it that comes from impaired hosts (SetHostLoss).
+  [[nodiscard]] double HostLossFrom(HostId a, HostId b) const;
 
   // One-way delay of one message: latency + jitter + per-link extra.
   [[nodiscard]] Duration OneWayDelay(HostId a, HostId b, Rng& rng) const;
@@ -95,6 +113,12 @@ class LinkModel {
   std::vector<std::uint32_t> group_;
   std::set<std::pair<HostId, HostId>> cut_;
   std::map<std::pair<HostId, HostId>, Duration> extra_delay_;
+  struct HostLoss {
+    double in = 0.0;
+    double out = 0.0;
+  };
+  std::map<HostId, HostLoss> host_loss_;
+  std::set<std::pair<HostId, HostId>> one_way_cut_;  // (from, to)
 };
 
 }  // namespace picket::sim

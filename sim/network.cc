@@ -320,7 +320,7 @@ void Network::StartStream(HostId from, StreamId id, const Address& to,
     return;
   }
   ex.target = *target;
-  if (links_.Connected(from, *target) && hosts_[*target].state == HostState::kDown &&
+  if (links_.StreamConnected(from, *target) && hosts_[*target].state == HostState::kDown &&
       links_.config().down_refuses_streams) {
     // Its machine answers the SYN with a reset one round trip later.
     ++stats_.dropped_down;
@@ -329,9 +329,9 @@ void Network::StartStream(HostId from, StreamId id, const Address& to,
                           kStreamResponseArrives, exchange_id);
     return;
   }
-  if (!links_.Connected(from, *target) || hosts_[*target].state == HostState::kDown) {
+  if (!links_.StreamConnected(from, *target) || hosts_[*target].state == HostState::kDown) {
     // The SYN goes nowhere: only the timeout will answer.
-    ++(links_.Connected(from, *target) ? stats_.dropped_down : stats_.dropped_partition);
+    ++(links_.StreamConnected(from, *target) ? stats_.dropped_down : stats_.dropped_partition);
     return;
   }
   ex.request = std::move(request);
@@ -361,7 +361,7 @@ void Network::DeliverStreamRequest(std::uint64_t exchange_id) {
     ReleaseExchangeEvent(exchange_id);
     return;
   }
-  if (!links_.Connected(requester, target)) {
+  if (!links_.StreamConnected(requester, target)) {
     ++stats_.dropped_partition;
     ReleaseExchangeEvent(exchange_id);
     return;
@@ -402,7 +402,7 @@ void Network::DeliverStreamResponse(std::uint64_t exchange_id, bool timed_out) {
     ReleaseExchangeEvent(exchange_id);
     return;
   }
-  if (!timed_out && !links_.Connected(ex.target, ex.requester)) {
+  if (!timed_out && !links_.StreamConnected(ex.target, ex.requester)) {
     ++stats_.dropped_partition;  // the timeout will answer
     ReleaseExchangeEvent(exchange_id);
     return;

@@ -88,6 +88,20 @@ nlohmann::json ToJson(const Report& r) {
   j["stream_bytes_per_member_s"] = Round6(r.stream_bytes_per_member_s);
   j["warmup_bytes_per_member_s"] = Round6(r.warmup_bytes_per_member_s);
   j["warmup_stream_bytes_per_member_s"] = Round6(r.warmup_stream_bytes_per_member_s);
+  if (r.gray) {
+    nlohmann::json members = nlohmann::json::array();
+    for (const Report::GrayMember& g : r.gray_members) {
+      members.push_back({{"name", g.name},
+                         {"suspicions", g.suspicions},
+                         {"failures", g.failures},
+                         {"readmissions", g.readmissions},
+                         {"failed_by", g.failed_by},
+                         {"failed_everywhere_s", Optional(g.failed_everywhere_s)}});
+    }
+    nlohmann::json pairs = nlohmann::json::array();
+    for (const auto& [a, b] : r.one_way_pairs) pairs.push_back({{"deaf", a}, {"unheard", b}});
+    j["gray"] = {{"impaired", members}, {"one_way_pairs", pairs}};
+  }
   if (r.partition) {
     j["partition"] = {
         {"sides", {r.partition_sides[0], r.partition_sides[1]}},
@@ -160,6 +174,14 @@ std::string FormatSummary(const Report& r) {
       << " failed; false: " << r.false_suspicions << " suspect, " << r.false_failures
       << " failed; of impaired members: " << r.impaired_suspicions << " suspect, "
       << r.impaired_failures << " failed\n";
+  for (const Report::GrayMember& g : r.gray_members) {
+    out << "  impaired " << g.name << ": by healthy members " << g.suspicions << " suspect, "
+        << g.failures << " failed (by " << g.failed_by << "), " << g.readmissions
+        << " re-admitted; failed everywhere " << Text(g.failed_everywhere_s) << "\n";
+  }
+  if (!r.one_way_pairs.empty()) {
+    out << "  one-way faults: " << r.one_way_pairs.size() << " pairs\n";
+  }
   if (r.partition) {
     out << "  partition " << r.partition_sides[0] << "/" << r.partition_sides[1]
         << ": undetected pairs " << r.partition_undetected[0] << "/" << r.partition_undetected[1]

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace picket::sim {
@@ -76,6 +77,17 @@ struct Report {
   double warmup_stream_bytes_per_member_s = 0;
 
   // Partition (when one was configured).
+  // Gray failures (--impair, --one-way-pairs): per impaired member, what the
+  // healthy members concluded (see GrayCollector).
+  struct GrayMember {
+    std::string name;
+    std::uint64_t suspicions = 0, failures = 0, readmissions = 0;
+    int failed_by = 0;                          // healthy members that declared it failed
+    std::optional<double> failed_everywhere_s;  // from --impair-at
+  };
+  bool gray = false;
+  std::vector<GrayMember> gray_members;
+  std::vector<std::pair<std::string, std::string>> one_way_pairs;  // first does not hear second
   bool partition = false;
   int partition_sides[2] = {0, 0};                 // initial members per side
   std::uint64_t partition_undetected[2] = {0, 0};  // (observer on side i, subject across) still up

@@ -249,6 +249,24 @@ Report ScenarioRunner::Finish() const {
       static_cast<double>(start.datagram_bytes + start.stream_bytes) / warmup_member_s;
   r.warmup_stream_bytes_per_member_s = static_cast<double>(start.stream_bytes) / warmup_member_s;
 
+  if (options_.impair > 0 || options_.one_way_pairs > 0) {
+    r.gray = true;
+    const TimePoint gray_from = measure_start_ + Seconds(options_.impair_at);
+    for (HostId h : plan_.impaired) {
+      Report::GrayMember g;
+      g.name = c.NameOf(h);
+      if (auto it = c.gray().subjects().find(h); it != c.gray().subjects().end()) {
+        const GrayCollector::Subject& s = it->second;
+        g.suspicions = s.suspicions;
+        g.failures = s.failures;
+        g.readmissions = s.readmissions;
+        g.failed_by = static_cast<int>(s.failed_by.size());
+        if (s.failed_everywhere) g.failed_everywhere_s = ToSeconds(*s.failed_everywhere - gray_from);
+      }
+      r.gray_members.push_back(std::move(g));
+    }
+    for (const auto& [a, b] : plan_.one_way) r.one_way_pairs.emplace_back(c.NameOf(a), c.NameOf(b));
+  }
   if (options_.partition > 0) {
     r.partition = true;
     for (std::uint32_t g : plan_.groups) ++r.partition_sides[g == 0 ? 0 : 1];

@@ -72,6 +72,28 @@ Status ScenarioOptions::Validate() const {
   if (leave > 0 && (!(leave_at >= 0) || leave_at > seconds)) {
     return Fail(Bad("--leave-at", "must be in 0..--seconds"));
   }
+  const int others = crash + (pause_ms > 0 ? pause_count : 0) + leave;
+  if (impair < 0 || impair + others > nodes - 1) {
+    return Fail(Bad("--impair", "must leave at least one member that is not crashed, paused, "
+                                "leaving or impaired"));
+  }
+  if (!(impair_loss >= 0 && impair_loss <= 1)) return Fail(Bad("--impair-loss", "must be in 0..1"));
+  if (one_way_pairs < 0 || (one_way_pairs > 0 && nodes < 2) ||
+      static_cast<double>(one_way_pairs) > static_cast<double>(nodes) * (nodes - 1) / 2) {
+    return Fail(Bad("--one-way-pairs", "must be in 0..nodes*(nodes-1)/2"));
+  }
+  if (impair > 0 || one_way_pairs > 0) {
+    if (!(impair_at >= 0) || impair_at > seconds) {
+      return Fail(Bad("--impair-at", "must be in 0..--seconds"));
+    }
+    if (impair_until >= 0 && !(impair_until > impair_at)) {
+      return Fail(Bad("--impair-until", "must be after --impair-at (or negative: the end)"));
+    }
+    if (!(impair_flip_s >= 0)) return Fail(Bad("--impair-flip-s", "must be >= 0"));
+    if (impair_flip_s > 0 && impair_flip_s < 0.01) {
+      return Fail(Bad("--impair-flip-s", "must be 0 (steady) or at least 0.01"));
+    }
+  }
   if (!(grace_ms >= 0)) return Fail(Bad("--grace-ms", "must be >= 0"));
   if (!(sample_ms >= 1)) return Fail(Bad("--sample-ms", "must be >= 1"));
   if (auto error = protocol.Validate()) {
@@ -105,6 +127,18 @@ std::string ScenarioOptions::CommandLine() const {
   if (partition > 0) {
     out << " --partition " << partition << " --partition-at " << partition_at;
     if (heal_at >= 0) out << " --heal-at " << heal_at;
+  }
+  if (impair > 0 || one_way_pairs > 0) {
+    if (impair > 0) {
+      out << " --impair " << impair << " --impair-loss " << impair_loss << " --impair-dir "
+          << (impair_dir == ImpairDirection::kIn    ? "in"
+              : impair_dir == ImpairDirection::kOut ? "out"
+                                                    : "both");
+    }
+    if (one_way_pairs > 0) out << " --one-way-pairs " << one_way_pairs;
+    out << " --impair-at " << impair_at;
+    if (impair_until >= 0) out << " --impair-until " << impair_until;
+    if (impair_flip_s > 0) out << " --impair-flip-s " << impair_flip_s;
   }
   if (join_rate > 0) out << " --join-rate " << join_rate;
   if (join_rate > 0 && join_for >= 0) out << " --join-for " << join_for;

@@ -26,6 +26,9 @@ enum class Bootstrap : std::uint8_t {
   kStaged,  // all join member 0 twice with gossip frozen, then start ("staged")
 };
 
+// Which of an impaired member's traffic is lossy (--impair-dir).
+enum class ImpairDirection : std::uint8_t { kIn, kOut, kBoth };
+
 struct ScenarioOptions {
   int nodes = 32;            // --nodes: members at the start, 1..100000
   double seconds = 60;       // --seconds: measured period, > 0
@@ -69,6 +72,20 @@ struct ScenarioOptions {
   // join_for seconds of the measured period, the i-th at (i + 0.5) / join_rate
   // (through 3 random running members); `leave` random members leave
   // gracefully at leave_at (--join-rate, --join-for, --leave, --leave-at).
+  // Gray failures: `impair` random members (not crashed, paused or leaving
+  // ones) lose impair_loss of their incoming, outgoing or both datagrams from
+  // impair_at until impair_until (< 0: the end); with impair_flip_s > 0 the
+  // loss is on for that many seconds, off as long, repeating. `one_way_pairs`
+  // random pairs (a, b) lose every message from b to a over the same span:
+  // a does not hear b, b hears a (--impair, --impair-loss, --impair-dir,
+  // --impair-at, --impair-until, --impair-flip-s, --one-way-pairs).
+  int impair = 0;
+  double impair_loss = 0.8;
+  ImpairDirection impair_dir = ImpairDirection::kBoth;
+  double impair_at = 5;
+  double impair_until = -1;
+  double impair_flip_s = 0;
+  int one_way_pairs = 0;
   double join_rate = 0;
   double join_for = -1;  // --join-for: joins happen during the first this-many seconds (< 0: all)
   int leave = 0;
@@ -89,6 +106,8 @@ struct ScenarioOptions {
   [[nodiscard]] int TotalHosts() const;
   // Seconds of the measured period during which members join.
   [[nodiscard]] double JoinWindow() const { return join_for < 0 ? seconds : join_for; }
+  // End of the gray failures, in seconds of the measured period.
+  [[nodiscard]] double ImpairEnd() const { return impair_until < 0 ? seconds : impair_until; }
   // The `picket sim` flags that reproduce this run, apart from protocol
   // settings, which the caller appends.
   [[nodiscard]] std::string CommandLine() const;

@@ -20,6 +20,7 @@ namespace {
 struct SimFlags {
   sim::ScenarioOptions options;
   std::string bootstrap = "random";
+  std::string impair_dir = "both";
   bool json = false;
   bool timings = false;
   ProtocolFlags protocol;
@@ -40,6 +41,9 @@ void Run(SimFlags& f) {
                 : f.bootstrap == "warm"   ? sim::Bootstrap::kWarm
                 : f.bootstrap == "staged" ? sim::Bootstrap::kStaged
                                           : sim::Bootstrap::kRandom;
+  o.impair_dir = f.impair_dir == "in"    ? sim::ImpairDirection::kIn
+                 : f.impair_dir == "out" ? sim::ImpairDirection::kOut
+                                         : sim::ImpairDirection::kBoth;
   try {
     o.protocol = f.protocol.Build();
   } catch (const CLI::ValidationError& e) {
@@ -146,6 +150,35 @@ void AddSimCommand(CLI::App& app) {
       ->capture_default_str()
       ->group(faults);
   cmd->add_option("--heal-at", o.heal_at, "When it heals (negative: never)")
+      ->capture_default_str()
+      ->group(faults);
+  cmd->add_option("--impair", o.impair,
+                  "Random members with a gray failure: their own traffic is lossy "
+                  "(not crashed, paused or leaving ones)")
+      ->capture_default_str()
+      ->group(faults);
+  cmd->add_option("--impair-loss", o.impair_loss, "Loss of an impaired member's datagrams (0..1)")
+      ->capture_default_str()
+      ->group(faults);
+  cmd->add_option("--impair-dir", flags->impair_dir,
+                  "Which of its datagrams are lost: incoming (in), outgoing (out) or both; "
+                  "at 1.0 its streams fail too")
+      ->check(CLI::IsMember({"in", "out", "both"}))
+      ->capture_default_str()
+      ->group(faults);
+  cmd->add_option("--impair-at", o.impair_at, "When gray failures (and one-way faults) start")
+      ->capture_default_str()
+      ->group(faults);
+  cmd->add_option("--impair-until", o.impair_until, "When they end (negative: never)")
+      ->capture_default_str()
+      ->group(faults);
+  cmd->add_option("--impair-flip-s", o.impair_flip_s,
+                  "The loss is on this many seconds, off as long, repeating (0: steady)")
+      ->capture_default_str()
+      ->group(faults);
+  cmd->add_option("--one-way-pairs", o.one_way_pairs,
+                  "Random pairs (a, b) where a stops hearing b (b still hears a), "
+                  "from --impair-at to --impair-until")
       ->capture_default_str()
       ->group(faults);
   cmd->add_option("--join-rate", o.join_rate, "New members joining per second")

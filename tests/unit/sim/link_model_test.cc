@@ -75,5 +75,51 @@ TEST_CASE("LinkModel: stream loss costs retransmission time, never the exchange"
   CHECK(longest >= 1s);  // a lost SYN waits syn_rto
 }
 
+TEST_CASE("LinkModel: an impaired host loses its own traffic, in, out or both", "[sim][link]") {
+  LinkModel links(LinkConfig{});
+  Rng rng(4);
+  const auto lost = [&](HostId a, HostId b) {
+    int n = 0;
+    for (int i = 0; i < 20000; ++i) n += links.DatagramDelay(a, b, rng) ? 0 : 1;
+    return n;
+  };
+  links.SetHostLoss(1, /*in=*/0.8, /*out=*/0.0);
+  CHECK(lost(0, 1) > 15500);  // 80% of what 1 receives
+  CHECK(lost(0, 1) < 16500);
+  CHECK(lost(1, 0) == 0);     // what it sends arrives
+  CHECK(lost(0, 2) == 0);     // others are untouched
+  links.SetHostLoss(1, 0.5, 0.5);
+  CHECK(lost(1, 2) > 9500);
+  CHECK(lost(1, 2) < 10500);
+  links.SetHostLoss(2, 0.5, 0.0);
+  CHECK(lost(1, 2) > 14500);  // 1 - 0.5 * 0.5
+  CHECK(lost(1, 2) < 15500);
+  // At 1.0 that direction is cut, streams too (TCP needs both directions);
+  // a lossy impaired host's stream segments are retransmitted.
+  links.SetHostLoss(1, 1.0, 0.0);
+  CHECK_FALSE(links.Connected(0, 1));
+  CHECK(links.Connected(1, 0));
+  CHECK_FALSE(links.StreamConnected(1, 0));
+  links.SetHostLoss(1, 0.5, 0.0);
+  Duration longest = Duration::zero();
+  for (int i = 0; i < 200; ++i) longest = std::max(longest, links.StreamDelay(0, 1, 2, 1, rng));
+  CHECK(longest >= 1s);
+  links.SetHostLoss(1, 0, 0);
+  links.SetHostLoss(2, 0, 0);
+  CHECK(lost(0, 1) == 0);
+  CHECK(links.StreamDelay(0, 1, 2, 1, rng) == 3ms);
+}
+
+TEST_CASE("LinkModel: a one-way cut drops one direction only", "[sim][link]") {
+  LinkModel links(LinkConfig{});
+  links.SetOneWayCut(3, 4, true);  // 4 does not hear 3
+  CHECK_FALSE(links.Connected(3, 4));
+  CHECK(links.Connected(4, 3));
+  CHECK_FALSE(links.StreamConnected(4, 3));
+  links.SetOneWayCut(3, 4, false);
+  CHECK(links.Connected(3, 4));
+  CHECK(links.StreamConnected(3, 4));
+}
+
 }  // namespace
 }  // namespace picket::sim

@@ -1,5 +1,6 @@
 #include "sim/scenario_options.h"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <set>
 
@@ -52,6 +53,29 @@ TEST_CASE("ScenarioOptions: each bad value is reported under its flag", "[sim][o
       {[](ScenarioOptions& o) { o.join_spread_s = o.warmup_s + 1; }, "--join-spread"},
       {[](ScenarioOptions& o) { o.leave = o.nodes; }, "--leave"},
       {[](ScenarioOptions& o) { o.sample_ms = 0; }, "--sample-ms"},
+      {[](ScenarioOptions& o) { o.impair = o.nodes; }, "--impair"},
+      {[](ScenarioOptions& o) {
+         o.impair = 1;
+         o.impair_loss = 1.5;
+       },
+       "--impair-loss"},
+      {[](ScenarioOptions& o) {
+         o.impair = 1;
+         o.impair_at = o.seconds + 1;
+       },
+       "--impair-at"},
+      {[](ScenarioOptions& o) {
+         o.one_way_pairs = 2;
+         o.impair_at = 10;
+         o.impair_until = 5;
+       },
+       "--impair-until"},
+      {[](ScenarioOptions& o) {
+         o.impair = 1;
+         o.impair_flip_s = -1;
+       },
+       "--impair-flip-s"},
+      {[](ScenarioOptions& o) { o.one_way_pairs = -1; }, "--one-way-pairs"},
       {[](ScenarioOptions& o) { o.protocol.observers = 0; }, "protocol setting"},
   };
   for (const Case& c : cases) {
@@ -74,10 +98,17 @@ TEST_CASE("ScenarioOptions: the command line names every fault flag", "[sim][opt
   o.stream_loss = true;
   o.partition = 0.5;
   o.heal_at = 20;
+  o.impair = 2;
+  o.impair_dir = ImpairDirection::kIn;
+  o.impair_until = 30;
+  o.impair_flip_s = 20;
+  o.one_way_pairs = 3;
   const std::string cmd = o.CommandLine();
   for (const char* part :
        {"picket sim", "--seed 9", "--crash 2", "--crash-at 3", "--restart-after 4", "--loss 0.1",
-        "--stream-loss", "--partition 0.5", "--heal-at 20", "--bootstrap random"}) {
+        "--stream-loss", "--partition 0.5", "--heal-at 20", "--bootstrap random", "--impair 2",
+        "--impair-loss 0.8", "--impair-dir in", "--impair-at 5", "--impair-until 30",
+        "--impair-flip-s 20", "--one-way-pairs 3"}) {
     INFO(part);
     CHECK(cmd.find(part) != std::string::npos);
   }
@@ -132,6 +163,54 @@ TEST_CASE("FaultPlan: distinct victims, alternating pauses, balanced partition, 
   const FaultPlan again = BuildFaultPlan(o, start);
   CHECK(again.crashed == plan.crashed);
   CHECK(again.groups == plan.groups);
+}
+
+}  // namespace
+}  // namespace picket::sim
+
+namespace picket::sim {
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST_CASE("FaultPlan: impaired members, flips and one-way pairs", "[sim][faults]") {
+  ScenarioOptions o = Valid();
+  o.nodes = 20;
+  o.seconds = 100;
+  o.crash = 2;
+  o.impair = 2;
+  o.impair_dir = ImpairDirection::kIn;
+  o.impair_loss = 1.0;
+  o.impair_at = 10;
+  o.impair_until = 90;
+  o.impair_flip_s = 20;
+  o.one_way_pairs = 4;
+  const TimePoint start = TimePoint{} + 10s;
+  const FaultPlan plan = BuildFaultPlan(o, start);
+  REQUIRE(plan.impaired.size() == 2);
+  for (HostId h : plan.impaired) {
+    CHECK(std::find(plan.crashed.begin(), plan.crashed.end(), h) == plan.crashed.end());
+  }
+  CHECK(plan.loss_in == 1.0);
+  CHECK(plan.loss_out == 0.0);
+  CHECK(plan.one_way.size() == 4);
+  int on = 0, off = 0, gray_start = 0, gray_end = 0, cuts = 0, restores = 0;
+  for (const FaultAction& a : plan.actions) {
+    on += a.kind == FaultAction::Kind::kLossOn ? 1 : 0;
+    off += a.kind == FaultAction::Kind::kLossOff ? 1 : 0;
+    gray_start += a.kind == FaultAction::Kind::kGrayStart ? 1 : 0;
+    gray_end += a.kind == FaultAction::Kind::kGrayEnd ? 1 : 0;
+    cuts += a.kind == FaultAction::Kind::kOneWayCut ? 1 : 0;
+    restores += a.kind == FaultAction::Kind::kOneWayRestore ? 1 : 0;
+    if (a.kind == FaultAction::Kind::kOneWayCut) CHECK(a.host != a.peer);
+  }
+  // 80 s of 20 s on / 20 s off: on at 10, 50; off at 30, 70 and at the end.
+  CHECK(on == 2 * 2);
+  CHECK(off == 2 * 3);
+  CHECK(gray_start == 2);
+  CHECK(gray_end == 2);
+  CHECK(cuts == 4);
+  CHECK(restores == 4);
 }
 
 }  // namespace

@@ -123,6 +123,32 @@ TEST_CASE("sim scenario: a member paused 400 ms of every second fails nobody hea
   CHECK(r.invariant_violations == 0);
 }
 
+TEST_CASE("sim scenario: gray failures are judged apart from the healthy members",
+          "[sim][scenario][gray]") {
+  // The model, not a target: a member whose incoming traffic is cut 20 s on,
+  // 20 s off is failed by every healthy member while cut and taken back while
+  // not; what healthy members say of it is reported under `gray`, not as
+  // false declarations.
+  ScenarioOptions o = Base(505);
+  o.seconds = 60;
+  o.impair = 1;
+  o.impair_loss = 1.0;
+  o.impair_dir = ImpairDirection::kIn;
+  o.impair_at = 5;
+  o.impair_flip_s = 20;
+  const Report r = RunScenario(o);
+  INFO(Reproduce(r));
+  REQUIRE(r.gray);
+  REQUIRE(r.gray_members.size() == 1);
+  const Report::GrayMember& g = r.gray_members[0];
+  CHECK(g.failed_by == kNodes - 1);
+  REQUIRE(g.failed_everywhere_s);
+  CHECK(*g.failed_everywhere_s < 20);
+  CHECK(g.readmissions >= 1);  // the 20 s off in the middle
+  CHECK(g.failures >= g.readmissions);
+  CHECK(r.invariant_violations == 0);
+}
+
 TEST_CASE("sim scenario: a 50/50 partition is detected on both sides and heals",
           "[sim][scenario]") {
   ScenarioOptions o = Base(404);

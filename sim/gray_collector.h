@@ -1,0 +1,44 @@
+#pragma once
+
+// What healthy members concluded about members with a gray failure
+// (--impair): for each impaired member, the suspect and failed declarations
+// and re-admissions (joined again after failed) made by members that never
+// had a gray failure themselves, and when every healthy running member had
+// declared it failed at least once. The simulator report's `gray` object.
+//
+// Thread safety: none; the simulation loop owns it.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+
+#include "membership/types.h"
+#include "sim/link_model.h"
+
+namespace picket::sim {
+
+class GrayCollector {
+ public:
+  struct Subject {
+    std::uint64_t suspicions = 0;
+    std::uint64_t failures = 0;
+    std::uint64_t readmissions = 0;
+    // Healthy observers that declared it failed at least once.
+    std::set<HostId> failed_by;
+    // When failed_by first covered every healthy running member.
+    std::optional<TimePoint> failed_everywhere;
+  };
+
+  // `observer` (healthy) reported `type` about impaired `subject` at `now`;
+  // `healthy_running` is the number of healthy members running then.
+  void OnEvent(HostId observer, HostId subject, membership::EventType type, TimePoint now,
+               std::size_t healthy_running);
+
+  [[nodiscard]] const std::map<HostId, Subject>& subjects() const { return subjects_; }
+
+ private:
+  std::map<HostId, Subject> subjects_;
+};
+
+}  // namespace picket::sim
