@@ -6,7 +6,8 @@ Three real agents on 127.35.0.x (Cluster(net=35)), `--profile local`
 (heartbeats every 100 ms), each recording into its own directory. With N = 3
 every agent observes the other two, so each directory must fill with exactly
 two trace files, named after the members, which `picket detector-eval`
-replays. The same agents show the detector's estimate in /v1/members/{name}
+replays, one file (--trace-file) and every directory as a family
+(--trace-dir). The same agents show the detector's estimate in /v1/members/{name}
 (expected_interval_s, suspect_after_s, suspect_at) and in /metrics
 (picket_detector_*_seconds{member=...}) for the members they observe, and
 null for themselves. About 20 s; every agent is killed by PID at the end.
@@ -84,6 +85,16 @@ class RecordHeartbeats(unittest.TestCase):
         family = json.loads(p.stdout)["families"][0]
         self.assertGreaterEqual(family["arrivals"], MIN_ARRIVALS)
         self.assertGreater(family["hours"], 0)
+
+        # ... and every agent's directory as one recorded family (two traces spliced).
+        p = subprocess.run([PICKET, "detector-eval", "--trace-dir", root, "--family", "none",
+                            "--warmup-min", "0.05", "--trials", "101", "--json"],
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        families = json.loads(p.stdout)["families"]
+        self.assertEqual([f["name"] for f in families], [f"recorded/{a.name}" for a in agents])
+        for f in families:
+            self.assertGreaterEqual(f["arrivals"], 2 * MIN_ARRIVALS, f["name"])
 
         # What the detector believes, in the API and the metrics.
         a = agents[0]
