@@ -99,6 +99,15 @@ Agent::Agent(AgentOptions options, AgentListener listener)
           std::hash<std::string>{}(options_.name),
       *this, Now());
 
+  if (options_.record_heartbeats) {
+    options_.record_heartbeats->observer = options_.name;
+    try {
+      heartbeat_recorder_ = std::make_unique<HeartbeatRecorder>(*options_.record_heartbeats);
+    } catch (const std::runtime_error& e) {
+      throw std::runtime_error(std::string("--record-heartbeats: ") + e.what());
+    }
+  }
+
   service_checks_ = std::make_unique<ServiceChecks>(io_, std::move(options_.service),
                                                     [this] { UpdateService(); });
 
@@ -332,6 +341,10 @@ void Agent::OnEvent(const membership::MemberEvent& event) {
                m.address, m.incarnation, event.quorum.alive, event.quorum.members,
                event.quorum.has_majority ? "" : ", NO majority");
   pending_events_.push_back(event);
+}
+
+void Agent::OnHeartbeatFed(std::string_view subject, membership::TimePoint at) {
+  if (heartbeat_recorder_) heartbeat_recorder_->Record(subject, at);
 }
 
 void Agent::Log(membership::LogLevel level, std::string_view message) {

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "agent/gossip_transport.h"
+#include "agent/heartbeat_recorder.h"
 #include "agent/host_port.h"
 #include "agent/keyring.h"
 #include "agent/service_checks.h"
@@ -40,6 +41,8 @@ struct AgentOptions {
   membership::Config protocol;
   // Service health: the local checks of the application beside the agent.
   ServiceCheckOptions service;
+  // --record-heartbeats: arrival traces of the observed subjects (off if unset).
+  std::optional<HeartbeatRecordingOptions> record_heartbeats;
 };
 
 // Receives what the agent publishes. Called on the agent's loop thread; must
@@ -85,6 +88,7 @@ class Agent final : public membership::Runtime {
   void StartStream(membership::StreamId id, const membership::Address& to,
                    std::vector<std::uint8_t> request, membership::Duration timeout) override;
   void OnEvent(const membership::MemberEvent& event) override;
+  void OnHeartbeatFed(std::string_view subject, membership::TimePoint at) override;
   void Log(membership::LogLevel level, std::string_view message) override;
 
   void AfterInput();
@@ -112,6 +116,7 @@ class Agent final : public membership::Runtime {
   std::unique_ptr<GossipTransport> transport_;
   std::unique_ptr<membership::Swim> swim_;
   std::unique_ptr<ServiceChecks> service_checks_;
+  std::unique_ptr<HeartbeatRecorder> heartbeat_recorder_;  // null unless --record-heartbeats
   std::string advertise_;
   std::vector<membership::MemberEvent> pending_events_;  // delivered after the next Publish
   // The core runs the join (and logs each attempt); the agent exits when it

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 
 #include "api/json_writer.h"
 #include "api/names.h"
@@ -40,6 +41,19 @@ void LabeledSample(std::string& out, std::string_view name, std::string_view lab
   out.push_back('\n');
 }
 
+// A label value in the text format: backslash, double quote and line feed
+// escaped (member names are arbitrary UTF-8).
+void AppendLabelValue(std::string& out, std::string_view value) {
+  for (const char c : value) {
+    switch (c) {
+      case '\\': out.append("\\\\"); break;
+      case '"': out.append("\\\""); break;
+      case '\n': out.append("\\n"); break;
+      default: out.push_back(c);
+    }
+  }
+}
+
 void Counter(std::string& out, std::string_view name, std::string_view help, std::uint64_t value) {
   Family(out, name, "counter", help);
   Sample(out, name, value);
@@ -71,6 +85,34 @@ void Histogram(std::string& out, std::string_view name, std::string_view help,
   out.push_back('\n');
   SampleDouble(out, std::string(name) + "_sum", sum);
   Sample(out, std::string(name) + "_count", count);
+}
+
+// What this agent's detectors believe of each member it observes (its K ring
+// predecessors, so the label set stays small): the mean heartbeat interval and
+// the adaptive timeout. Omitted while it observes nobody.
+void RenderDetectorMetrics(std::string& out, const ClusterView& view) {
+  const bool any = std::any_of(view.members.begin(), view.members.end(),
+                               [](const membership::MemberInfo& m) { return m.detector.has_value(); });
+  if (!any) return;
+  const auto family = [&](std::string_view name, std::string_view help, auto duration_of) {
+    Family(out, name, "gauge", help);
+    for (const auto& member : view.members) {
+      if (!member.detector) continue;
+      out.append(name).append("{member=\"");
+      AppendLabelValue(out, member.name);
+      out.append("\"} ");
+      AppendJsonNumber(out, std::chrono::duration<double>(duration_of(*member.detector)).count());
+      out.push_back('\n');
+    }
+  };
+  family("picket_detector_expected_interval_seconds",
+         "Mean heartbeat interval this agent's Phi Accrual detector expects from each member it "
+         "observes.",
+         [](const membership::DetectorEstimate& e) { return e.expected_interval; });
+  family("picket_detector_suspect_after_seconds",
+         "Silence after the last heartbeat at which this agent's phi of each observed member "
+         "reaches the threshold (the adaptive timeout).",
+         [](const membership::DetectorEstimate& e) { return e.suspect_after; });
 }
 
 constexpr std::array<membership::ServiceHealth, 4> kServiceHealths = {
@@ -218,6 +260,7 @@ void RenderViewMetrics(std::string& out, const ClusterView& view, membership::Ti
             "this observer came to suspecting it; suspicion starts at the phi threshold).",
             membership::kPhiBucketBounds, c.phi_at_heartbeat.buckets.data(),
             c.phi_at_heartbeat.count, c.phi_at_heartbeat.sum);
+  RenderDetectorMetrics(out, view);
   Counter(out, "picket_distrusted_failures_total",
           "Failed claims heard from an accuser that was itself cut off, verified before believed.",
           c.distrusted_failures);

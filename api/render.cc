@@ -30,6 +30,26 @@ void AppendTags(std::string& out, const membership::Tags& tags) {
   out.push_back('}');
 }
 
+double Seconds(membership::Duration d) { return std::chrono::duration<double>(d).count(); }
+
+// "expected_interval_s", "suspect_after_s", "suspect_at": this agent's
+// detector of the member, or nulls where it does not observe it.
+void AppendDetectorEstimate(std::string& out,
+                            const std::optional<membership::DetectorEstimate>& estimate,
+                            const WallClockMapping& clock) {
+  if (!estimate) {
+    out.append(",\"expected_interval_s\":null,\"suspect_after_s\":null,\"suspect_at\":null");
+    return;
+  }
+  out.append(",\"expected_interval_s\":");
+  AppendFixed3(out, Seconds(estimate->expected_interval));
+  out.append(",\"suspect_after_s\":");
+  AppendFixed3(out, Seconds(estimate->suspect_after));
+  out.append(",\"suspect_at\":\"");
+  AppendRfc3339(out, clock.ToWall(estimate->suspect_at));
+  out.push_back('"');
+}
+
 }  // namespace
 
 void AppendService(std::string& out, const std::optional<membership::ServiceStatus>& service) {
@@ -79,6 +99,7 @@ void AppendMemberHead(std::string& out, const membership::MemberInfo& member,
   AppendOptionalNumber(out, member.phi);
   out.append(",\"reported_phi\":");
   AppendOptionalNumber(out, member.reported_phi);
+  AppendDetectorEstimate(out, member.detector, clock);
   out.append(",\"state_since\":\"");
   AppendRfc3339(out, clock.ToWall(member.state_since));
   out.append("\",\"state_age_s\":");

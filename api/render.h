@@ -37,7 +37,8 @@ struct WallClockMapping {
 double AgeSeconds(membership::TimePoint since, membership::TimePoint now);
 
 // Appends a Member object: {"name","address","state","incarnation","tags",
-// "phi","reported_phi","state_since","state_age_s"}. state_since is shown as
+// "service","phi","reported_phi","expected_interval_s","suspect_after_s",
+// "suspect_at","state_since","state_age_s"}. state_since is shown as
 // wall time through `clock`; state_age_s = age_reference - state_since.
 // A member's "service" value: {"status", "output", "since"} or null.
 void AppendService(std::string& out, const std::optional<membership::ServiceStatus>& service);

@@ -62,6 +62,15 @@ class Runtime {
   // A membership event happened (already applied to the member table).
   virtual void OnEvent(const MemberEvent& event) = 0;
 
+  // A heartbeat from `subject`, a member this agent observes, arrived at `at`
+  // and was fed to its Phi Accrual detector (bursts closer than a fraction of
+  // the interval are not). Lets a runtime record real heartbeat traces
+  // (`picket agent --record-heartbeats`). The default ignores it.
+  virtual void OnHeartbeatFed(std::string_view subject, TimePoint at) {
+    (void)subject;
+    (void)at;
+  }
+
   // Diagnostics. The default drops them.
   virtual void Log(LogLevel level, std::string_view message) {
     (void)level;

@@ -76,6 +76,16 @@ constexpr std::string_view ToString(MemberState state) {
   return "unknown";
 }
 
+// What this agent's Phi Accrual detector of a member believes, from the
+// heartbeats it has received (see detector/phi_accrual_detector.h).
+struct DetectorEstimate {
+  Duration expected_interval{};  // the mean inter-arrival time phi assumes
+  // The adaptive timeout: phi reaches the threshold this long after the last
+  // heartbeat if no other arrives.
+  Duration suspect_after{};
+  TimePoint suspect_at{};  // last heartbeat + suspect_after
+};
+
 // One member as the local agent sees it. A copy: holding it keeps nothing alive.
 struct MemberInfo {
   std::string name;
@@ -87,6 +97,8 @@ struct MemberInfo {
   TimePoint state_since{};             // when this agent saw the current state begin
   std::optional<double> phi;           // this agent's phi, if it observes the member
   std::optional<double> reported_phi;  // highest phi the member's observers report
+  // This agent's detector of the member, if it observes it and has had a heartbeat.
+  std::optional<DetectorEstimate> detector;
 };
 
 // How much of the last agreed membership this agent sees alive.

@@ -46,9 +46,14 @@ struct AgentFlags {
   std::string webhook_timeout = "5s";
   std::size_t webhook_queue = 1024;
   std::string webhook_drain = "2s";
+  std::string record_heartbeats;
+  std::uint64_t record_heartbeats_max_bytes = 4 * 1024 * 1024;
   agent::CheckFlags checks;
   ProtocolFlags protocol;
 };
+
+// Below this a recording holds a few minutes of one subject at most.
+constexpr std::uint64_t kMinRecordingBytes = 4096;
 
 [[noreturn]] void Fail(const std::string& message) {
   std::cerr << "picket agent: " << message << "\n";
@@ -106,6 +111,15 @@ agent::AgentOptions ToOptions(const AgentFlags& f) {
     Fail(e.what());
   }
   o.service.exec_env = f.exec_env;
+  if (!f.record_heartbeats.empty()) {
+    if (f.record_heartbeats_max_bytes < kMinRecordingBytes) {
+      Fail("--record-heartbeats-max-bytes: must be at least " +
+           std::to_string(kMinRecordingBytes) + " (got " +
+           std::to_string(f.record_heartbeats_max_bytes) + ")");
+    }
+    o.record_heartbeats =
+        agent::HeartbeatRecordingOptions{f.record_heartbeats, f.record_heartbeats_max_bytes, {}};
+  }
   return o;
 }
 
@@ -231,6 +245,15 @@ void AddAgentCommand(CLI::App& app) {
           ->capture_default_str());
   env(cmd->add_option("--check-successes", flags->checks.successes,
                       "Service health: consecutive successes before a critical check passes")
+          ->capture_default_str());
+  env(cmd->add_option("--record-heartbeats", flags->record_heartbeats,
+                      "Record the arrival time of every heartbeat fed to a Phi Accrual detector "
+                      "into DIR, one file per observed member, for `picket detector-eval "
+                      "--trace-dir` [off]"));
+  env(cmd->add_option("--record-heartbeats-max-bytes", flags->record_heartbeats_max_bytes,
+                      "Bound on the files in the --record-heartbeats DIR together (e.g. 4MiB, "
+                      "500KB); recording stops there")
+          ->transform(CLI::AsSizeValue(/*kb_is_1000=*/true))
           ->capture_default_str());
   flags->protocol.Register(cmd, /*with_env=*/true);
 

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cmath>
 #include <fstream>
+#include <functional>
 #include <future>
 #include <iostream>
 #include <map>
@@ -18,6 +19,7 @@
 #include "agent/cli/commands.h"
 #include "detector/eval/fleet.h"
 #include "detector/eval/qos.h"
+#include "detector/eval/recorded_families.h"
 #include "detector/eval/report.h"
 #include "detector/eval/trace.h"
 #include "detector/eval/trace_families.h"
@@ -30,6 +32,11 @@ namespace det = picket::detector;
 namespace ev = picket::detector::eval;
 
 using Millis = std::chrono::duration<double, std::milli>;
+
+// --family none: no generated family (only --trace-dir's recorded ones).
+const std::string kNoFamily = "none";
+// Recorded families are reported as "recorded/<directory>".
+const std::string kRecordedPrefix = "recorded/";
 
 struct EvalFlags {
   std::vector<std::string> families;
@@ -62,6 +69,7 @@ struct EvalFlags {
   double stall_sigma = 0.6;
   // Recorded trace.
   std::string trace_file;
+  std::string trace_dir;
   std::string trace_unit = "s";
   std::string write_trace;
   bool json = false;
@@ -260,8 +268,8 @@ void Run(const EvalFlags& f, bool custom_trace) {
 
   std::vector<ev::FamilyEvaluation> results;
   if (!f.trace_file.empty()) {
-    if (custom_trace || !f.families.empty()) {
-      Fail("--trace-file cannot be combined with --family or trace generator flags");
+    if (custom_trace || !f.families.empty() || !f.trace_dir.empty()) {
+      Fail("--trace-file cannot be combined with --family, --trace-dir or trace generator flags");
     }
     ev::TraceReadResult read = ev::ReadTraceFile(f.trace_file, UnitOf(f.trace_unit));
     if (!read.ok()) Fail("--trace-file: " + read.error);
@@ -272,6 +280,9 @@ void Run(const EvalFlags& f, bool custom_trace) {
     }
     results.push_back(std::move(family));
   } else {
+    if (f.trace_dir.empty() && f.families.size() == 1 && f.families.front() == kNoFamily) {
+      Fail("--family none leaves nothing to evaluate without --trace-dir");
+    }
     std::vector<ev::TraceFamily> families;
     if (custom_trace) {
       if (!f.families.empty()) Fail("--family cannot be combined with trace generator flags");
@@ -287,10 +298,25 @@ void Run(const EvalFlags& f, bool custom_trace) {
     if (!f.write_trace.empty() && families.size() != 1) {
       Fail("--write-trace needs exactly one trace (one --family, or trace generator flags)");
     }
-    // Families are independent: evaluate them on both cores.
-    std::vector<std::future<ev::FamilyEvaluation>> pending;
+    std::vector<ev::RecordedFamily> recorded;
+    if (!f.trace_dir.empty()) {
+      auto read = ev::ReadRecordedFamilies(f.trace_dir, UnitOf(f.trace_unit));
+      if (!read) Fail("--trace-dir: " + read.error());
+      recorded = std::move(*read);
+      for (const ev::RecordedFamily& family : recorded) {
+        if (family.trace.end <= options.warmup) {
+          Fail("--trace-dir: family " + family.name + " (" +
+               std::to_string(std::chrono::duration_cast<std::chrono::seconds>(family.trace.end)
+                                  .count()) +
+               " s) is not longer than the warmup (--warmup-min)");
+        }
+      }
+    }
+    // Families are independent: evaluate them on both cores, generated ones
+    // first, then the recorded ones.
+    std::vector<std::function<ev::FamilyEvaluation()>> jobs;
     for (std::size_t i = 0; i < families.size(); ++i) {
-      pending.push_back(std::async(std::launch::async, [&, i] {
+      jobs.push_back([&, i] {
         const ev::TraceFamily& family = families[i];
         const ev::Trace trace = ev::GenerateTrace(family.spec, f.seed + i);
         if (!f.write_trace.empty()) {
@@ -299,9 +325,19 @@ void Run(const EvalFlags& f, bool custom_trace) {
         }
         return ev::FamilyEvaluation{family.name, family.description, trace.heartbeats_sent,
                                     trace.heartbeats_lost, ev::EvaluateTrace(trace, options)};
-      }));
+      });
+    }
+    for (const ev::RecordedFamily& family : recorded) {
+      jobs.push_back([&] {
+        return ev::FamilyEvaluation{kRecordedPrefix + family.name, family.description, 0, 0,
+                                    ev::EvaluateTrace(family.trace, options)};
+      });
+    }
+    std::vector<std::future<ev::FamilyEvaluation>> pending;
+    for (std::size_t i = 0; i < jobs.size(); ++i) {
+      pending.push_back(std::async(std::launch::async, jobs[i]));
       // At most two families at a time (two cores, and bounded memory).
-      if (pending.size() >= 2 && i + 1 < families.size()) {
+      if (pending.size() >= 2 && i + 1 < jobs.size()) {
         results.push_back(pending.front().get());
         pending.erase(pending.begin());
       }
@@ -360,13 +396,14 @@ void AddDetectorEvalCommand(CLI::App& app) {
       "Measure detector quality (Chen-Toueg-Aguilera QoS) of Phi Accrual against fixed timeouts "
       "on heartbeat traces");
   auto names = [] {
-    std::vector<std::string> out;
+    std::vector<std::string> out = {kNoFamily};
     for (const auto& family : ev::StandardFamilies(std::chrono::hours(1))) {
       out.push_back(family.name);
     }
     return out;
   }();
-  cmd->add_option("--family", flags->families, "Trace families to run (default: all)")
+  cmd->add_option("--family", flags->families,
+                  "Generated trace families to run (default: all; none: only --trace-dir's)")
       ->check(CLI::IsMember(names));
   cmd->add_option("--hours", flags->hours, "Hours of trace per family, after the warmup")
       ->capture_default_str();
@@ -435,7 +472,13 @@ void AddDetectorEvalCommand(CLI::App& app) {
   cmd->add_option("--trace-file", flags->trace_file,
                   "Replay this file: one arrival time per line (see --trace-unit)")
       ->group(recorded);
-  cmd->add_option("--trace-unit", flags->trace_unit, "Unit of --trace-file times: s, ms, us, ns")
+  cmd->add_option("--trace-dir", flags->trace_dir,
+                  "Also replay the recorded families in this directory: one subdirectory per "
+                  "family, its files (one arrival time per line) spliced into one trace; e.g. "
+                  "tests/bench/traces")
+      ->group(recorded);
+  cmd->add_option("--trace-unit", flags->trace_unit,
+                  "Unit of --trace-file and --trace-dir times: s, ms, us, ns")
       ->check(CLI::IsMember({"s", "ms", "us", "ns"}))
       ->group(recorded)
       ->capture_default_str();

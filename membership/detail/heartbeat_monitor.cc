@@ -1,6 +1,7 @@
 #include "membership/detail/heartbeat_monitor.h"
 
 #include <algorithm>
+#include <chrono>
 #include <utility>
 
 #include "membership/tuning.h"
@@ -40,6 +41,18 @@ HeartbeatMonitor::Watch* HeartbeatMonitor::OnHeartbeat(MemberIndex member, TimeP
 
 std::optional<TimePoint> HeartbeatMonitor::Crossing(const Watch& watch) {
   return watch.detector.SuspicionTime();
+}
+
+std::optional<DetectorEstimate> HeartbeatMonitor::Estimate(const Watch& watch) {
+  const auto last = watch.detector.last_heartbeat();
+  const auto crossing = Crossing(watch);
+  if (!last || !crossing || *crossing == TimePoint::max()) return std::nullopt;
+  DetectorEstimate estimate;
+  estimate.expected_interval = std::chrono::duration_cast<Duration>(
+      std::chrono::duration<double, std::nano>(watch.detector.mean_interval_ns()));
+  estimate.suspect_after = *crossing - *last;
+  estimate.suspect_at = *crossing;
+  return estimate;
 }
 
 HeartbeatMonitor::Watch* HeartbeatMonitor::Find(MemberIndex member) {

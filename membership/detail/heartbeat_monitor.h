@@ -62,6 +62,11 @@ class HeartbeatMonitor {
   // nullopt before its first heartbeat.
   [[nodiscard]] static std::optional<TimePoint> Crossing(const Watch& watch);
 
+  // What the subject's detector believes (its mean interval, when it would
+  // suspect); nullopt before its first heartbeat or if the crossing is beyond
+  // the clock's range.
+  [[nodiscard]] static std::optional<DetectorEstimate> Estimate(const Watch& watch);
+
   [[nodiscard]] Watch* Find(MemberIndex member);
   [[nodiscard]] const Watch* Find(MemberIndex member) const;
   // Phi of a subject at `now`, or nullopt if `member` is not a subject.

@@ -243,6 +243,7 @@ MemberInfo SwimCore::BuildInfo(MemberIndex m, TimePoint now) const {
   info.state_since = table_.StateSince(m);
   if (const auto* watch = monitor_.Find(m); watch != nullptr && watch->detector.last_heartbeat()) {
     info.phi = watch->detector.Phi(now);
+    info.detector = HeartbeatMonitor::Estimate(*watch);
   }
   info.reported_phi = phi_reports_.Highest(m, now);
   if (info.phi && *info.phi >= config_.phi_report_threshold &&

@@ -289,6 +289,7 @@ void SwimCore::OnHeartbeat(std::string_view sender, std::uint64_t incarnation, T
   }
   HeartbeatMonitor::Watch* watch = monitor_.OnHeartbeat(m, now);
   if (watch == nullptr) return;
+  runtime_.OnHeartbeatFed(table_.Name(m), now);
   if (watch->phi_at_arrival) counters_.phi_at_heartbeat.Observe(*watch->phi_at_arrival);
   const auto crossing = HeartbeatMonitor::Crossing(*watch);
   if (!crossing) return;

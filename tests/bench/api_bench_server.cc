@@ -63,6 +63,11 @@ std::shared_ptr<ClusterView> SyntheticView(int members) {
     m.state_since = view->published_steady - std::chrono::seconds(i % 600);
     if (i % 4 == 0) m.phi = 0.25 * (i % 13);
     if (i % 2 == 0) m.reported_phi = 0.5 * (i % 11);
+    if (i >= 1 && i <= 4) {  // the K = 4 members this agent observes
+      m.detector = picket::membership::DetectorEstimate{
+          std::chrono::milliseconds(500 + i), std::chrono::milliseconds(1061 + 10 * i),
+          view->published_steady + std::chrono::milliseconds(600)};
+    }
     if (i % 5 != 4) {
       m.service = picket::membership::ServiceStatus{
           i % 53 == 0 ? picket::membership::ServiceHealth::kCritical

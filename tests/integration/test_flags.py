@@ -38,6 +38,12 @@ class BadConfiguration(unittest.TestCase):
         self.assert_rejected(["--webhook-timeout", "at least 1ms"], *base, "--webhook-timeout", "0s")
         self.assert_rejected(["--webhook-drain"], *base, "--webhook-drain", "soon")
         self.assert_rejected(["--hook-timeout"], *base, "--hook-timeout", "-1s")
+        self.assert_rejected(["--record-heartbeats-max-bytes", "at least 4096"], *base,
+                             "--record-heartbeats", "/tmp", "--record-heartbeats-max-bytes", "1KB")
+        self.assert_rejected(["--record-heartbeats-max-bytes"], *base, "--record-heartbeats",
+                             "/tmp", "--record-heartbeats-max-bytes", "lots")
+        self.assert_rejected(["--record-heartbeats", "cannot create directory"], *base,
+                             "--record-heartbeats", "/proc/version/traces")
 
     def test_bad_protocol_settings_name_their_own_flag(self):
         base = ["agent", "--name", "x", "--bind", "127.0.3.1:0", "--http", "127.0.3.1:0"]

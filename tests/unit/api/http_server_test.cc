@@ -7,6 +7,7 @@
 #include <regex>
 #include <thread>
 
+#include "api/json_writer.h"
 #include "api/owners.h"
 #include "api_test_util.h"
 #include "test_server.h"
@@ -44,7 +45,8 @@ void CheckError(const HttpResult& result, long status, const std::string& code) 
 
 void CheckMemberShape(const json& m) {
   for (const char* field : {"name", "address", "state", "incarnation", "tags", "service", "phi",
-                            "reported_phi", "state_since", "state_age_s"}) {
+                            "reported_phi", "expected_interval_s", "suspect_after_s", "suspect_at",
+                            "state_since", "state_age_s"}) {
     INFO(field);
     CHECK(m.contains(field));
   }
@@ -91,6 +93,9 @@ TEST_CASE("GET /v1/members and /v1/members/{name} return Member objects", "[api]
   view->members[1].incarnation = 7;
   view->members[1].phi = 3.5;
   view->members[1].reported_phi = 8.25;
+  view->members[1].detector = membership::DetectorEstimate{
+      std::chrono::milliseconds(502), std::chrono::milliseconds(1061),
+      view->published_steady + std::chrono::milliseconds(1500)};
   view->members[1].tags = {{"zone", "eu-1"}};
   view->members[1].service =
       membership::ServiceStatus{membership::ServiceHealth::kCritical, "http-1: HTTP 503 \"x\"",
@@ -118,7 +123,18 @@ TEST_CASE("GET /v1/members and /v1/members/{name} return Member objects", "[api]
 
   const auto one = server.Get("/v1/members/beta");
   CHECK(one.status == 200);
-  CHECK(Body(one)["name"] == "beta");
+  const json one_body = Body(one);
+  CHECK(one_body["name"] == "beta");
+  CHECK(one_body["expected_interval_s"] == 0.502);
+  CHECK(one_body["suspect_after_s"] == 1.061);
+  // suspect_at is the crossing as wall time: 1.5 s after publication.
+  std::string suspect_at;
+  AppendRfc3339(suspect_at, view->published_wall + std::chrono::milliseconds(1500));
+  CHECK(one_body["suspect_at"] == suspect_at);
+  const json alpha = Body(server.Get("/v1/members/alpha"));
+  CHECK(alpha["expected_interval_s"].is_null());
+  CHECK(alpha["suspect_after_s"].is_null());
+  CHECK(alpha["suspect_at"].is_null());
   CHECK(Body(server.Get("/v1/members/gamma%20delta"))["name"] == "gamma delta");
   CheckError(server.Get("/v1/members/nobody"), 404, "member_not_found");
   CheckError(server.Get("/v1/members/"), 404, "not_found");

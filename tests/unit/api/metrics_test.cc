@@ -115,6 +115,28 @@ TEST_CASE("metrics expose the view's counters in Prometheus text format", "[api]
   }
 }
 
+TEST_CASE("detector gauges: one sample per observed member, names escaped", "[api][metrics]") {
+  using namespace std::chrono_literals;
+  auto view = testing::MakeView({"a", "b\"q\\", "c"});
+  EventLog log;
+  // Nobody observed yet: the families are left out.
+  std::string text = RenderMetrics(view.get(), log.GetStats(), ApiStats{}, view->published_steady);
+  CHECK_FALSE(Contains(text, "picket_detector_"));
+
+  view->members[1].detector =
+      membership::DetectorEstimate{500ms, 1061ms, view->published_steady + 800ms};
+  view->members[2].detector =
+      membership::DetectorEstimate{750ms, 1500ms, view->published_steady + 1s};
+  text = RenderMetrics(view.get(), log.GetStats(), ApiStats{}, view->published_steady);
+  CHECK(Contains(text, "# TYPE picket_detector_expected_interval_seconds gauge\n"));
+  CHECK(Contains(text, "# TYPE picket_detector_suspect_after_seconds gauge\n"));
+  CHECK(Contains(text, "picket_detector_expected_interval_seconds{member=\"b\\\"q\\\\\"} 0.5\n"));
+  CHECK(Contains(text, "picket_detector_expected_interval_seconds{member=\"c\"} 0.75\n"));
+  CHECK(Contains(text, "picket_detector_suspect_after_seconds{member=\"b\\\"q\\\\\"} 1.061\n"));
+  CHECK(Contains(text, "picket_detector_suspect_after_seconds{member=\"c\"} 1.5\n"));
+  CHECK_FALSE(Contains(text, "{member=\"a\"}"));  // not observed: no series
+}
+
 TEST_CASE("metrics without a published view still describe the log and server", "[api][metrics]") {
   EventLog log;
   const std::string text = RenderMetrics(nullptr, log.GetStats(), ApiStats{}, {});

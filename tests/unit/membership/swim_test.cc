@@ -4,6 +4,7 @@
 #include "membership/swim.h"
 
 #include <catch2/catch.hpp>
+#include <map>
 
 #include "membership/tuning.h"
 #include "swim_harness.h"
@@ -517,6 +518,48 @@ TEST_CASE("swim: phi crossing triggers a verification probe on every path", "[sw
   const auto info = h.swim().Member(subject, h.now());
   CHECK_FALSE(info->phi.has_value());
   CHECK(h.swim().counters().suspicions == 0);
+}
+
+TEST_CASE("swim: observed members carry the detector's estimate, and fed heartbeats reach the runtime",
+          "[swim][phi]") {
+  SwimHarness h;
+  for (int i = 0; i < 6; ++i) h.Learn("p" + std::to_string(i));
+  h.Advance(1s);
+  h.runtime().Clear();
+  std::map<std::string, std::vector<TimePoint>> sent;
+  for (int t = 0; t < 20; ++t) {
+    for (int i = 0; i < 6; ++i) {
+      const std::string name = "p" + std::to_string(i);
+      h.From(name, HeartbeatMsg{0});
+      sent[name].push_back(h.now());
+      // A duplicate right behind it: a burst, not fed to the detector.
+      if (t == 10) h.From(name, HeartbeatMsg{0});
+    }
+    h.Advance(500ms);
+  }
+  std::map<std::string, std::vector<TimePoint>> fed;
+  for (const auto& [subject, at] : h.runtime().heartbeats_fed) fed[subject].push_back(at);
+  int observed = 0;
+  for (const auto& m : h.swim().Members(h.now())) {
+    INFO(m.name);
+    if (m.name == "self") continue;
+    // The hook fires exactly for the subjects, with every arrival fed.
+    CHECK(m.phi.has_value() == m.detector.has_value());
+    if (!m.detector) {
+      CHECK(fed.count(m.name) == 0);
+      continue;
+    }
+    ++observed;
+    CHECK(fed[m.name] == sent[m.name]);
+    // 500 ms apart (the bootstrap seeds average 500 ms too), deviation at the
+    // 100 ms floor, threshold 8: phi crosses about mean + 5.61 sd after the last.
+    CHECK(m.detector->expected_interval > 500ms - 1us);
+    CHECK(m.detector->expected_interval < 500ms + 1us);
+    CHECK(m.detector->suspect_after > 1050ms);
+    CHECK(m.detector->suspect_after < 1070ms);
+    CHECK(m.detector->suspect_at == sent[m.name].back() + m.detector->suspect_after);
+  }
+  CHECK(observed == static_cast<int>(h.swim().config().observers));
 }
 
 TEST_CASE("swim: joins through a seed, retrying with backoff", "[swim][join]") {

@@ -51,6 +51,9 @@ class RecordingRuntime : public Runtime {
     streams.push_back({id, to, std::move(request), timeout});
   }
   void OnEvent(const MemberEvent& event) override { events.push_back(event); }
+  void OnHeartbeatFed(std::string_view subject, TimePoint at) override {
+    heartbeats_fed.emplace_back(std::string(subject), at);
+  }
   void Log(LogLevel level, std::string_view message) override {
     logs.emplace_back(level, std::string(message));
   }
@@ -59,6 +62,7 @@ class RecordingRuntime : public Runtime {
     streams.clear();
     events.clear();
     logs.clear();
+    heartbeats_fed.clear();
   }
   // Events of one type about one member.
   [[nodiscard]] int CountEvents(EventType type, const std::string& name) const {
@@ -71,6 +75,7 @@ class RecordingRuntime : public Runtime {
   std::vector<StartedStream> streams;
   std::vector<MemberEvent> events;
   std::vector<std::pair<LogLevel, std::string>> logs;
+  std::vector<std::pair<std::string, TimePoint>> heartbeats_fed;  // subject, arrival
 };
 
 // Builds framed datagrams and stream messages the way a peer would.
