@@ -264,6 +264,7 @@ void Cluster::Sample() {
       r.rejoined_at = now;
     }
   }
+  SampleReplacements(now);
   if (!views_dirty_) return;
   views_dirty_ = false;
   views_.SampleViewSizes(truth_);
@@ -271,6 +272,29 @@ void Cluster::Sample() {
     if (!converged_since_) converged_since_ = now;
   } else {
     converged_since_.reset();
+  }
+}
+
+void Cluster::TrackReplacement(HostId gone, HostId joined) {
+  replacements_.push_back(ReplacementRecord{gone, joined, scheduler_.now(), std::nullopt});
+}
+
+bool Cluster::Settled(const ReplacementRecord& r) const {
+  for (HostId o = 0; o < host_count(); ++o) {
+    if (!truth_.ExpectedUp(o)) continue;
+    if (o != r.joined && truth_.ExpectedUp(r.joined) && !views_.Sees(o, r.joined)) return false;
+    if (o != r.gone && views_.Sees(o, r.gone)) return false;
+  }
+  return true;
+}
+
+void Cluster::SampleReplacements(TimePoint now) {
+  for (std::size_t i = first_unsettled_; i < replacements_.size(); ++i) {
+    ReplacementRecord& r = replacements_[i];
+    if (!r.settled_at && Settled(r)) r.settled_at = now;
+  }
+  while (first_unsettled_ < replacements_.size() && replacements_[first_unsettled_].settled_at) {
+    ++first_unsettled_;
   }
 }
 
@@ -291,8 +315,8 @@ void Cluster::OnMemberEvent(HostId observer, const membership::MemberEvent& even
     std::snprintf(when, sizeof when, "t=%.6fs ",
                   std::chrono::duration<double>(now.time_since_epoch()).count());
     options_.trace(when + names_[observer] + ": " + std::string(membership::ToString(event.type)) +
-                   " " + event.member.name + " state=" +
-                   std::string(membership::ToString(event.member.state)) +
+                   " " + event.member.name +
+                   " state=" + std::string(membership::ToString(event.member.state)) +
                    " inc=" + std::to_string(event.member.incarnation));
   }
   if (!subject || *subject == observer) return;

@@ -151,6 +151,18 @@ class Cluster final : private HostObserver {
     std::optional<TimePoint> rejoined_at;
   };
   [[nodiscard]] const std::vector<RejoinRecord>& rejoins() const { return rejoins_; }
+  // A replacement: `gone` left or crashed and `joined` started at `at`. It is
+  // settled when every member running and not leaving sees `joined` up and
+  // none sees `gone` up (sampled every sample_interval).
+  struct ReplacementRecord {
+    HostId gone = 0;
+    HostId joined = 0;
+    TimePoint at{};
+    std::optional<TimePoint> settled_at;
+  };
+  // Starts tracking a replacement made now.
+  void TrackReplacement(HostId gone, HostId joined);
+  [[nodiscard]] const std::vector<ReplacementRecord>& replacements() const { return replacements_; }
 
   // Traffic sent since the start, summed over hosts.
   [[nodiscard]] HostTraffic TotalTraffic() const;
@@ -190,6 +202,8 @@ class Cluster final : private HostObserver {
   void Stop(HostId h);
   void Exit(HostId h);
   void Sample();
+  void SampleReplacements(TimePoint now);
+  [[nodiscard]] bool Settled(const ReplacementRecord& r) const;
   void IntegrateMemberSeconds();
   [[nodiscard]] std::optional<HostId> HostOfName(const std::string& name) const;
   [[nodiscard]] CoreTotals TotalCoreCounters() const;
@@ -219,10 +233,12 @@ class Cluster final : private HostObserver {
   bool views_dirty_ = true;
   std::optional<TimePoint> converged_since_;
   std::vector<RejoinRecord> rejoins_;
+  std::vector<ReplacementRecord> replacements_;
+  std::size_t first_unsettled_ = 0;  // replacements_ before it are all settled
 
   bool measure_ended_ = false;
   TimePoint member_seconds_mark_{};
-  double member_seconds_ = 0;          // of the period running now (warm-up, then measured)
+  double member_seconds_ = 0;  // of the period running now (warm-up, then measured)
   double warmup_member_seconds_ = 0;
   HostTraffic traffic_at_start_;
   CoreTotals retired_counters_;  // of processes that stopped

@@ -22,10 +22,12 @@ void Shuffle(std::vector<HostId>& v, Rng& rng) {
   }
 }
 
+// Members that are leaving are not offered as seeds (a terminating pod is no
+// longer among a Service's ready endpoints).
 std::vector<membership::Address> RandomRunningSeeds(Cluster& cluster, HostId self, Rng& rng) {
   std::vector<HostId> running;
   for (HostId h = 0; h < cluster.host_count(); ++h) {
-    if (h != self && cluster.truth().Running(h)) running.push_back(h);
+    if (h != self && cluster.truth().ExpectedUp(h)) running.push_back(h);
   }
   std::vector<membership::Address> seeds;
   for (std::size_t i = 0; i < 3 && !running.empty(); ++i) {
@@ -58,6 +60,11 @@ FaultPlan BuildFaultPlan(const ScenarioOptions& o, TimePoint measure_start) {
   plan.paused = take(o.pause_ms > 0 ? o.pause_count : 0);
   plan.leaving = take(o.leave);
   plan.impaired = take(o.impair);
+  // Replaced members go in the shuffled order, not sorted.
+  plan.replaced.assign(order.begin() + static_cast<std::ptrdiff_t>(next),
+                       order.begin() + static_cast<std::ptrdiff_t>(next) + o.Replacements());
+  next += plan.replaced.size();
+  plan.replace_by = o.replace_by;
   const TimePoint end = measure_start + Seconds(o.seconds);
   using Kind = FaultAction::Kind;
 
@@ -124,11 +131,19 @@ FaultPlan BuildFaultPlan(const ScenarioOptions& o, TimePoint measure_start) {
   for (HostId h : plan.leaving) {
     plan.actions.push_back({measure_start + Seconds(o.leave_at), Kind::kLeave, h});
   }
-  const int joiners = o.TotalHosts() - o.nodes;
+  const int joiners = o.Joiners();
   for (int i = 0; i < joiners; ++i) {
     const auto h = static_cast<HostId>(o.nodes + i);
     plan.joiners.push_back(h);
     plan.actions.push_back({measure_start + Seconds((i + 0.5) / o.join_rate), Kind::kJoin, h});
+  }
+  const int first_replacement = o.nodes + joiners;
+  for (std::size_t i = 0; i < plan.replaced.size(); ++i) {
+    const auto joiner = static_cast<HostId>(first_replacement + static_cast<int>(i));
+    plan.replacements.push_back(joiner);
+    const TimePoint at =
+        measure_start + Seconds((static_cast<double>(i) + 0.5) * o.ReplaceInterval());
+    plan.actions.push_back({at, Kind::kReplace, plan.replaced[i], joiner});
   }
   std::stable_sort(plan.actions.begin(), plan.actions.end(),
                    [](const FaultAction& a, const FaultAction& b) { return a.at < b.at; });
@@ -187,6 +202,20 @@ void ApplyFaultPlan(const FaultPlan& plan, Cluster& cluster, std::uint64_t seed)
         const bool cut = a.kind == FaultAction::Kind::kOneWayCut;
         // `h` stops (or starts again) hearing `peer`: the direction peer -> h.
         cluster.At(a.at, [c, h, peer, cut] { c->SetOneWayCut(peer, h, cut); });
+        break;
+      }
+      case FaultAction::Kind::kReplace: {
+        const HostId joiner = a.peer;
+        const bool crash = plan.replace_by == ReplaceBy::kCrash;
+        cluster.At(a.at, [c, h, joiner, crash, rng] {
+          if (crash) {
+            c->Crash(h);
+          } else {
+            c->Leave(h);
+          }
+          c->Start(joiner, RandomRunningSeeds(*c, joiner, *rng));
+          c->TrackReplacement(h, joiner);
+        });
         break;
       }
     }

@@ -26,23 +26,27 @@ struct FaultAction {
     kHeal,
     kJoin,
     kLeave,
-    kGrayStart,     // host's gray failure begins (judging: it counts as impaired)
-    kGrayEnd,       // ... and ends
-    kLossOn,        // host's datagrams get the impairment's loss (flips repeat these)
+    kGrayStart,  // host's gray failure begins (judging: it counts as impaired)
+    kGrayEnd,    // ... and ends
+    kLossOn,     // host's datagrams get the impairment's loss (flips repeat these)
     kLossOff,
-    kOneWayCut,     // host stops hearing peer
+    kOneWayCut,  // host stops hearing peer
     kOneWayRestore,
+    kReplace,  // host leaves or crashes (FaultPlan::replace_by), peer joins
   };
   TimePoint at{};
   Kind kind = Kind::kCrash;
   HostId host = 0;  // unused for kPartition / kHeal
-  HostId peer = 0;  // kOneWayCut / kOneWayRestore only
+  HostId peer = 0;  // kOneWayCut / kOneWayRestore: the unheard; kReplace: the new member
 };
 
 struct FaultPlan {
   std::vector<FaultAction> actions;   // in time order (stable for equal times)
   std::vector<std::uint32_t> groups;  // partition group per initial member (0 or 1)
   std::vector<HostId> crashed, paused, leaving, joiners, impaired;
+  // Replacement churn: replaced[i] goes and replacements[i] joins.
+  std::vector<HostId> replaced, replacements;
+  ReplaceBy replace_by = ReplaceBy::kLeave;
   // One-way link faults: `first` does not hear `second`.
   std::vector<std::pair<HostId, HostId>> one_way;
   // The loss an impaired member's incoming and outgoing datagrams get.
@@ -54,8 +58,8 @@ struct FaultPlan {
 FaultPlan BuildFaultPlan(const ScenarioOptions& options, TimePoint measure_start);
 
 // Schedules every action of `plan` on `cluster`. Restarted members and
-// joiners join through up to 3 random members running at that moment
-// (chosen with `seed`). REQUIRES: the plan's hosts exist in the cluster.
+// joiners join through up to 3 random members running (and not leaving) at
+// that moment (chosen with `seed`). REQUIRES: the plan's hosts exist in the cluster.
 void ApplyFaultPlan(const FaultPlan& plan, Cluster& cluster, std::uint64_t seed);
 
 }  // namespace picket::sim

@@ -116,6 +116,14 @@ nlohmann::json ToJson(const Report& r) {
   j["rejoin_s"] = ToJson(r.rejoin_s);
   j["joined"] = r.joined;
   j["left"] = r.left;
+  if (r.replaced > 0) {
+    j["churn"] = {
+        {"replaced", r.replaced},
+        {"by", r.replaced_by_crash ? "crash" : "leave"},
+        {"settled", r.replacements_settled},
+        {"settle_s", ToJson(r.replacement_settle_s)},
+    };
+  }
   nlohmann::json examples = nlohmann::json::array();
   for (const FalseDeclaration& f : r.false_examples) {
     examples.push_back({{"t_s", Round6(f.t_s)},
@@ -186,14 +194,17 @@ std::string FormatSummary(const Report& r) {
     out << "  partition " << r.partition_sides[0] << "/" << r.partition_sides[1]
         << ": undetected pairs " << r.partition_undetected[0] << "/" << r.partition_undetected[1]
         << ", members with a majority " << r.partition_majority[0] << "/" << r.partition_majority[1]
-        << ", after the heal " << Text(r.heal_bytes_per_member_s, " B/s per member")
-        << "\n";
+        << ", after the heal " << Text(r.heal_bytes_per_member_s, " B/s per member") << "\n";
   }
   if (r.restarted > 0) {
     out << "  restarted " << r.restarted << ", rejoined " << r.rejoined << "  " << Text(r.rejoin_s)
         << "\n";
   }
   if (r.joined > 0 || r.left > 0) out << "  joined " << r.joined << ", left " << r.left << "\n";
+  if (r.replaced > 0) {
+    out << "  replaced " << r.replaced << " (by " << (r.replaced_by_crash ? "crash" : "leave")
+        << "), settled " << r.replacements_settled << "  " << Text(r.replacement_settle_s) << "\n";
+  }
   out << "  converged at end: " << (r.converged ? "yes" : "NO") << " (convergence "
       << Text(r.convergence_s) << ", missing " << r.missing_at_end << ")\n";
   for (const std::string& m : r.view_mismatch_examples) out << "    " << m << "\n";

@@ -101,6 +101,12 @@ struct Report {
   int restarted = 0, rejoined = 0;
   Percentiles rejoin_s;
   int joined = 0, left = 0;
+  // Replacement churn (--replace-per-min): replacements made, how many
+  // settled (every live member sees the new one up and the old one gone) and
+  // how long that took.
+  int replaced = 0, replacements_settled = 0;
+  bool replaced_by_crash = false;
+  Percentiles replacement_settle_s;
 
   // Totals.
   std::uint64_t refutations = 0, probes = 0, indirect_probes = 0, stream_probes = 0;

@@ -261,7 +261,8 @@ Report ScenarioRunner::Finish() const {
         g.failures = s.failures;
         g.readmissions = s.readmissions;
         g.failed_by = static_cast<int>(s.failed_by.size());
-        if (s.failed_everywhere) g.failed_everywhere_s = ToSeconds(*s.failed_everywhere - gray_from);
+        if (s.failed_everywhere)
+          g.failed_everywhere_s = ToSeconds(*s.failed_everywhere - gray_from);
       }
       r.gray_members.push_back(std::move(g));
     }
@@ -289,6 +290,14 @@ Report ScenarioRunner::Finish() const {
   r.rejoin_s = ComputePercentiles(rejoin);
   r.joined = static_cast<int>(plan_.joiners.size());
   r.left = static_cast<int>(plan_.leaving.size());
+  std::vector<double> settle;
+  for (const Cluster::ReplacementRecord& rr : c.replacements()) {
+    ++r.replaced;
+    if (rr.settled_at) settle.push_back(ToSeconds(*rr.settled_at - rr.at));
+  }
+  r.replacements_settled = static_cast<int>(settle.size());
+  r.replaced_by_crash = plan_.replace_by == ReplaceBy::kCrash;
+  r.replacement_settle_s = ComputePercentiles(settle);
 
   const CoreTotals core = c.MeasuredCoreTotals();
   r.refutations = core.refutations;

@@ -13,8 +13,16 @@ std::string Bad(const std::string& flag, const std::string& why) { return flag +
 
 }  // namespace
 
-int ScenarioOptions::TotalHosts() const {
-  return nodes + static_cast<int>(std::floor(join_rate * JoinWindow()));
+int ScenarioOptions::TotalHosts() const { return nodes + Joiners() + Replacements(); }
+
+int ScenarioOptions::Joiners() const {
+  return static_cast<int>(std::floor(join_rate * JoinWindow()));
+}
+
+int ScenarioOptions::Replacements() const {
+  if (!(replace_per_min > 0)) return 0;
+  // (i + 0.5) * interval < the window.
+  return static_cast<int>(std::ceil(ReplaceWindow() / ReplaceInterval() - 0.5));
 }
 
 Status ScenarioOptions::Validate() const {
@@ -66,16 +74,27 @@ Status ScenarioOptions::Validate() const {
     return Fail(Bad("--join-rate", "must be >= 0 (at most 100000 joiners)"));
   }
   if (leave < 0 || leave + crash + (pause_ms > 0 ? pause_count : 0) > nodes - 1) {
-    return Fail(Bad("--leave",
-                    "must leave at least one member that neither crashes, pauses nor leaves"));
+    return Fail(
+        Bad("--leave", "must leave at least one member that neither crashes, pauses nor leaves"));
   }
   if (leave > 0 && (!(leave_at >= 0) || leave_at > seconds)) {
     return Fail(Bad("--leave-at", "must be in 0..--seconds"));
   }
   const int others = crash + (pause_ms > 0 ? pause_count : 0) + leave;
   if (impair < 0 || impair + others > nodes - 1) {
-    return Fail(Bad("--impair", "must leave at least one member that is not crashed, paused, "
-                                "leaving or impaired"));
+    return Fail(Bad("--impair",
+                    "must leave at least one member that is not crashed, paused, "
+                    "leaving or impaired"));
+  }
+  if (replace_for > seconds) return Fail(Bad("--replace-for", "must be at most --seconds"));
+  if (!(replace_per_min >= 0) || replace_per_min * nodes * seconds / 60 > 100000) {
+    return Fail(Bad("--replace-per-min", "must be >= 0 (at most 100000 replacements)"));
+  }
+  if (Replacements() + impair + others > nodes - 1) {
+    return Fail(Bad("--replace-per-min",
+                    "replaces " + std::to_string(Replacements()) +
+                        " initial members over --seconds; with the crashed, paused, leaving "
+                        "and impaired ones at least one must stay"));
   }
   if (!(impair_loss >= 0 && impair_loss <= 1)) return Fail(Bad("--impair-loss", "must be in 0..1"));
   if (one_way_pairs < 0 || (one_way_pairs > 0 && nodes < 2) ||
@@ -143,6 +162,11 @@ std::string ScenarioOptions::CommandLine() const {
   if (join_rate > 0) out << " --join-rate " << join_rate;
   if (join_rate > 0 && join_for >= 0) out << " --join-for " << join_for;
   if (leave > 0) out << " --leave " << leave << " --leave-at " << leave_at;
+  if (replace_per_min > 0) {
+    out << " --replace-per-min " << replace_per_min << " --replace-by "
+        << (replace_by == ReplaceBy::kCrash ? "crash" : "leave");
+    if (replace_for >= 0) out << " --replace-for " << replace_for;
+  }
   if (grace_ms != 2000) out << " --grace-ms " << grace_ms;
   if (sample_ms != 100) out << " --sample-ms " << sample_ms;
   return out.str();

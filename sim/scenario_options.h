@@ -13,9 +13,8 @@
 #include <optional>
 #include <string>
 
-#include "membership/config.h"
-
 #include "common/expected.h"
+#include "membership/config.h"
 
 namespace picket::sim {
 
@@ -25,6 +24,9 @@ enum class Bootstrap : std::uint8_t {
   kWarm,    // every member starts with the full table (Swim::WarmStart), no joins ("warm")
   kStaged,  // all join member 0 twice with gossip frozen, then start ("staged")
 };
+
+// How a replaced member goes (--replace-by).
+enum class ReplaceBy : std::uint8_t { kLeave, kCrash };
 
 // Which of an impaired member's traffic is lossy (--impair-dir).
 enum class ImpairDirection : std::uint8_t { kIn, kOut, kBoth };
@@ -90,6 +92,16 @@ struct ScenarioOptions {
   double join_for = -1;  // --join-for: joins happen during the first this-many seconds (< 0: all)
   int leave = 0;
   double leave_at = 5;
+  // Replacement churn (a rolling update, or nodes lost and replaced): a
+  // `replace_per_min` fraction of --nodes per minute, evenly spaced over the
+  // measured period (or its first replace_for seconds), the i-th at
+  // (i + 0.5) * interval: a random initial member
+  // (not crashed, paused, leaving or impaired) leaves gracefully or crashes
+  // (replace_by) and a new member with a new name joins at that moment through
+  // 3 random running members (--replace-per-min, --replace-by, --replace-for).
+  double replace_per_min = 0;
+  double replace_for = -1;  // < 0: the whole measured period
+  ReplaceBy replace_by = ReplaceBy::kLeave;
 
   // Judging (--grace-ms, --sample-ms): see ground_truth.h and cluster.h.
   double grace_ms = 2000;
@@ -102,8 +114,16 @@ struct ScenarioOptions {
 
   // Success, or an error naming the first invalid flag.
   [[nodiscard]] Status Validate() const;
-  // Members that will exist over the run (nodes + joiners).
+  // Members that will exist over the run (nodes + joiners + replacements).
   [[nodiscard]] int TotalHosts() const;
+  // Members that join (--join-rate) over the measured period.
+  [[nodiscard]] int Joiners() const;
+  // Members replaced over the measured period.
+  [[nodiscard]] int Replacements() const;
+  // Seconds of the measured period during which members are replaced.
+  [[nodiscard]] double ReplaceWindow() const { return replace_for < 0 ? seconds : replace_for; }
+  // Seconds between replacements. REQUIRES: replace_per_min > 0.
+  [[nodiscard]] double ReplaceInterval() const { return 60.0 / (replace_per_min * nodes); }
   // Seconds of the measured period during which members join.
   [[nodiscard]] double JoinWindow() const { return join_for < 0 ? seconds : join_for; }
   // End of the gray failures, in seconds of the measured period.

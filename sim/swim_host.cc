@@ -42,8 +42,7 @@ std::vector<std::uint8_t> SwimHost::OnStreamRequest(const Address& from,
   return swim_->HandleStreamRequest(from, request, now);
 }
 
-void SwimHost::OnStreamResult(StreamId id, const membership::StreamResult& result,
-                              TimePoint now) {
+void SwimHost::OnStreamResult(StreamId id, const membership::StreamResult& result, TimePoint now) {
   swim_->HandleStreamResult(id, result, now);
 }
 

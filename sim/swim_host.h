@@ -59,8 +59,7 @@ class SwimHost final : public membership::Runtime, public Endpoint {
   std::vector<std::uint8_t> OnStreamRequest(const Address& from,
                                             std::span<const std::uint8_t> request,
                                             TimePoint now) override;
-  void OnStreamResult(StreamId id, const membership::StreamResult& result,
-                        TimePoint now) override;
+  void OnStreamResult(StreamId id, const membership::StreamResult& result, TimePoint now) override;
   void OnTick(TimePoint now) override;
   [[nodiscard]] TimePoint NextWakeup() const override;
 

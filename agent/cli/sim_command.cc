@@ -9,7 +9,6 @@
 #include <string>
 
 #include "agent/cli/commands.h"
-
 #include "agent/cli/protocol_flags.h"
 #include "sim/scenario.h"
 
@@ -21,6 +20,7 @@ struct SimFlags {
   sim::ScenarioOptions options;
   std::string bootstrap = "random";
   std::string impair_dir = "both";
+  std::string replace_by = "leave";
   bool json = false;
   bool timings = false;
   ProtocolFlags protocol;
@@ -44,6 +44,7 @@ void Run(SimFlags& f) {
   o.impair_dir = f.impair_dir == "in"    ? sim::ImpairDirection::kIn
                  : f.impair_dir == "out" ? sim::ImpairDirection::kOut
                                          : sim::ImpairDirection::kBoth;
+  o.replace_by = f.replace_by == "crash" ? sim::ReplaceBy::kCrash : sim::ReplaceBy::kLeave;
   try {
     o.protocol = f.protocol.Build();
   } catch (const CLI::ValidationError& e) {
@@ -192,6 +193,20 @@ void AddSimCommand(CLI::App& app) {
       ->capture_default_str()
       ->group(faults);
   cmd->add_option("--leave-at", o.leave_at, "When they leave")
+      ->capture_default_str()
+      ->group(faults);
+  cmd->add_option("--replace-per-min", o.replace_per_min,
+                  "Fraction of --nodes replaced per minute, evenly spaced: an initial member "
+                  "goes and a new one joins")
+      ->capture_default_str()
+      ->group(faults);
+  cmd->add_option("--replace-for", o.replace_for,
+                  "Members are replaced during the first this-many seconds (negative: all)")
+      ->capture_default_str()
+      ->group(faults);
+  cmd->add_option("--replace-by", flags->replace_by,
+                  "How a replaced member goes: a graceful leave or a crash")
+      ->check(CLI::IsMember({"leave", "crash"}))
       ->capture_default_str()
       ->group(faults);
 

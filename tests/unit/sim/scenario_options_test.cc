@@ -17,9 +17,7 @@ ScenarioOptions Valid() {
   return o;
 }
 
-TEST_CASE("ScenarioOptions: defaults are valid", "[sim][options]") {
-  CHECK(Valid().Validate());
-}
+TEST_CASE("ScenarioOptions: defaults are valid", "[sim][options]") { CHECK(Valid().Validate()); }
 
 TEST_CASE("ScenarioOptions: each bad value is reported under its flag", "[sim][options]") {
   struct Case {
@@ -76,6 +74,14 @@ TEST_CASE("ScenarioOptions: each bad value is reported under its flag", "[sim][o
        },
        "--impair-flip-s"},
       {[](ScenarioOptions& o) { o.one_way_pairs = -1; }, "--one-way-pairs"},
+      // 32 members, 60 s: 50% per minute replaces 16, 200% would replace 64.
+      {[](ScenarioOptions& o) { o.replace_per_min = 2; }, "--replace-per-min"},
+      {[](ScenarioOptions& o) { o.replace_per_min = -0.1; }, "--replace-per-min"},
+      {[](ScenarioOptions& o) {
+         o.replace_per_min = 0.1;
+         o.replace_for = o.seconds + 1;
+       },
+       "--replace-for"},
       {[](ScenarioOptions& o) { o.protocol.observers = 0; }, "protocol setting"},
   };
   for (const Case& c : cases) {
@@ -103,12 +109,17 @@ TEST_CASE("ScenarioOptions: the command line names every fault flag", "[sim][opt
   o.impair_until = 30;
   o.impair_flip_s = 20;
   o.one_way_pairs = 3;
+  o.replace_per_min = 0.25;
+  o.replace_for = 40;
+  o.replace_by = ReplaceBy::kCrash;
   const std::string cmd = o.CommandLine();
-  for (const char* part :
-       {"picket sim", "--seed 9", "--crash 2", "--crash-at 3", "--restart-after 4", "--loss 0.1",
-        "--stream-loss", "--partition 0.5", "--heal-at 20", "--bootstrap random", "--impair 2",
-        "--impair-loss 0.8", "--impair-dir in", "--impair-at 5", "--impair-until 30",
-        "--impair-flip-s 20", "--one-way-pairs 3"}) {
+  for (const char* part : {"picket sim",         "--seed 9",          "--crash 2",
+                           "--crash-at 3",       "--restart-after 4", "--loss 0.1",
+                           "--stream-loss",      "--partition 0.5",   "--heal-at 20",
+                           "--bootstrap random", "--impair 2",        "--impair-loss 0.8",
+                           "--impair-dir in",    "--impair-at 5",     "--impair-until 30",
+                           "--impair-flip-s 20", "--one-way-pairs 3", "--replace-per-min 0.25",
+                           "--replace-for 40",   "--replace-by crash"}) {
     INFO(part);
     CHECK(cmd.find(part) != std::string::npos);
   }
@@ -172,6 +183,40 @@ namespace picket::sim {
 namespace {
 
 using namespace std::chrono_literals;
+
+TEST_CASE("FaultPlan: replacements go evenly spaced, each an initial member for a new one",
+          "[sim][faults]") {
+  ScenarioOptions o = Valid();  // 32 members, 60 s measured
+  o.crash = 2;
+  o.leave = 1;
+  o.join_rate = 0.1;          // 6 joiners: ids 32..37
+  o.replace_per_min = 0.125;  // 4 a minute: one every 15 s
+  o.replace_for = 50;         // at 7.5, 22.5, 37.5 s (52.5 is past the window)
+  REQUIRE(o.Validate());
+  CHECK(o.Replacements() == 3);
+  CHECK(o.TotalHosts() == 32 + 6 + 3);
+  const TimePoint start = TimePoint{} + 10s;
+  const FaultPlan plan = BuildFaultPlan(o, start);
+  REQUIRE(plan.replaced.size() == 3);
+  REQUIRE(plan.replacements == std::vector<HostId>{38, 39, 40});
+  std::set<HostId> taken(plan.crashed.begin(), plan.crashed.end());
+  taken.insert(plan.leaving.begin(), plan.leaving.end());
+  for (HostId h : plan.replaced) {
+    CHECK(h < 32);
+    CHECK(taken.insert(h).second);  // distinct, and not crashed or leaving already
+  }
+  std::vector<FaultAction> replaces;
+  for (const FaultAction& a : plan.actions) {
+    if (a.kind == FaultAction::Kind::kReplace) replaces.push_back(a);
+  }
+  REQUIRE(replaces.size() == 3);
+  for (std::size_t i = 0; i < replaces.size(); ++i) {
+    CHECK(replaces[i].host == plan.replaced[i]);
+    CHECK(replaces[i].peer == plan.replacements[i]);
+    const double at_s = std::chrono::duration<double>(replaces[i].at - start).count();
+    CHECK(at_s == Approx(7.5 + 15.0 * static_cast<double>(i)));
+  }
+}
 
 TEST_CASE("FaultPlan: impaired members, flips and one-way pairs", "[sim][faults]") {
   ScenarioOptions o = Valid();

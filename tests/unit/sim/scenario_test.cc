@@ -49,8 +49,10 @@ TEST_CASE("sim scenario: a crash is detected by every live member", "[sim][scena
   CHECK(r.invariant_violations == 0);
 }
 
-TEST_CASE("sim scenario: a cold start reports its view sizes and start traffic, a warm one does "
-          "not churn", "[sim][scenario]") {
+TEST_CASE(
+    "sim scenario: a cold start reports its view sizes and start traffic, a warm one does "
+    "not churn",
+    "[sim][scenario]") {
   ScenarioOptions o = Base(107);
   o.seconds = 5;
   const Report cold = RunScenario(o);
@@ -226,6 +228,32 @@ TEST_CASE("sim scenario: members join and leave gracefully", "[sim][scenario]") 
   CHECK(r.running_at_end == kNodes - 3 + 20);
   CHECK(r.false_failures == 0);
   CHECK(r.invariant_violations == 0);
+}
+
+TEST_CASE(
+    "sim scenario: members replaced by a leave or a crash settle in seconds with no false failure",
+    "[sim][scenario]") {
+  for (const ReplaceBy by : {ReplaceBy::kLeave, ReplaceBy::kCrash}) {
+    ScenarioOptions o = Base(by == ReplaceBy::kLeave ? 616 : 617);
+    o.nodes = 200;
+    o.seconds = 130;
+    o.replace_per_min = 0.05;  // 10 a minute: 20 over the first 120 s
+    o.replace_for = 120;
+    o.replace_by = by;
+    const Report r = RunScenario(o);
+    INFO(Reproduce(r));
+    CHECK(r.replaced == 20);
+    CHECK(r.replacements_settled == 20);
+    // A leave is news at once; a crash waits for its detection (about 3-4 s).
+    REQUIRE(r.replacement_settle_s.max.has_value());
+    CHECK(*r.replacement_settle_s.max < (by == ReplaceBy::kLeave ? 3.0 : 10.0));
+    CHECK(r.running_at_end == 200);
+    CHECK(r.converged);
+    CHECK(r.false_failures == 0);
+    CHECK(r.false_suspicions == 0);
+    CHECK(r.undetected == 0);
+    CHECK(r.invariant_violations == 0);
+  }
 }
 
 TEST_CASE("sim scenario: identical seeds give identical results", "[sim][scenario]") {
