@@ -18,9 +18,13 @@ Scenarios (a benchmark: it prints figures, it asserts nothing):
   isolate    one member cut off (1 | N-1) for 10, 16 and 25 s, then healed: false
              failures of majority members after the heal
   churn      members leave gracefully and rejoin continually for --churn-seconds
+  gray       gray failures, each --fault-seconds long (gray.py): 1% of the members
+             at 80% loss both ways, the same losing all incoming traffic 20 s on /
+             20 s off, 10 one-way pairs, 10% CPU-starved (SIGSTOP 0.2-0.8 s)
 
   tests/bench/cluster_bench.py --nodes 8,32 --scenario idle,crash --repeat 5 --json out.json
   tests/bench/cluster_bench.py --nodes 16 --scenario loss,pause,partition,churn --fault-seconds 120
+  tests/bench/cluster_bench.py --nodes 32 --scenario gray --fault-seconds 300 --seed 19
   tests/bench/cluster_bench.py --variant tuned ...      # both peers on a 1 s period
   tests/bench/cluster_bench.py --cleanup                # remove leftover iptables chains
   tests/bench/cluster_bench.py ... -- --profile frugal  # extra `picket agent` flags
@@ -44,6 +48,7 @@ import time
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import gray  # noqa: E402
 import netfault  # noqa: E402
 import peers  # noqa: E402
 import report  # noqa: E402
@@ -109,7 +114,7 @@ def run_one(n, args, nf, ipt_ok, rng):
                 res["idle"] = scenarios.idle(clusters, nf if ipt_ok else None, args.idle_seconds)
             elif sc == "crash":
                 res["crash"] = scenarios.crash(clusters, args.repeat, rng)
-            elif sc in ("loss", "partition", "isolate") and not ipt_ok:
+            elif sc in ("loss", "partition", "isolate", "gray") and not ipt_ok:
                 log(f"  skipped {sc}: iptables not permitted here")
                 result["notes"].append(f"{sc} skipped: iptables not permitted")
             elif sc == "loss":
@@ -127,6 +132,11 @@ def run_one(n, args, nf, ipt_ok, rng):
             elif sc == "isolate":
                 res["isolate"] = scenarios.isolate(clusters, nf, rng)
                 log(f"  isolate: {res['isolate']}")
+            elif sc == "gray":
+                for kind in args.gray_kinds:
+                    res[f"gray_{kind}"] = gray.gray(clusters, nf, rng, kind, args.fault_seconds,
+                                                    loss_p=args.gray_loss, flip_s=args.gray_flip_s,
+                                                    pairs=args.gray_pairs)
             elif sc == "churn":
                 res["churn"] = scenarios.churn(clusters, args.churn_seconds, rng)
                 log(f"  churn: {res['churn']}")
@@ -161,6 +171,11 @@ def main():
     ap.add_argument("--churn-seconds", type=float, default=90)
     ap.add_argument("--loss-rates", default="10,20")
     ap.add_argument("--loss-kinds", default="udp,all")
+    ap.add_argument("--gray-kinds", default=",".join(gray.KINDS),
+                    help="gray scenario: comma list of " + ", ".join(gray.KINDS) + " (see gray.py)")
+    ap.add_argument("--gray-loss", type=float, default=0.8, help="gray loss: the impaired member's loss")
+    ap.add_argument("--gray-flip-s", type=float, default=20, help="gray flip: seconds on, as many off")
+    ap.add_argument("--gray-pairs", type=int, default=10, help="gray oneway: how many pairs")
     ap.add_argument("--seed", type=int, default=None)
     ap.add_argument("--serf-args", default="", help="extra `serf agent` flags, one string")
     ap.add_argument("--json", help="write the results (a list, one per N) to this file")
@@ -185,6 +200,10 @@ def main():
                      else args.scenario.split(","))
     args.loss_rates = [int(x) for x in args.loss_rates.split(",")]
     args.loss_kinds = args.loss_kinds.split(",")
+    args.gray_kinds = args.gray_kinds.split(",")
+    for kind in args.gray_kinds:
+        if kind not in gray.KINDS:
+            raise SystemExit(f"--gray-kinds: unknown kind {kind!r} (choose from {', '.join(gray.KINDS)})")
     ipt_ok, why = netfault.iptables_available()
     if not ipt_ok:
         log(f"iptables not permitted ({why}): packet counters, loss and partition scenarios are skipped")

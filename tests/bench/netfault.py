@@ -122,6 +122,24 @@ class NetFault:
         _ipt("-A", self.inp, *proto, "-d", subnet, *stat, "-j", "DROP")
         _ipt("-A", self.inp, *proto, "-s", subnet, "!", "-d", subnet, *stat, "-j", "DROP")
 
+    def member_loss(self, addr, probability, direction):
+        """Gray failure of one member: drop `probability` of the packets to it
+        (direction "in"), from it ("out") or both. Stream connections a process
+        dials come from 127.0.0.1, not from its address: "out" reaches its UDP
+        and the TCP replies it sends as a server, not the connections it opens."""
+        stat = [] if probability >= 1 else [
+            "-m", "statistic", "--mode", "random", "--probability", f"{probability:.4f}"]
+        if direction in ("in", "both"):
+            _ipt("-A", self.inp, "-d", addr, *stat, "-j", "DROP")
+        if direction in ("out", "both"):
+            _ipt("-A", self.inp, "-s", addr, *stat, "-j", "DROP")
+
+    def one_way(self, pairs):
+        """For each (deaf, unheard) address pair: `deaf` stops hearing `unheard`
+        (its datagrams and the TCP replies it sends as a server); `unheard`
+        still hears `deaf`."""
+        _batch([f"-A {self.inp} -s {unheard} -d {deaf} -j DROP" for deaf, unheard in pairs])
+
     def partition(self, side_a, side_b, port=None, block_lo_tcp=False):
         """Drop everything between the address lists side_a and side_b (both ways).
 

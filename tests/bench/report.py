@@ -87,6 +87,16 @@ def rows_of(res):
                     "isolated_failed_everywhere_s.p50", "converge_after_heal_s.max"):
             out.append((f"isolate (1 against N-1): {fig}", dig(sc["isolate"].get("picket", {}), fig),
                         dig(sc["isolate"].get("serf", {}), fig)))
+    for key in sc:
+        if key.startswith("gray_"):
+            for fig in ("healthy.false_failed", "healthy.suspicions", "agreement", "converge_s"):
+                out.append((f"{key}: {fig}", dig(sc[key].get("picket", {}), fig),
+                            dig(sc[key].get("serf", {}), fig)))
+            for fig in ("failed_by", "failed_everywhere_s", "readmissions", "suspicions"):
+                vals = [[x.get(fig) for x in sc[key].get(peer, {}).get("impaired", [])]
+                        for peer in ("picket", "serf")]
+                out.append((f"{key}: impaired {fig}", ", ".join(map(str, vals[0])) or None,
+                            ", ".join(map(str, vals[1])) or None))
     if "churn" in sc:
         for fig in ("cycles", "leave_converge_s.p50", "leave_converge_s.max", "join_converge_s.p50",
                     "join_converge_s.max", "false_failed", "converge_s"):

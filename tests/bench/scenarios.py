@@ -164,9 +164,10 @@ def crash(clusters, repeat, rng, detect_timeout=40):
 
 
 # ---------------------------------------------------------------- fault windows
-def _window_figures(c, t0, t1, healthy, slow=None):
-    """False alarms among `healthy` member names during [t0, t1]."""
-    live = [a for a in c.agents if a.running()]
+def _window_figures(c, t0, t1, healthy, slow=None, observers=None):
+    """False alarms among `healthy` member names during [t0, t1], as declared by
+    the live agents (or only the live ones among `observers`)."""
+    live = [a for a in (c.agents if observers is None else observers) if a.running()]
     false_decl, false_members, flaps = 0, set(), 0
     slow_failed = 0
     susp_keys, suspect_lines, refutes = set(), 0, 0
