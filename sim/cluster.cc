@@ -265,6 +265,10 @@ void Cluster::Sample() {
     }
   }
   SampleReplacements(now);
+  if (next_agreement_sample_ && now >= *next_agreement_sample_) {
+    gray_.SampleAgreement(views_, truth_);
+    *next_agreement_sample_ += agreement_every_;
+  }
   if (!views_dirty_) return;
   views_dirty_ = false;
   views_.SampleViewSizes(truth_);
@@ -273,6 +277,11 @@ void Cluster::Sample() {
   } else {
     converged_since_.reset();
   }
+}
+
+void Cluster::StartAgreementSamples(TimePoint from, Duration every) {
+  next_agreement_sample_ = from;
+  agreement_every_ = every;
 }
 
 void Cluster::TrackReplacement(HostId gone, HostId joined) {

@@ -160,6 +160,9 @@ class Cluster final : private HostObserver {
     TimePoint at{};
     std::optional<TimePoint> settled_at;
   };
+  // From `from` on, one agreement sample (GrayCollector::SampleAgreement)
+  // every `every`, at the first view sample due then.
+  void StartAgreementSamples(TimePoint from, Duration every);
   // Starts tracking a replacement made now.
   void TrackReplacement(HostId gone, HostId joined);
   [[nodiscard]] const std::vector<ReplacementRecord>& replacements() const { return replacements_; }
@@ -235,6 +238,8 @@ class Cluster final : private HostObserver {
   std::vector<RejoinRecord> rejoins_;
   std::vector<ReplacementRecord> replacements_;
   std::size_t first_unsettled_ = 0;  // replacements_ before it are all settled
+  std::optional<TimePoint> next_agreement_sample_;
+  Duration agreement_every_{};
 
   bool measure_ended_ = false;
   TimePoint member_seconds_mark_{};

@@ -1,5 +1,8 @@
 #include "sim/gray_collector.h"
 
+#include <algorithm>
+#include <unordered_map>
+
 namespace picket::sim {
 
 using membership::EventType;
@@ -21,6 +24,21 @@ void GrayCollector::OnEvent(HostId observer, HostId subject, EventType type, Tim
       break;
     default:
       break;
+  }
+}
+
+void GrayCollector::SampleAgreement(const ViewCollector& views, const GroundTruth& truth) {
+  std::unordered_map<std::uint64_t, std::size_t> holders;
+  std::size_t healthy = 0, most = 0;
+  for (HostId o = 0; o < truth.host_count(); ++o) {
+    if (!truth.ExpectedUp(o) || truth.EverGray(o)) continue;
+    ++healthy;
+    most = std::max(most, ++holders[views.ViewHash(o)]);
+  }
+  if (healthy == 0) return;
+  ++agreement_samples_;
+  if (static_cast<double>(most) >= kAgreementQuorum * static_cast<double>(healthy)) {
+    ++agreeing_samples_;
   }
 }
 

@@ -5,6 +5,9 @@
 // and re-admissions (joined again after failed) made by members that never
 // had a gray failure themselves, and when every healthy running member had
 // declared it failed at least once. The simulator report's `gray` object.
+// Also how often the healthy members agree: at each agreement sample, whether
+// at least kAgreementQuorum of the healthy running members hold the very same
+// set of members up.
 //
 // Thread safety: none; the simulation loop owns it.
 
@@ -14,7 +17,9 @@
 #include <set>
 
 #include "membership/types.h"
+#include "sim/ground_truth.h"
 #include "sim/link_model.h"
+#include "sim/view_collector.h"
 
 namespace picket::sim {
 
@@ -37,8 +42,18 @@ class GrayCollector {
 
   [[nodiscard]] const std::map<HostId, Subject>& subjects() const { return subjects_; }
 
+  // Share of the healthy running members that must hold one identical up set
+  // for a sample to count as agreeing (Rapid's "almost everywhere").
+  static constexpr double kAgreementQuorum = 0.99;
+  // Takes one agreement sample now: healthy = running, not leaving, never gray.
+  void SampleAgreement(const ViewCollector& views, const GroundTruth& truth);
+  [[nodiscard]] std::uint64_t agreement_samples() const { return agreement_samples_; }
+  [[nodiscard]] std::uint64_t agreeing_samples() const { return agreeing_samples_; }
+
  private:
   std::map<HostId, Subject> subjects_;
+  std::uint64_t agreement_samples_ = 0;
+  std::uint64_t agreeing_samples_ = 0;
 };
 
 }  // namespace picket::sim

@@ -100,7 +100,16 @@ nlohmann::json ToJson(const Report& r) {
     }
     nlohmann::json pairs = nlohmann::json::array();
     for (const auto& [a, b] : r.one_way_pairs) pairs.push_back({{"deaf", a}, {"unheard", b}});
-    j["gray"] = {{"impaired", members}, {"one_way_pairs", pairs}};
+    nlohmann::json agreement = {
+        {"from_s", Round6(r.agreement_from_s)},
+        {"quorum", r.agreement_quorum},
+        {"samples", r.agreement_samples},
+        {"agreeing", r.agreeing_samples},
+        {"fraction", r.agreement_samples == 0
+                         ? nlohmann::json(nullptr)
+                         : nlohmann::json(Round6(static_cast<double>(r.agreeing_samples) /
+                                                 static_cast<double>(r.agreement_samples)))}};
+    j["gray"] = {{"impaired", members}, {"one_way_pairs", pairs}, {"agreement", agreement}};
   }
   if (r.partition) {
     j["partition"] = {
@@ -186,6 +195,11 @@ std::string FormatSummary(const Report& r) {
     out << "  impaired " << g.name << ": by healthy members " << g.suspicions << " suspect, "
         << g.failures << " failed (by " << g.failed_by << "), " << g.readmissions
         << " re-admitted; failed everywhere " << Text(g.failed_everywhere_s) << "\n";
+  }
+  if (r.gray && r.agreement_samples > 0) {
+    out << "  views agree (" << r.agreement_quorum * 100 << "% of healthy members, one up set) at "
+        << r.agreeing_samples << " of " << r.agreement_samples << " samples from "
+        << r.agreement_from_s << " s\n";
   }
   if (!r.one_way_pairs.empty()) {
     out << "  one-way faults: " << r.one_way_pairs.size() << " pairs\n";

@@ -87,6 +87,10 @@ struct Report {
   };
   bool gray = false;
   std::vector<GrayMember> gray_members;
+  // Agreement samples (every --sample-ms, from 10 s after --impair-at to the end) and
+  // those at which at least 99% of the healthy members held one up set.
+  double agreement_from_s = 0, agreement_quorum = 0;
+  std::uint64_t agreement_samples = 0, agreeing_samples = 0;
   std::vector<std::pair<std::string, std::string>> one_way_pairs;  // first does not hear second
   bool partition = false;
   int partition_sides[2] = {0, 0};                 // initial members per side

@@ -114,6 +114,10 @@ ScenarioRunner::ScenarioRunner(ScenarioOptions options,
       c.At(std::min(check + Seconds(kHealWindowS), end_), [this] { MarkHealWindowEnd(); });
     }
   }
+  if (options_.impair > 0 || options_.one_way_pairs > 0) {
+    c.StartAgreementSamples(measure_start_ + Seconds(options_.impair_at + kAgreementAfterS),
+                            Seconds(options_.sample_ms / 1000));
+  }
   plan_ = BuildFaultPlan(options_, measure_start_);
   ApplyFaultPlan(plan_, c, options_.seed);
 }
@@ -267,6 +271,10 @@ Report ScenarioRunner::Finish() const {
       r.gray_members.push_back(std::move(g));
     }
     for (const auto& [a, b] : plan_.one_way) r.one_way_pairs.emplace_back(c.NameOf(a), c.NameOf(b));
+    r.agreement_from_s = options_.impair_at + kAgreementAfterS;
+    r.agreement_quorum = GrayCollector::kAgreementQuorum;
+    r.agreement_samples = c.gray().agreement_samples();
+    r.agreeing_samples = c.gray().agreeing_samples();
   }
   if (options_.partition > 0) {
     r.partition = true;

@@ -60,6 +60,9 @@ class ScenarioRunner {
   void CheckPartition();
   // The heal window (bytes at the heal): its length, in simulated seconds.
   static constexpr double kHealWindowS = 10.0;
+  // Gray failures: views are sampled for agreement from this long after
+  // --impair-at to the end, at every view sample (--sample-ms).
+  static constexpr double kAgreementAfterS = 10.0;
   // Traffic in the heal window: its start (at the heal) and its end.
   void MarkHealWindowStart();
   void MarkHealWindowEnd();

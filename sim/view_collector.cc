@@ -4,11 +4,25 @@
 
 namespace picket::sim {
 
+namespace {
+
+// splitmix64 of the subject id: XOR over a set of these is a set hash with
+// collisions only by 2^-64 chance.
+std::uint64_t SubjectHash(HostId s) {
+  std::uint64_t z = static_cast<std::uint64_t>(s) + 0x9e3779b97f4a7c15ULL;
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+}  // namespace
+
 ViewCollector::ViewCollector(std::size_t capacity)
     : capacity_(capacity),
       bits_((capacity * capacity + 63) / 64, 0),
       up_count_(capacity, 0),
       sees_count_(capacity, 0),
+      view_hash_(capacity, 0),
       size_seen_(capacity + 1, false),
       ever_ran_(capacity, false) {}
 
@@ -23,6 +37,7 @@ ViewCollector::Change ViewCollector::Set(HostId observer, HostId subject, bool u
   const std::uint64_t mask = std::uint64_t{1} << (bit % 64);
   const bool was_up = (word & mask) != 0;
   if (was_up == up) return Change::kNone;
+  view_hash_[observer] ^= SubjectHash(subject);
   if (up) {
     word |= mask;
     ++sees_count_[observer];

@@ -41,6 +41,9 @@ class ViewCollector {
   [[nodiscard]] static std::optional<bool> UpAfter(const membership::MemberEvent& event);
 
   [[nodiscard]] bool Sees(HostId observer, HostId subject) const;
+  // A hash of the set of members `observer` sees up (itself included): equal
+  // sets give equal hashes; kept up to date in O(1) per change.
+  [[nodiscard]] std::uint64_t ViewHash(HostId observer) const { return view_hash_[observer]; }
   // Running members that see s up.
   [[nodiscard]] std::size_t UpCount(HostId s) const { return up_count_[s]; }
 
@@ -78,6 +81,7 @@ class ViewCollector {
   std::vector<std::uint64_t> bits_;
   std::vector<std::uint32_t> up_count_;
   std::vector<std::uint32_t> sees_count_;  // per observer: members it sees up
+  std::vector<std::uint64_t> view_hash_;   // per observer: XOR of SubjectHash over its up set
   std::vector<bool> size_seen_;            // by view size, 0..capacity
   std::size_t distinct_sizes_ = 0;
   std::vector<bool> ever_ran_;

@@ -86,8 +86,8 @@ TEST_CASE("LinkModel: an impaired host loses its own traffic, in, out or both", 
   links.SetHostLoss(1, /*in=*/0.8, /*out=*/0.0);
   CHECK(lost(0, 1) > 15500);  // 80% of what 1 receives
   CHECK(lost(0, 1) < 16500);
-  CHECK(lost(1, 0) == 0);     // what it sends arrives
-  CHECK(lost(0, 2) == 0);     // others are untouched
+  CHECK(lost(1, 0) == 0);  // what it sends arrives
+  CHECK(lost(0, 2) == 0);  // others are untouched
   links.SetHostLoss(1, 0.5, 0.5);
   CHECK(lost(1, 2) > 9500);
   CHECK(lost(1, 2) < 10500);

@@ -148,6 +148,13 @@ TEST_CASE("sim scenario: gray failures are judged apart from the healthy members
   CHECK(*g.failed_everywhere_s < 20);
   CHECK(g.readmissions >= 1);  // the 20 s off in the middle
   CHECK(g.failures >= g.readmissions);
+  // Views sampled every 100 ms from 15 s to 60 s; each failure and
+  // re-admission takes a moment to reach every healthy member.
+  CHECK(r.agreement_from_s == 15);
+  CHECK(r.agreement_samples >= 449);
+  CHECK(r.agreement_samples <= 451);
+  CHECK(r.agreeing_samples > r.agreement_samples / 2);
+  CHECK(r.agreeing_samples < r.agreement_samples);
   CHECK(r.invariant_violations == 0);
 }
 

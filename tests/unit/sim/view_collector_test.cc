@@ -104,3 +104,31 @@ TEST_CASE("ViewCollector: events map to up or down by the member's state", "[sim
 
 }  // namespace
 }  // namespace picket::sim
+
+namespace picket::sim {
+namespace {
+
+TEST_CASE("ViewCollector: equal up sets have equal view hashes", "[sim][views]") {
+  ViewCollector v(4);
+  for (HostId h = 0; h < 4; ++h) v.OnStart(h);
+  // 0 and 1 both see {0, 1, 2}, reached in a different order.
+  v.Set(0, 1, true);
+  v.Set(0, 2, true);
+  v.Set(1, 2, true);
+  v.Set(1, 0, true);
+  CHECK(v.ViewHash(0) == v.ViewHash(1));
+  // 2 sees {0, 1, 2} too, after seeing 3 up and down again.
+  v.Set(2, 3, true);
+  v.Set(2, 0, true);
+  CHECK(v.ViewHash(2) != v.ViewHash(0));
+  v.Set(2, 1, true);
+  v.Set(2, 3, false);
+  CHECK(v.ViewHash(2) == v.ViewHash(0));
+  // 3 sees only itself.
+  CHECK(v.ViewHash(3) != v.ViewHash(0));
+  v.OnStop(1);
+  CHECK(v.ViewHash(1) == 0);
+}
+
+}  // namespace
+}  // namespace picket::sim
