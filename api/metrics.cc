@@ -6,8 +6,8 @@
 
 #include "api/json_writer.h"
 #include "api/names.h"
-#include "membership/types.h"
 #include "api/render.h"
+#include "membership/types.h"
 
 namespace picket::api {
 namespace {
@@ -46,10 +46,17 @@ void LabeledSample(std::string& out, std::string_view name, std::string_view lab
 void AppendLabelValue(std::string& out, std::string_view value) {
   for (const char c : value) {
     switch (c) {
-      case '\\': out.append("\\\\"); break;
-      case '"': out.append("\\\""); break;
-      case '\n': out.append("\\n"); break;
-      default: out.push_back(c);
+      case '\\':
+        out.append("\\\\");
+        break;
+      case '"':
+        out.append("\\\"");
+        break;
+      case '\n':
+        out.append("\\n");
+        break;
+      default:
+        out.push_back(c);
     }
   }
 }
@@ -91,8 +98,9 @@ void Histogram(std::string& out, std::string_view name, std::string_view help,
 // predecessors, so the label set stays small): the mean heartbeat interval and
 // the adaptive timeout. Omitted while it observes nobody.
 void RenderDetectorMetrics(std::string& out, const ClusterView& view) {
-  const bool any = std::any_of(view.members.begin(), view.members.end(),
-                               [](const membership::MemberInfo& m) { return m.detector.has_value(); });
+  const bool any =
+      std::any_of(view.members.begin(), view.members.end(),
+                  [](const membership::MemberInfo& m) { return m.detector.has_value(); });
   if (!any) return;
   const auto family = [&](std::string_view name, std::string_view help, auto duration_of) {
     Family(out, name, "gauge", help);
@@ -131,8 +139,8 @@ void RenderServiceMetrics(std::string& out, const ClusterView& view) {
          "Members in this agent's view by the status of the service beside them "
          "(\"none\": runs no checks).");
   for (std::size_t i = 0; i < kServiceHealths.size(); ++i) {
-    LabeledSample(out, "picket_members_by_service", "status", membership::ToString(kServiceHealths[i]),
-                  by_status[i]);
+    LabeledSample(out, "picket_members_by_service", "status",
+                  membership::ToString(kServiceHealths[i]), by_status[i]);
   }
   LabeledSample(out, "picket_members_by_service", "status", "none", by_status.back());
   Family(out, "picket_service_status", "gauge",
@@ -155,7 +163,8 @@ void RenderServiceMetrics(std::string& out, const ClusterView& view) {
          "1 for the current status of each local check (all 0: no result yet).");
   for (const LocalCheckInfo& check : view.checks) {
     for (std::size_t i = 0; i < 3; ++i) {
-      check_sample("picket_check_status", check, "status", membership::ToString(kServiceHealths[i]));
+      check_sample("picket_check_status", check, "status",
+                   membership::ToString(kServiceHealths[i]));
       out.append(check.status == kServiceHealths[i] ? "1\n" : "0\n");
     }
   }
@@ -264,6 +273,10 @@ void RenderViewMetrics(std::string& out, const ClusterView& view, membership::Ti
   Counter(out, "picket_distrusted_failures_total",
           "Failed claims heard from an accuser that was itself cut off, verified before believed.",
           c.distrusted_failures);
+  Counter(out, "picket_accusations_withheld_total",
+          "Failed probes not turned into suspicions because this agent heard nobody: it was "
+          "deaf, not the others dead.",
+          c.accusations_withheld);
   Counter(out, "picket_claim_checks_total",
           "Suspect and failed claims this agent verified before believing them.", c.claim_checks);
   Counter(out, "picket_claim_checks_waited_total",
@@ -373,7 +386,8 @@ std::string RenderMetrics(const ClusterView* view, const EventLog::Stats& log, c
   Family(out, "picket_events_total", "counter", "Membership events logged, by type.");
   for (std::size_t i = 0; i < log.appended_by_type.size(); ++i) {
     LabeledSample(out, "picket_events_total", "type",
-                  membership::ToString(static_cast<membership::EventType>(i)), log.appended_by_type[i]);
+                  membership::ToString(static_cast<membership::EventType>(i)),
+                  log.appended_by_type[i]);
   }
   Gauge(out, "picket_event_log_last_seq", "Sequence number of the newest logged event.",
         log.last_seq);

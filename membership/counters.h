@@ -11,13 +11,13 @@ namespace picket::membership {
 
 // Why an incoming packet was dropped. Append only.
 enum class DropReason : std::uint8_t {
-  kMalformed,       // not a valid Envelope / message
-  kTruncated,       // a stream message that ended before its length prefix (the runtime's)
-  kOversized,       // larger than the maximum datagram or stream message
-  kWrongCluster,    // cluster name differs
-  kBadVersion,      // protocol version not understood
-  kContradictory,   // fields that cannot all be true (e.g. an ack for a probe never sent)
-  kUnauthenticated, // failed decryption (counted by the runtime, which decrypts)
+  kMalformed,        // not a valid Envelope / message
+  kTruncated,        // a stream message that ended before its length prefix (the runtime's)
+  kOversized,        // larger than the maximum datagram or stream message
+  kWrongCluster,     // cluster name differs
+  kBadVersion,       // protocol version not understood
+  kContradictory,    // fields that cannot all be true (e.g. an ack for a probe never sent)
+  kUnauthenticated,  // failed decryption (counted by the runtime, which decrypts)
   kCount,
 };
 std::string_view ToString(DropReason reason);
@@ -45,23 +45,26 @@ struct Counters {
   std::uint64_t datagrams_in = 0, datagrams_out = 0;
   std::uint64_t bytes_in = 0, bytes_out = 0;
   std::uint64_t streams_in = 0, streams_out = 0;
-  std::uint64_t probes = 0;           // direct probes sent
-  std::uint64_t indirect_probes = 0;  // ping-req sent
-  std::uint64_t stream_probes = 0;    // fallback probes over the stream transport
+  std::uint64_t probes = 0;                 // direct probes sent
+  std::uint64_t indirect_probes = 0;        // ping-req sent
+  std::uint64_t stream_probes = 0;          // fallback probes over the stream transport
   std::uint64_t refused_stream_probes = 0;  // ... refused: nothing listened (verifications only)
   std::uint64_t heartbeats_out = 0, heartbeats_in = 0;
-  std::uint64_t suspicions = 0;       // members this agent started suspecting
-  std::uint64_t refutations = 0;      // times this agent refuted suspicion of itself
-  std::uint64_t failures = 0;         // members declared failed
+  std::uint64_t suspicions = 0;   // members this agent started suspecting
+  std::uint64_t refutations = 0;  // times this agent refuted suspicion of itself
+  std::uint64_t failures = 0;     // members declared failed
   // `failed` heard from an accuser that was cut off itself, taken as suspicion
   std::uint64_t distrusted_failures = 0;
   // Claims checked before they are believed (see QueueClaimCheck), and those
   // that had to wait because kMaxClaimChecks ran already.
   std::uint64_t claim_checks = 0;
   std::uint64_t claim_checks_waited = 0;
-  std::uint64_t local_pauses = 0;     // times this agent found its own timers far late
-  std::uint64_t name_conflicts = 0;   // alive claims for a live name at another address
-  std::uint64_t push_pulls = 0;       // push-pull exchanges completed (either side)
+  // Failed probes not turned into accusations: this agent heard nobody
+  // (tuning::kDeafWithholdIntervals)
+  std::uint64_t accusations_withheld = 0;
+  std::uint64_t local_pauses = 0;    // times this agent found its own timers far late
+  std::uint64_t name_conflicts = 0;  // alive claims for a live name at another address
+  std::uint64_t push_pulls = 0;      // push-pull exchanges completed (either side)
   // Acks that carried our Alive to a prober whose view of us was older
   std::uint64_t stale_views_refreshed = 0;
   std::uint64_t gossip_queue_depth = 0;  // current, not monotonic

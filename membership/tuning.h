@@ -68,6 +68,16 @@ inline constexpr int kFinalChecks = 2;
 // after a heal, and a joiner that arrives at the heal.
 inline constexpr int kDistrustAfterComebackIntervals = 20;
 
+// A deaf agent (one that has heard no datagram from anyone for a heartbeat
+// interval, though two or more members it observes were sending it heartbeats) withholds its own
+// accusations: its probes fail because it hears nothing, not because the
+// others are gone, and the others still trust it for a moment (a member that
+// loses all incoming traffic, consul#916). After this many probe intervals of
+// silence it accuses again: by then the others hold it suspect and check such
+// claims instead of believing them (AccuserWasCutOff), and an agent cut off
+// for good must lose its quorum.
+inline constexpr int kDeafWithholdIntervals = 5;
+
 // An agent exchanges full state after a cut-off (see SyncAfterCutOff) at most
 // once per this many probe intervals.
 inline constexpr int kSyncAfterCutOffIntervals = 5;

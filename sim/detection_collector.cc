@@ -41,6 +41,9 @@ void DetectionCollector::OnDeclaration(HostId observer, HostId subject, EventTyp
   }
   if (truth_.Healthy(observer, subject, t)) {
     ++(failed ? counts.false_failures : counts.false_suspicions);
+    if (truth_.EverGray(observer)) {
+      ++(failed ? counts.false_failures_by_gray : counts.false_suspicions_by_gray);
+    }
     if (t >= measure_start_ && false_examples_.size() < max_examples_) {
       false_examples_.push_back(DeclarationSample{t, observer, subject, type});
     }

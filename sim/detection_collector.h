@@ -50,6 +50,9 @@ struct DeclarationCounts {
   std::uint64_t failures = 0;    // all failed declarations
   std::uint64_t false_suspicions = 0;
   std::uint64_t false_failures = 0;
+  // ... of which declared by members that have had a gray failure
+  std::uint64_t false_suspicions_by_gray = 0;
+  std::uint64_t false_failures_by_gray = 0;
   std::uint64_t impaired_suspicions = 0;
   std::uint64_t impaired_failures = 0;
 };

@@ -109,7 +109,12 @@ nlohmann::json ToJson(const Report& r) {
                          ? nlohmann::json(nullptr)
                          : nlohmann::json(Round6(static_cast<double>(r.agreeing_samples) /
                                                  static_cast<double>(r.agreement_samples)))}};
-    j["gray"] = {{"impaired", members}, {"one_way_pairs", pairs}, {"agreement", agreement}};
+    j["gray"] = {{"impaired", members},
+                 {"one_way_pairs", pairs},
+                 {"agreement", agreement},
+                 {"false_declared_by_impaired",
+                  {{"suspicions", r.false_suspicions_by_impaired},
+                   {"failures", r.false_failures_by_impaired}}}};
   }
   if (r.partition) {
     j["partition"] = {
@@ -195,6 +200,10 @@ std::string FormatSummary(const Report& r) {
     out << "  impaired " << g.name << ": by healthy members " << g.suspicions << " suspect, "
         << g.failures << " failed (by " << g.failed_by << "), " << g.readmissions
         << " re-admitted; failed everywhere " << Text(g.failed_everywhere_s) << "\n";
+  }
+  if (r.gray) {
+    out << "  false declarations by impaired members: " << r.false_suspicions_by_impaired
+        << " suspect, " << r.false_failures_by_impaired << " failed\n";
   }
   if (r.gray && r.agreement_samples > 0) {
     out << "  views agree (" << r.agreement_quorum * 100 << "% of healthy members, one up set) at "

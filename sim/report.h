@@ -90,6 +90,9 @@ struct Report {
   // Agreement samples (every --sample-ms, from 10 s after --impair-at to the end) and
   // those at which at least 99% of the healthy members held one up set.
   double agreement_from_s = 0, agreement_quorum = 0;
+  // The part of false_suspicions / false_failures that impaired members
+  // declared (of healthy members, from their own vantage point).
+  std::uint64_t false_suspicions_by_impaired = 0, false_failures_by_impaired = 0;
   std::uint64_t agreement_samples = 0, agreeing_samples = 0;
   std::vector<std::pair<std::string, std::string>> one_way_pairs;  // first does not hear second
   bool partition = false;

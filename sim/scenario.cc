@@ -274,6 +274,8 @@ Report ScenarioRunner::Finish() const {
     r.agreement_from_s = options_.impair_at + kAgreementAfterS;
     r.agreement_quorum = GrayCollector::kAgreementQuorum;
     r.agreement_samples = c.gray().agreement_samples();
+    r.false_suspicions_by_impaired = c.detection().measured().false_suspicions_by_gray;
+    r.false_failures_by_impaired = c.detection().measured().false_failures_by_gray;
     r.agreeing_samples = c.gray().agreeing_samples();
   }
   if (options_.partition > 0) {

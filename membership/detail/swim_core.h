@@ -210,6 +210,9 @@ class SwimCore {
   // from suspect/failed, or newly joined, or we just joined). Its `failed`
   // claims may only reflect its own isolation.
   [[nodiscard]] bool AccuserWasCutOff(std::string_view accuser, TimePoint now) const;
+  // This agent hears nobody lately (see tuning::kDeafWithholdIntervals): its
+  // failed probes say nothing of the others, so it accuses nobody.
+  [[nodiscard]] bool WithholdAccusations(TimePoint now) const;
   // A check of alive `m`: the verification of `m` already running, or a new
   // one on every path, not scaled by our own health (a cut-off of ours raised
   // it, and it is what we want to check). nullptr while leaving. Not capped:
@@ -266,8 +269,7 @@ class SwimCore {
   // the table changes).
   [[nodiscard]] AliveMsg AliveOf(MemberIndex m) const;
   // Emits the service event of `m` if its status differs from `before`.
-  void EmitServiceChange(MemberIndex m, const std::optional<ServiceStatus>& before,
-                         TimePoint now);
+  void EmitServiceChange(MemberIndex m, const std::optional<ServiceStatus>& before, TimePoint now);
   // Alive and suspect members, self included.
   [[nodiscard]] int LiveCount() const;
   [[nodiscard]] int ClusterSize() const;
@@ -421,6 +423,8 @@ class SwimCore {
   std::uint64_t next_watch_token_ = 1;
 
   JoinState join_;
+  // Last datagram or stream from another member (WithholdAccusations).
+  std::optional<TimePoint> last_heard_;
   bool joined_ = false;
   bool join_failed_ = false;
   bool leaving_ = false;

@@ -233,6 +233,19 @@ void SwimCore::ProbeFailed(std::uint32_t seq, TimePoint now) {
   // It refuted (or rejoined) while we probed: that is an answer too.
   if (table_.Incarnation(p.target) != p.target_incarnation) return;
   const MemberState state = table_.State(p.target);
+  if (WithholdAccusations(now)) {
+    // We hear nobody: the silence is ours. A phi check was re-armed above; a
+    // final check is judged again later, as if answered.
+    ++counters_.accusations_withheld;
+    if (p.reason == VerifyReason::kFinalCheck && state == MemberState::kSuspect) {
+      suspicions_.EndFinalCheck(p.target, /*answered=*/true);
+      if (const auto* entry = suspicions_.Find(p.target)) {
+        const auto* moved = suspicions_.Extend(p.target, now + entry->min);
+        timers_.Push(moved->deadline, SuspicionTimer{p.target, moved->generation});
+      }
+    }
+    return;
+  }
   if (p.reason == VerifyReason::kFinalCheck) {
     if (state != MemberState::kSuspect) return;
     suspicions_.EndFinalCheck(p.target, /*answered=*/false);

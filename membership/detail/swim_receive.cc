@@ -32,12 +32,13 @@ void SwimCore::HandleDatagram(const Address& from, std::span<const std::uint8_t>
   // Sender names are views into the decoder; copy once (handlers may send,
   // which never re-enters the decoder, but keep it simple and safe).
   const std::string sender(envelope.sender);
+  last_heard_ = now;
   for (const Message& message : envelope.messages) HandleMessage(message, from, sender, now);
   MaybeSendDeadNotice(sender, from, now);
 }
 
-void SwimCore::HandleMessage(const Message& message, const Address& from,
-                             std::string_view sender, TimePoint now) {
+void SwimCore::HandleMessage(const Message& message, const Address& from, std::string_view sender,
+                             TimePoint now) {
   std::visit(
       [&](const auto& m) {
         using T = std::decay_t<decltype(m)>;
@@ -148,11 +149,12 @@ void SwimCore::OnPhiReport(const PhiReportMsg& m, TimePoint now) {
                                             config_.phi_report_threshold, now, now + ttl);
   // Pass it on only if it tells something new, or reports would circulate forever.
   const bool cleared = m.phi < config_.phi_report_threshold;
-  const bool both_over = previous && *previous >= config_.phi.threshold &&
-                         m.phi >= config_.phi.threshold;
-  const bool news = cleared ? previous.has_value()
-                            : (!previous || (!both_over && (m.phi >= *previous + tuning::kPhiReportStep ||
-                                                            m.phi <= *previous - tuning::kPhiReportStep)));
+  const bool both_over =
+      previous && *previous >= config_.phi.threshold && m.phi >= config_.phi.threshold;
+  const bool news =
+      cleared ? previous.has_value()
+              : (!previous || (!both_over && (m.phi >= *previous + tuning::kPhiReportStep ||
+                                              m.phi <= *previous - tuning::kPhiReportStep)));
   if (!news || table_.State(subject) != MemberState::kAlive) return;
   std::string key(m.observer);
   key.push_back('\0');

@@ -99,8 +99,8 @@ bool SwimCore::ApplyAlive(std::string_view name, std::string_view address,
       if (incarnation <= t->incarnation) return false;  // older than its death
       table_.EraseTombstone(name);
     }
-    m = AddMember(name, address, incarnation, MemberState::kAlive, ToTags(tags),
-                  ToService(service), now);
+    m = AddMember(name, address, incarnation, MemberState::kAlive, ToTags(tags), ToService(service),
+                  now);
     // A service that is not passing is news beside the join; a passing one is not.
     if (service && service->status != ServiceHealth::kPassing) {
       EmitServiceChange(m, std::nullopt, now);
@@ -188,8 +188,8 @@ void SwimCore::CheckMove(MemberIndex m, std::string_view address, std::uint64_t 
     return;
   }
   if (pending_moves_.size() >= tuning::kMaxDeadNotices) pending_moves_.clear();
-  pending_moves_[name] = PendingMove{std::string(address), incarnation, ToTags(tags),
-                                     ToService(service), now};
+  pending_moves_[name] =
+      PendingMove{std::string(address), incarnation, ToTags(tags), ToService(service), now};
   if (CheckClaim(m, now) == nullptr) FinishMove(name, /*old_answered=*/true, now);
 }
 
@@ -217,8 +217,8 @@ bool SwimCore::FinishMove(std::string_view name_view, bool old_answered, TimePoi
   // The old address is silent on every path: the old life is gone, and the
   // new one replaces it at once, without a suspect or failed in between.
   accepting_move_ = true;
-  const bool moved = ApplyAlive(name, move.address, move.incarnation, tags, service,
-                                Source::kLocal, self_name_, now);
+  const bool moved = ApplyAlive(name, move.address, move.incarnation, tags, service, Source::kLocal,
+                                self_name_, now);
   accepting_move_ = false;
   if (moved) {
     if (auto* watch = monitor_.Find(m)) {
@@ -596,6 +596,21 @@ bool SwimCore::AccuserWasCutOff(std::string_view accuser, TimePoint now) const {
   // joined, so we have no history of it being in reach.
   return now - table_.StateSince(a) <
          config_.probe_interval * tuning::kDistrustAfterComebackIntervals;
+}
+
+bool SwimCore::WithholdAccusations(TimePoint now) const {
+  if (!last_heard_) return false;
+  const Duration silent = now - *last_heard_;
+  if (silent < config_.heartbeat_interval ||
+      silent >= config_.probe_interval * tuning::kDeafWithholdIntervals) {
+    return false;
+  }
+  // Deaf, not bereaved: we were hearing the heartbeats of at least two of the
+  // members we observe (with one, its silence is the evidence), and every one
+  // of them stopped together with everything else.
+  int feeding = 0;
+  for (const auto& watch : monitor_.watches()) feeding += watch.last_fed ? 1 : 0;
+  return feeding >= 2;
 }
 
 void SwimCore::DeclareFailed(MemberIndex m, TimePoint now) {

@@ -35,14 +35,18 @@ std::string Seconds(Duration d) {
 // Why one seed of a join attempt did not let us in.
 std::string JoinError(const Address& seed, const StreamResult& result, bool answered) {
   if (answered) {
-    return seed + ": answered, but the answer was dropped (another cluster name or protocol "
-                  "version? see picket_dropped_packets_total)";
+    return seed +
+           ": answered, but the answer was dropped (another cluster name or protocol "
+           "version? see picket_dropped_packets_total)";
   }
   if (!result.error.empty()) return std::string(result.error);
   switch (result.kind) {
-    case StreamResult::Kind::kRefused: return seed + ": connection refused";
-    case StreamResult::Kind::kOnlySelf: return seed + ": this member's own address";
-    default: return seed + ": no answer";
+    case StreamResult::Kind::kRefused:
+      return seed + ": connection refused";
+    case StreamResult::Kind::kOnlySelf:
+      return seed + ": this member's own address";
+    default:
+      return seed + ": no answer";
   }
 }
 
@@ -91,8 +95,8 @@ void SwimCore::MarkJoined(std::string_view how) {
   if (how.empty()) return;
   const Quorum quorum = GetQuorum();
   Log(LogLevel::kInfo, "joined the cluster " + std::string(how) + ": " +
-                           std::to_string(quorum.alive) + " of " +
-                           std::to_string(quorum.members) + " members alive");
+                           std::to_string(quorum.alive) + " of " + std::to_string(quorum.members) +
+                           " members alive");
 }
 
 void SwimCore::JoinAttemptDone(const PendingStream& stream, const StreamResult& result,
@@ -344,8 +348,8 @@ std::string SwimCore::EncodeState(bool join, bool full, std::string_view request
   // restart) instead of being ignored as old news.
   if (!requester.empty() && table_.Find(requester) == kNoMember) {
     if (const Tombstone* t = table_.FindTombstone(requester)) {
-      state.members.push_back(
-          MemberSnapshotMsg{requester, requester_address, t->incarnation, t->state, {}, std::nullopt});
+      state.members.push_back(MemberSnapshotMsg{
+          requester, requester_address, t->incarnation, t->state, {}, std::nullopt});
     }
   }
   return encoder_.EncodeMessage(state);
@@ -394,6 +398,7 @@ std::vector<std::uint8_t> SwimCore::HandleStreamRequest(const Address& from,
   }
   const Envelope& envelope = *result.envelope;
   const std::string sender(envelope.sender);
+  if (sender != self_name_) last_heard_ = now;
   std::string out = encoder_.header();
   bool answer = false;
   if (sender == self_name_) {
@@ -447,6 +452,7 @@ void SwimCore::HandleStreamResult(StreamId id, const StreamResult& result, TimeP
     } else if (decoded.envelope->sender != self_name_) {
       const Envelope& envelope = *decoded.envelope;
       const std::string sender(envelope.sender);
+      last_heard_ = now;
       const Message& message = envelope.messages.front();
       if (pending.purpose == StreamPurpose::kProbe) {
         const auto* ack = std::get_if<AckMsg>(&message);

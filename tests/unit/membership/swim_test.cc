@@ -27,7 +27,8 @@ std::optional<MemberState> StateOf(SwimHarness& h, const std::string& name) {
 }
 
 template <typename T>
-int CountMessages(const std::vector<SentDatagram>& sent, const std::function<bool(const T&)>& pred) {
+int CountMessages(const std::vector<SentDatagram>& sent,
+                  const std::function<bool(const T&)>& pred) {
   Inspector inspector;
   int n = 0;
   for (const auto& d : sent) {
@@ -148,20 +149,40 @@ TEST_CASE("swim: SWIM precedence, applied through gossip", "[swim][precedence]")
       {"alive adds", {{S::kAlive, 1}}, S::kAlive, 1},
       {"suspect of an unknown member is ignored", {{S::kSuspect, 1}}, std::nullopt, 0},
       {"failed of an unknown member is ignored", {{S::kFailed, 1}}, std::nullopt, 0},
-      {"suspect beats alive at equal incarnation", {{S::kAlive, 1}, {S::kSuspect, 1}}, S::kSuspect, 1},
+      {"suspect beats alive at equal incarnation",
+       {{S::kAlive, 1}, {S::kSuspect, 1}},
+       S::kSuspect,
+       1},
       {"alive does not beat suspect at equal incarnation",
-       {{S::kAlive, 1}, {S::kSuspect, 1}, {S::kAlive, 1}}, S::kSuspect, 1},
-      {"higher alive refutes suspect", {{S::kAlive, 1}, {S::kSuspect, 1}, {S::kAlive, 2}}, S::kAlive, 2},
+       {{S::kAlive, 1}, {S::kSuspect, 1}, {S::kAlive, 1}},
+       S::kSuspect,
+       1},
+      {"higher alive refutes suspect",
+       {{S::kAlive, 1}, {S::kSuspect, 1}, {S::kAlive, 2}},
+       S::kAlive,
+       2},
       {"older suspect is ignored", {{S::kAlive, 3}, {S::kSuspect, 2}}, S::kAlive, 3},
       {"failed beats suspect", {{S::kAlive, 1}, {S::kSuspect, 1}, {S::kFailed, 1}}, S::kFailed, 1},
-      {"suspect does not beat failed", {{S::kAlive, 1}, {S::kFailed, 1}, {S::kSuspect, 1}}, S::kFailed, 1},
+      {"suspect does not beat failed",
+       {{S::kAlive, 1}, {S::kFailed, 1}, {S::kSuspect, 1}},
+       S::kFailed,
+       1},
       {"left beats failed", {{S::kAlive, 1}, {S::kFailed, 1}, {S::kLeft, 1}}, S::kLeft, 1},
       {"failed does not beat left", {{S::kAlive, 1}, {S::kLeft, 1}, {S::kFailed, 1}}, S::kLeft, 1},
-      {"higher alive revives failed", {{S::kAlive, 1}, {S::kFailed, 1}, {S::kAlive, 2}}, S::kAlive, 2},
-      {"equal alive does not revive failed", {{S::kAlive, 1}, {S::kFailed, 1}, {S::kAlive, 1}}, S::kFailed, 1},
+      {"higher alive revives failed",
+       {{S::kAlive, 1}, {S::kFailed, 1}, {S::kAlive, 2}},
+       S::kAlive,
+       2},
+      {"equal alive does not revive failed",
+       {{S::kAlive, 1}, {S::kFailed, 1}, {S::kAlive, 1}},
+       S::kFailed,
+       1},
       {"higher suspect beats alive", {{S::kAlive, 1}, {S::kSuspect, 5}}, S::kSuspect, 5},
       {"higher failed beats alive", {{S::kAlive, 1}, {S::kFailed, 4}}, S::kFailed, 4},
-      {"old alive cannot resurrect a failed unknown", {{S::kFailed, 3}, {S::kAlive, 2}}, std::nullopt, 0},
+      {"old alive cannot resurrect a failed unknown",
+       {{S::kFailed, 3}, {S::kAlive, 2}},
+       std::nullopt,
+       0},
       {"newer alive after a failed unknown joins", {{S::kFailed, 3}, {S::kAlive, 4}}, S::kAlive, 4},
   };
   for (const auto& row : rows) {
@@ -169,10 +190,18 @@ TEST_CASE("swim: SWIM precedence, applied through gossip", "[swim][precedence]")
     SwimHarness h;
     for (const auto& c : row.claims) {
       switch (c.state) {
-        case S::kAlive: h.From("p1", AliveMsg{"m", "m:1", c.incarnation, {}, {}}); break;
-        case S::kSuspect: h.From("p1", SuspectMsg{"m", c.incarnation, "p1"}); break;
-        case S::kFailed: h.From("p1", FailedMsg{"m", c.incarnation, "p1"}); break;
-        case S::kLeft: h.From("p1", LeftMsg{"m", c.incarnation}); break;
+        case S::kAlive:
+          h.From("p1", AliveMsg{"m", "m:1", c.incarnation, {}, {}});
+          break;
+        case S::kSuspect:
+          h.From("p1", SuspectMsg{"m", c.incarnation, "p1"});
+          break;
+        case S::kFailed:
+          h.From("p1", FailedMsg{"m", c.incarnation, "p1"});
+          break;
+        case S::kLeft:
+          h.From("p1", LeftMsg{"m", c.incarnation});
+          break;
       }
     }
     const auto m = h.swim().Member("m", h.now());
@@ -220,9 +249,8 @@ TEST_CASE("swim: refutes suspicion of itself with a higher incarnation", "[swim]
   CHECK(h.swim().HealthScore() == 1);
   // The accuser hears the refutation at once.
   const auto sent = h.Sent();
-  CHECK(CountMessages<AliveMsg>(sent, [](const AliveMsg& a) {
-          return a.name == "self" && a.incarnation == 1;
-        }) >= 1);
+  CHECK(CountMessages<AliveMsg>(
+            sent, [](const AliveMsg& a) { return a.name == "self" && a.incarnation == 1; }) >= 1);
   // Old accusations do not cost another incarnation.
   h.From("p1", SuspectMsg{"self", 0, "p1"});
   CHECK(h.swim().Self().incarnation == 1);
@@ -262,7 +290,8 @@ TEST_CASE("swim: an update is piggybacked retransmit_multiplier * ceil(log10(N+1
   h.Sent();
   h.Learn("x");  // N = 6: limit = 4 * ceil(log10(7)) = 4
   h.Advance(1s);
-  const int sent = CountMessages<AliveMsg>(h.Sent(), [](const AliveMsg& a) { return a.name == "x"; });
+  const int sent =
+      CountMessages<AliveMsg>(h.Sent(), [](const AliveMsg& a) { return a.name == "x"; });
   CHECK(sent == 4);
 }
 
@@ -272,8 +301,11 @@ TEST_CASE("swim: every datagram fits the packet budget", "[swim][dissemination]"
   SwimHarness h(config);
   for (int i = 0; i < 60; ++i) {
     h.From("p" + std::to_string(i),
-           AliveMsg{"p" + std::to_string(i), "p" + std::to_string(i) + ":1", 0,
-                    {{"role", std::string(40, 'r')}, {"zone", "eu-west-1a"}}, {}});
+           AliveMsg{"p" + std::to_string(i),
+                    "p" + std::to_string(i) + ":1",
+                    0,
+                    {{"role", std::string(40, 'r')}, {"zone", "eu-west-1a"}},
+                    {}});
   }
   for (int i = 0; i < 60; ++i) h.SetLive("p" + std::to_string(i), true);
   h.Advance(3s);
@@ -302,7 +334,8 @@ TEST_CASE("swim: probe interval scales with the health score", "[swim][awareness
   };
   const int healthy = pings();
   // Three refutations: score 3, probing four times slower.
-  for (std::uint64_t i = 0; i < 3; ++i) h.From("p1", SuspectMsg{"self", h.swim().Self().incarnation, "p1"});
+  for (std::uint64_t i = 0; i < 3; ++i)
+    h.From("p1", SuspectMsg{"self", h.swim().Self().incarnation, "p1"});
   REQUIRE(h.swim().HealthScore() == 3);
   h.Sent();
   h.Advance(10s);
@@ -327,6 +360,48 @@ TEST_CASE("swim: a silent member is suspected, then failed after the suspicion t
   CHECK(h.swim().counters().failures == 1);
   CHECK(h.runtime().CountEvents(EventType::kFailed, "p0") == 1);
   CHECK(StateOf(h, "p1") == MemberState::kAlive);
+}
+
+// Five peers send heartbeats every 500 ms for 5 s (every observed one feeds
+// its watch), then `silent` stop answering and sending; the others go on.
+void HeartbeatsThenSilence(SwimHarness& h, const std::vector<std::string>& silent) {
+  for (int i = 0; i < 5; ++i) h.Learn("p" + std::to_string(i));
+  for (int t = 0; t < 10; ++t) {
+    for (int i = 0; i < 5; ++i) h.From("p" + std::to_string(i), HeartbeatMsg{0});
+    h.Advance(500ms);
+  }
+  for (const std::string& name : silent) h.SetLive(name, false);
+}
+
+TEST_CASE("swim: a deaf agent withholds its accusations, then accuses after a while",
+          "[swim][suspicion][gray]") {
+  // Everything stops reaching us at once: the others did not all die, we hear
+  // nothing (all incoming traffic cut). Accusing them would make healthy
+  // members suspect everywhere.
+  SwimHarness h;
+  HeartbeatsThenSilence(h, {"p0", "p1", "p2", "p3", "p4"});
+  const auto withhold = h.swim().config().probe_interval * tuning::kDeafWithholdIntervals;
+  h.Advance(withhold - 500ms, 5ms);
+  CHECK(h.swim().counters().suspicions == 0);
+  CHECK(h.swim().counters().accusations_withheld >= 1);
+  for (int i = 0; i < 5; ++i) CHECK(StateOf(h, "p" + std::to_string(i)) == MemberState::kAlive);
+  // Silent for longer: we are cut off for good (or everyone is gone) and
+  // accuse again, so that this agent loses its quorum.
+  h.Advance(20s, 5ms);
+  CHECK(h.swim().counters().suspicions >= 1);
+}
+
+TEST_CASE("swim: an agent that still hears others accuses a silent member at once",
+          "[swim][suspicion][gray]") {
+  SwimHarness h;
+  HeartbeatsThenSilence(h, {"p0", "p1"});
+  // p2..p4 keep sending heartbeats: only p0 and p1 went silent.
+  for (int t = 0; t < 8; ++t) {
+    for (int i = 2; i < 5; ++i) h.From("p" + std::to_string(i), HeartbeatMsg{0});
+    h.Advance(500ms, 5ms);
+  }
+  CHECK(h.swim().counters().accusations_withheld == 0);
+  CHECK(h.swim().counters().suspicions >= 1);
 }
 
 TEST_CASE("swim: confirmations bring the suspicion timeout down to its minimum",
@@ -376,14 +451,13 @@ TEST_CASE("swim: a stale accusation is answered with the current incarnation", "
   h.Advance(2s);
   h.Sent();
   h.From("p1", SuspectMsg{"self", 0, "p1"});  // p1 missed the refutation
-  CHECK(h.swim().Self().incarnation == 1);     // no new incarnation for old news
+  CHECK(h.swim().Self().incarnation == 1);    // no new incarnation for old news
   std::vector<SentDatagram> to_p1;
   for (auto& d : h.Sent()) {
     if (d.to == "p1:1") to_p1.push_back(d);
   }
-  CHECK(CountMessages<AliveMsg>(to_p1, [](const AliveMsg& a) {
-          return a.name == "self" && a.incarnation == 1;
-        }) == 1);
+  CHECK(CountMessages<AliveMsg>(
+            to_p1, [](const AliveMsg& a) { return a.name == "self" && a.incarnation == 1; }) == 1);
 }
 
 TEST_CASE("swim: a suspected member that refutes in time is not failed", "[swim][suspicion]") {
@@ -520,8 +594,9 @@ TEST_CASE("swim: phi crossing triggers a verification probe on every path", "[sw
   CHECK(h.swim().counters().suspicions == 0);
 }
 
-TEST_CASE("swim: observed members carry the detector's estimate, and fed heartbeats reach the runtime",
-          "[swim][phi]") {
+TEST_CASE(
+    "swim: observed members carry the detector's estimate, and fed heartbeats reach the runtime",
+    "[swim][phi]") {
   SwimHarness h;
   for (int i = 0; i < 6; ++i) h.Learn("p" + std::to_string(i));
   h.Advance(1s);
@@ -569,7 +644,7 @@ TEST_CASE("swim: joins through a seed, retrying with backoff", "[swim][join]") {
   config.join_timeout = 20s;
   SwimHarness h(config);
   h.swim().Join({"seed:1", "self:1"}, h.now());  // our own address is skipped
-  h.TickNow();  // moves the join request to the harness
+  h.TickNow();                                   // moves the join request to the harness
   auto& pending = h.pending_streams_;
   std::vector<TimePoint> attempts;
   for (int i = 0; i < 4; ++i) {
@@ -578,7 +653,8 @@ TEST_CASE("swim: joins through a seed, retrying with backoff", "[swim][join]") {
     attempts.push_back(h.now());
     const StreamId id = pending[0].id;
     pending.clear();
-    h.swim().HandleStreamResult(id, StreamResult::NotAnswered(StreamResult::Kind::kFailed), h.now());
+    h.swim().HandleStreamResult(id, StreamResult::NotAnswered(StreamResult::Kind::kFailed),
+                                h.now());
     CHECK_FALSE(h.swim().Joined());
     while (pending.empty()) h.Advance(10ms, 10ms);
   }
@@ -699,8 +775,7 @@ TEST_CASE("swim: graceful leave spreads left and completes", "[swim][leave]") {
   CHECK(h.swim().Self().state == MemberState::kLeft);
 }
 
-TEST_CASE("swim: leave completes at the deadline even if nothing could be sent",
-          "[swim][leave]") {
+TEST_CASE("swim: leave completes at the deadline even if nothing could be sent", "[swim][leave]") {
   SwimHarness h;
   h.swim().Leave(h.now());
   CHECK(h.swim().LeaveComplete());  // nobody to tell
@@ -749,7 +824,7 @@ TEST_CASE("swim: reaped members leave a tombstone that blocks old news", "[swim]
   h.From("p2", FailedMsg{"p1", 3, "p2"});
   h.Advance(11s);
   CHECK_FALSE(h.swim().Member("p1", h.now()).has_value());  // reaped
-  h.From("p2", AliveMsg{"p1", "p1:1", 3, {}, {}});                // stale
+  h.From("p2", AliveMsg{"p1", "p1:1", 3, {}, {}});          // stale
   CHECK_FALSE(h.swim().Member("p1", h.now()).has_value());
   // A restarted p1 that talks to us is told how it ended, and can refute.
   h.Sent();
@@ -990,8 +1065,7 @@ TEST_CASE("swim: a suspicion from an accuser held down is checked, not spread",
   CHECK(h.runtime().CountEvents(EventType::kSuspect, "p2") == 0);
 }
 
-TEST_CASE("swim: an agent told it is failed syncs its state with the teller",
-          "[swim][pushpull]") {
+TEST_CASE("swim: an agent told it is failed syncs its state with the teller", "[swim][pushpull]") {
   Config config = SwimHarness::DefaultConfig();
   config.push_pull_interval = 30s;
   SwimHarness h(config);
