@@ -49,21 +49,19 @@ FaultPlan BuildFaultPlan(const ScenarioOptions& o, TimePoint measure_start) {
   std::iota(order.begin(), order.end(), HostId{0});
   Shuffle(order, rng);
   std::size_t next = 0;
-  auto take = [&](int count) {
+  // The next `count` members of the shuffled order, sorted unless `in_order`.
+  auto take = [&](int count, bool in_order = false) {
     std::vector<HostId> chosen(order.begin() + static_cast<std::ptrdiff_t>(next),
                                order.begin() + static_cast<std::ptrdiff_t>(next) + count);
     next += static_cast<std::size_t>(count);
-    std::sort(chosen.begin(), chosen.end());
+    if (!in_order) std::sort(chosen.begin(), chosen.end());
     return chosen;
   };
   plan.crashed = take(o.crash);
   plan.paused = take(o.pause_ms > 0 ? o.pause_count : 0);
   plan.leaving = take(o.leave);
   plan.impaired = take(o.impair);
-  // Replaced members go in the shuffled order, not sorted.
-  plan.replaced.assign(order.begin() + static_cast<std::ptrdiff_t>(next),
-                       order.begin() + static_cast<std::ptrdiff_t>(next) + o.Replacements());
-  next += plan.replaced.size();
+  plan.replaced = take(o.Replacements(), /*in_order=*/true);  // they go in the shuffled order
   plan.replace_by = o.replace_by;
   const TimePoint end = measure_start + Seconds(o.seconds);
   using Kind = FaultAction::Kind;

@@ -213,6 +213,9 @@ class SwimCore {
   // This agent hears nobody lately (see tuning::kDeafWithholdIntervals): its
   // failed probes say nothing of the others, so it accuses nobody.
   [[nodiscard]] bool WithholdAccusations(TimePoint now) const;
+  // The final check of suspect `m` gave no verdict (it answered, or we heard
+  // nobody): its suspicion is judged again a minimum timeout from now.
+  void JudgeSuspicionLater(MemberIndex m, TimePoint now);
   // A check of alive `m`: the verification of `m` already running, or a new
   // one on every path, not scaled by our own health (a cut-off of ours raised
   // it, and it is what we want to check). nullptr while leaving. Not capped:

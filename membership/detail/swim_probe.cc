@@ -175,6 +175,14 @@ void SwimCore::StartStreamProbe(std::uint32_t seq, MemberIndex target, Duration 
   runtime_.StartStream(id, std::string(table_.AddressOf(target)), std::move(request), timeout);
 }
 
+void SwimCore::JudgeSuspicionLater(MemberIndex m, TimePoint now) {
+  suspicions_.EndFinalCheck(m, /*answered=*/true);
+  if (const auto* entry = suspicions_.Find(m)) {
+    const auto* moved = suspicions_.Extend(m, now + entry->min);
+    timers_.Push(moved->deadline, SuspicionTimer{m, moved->generation});
+  }
+}
+
 void SwimCore::ProbeSucceeded(std::uint32_t seq, TimePoint now) {
   auto it = probes_.find(seq);
   if (it == probes_.end()) return;
@@ -185,11 +193,7 @@ void SwimCore::ProbeSucceeded(std::uint32_t seq, TimePoint now) {
   if (p.kind == ProbeKind::kVerify && p.reason == VerifyReason::kFinalCheck &&
       ProbeTargetValid(p) && table_.State(p.target) == MemberState::kSuspect) {
     // It answered: give its refutation time to arrive, then judge again.
-    suspicions_.EndFinalCheck(p.target, /*answered=*/true);
-    if (const auto* entry = suspicions_.Find(p.target)) {
-      const auto* moved = suspicions_.Extend(p.target, now + entry->min);
-      timers_.Push(moved->deadline, SuspicionTimer{p.target, moved->generation});
-    }
+    JudgeSuspicionLater(p.target, now);
   }
   if (p.kind == ProbeKind::kRound && p.stage == 0) awareness_.Apply(-1);
   if (p.kind == ProbeKind::kVerify && p.reason == VerifyReason::kPhi) {
@@ -238,11 +242,7 @@ void SwimCore::ProbeFailed(std::uint32_t seq, TimePoint now) {
     // final check is judged again later, as if answered.
     ++counters_.accusations_withheld;
     if (p.reason == VerifyReason::kFinalCheck && state == MemberState::kSuspect) {
-      suspicions_.EndFinalCheck(p.target, /*answered=*/true);
-      if (const auto* entry = suspicions_.Find(p.target)) {
-        const auto* moved = suspicions_.Extend(p.target, now + entry->min);
-        timers_.Push(moved->deadline, SuspicionTimer{p.target, moved->generation});
-      }
+      JudgeSuspicionLater(p.target, now);
     }
     return;
   }

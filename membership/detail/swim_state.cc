@@ -2,6 +2,7 @@
 // (Lifeguard), events, quorum and reaping.
 
 #include <algorithm>
+#include <cassert>
 #include <string>
 
 #include "membership/detail/hash.h"
@@ -523,7 +524,7 @@ void SwimCore::QueueClaimCheck(MemberIndex m, bool claimed_failed, TimePoint now
   if (leaving_) return;
   Probe* check = RunningVerify(m);
   if (check == nullptr && claim_checks_running_ < tuning::kMaxClaimChecks) {
-    check = &StartVerify(m, VerifyReason::kClaim, config_.probe_timeout, now);
+    check = CheckClaim(m, now);
   }
   if (check != nullptr) {
     // A check already under way (e.g. of a suspect claim) decides this too.
@@ -550,10 +551,10 @@ void SwimCore::StartWaitingClaimChecks(TimePoint now) {
          !leaving_) {
     const MemberIndex m = waiting_claim_order_.front();
     waiting_claim_order_.pop_front();
-    auto it = waiting_claims_.find(m);
-    if (it == waiting_claims_.end()) continue;
-    const WaitingClaim claim = std::move(it->second);
-    waiting_claims_.erase(it);
+    // A member waits in both containers or in neither (QueueClaimCheck).
+    auto node = waiting_claims_.extract(m);
+    assert(!node.empty());
+    const WaitingClaim claim = std::move(node.mapped());
     // Moved on while it waited: refuted, rejoined, or suspected or failed here.
     if (!table_.Contains(m) || table_.Name(m) != claim.name ||
         table_.Incarnation(m) != claim.incarnation || table_.State(m) != MemberState::kAlive) {

@@ -40,7 +40,6 @@ import json
 import os
 import random
 import shutil
-import signal
 import sys
 import tempfile
 import time
@@ -67,10 +66,6 @@ VARIANTS = {
               "(memberlist probe 1 s, probe timeout 200 ms, suspicion mult 3, 1 indirect check; Serf's "
               "agent has no probe-interval setting, its profiles are the only knob)"),
 }
-
-
-def _raise_exit(signum, frame):
-    raise KeyboardInterrupt(f"signal {signum}")
 
 
 def run_one(n, args, nf, ipt_ok, rng):
@@ -207,8 +202,7 @@ def main():
     ipt_ok, why = netfault.iptables_available()
     if not ipt_ok:
         log(f"iptables not permitted ({why}): packet counters, loss and partition scenarios are skipped")
-    signal.signal(signal.SIGTERM, _raise_exit)
-    signal.signal(signal.SIGHUP, _raise_exit)
+    peers.interrupt_on_signals()
     rng = random.Random(args.seed)
     results = []
     try:
@@ -237,8 +231,4 @@ def main():
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except KeyboardInterrupt:
-        print("interrupted: agents killed, iptables chains removed", file=sys.stderr)
-        sys.exit(130)
+    peers.run_main(main, "agents killed, iptables chains removed")

@@ -33,6 +33,7 @@ import os
 import re
 import signal
 import subprocess
+import sys
 import threading
 import time
 import urllib.request
@@ -380,3 +381,25 @@ class Cluster:
                 return time.time() - t0
             time.sleep(interval)
         return None
+
+
+# -------------------------------------------------------------- script exits
+def _raise_interrupt(signum, frame):
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def interrupt_on_signals():
+    """SIGTERM and SIGHUP end a benchmark like Ctrl-C, through its `finally`
+    blocks (agents killed by PID, iptables chains removed)."""
+    signal.signal(signal.SIGTERM, _raise_interrupt)
+    signal.signal(signal.SIGHUP, _raise_interrupt)
+
+
+def run_main(main, cleaned_up):
+    """Runs a benchmark's main(); when interrupted, says what was cleaned up
+    and exits with 130."""
+    try:
+        main()
+    except KeyboardInterrupt:
+        print(f"interrupted: {cleaned_up}", file=sys.stderr)
+        sys.exit(130)

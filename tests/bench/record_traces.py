@@ -198,8 +198,4 @@ def main():
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except KeyboardInterrupt:
-        print("interrupted: agents killed, iptables chains removed", file=sys.stderr)
-        sys.exit(130)
+    peers.run_main(main, "agents killed, iptables chains removed")

@@ -57,6 +57,7 @@ import urllib.request
 HERE = os.path.dirname(os.path.abspath(__file__))
 PICKET = os.environ.get("PICKET_BIN", os.path.join(HERE, "../../build/picket"))
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
+import peers  # noqa: E402
 from service_app_process import AppProcess  # noqa: E402
 from scenarios import percentile  # noqa: E402
 NET = 17
@@ -626,10 +627,6 @@ def table(result):
     return "\n".join(lines)
 
 
-def _raise_exit(signum, frame):
-    raise KeyboardInterrupt(f"signal {signum}")
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--nodes", type=int, default=32)
@@ -650,8 +647,7 @@ def main():
         ap.error("--nodes must be 2..200")
     args.seed = args.seed if args.seed is not None else int(time.time()) % 100000
     args.idle_kinds = [k for k in args.idle_kinds.split(",") if k]
-    signal.signal(signal.SIGTERM, _raise_exit)
-    signal.signal(signal.SIGHUP, _raise_exit)
+    peers.interrupt_on_signals()
     bench = Bench(args)
     try:
         result = bench.run()
@@ -665,8 +661,4 @@ def main():
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except KeyboardInterrupt:
-        print("interrupted: agents and apps killed", file=sys.stderr)
-        sys.exit(130)
+    peers.run_main(main, "agents and apps killed")
