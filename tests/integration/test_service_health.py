@@ -459,16 +459,19 @@ class ServiceHealth(unittest.TestCase):
             code, answer = http_json(url, "PUT", "not an object")
             self.assertEqual(code, 400, answer)
 
-            # Push "passing" every 0.5 s until every agent sees it.
+            # Push the current status every 0.5 s, as a TTL client does, until
+            # every agent sees it: a status pushed once expires after the TTL, and
+            # an agent that had not heard it by then would only see "critical".
             t_push = time.time()
             pushing = threading.Event()
             pushing.set()
+            pushed = {"status": "passing", "output": "all good"}
             last_put = [0.0]
             refused = []
 
             def pusher():
                 while pushing.is_set():
-                    code, answer = put("passing", "all good")
+                    code, answer = put(pushed["status"], pushed["output"])
                     last_put[0] = time.time()
                     if code != 200:
                         refused.append((code, answer))
@@ -484,17 +487,13 @@ class ServiceHealth(unittest.TestCase):
                 self.assertEqual([c["kind"] for c in checks["checks"]], ["ttl"])
                 self.assertEqual(checks["service"]["status"], "passing")
                 # Warning pushes go through too.
-                pushing.clear()
-                t.join(timeout=5)
                 t_warn = time.time()
-                code, answer = put("warning", "disk 91%")
-                self.assertEqual(code, 200, answer)
-                last_put[0] = time.time()
+                pushed.update(status="warning", output="disk 91%")
                 self.wait_event_everywhere("service.warning", name, t_warn)
-                pushing.set()
-                t = threading.Thread(target=pusher, daemon=True)
-                t.start()
-                self.wait_event_everywhere("service.passing", name, t_warn)
+                self.assertIn("disk 91%", service_of(agent, name)["output"])
+                t_back = time.time()
+                pushed.update(status="passing", output="all good")
+                self.wait_event_everywhere("service.passing", name, t_back)
             finally:
                 pushing.clear()
                 t.join(timeout=5)
