@@ -16,6 +16,9 @@ std::string Millis(Duration d) {
 
 double Nanos(Duration d) { return static_cast<double>(d.count()); }
 
+// Real intervals after which the empirical model drops the two seeds.
+constexpr std::size_t kEmpiricalSeedsKept = 10;
+
 const PhiConfig& Validated(const PhiConfig& config) {
   if (const Status valid = config.Validate(); !valid) throw std::invalid_argument(valid.error());
   return config;
@@ -43,8 +46,18 @@ Status PhiConfig::Validate() const {
         return Fail("min_std_deviation must be >= 0 (got " + Millis(min_std_deviation) + ")");
       }
       break;
+    case Distribution::kEmpirical:
+      break;
     default:
-      return Fail("distribution must be normal, logistic or exponential");
+      return Fail("distribution must be normal, logistic, exponential or empirical");
+  }
+  // Checked whatever the distribution, so that a switch to empirical cannot
+  // meet an invalid value.
+  if (false_suspicion_cost <= Duration::zero()) {
+    return Fail("false_suspicion_cost must be > 0 (got " + Millis(false_suspicion_cost) + ")");
+  }
+  if (min_bandwidth <= Duration::zero()) {
+    return Fail("min_bandwidth must be > 0 (got " + Millis(min_bandwidth) + ")");
   }
   if (acceptable_heartbeat_pause < Duration::zero()) {
     return Fail("acceptable_heartbeat_pause must be >= 0 (got " +
@@ -62,23 +75,42 @@ PhiAccrualDetector::PhiAccrualDetector(const PhiConfig& config)
       window_(config.window_size),
       pause_ns_(Nanos(config.acceptable_heartbeat_pause)),
       min_std_dev_ns_(Nanos(config.min_std_deviation)),
-      threshold_inverse_(PhiInverse(config.distribution, config.threshold)) {}
+      threshold_inverse_(config.distribution == Distribution::kEmpirical
+                             ? 0.0
+                             : PhiInverse(config.distribution, config.threshold)) {
+  if (config_.distribution == Distribution::kEmpirical) {
+    empirical_.emplace(config_.window_size, Nanos(config_.min_bandwidth),
+                       Nanos(config_.false_suspicion_cost));
+  }
+}
+
+void PhiAccrualDetector::AddSample(double interval_ns) {
+  window_.Add(interval_ns);
+  if (empirical_) {
+    empirical_->Add(interval_ns);
+    log_survival_at_cutoff_.reset();
+  }
+}
 
 void PhiAccrualDetector::Heartbeat(TimePoint now) {
   if (!last_heartbeat_) {
     // Akka's bootstrap: two samples around the estimate, deviation mean / 4.
     const Duration mean = config_.first_heartbeat_estimate;
     const Duration deviation = mean / 4;
-    window_.Add(Nanos(mean - deviation));
-    window_.Add(Nanos(mean + deviation));
+    AddSample(Nanos(mean - deviation));
+    AddSample(Nanos(mean + deviation));
     last_heartbeat_ = now;
     UpdateStatistics();
     return;
   }
   if (now < *last_heartbeat_) return;
   if (config_.learn_suspected_intervals || IsAvailable(now)) {
-    window_.Add(Nanos(now - *last_heartbeat_));
+    AddSample(Nanos(now - *last_heartbeat_));
     ++samples_recorded_;
+    // The seeds are a guess; the empirical model gives every sample the same
+    // weight, so they would hold half a short window: they leave once real
+    // intervals can speak for themselves.
+    if (empirical_ && samples_recorded_ == kEmpiricalSeedsKept) empirical_->DropOldest(2);
     UpdateStatistics();
   }
   last_heartbeat_ = now;
@@ -92,13 +124,38 @@ void PhiAccrualDetector::UpdateStatistics() {
 double PhiAccrualDetector::Phi(TimePoint now) const {
   if (!last_heartbeat_) return 0.0;
   const double elapsed = Nanos(now - *last_heartbeat_);
+  if (empirical_) return EmpiricalPhi(elapsed);
   return PhiOf(config_.distribution, elapsed, mean_ns_, std_dev_ns_, pause_ns_);
 }
 
-bool PhiAccrualDetector::IsAvailable(TimePoint now) const { return Phi(now) < config_.threshold; }
+double PhiAccrualDetector::EmpiricalCrossingNs() const {
+  return std::ceil(empirical_->cutoff() + pause_ns_);
+}
+
+double PhiAccrualDetector::EmpiricalPhi(double elapsed_ns) const {
+  // O(window) each: computed when phi is asked for, not per heartbeat.
+  if (!log_survival_at_cutoff_) {
+    log_survival_at_cutoff_ = empirical_->LogSurvival(empirical_->cutoff());
+  }
+  const double at_cutoff = *log_survival_at_cutoff_;
+  const double level = config_.threshold * empirical_->LogSurvival(elapsed_ns - pause_ns_) /
+                       std::max(at_cutoff, 1e-9);
+  // Exactly at and after the crossing the level is at least the threshold,
+  // and below it before, whatever the rounding: IsAvailable and
+  // SuspicionTime agree.
+  if (elapsed_ns >= EmpiricalCrossingNs()) return std::max(level, config_.threshold);
+  return std::min(level, std::nextafter(config_.threshold, 0.0));
+}
+
+bool PhiAccrualDetector::IsAvailable(TimePoint now) const {
+  if (empirical_ && last_heartbeat_) return Nanos(now - *last_heartbeat_) < EmpiricalCrossingNs();
+  return Phi(now) < config_.threshold;
+}
 
 void PhiAccrualDetector::Reset() {
   window_.Clear();
+  if (empirical_) empirical_->Clear();
+  log_survival_at_cutoff_.reset();
   last_heartbeat_.reset();
   samples_recorded_ = 0;
   mean_ns_ = 0.0;
@@ -117,6 +174,12 @@ std::optional<TimePoint> PhiAccrualDetector::SuspicionTime() const {
   if (!last_heartbeat_) return std::nullopt;
   const TimePoint last = *last_heartbeat_;
   double elapsed = 0.0;
+  if (empirical_) {
+    // Exact by construction: Phi reaches the threshold at this nanosecond.
+    const double crossing = EmpiricalCrossingNs();
+    if (!(crossing < Nanos(TimePoint::max() - last))) return TimePoint::max();
+    return last + Duration(static_cast<Duration::rep>(crossing));
+  }
   if (config_.distribution == Distribution::kExponential) {
     elapsed = pause_ns_ + threshold_inverse_ * mean_ns_;
   } else {

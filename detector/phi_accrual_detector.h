@@ -10,9 +10,9 @@
 #include <optional>
 #include <string>
 
-#include "detector/inter_arrival_window.h"
-
 #include "common/expected.h"
+#include "detector/empirical_model.h"
+#include "detector/inter_arrival_window.h"
 
 namespace picket::detector {
 
@@ -26,6 +26,10 @@ enum class Distribution {
   kNormal,       // exact normal tail, computed in log space (default)
   kLogistic,     // Akka's logistic approximation of the normal CDF
   kExponential,  // Cassandra: phi = elapsed / (mean * ln 10)
+  // The window's intervals as they are, with the cutoff that minimizes
+  // detection time + false_suspicion_cost * P(false suspicion)
+  // (detector/empirical_model.h); phi is scaled to reach `threshold` there.
+  kEmpirical,
 };
 
 struct PhiConfig {
@@ -55,6 +59,15 @@ struct PhiConfig {
   // suspecting them. false: Akka's rule; a long outage never skews the
   // statistics, but a gap longer than the suspicion time is never learned.
   bool learn_suspected_intervals = true;
+  // Empirical model only. What one false suspicion is worth in detection
+  // time: the cutoff moves up by t only if that removes at least
+  // t / false_suspicion_cost of the probability of a false suspicion per
+  // interval. > 0.
+  Duration false_suspicion_cost = 50s;
+  // Empirical model only. Floor on the kernel bandwidth (the smoothing of the
+  // window's intervals, and the scale of the margin above the largest ones).
+  // > 0.
+  Duration min_bandwidth = 1ms;
 
   // Success, or an error naming the first invalid field.
   [[nodiscard]] Status Validate() const;
@@ -74,8 +87,10 @@ class PhiAccrualDetector {
   void Heartbeat(TimePoint now);
 
   // Suspicion level at `now`: -log10(P(the next heartbeat is merely late))
-  // under the configured distribution. 0 before the first heartbeat; finite,
-  // >= 0 and non-decreasing in `now` after it, however late `now` is.
+  // under the configured distribution (the empirical model scales it so that
+  // it reaches `threshold` exactly at its cutoff). 0 before the first
+  // heartbeat; finite, >= 0 and non-decreasing in `now` after it, however
+  // late `now` is.
   [[nodiscard]] double Phi(TimePoint now) const;
 
   // Phi(now) < threshold.
@@ -109,9 +124,18 @@ class PhiAccrualDetector {
  private:
   // Recomputes mean_ns_ and std_dev_ns_ from the window.
   void UpdateStatistics();
+  // Adds one interval to the window (and to the empirical model).
+  void AddSample(double interval_ns);
+  // Empirical model: the elapsed time of the crossing, and phi there.
+  [[nodiscard]] double EmpiricalCrossingNs() const;
+  [[nodiscard]] double EmpiricalPhi(double elapsed_ns) const;
 
   PhiConfig config_;
   InterArrivalWindow window_;
+  // Set with Distribution::kEmpirical only.
+  std::optional<EmpiricalModel> empirical_;
+  // Its -log10 P(interval > cutoff), computed on the first Phi() after a fit.
+  mutable std::optional<double> log_survival_at_cutoff_;
   std::optional<TimePoint> last_heartbeat_;
   // Real inter-arrival samples recorded since construction or Reset().
   std::size_t samples_recorded_ = 0;

@@ -62,6 +62,8 @@ double PhiOf(Distribution distribution, double elapsed, double mean, double std_
       return LogisticPhi((elapsed - (mean + pause)) / std_dev);
     case Distribution::kExponential:
       return ExponentialPhi(elapsed - pause, mean);
+    case Distribution::kEmpirical:
+      break;  // needs the whole window: PhiAccrualDetector
   }
   return 0.0;
 }
@@ -97,6 +99,8 @@ std::string_view DistributionName(Distribution distribution) {
       return "logistic";
     case Distribution::kExponential:
       return "exponential";
+    case Distribution::kEmpirical:
+      return "empirical";
   }
   return "unknown";
 }

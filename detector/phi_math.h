@@ -39,17 +39,19 @@ inline constexpr double kPhiFactor = 0.43429448190325182765;
 // after the last heartbeat, with `pause` tolerated (all in one time unit):
 //   normal / logistic: z = (elapsed - (mean + pause)) / std_dev
 //   exponential:       ExponentialPhi(elapsed - pause, mean)   (std_dev unused)
-// REQUIRES: mean > 0; std_dev > 0 unless exponential.
+// REQUIRES: mean > 0; std_dev > 0 unless exponential. The empirical model
+// needs the whole window, not two statistics: 0 (use PhiAccrualDetector).
 [[nodiscard]] double PhiOf(Distribution distribution, double elapsed, double mean, double std_dev,
                            double pause);
 
 // The z at which NormalPhi / LogisticPhi reaches `phi` (the inverse, to within
 // a few ulps; found by bisection, so call it once per threshold, not per
 // query). For exponential, the elapsed / mean ratio: phi / kPhiFactor.
-// REQUIRES: phi > 0 and finite.
+// REQUIRES: phi > 0 and finite; not the empirical model (it has no closed
+// form: PhiAccrualDetector::SuspicionTime).
 [[nodiscard]] double PhiInverse(Distribution distribution, double phi);
 
-// "normal", "logistic", "exponential".
+// "normal", "logistic", "exponential", "empirical".
 [[nodiscard]] std::string_view DistributionName(Distribution distribution);
 
 }  // namespace picket::detector

@@ -14,9 +14,9 @@ namespace {
 
 // --- Building rows ---
 
-constexpr detector::Distribution kDistributions[] = {detector::Distribution::kNormal,
-                                                     detector::Distribution::kLogistic,
-                                                     detector::Distribution::kExponential};
+constexpr detector::Distribution kDistributions[] = {
+    detector::Distribution::kNormal, detector::Distribution::kLogistic,
+    detector::Distribution::kExponential, detector::Distribution::kEmpirical};
 
 template <typename T>
 FieldValue ToValue(const T& v) {
@@ -229,11 +229,31 @@ const std::vector<FieldDescriptor>& Table() {
       {.name = "phi.distribution",
        .flag = "--phi-distribution",
        .kind = FieldKind::kChoice,
-       .doc = "Inter-arrival model: normal, logistic (Akka) or exponential (Cassandra)",
+       .doc = "Inter-arrival model: normal, logistic (Akka), exponential (Cassandra) or "
+              "empirical (the window as it is, with the cutoff that minimizes detection time "
+              "plus the false-suspicion cost times its probability)",
        .defaults = All("normal"),
        .choices = kDistributionNames,
        .get = GetPhi<&PhiConfig::distribution>,
        .set = SetPhi<&PhiConfig::distribution>},
+      {.name = "phi.false_suspicion_cost",
+       .flag = "--phi-false-suspicion-cost",
+       .kind = FieldKind::kDuration,
+       .doc = "Empirical model: the detection time one false suspicion is worth (the cutoff "
+              "rises by t only to remove t / this of the probability of a false suspicion)",
+       .defaults = All(50s),
+       .low = Above(0),
+       .get = GetPhi<&PhiConfig::false_suspicion_cost>,
+       .set = SetPhi<&PhiConfig::false_suspicion_cost>},
+      {.name = "phi.min_bandwidth",
+       .flag = "--phi-min-bandwidth",
+       .kind = FieldKind::kDuration,
+       .doc = "Empirical model: floor on the kernel bandwidth (the margin above the largest "
+              "intervals is a few bandwidths)",
+       .defaults = All(1ms),
+       .low = Above(0),
+       .get = GetPhi<&PhiConfig::min_bandwidth>,
+       .set = SetPhi<&PhiConfig::min_bandwidth>},
       {.name = "phi.learn_suspected_intervals",
        .flag = "--phi-learn-suspected",
        .kind = FieldKind::kBool,

@@ -54,6 +54,11 @@ struct EvalFlags {
   double first_estimate_ms = Millis(det::PhiConfig{}.first_heartbeat_estimate).count();
   std::string distribution = "normal";
   bool akka_rule = false;
+  // Empirical model: the swept false-suspicion costs and the headline one.
+  std::vector<double> costs_s = {5, 10, 20, 30, 50, 100, 200, 500};
+  double headline_cost_s =
+      std::chrono::duration<double>(det::PhiConfig{}.false_suspicion_cost).count();
+  double min_bandwidth_ms = Millis(det::PhiConfig{}.min_bandwidth).count();
   // Custom trace.
   double period_ms = 500.0;
   double base_delay_ms = 0.2;
@@ -86,6 +91,12 @@ void Require(bool ok, const std::string& flag, const std::string& rule) {
   if (!ok) Fail(flag + " must be " + rule);
 }
 
+// The swept value the summary tables show: a threshold, or with the
+// empirical model a false-suspicion cost in seconds.
+double Headline(const EvalFlags& f) {
+  return f.distribution == "empirical" ? f.headline_cost_s : f.headline;
+}
+
 ev::EvalOptions MakeOptions(const EvalFlags& f) {
   Require(std::isfinite(f.min_stddev_ms) && f.min_stddev_ms >= 0, "--min-stddev-ms", ">= 0");
   Require(std::isfinite(f.acceptable_pause_ms) && f.acceptable_pause_ms >= 0,
@@ -102,12 +113,25 @@ ev::EvalOptions MakeOptions(const EvalFlags& f) {
   options.phi.first_heartbeat_estimate = FromMs(f.first_estimate_ms);
   options.phi.distribution = f.distribution == "logistic"      ? det::Distribution::kLogistic
                              : f.distribution == "exponential" ? det::Distribution::kExponential
+                             : f.distribution == "empirical"   ? det::Distribution::kEmpirical
                                                                : det::Distribution::kNormal;
   options.phi.learn_suspected_intervals = !f.akka_rule;
+  Require(std::isfinite(f.min_bandwidth_ms) && f.min_bandwidth_ms > 0, "--min-bandwidth-ms", "> 0");
+  options.phi.min_bandwidth = FromMs(f.min_bandwidth_ms);
   options.thresholds = f.thresholds;
-  if (std::find(options.thresholds.begin(), options.thresholds.end(), f.headline) ==
+  if (options.phi.distribution == det::Distribution::kEmpirical) {
+    // Its threshold only scales phi: the cost is what moves the cutoff.
+    options.sweep = ev::EvalOptions::Sweep::kFalseSuspicionCost;
+    for (const double cost : f.costs_s) {
+      Require(std::isfinite(cost) && cost > 0, "--costs-s", "a list of values > 0");
+    }
+    Require(std::isfinite(f.headline_cost_s) && f.headline_cost_s > 0, "--headline-cost-s", "> 0");
+    options.thresholds = f.costs_s;
+  }
+  const double headline = Headline(f);
+  if (std::find(options.thresholds.begin(), options.thresholds.end(), headline) ==
       options.thresholds.end()) {
-    options.thresholds.push_back(f.headline);
+    options.thresholds.push_back(headline);
     std::sort(options.thresholds.begin(), options.thresholds.end());
   }
   if (!f.timeouts_ms.empty()) {
@@ -306,8 +330,8 @@ void Run(const EvalFlags& f, bool custom_trace) {
       for (const ev::RecordedFamily& family : recorded) {
         if (family.trace.end <= options.warmup) {
           Fail("--trace-dir: family " + family.name + " (" +
-               std::to_string(std::chrono::duration_cast<std::chrono::seconds>(family.trace.end)
-                                  .count()) +
+               std::to_string(
+                   std::chrono::duration_cast<std::chrono::seconds>(family.trace.end).count()) +
                " s) is not longer than the warmup (--warmup-min)");
         }
       }
@@ -351,7 +375,7 @@ void Run(const EvalFlags& f, bool custom_trace) {
   if (results.size() > 1) {
     std::vector<const ev::TraceEvaluation*> evaluations;
     for (const auto& family : results) evaluations.push_back(&family.evaluation);
-    fleet = ev::CompareFleet(evaluations, f.headline);
+    fleet = ev::CompareFleet(evaluations, Headline(f));
     for (const double threshold : options.thresholds) {
       sweep.push_back(ev::CompareFleet(evaluations, threshold));
     }
@@ -361,11 +385,13 @@ void Run(const EvalFlags& f, bool custom_trace) {
     nlohmann::json out = {{"seed", f.seed},
                           {"hours_per_family", f.hours},
                           {"headline_threshold", f.headline},
+                          {"headline_setting", options.Label(Headline(f))},
                           {"families", nlohmann::json::array()}};
     out["detector"] = {
         {"distribution", f.distribution},           {"window", f.window},
         {"min_stddev_ms", f.min_stddev_ms},         {"acceptable_pause_ms", f.acceptable_pause_ms},
-        {"first_estimate_ms", f.first_estimate_ms}, {"learn_suspected_intervals", !f.akka_rule}};
+        {"first_estimate_ms", f.first_estimate_ms}, {"learn_suspected_intervals", !f.akka_rule},
+        {"min_bandwidth_ms", f.min_bandwidth_ms}};
     for (const auto& family : results) out["families"].push_back(FamilyJson(family));
     if (fleet) out["one_setting_for_all"] = FleetJson(*fleet, results);
     out["one_setting_for_all_by_threshold"] = nlohmann::json::array();
@@ -375,13 +401,13 @@ void Run(const EvalFlags& f, bool custom_trace) {
     std::cout << out.dump(2) << "\n";
     return;
   }
-  std::cout << "## Each family against its own best fixed timeout (phi threshold " << f.headline
-            << ")\n\n"
-            << ev::FormatSummary(results, f.headline) << "\n";
+  const std::string label = options.Label(Headline(f));
+  std::cout << "## Each family against its own best fixed timeout (" << label << ")\n\n"
+            << ev::FormatSummary(results, Headline(f)) << "\n";
   if (fleet) {
-    std::cout << "## One setting for every family (phi threshold " << f.headline << ")\n\n"
+    std::cout << "## One setting for every family (" << label << ")\n\n"
               << ev::FormatFleet(results, *fleet) << "\n"
-              << "Every threshold, one setting for every family:\n\n"
+              << "Every setting, one for every family:\n\n"
               << ev::FormatFleetSweep(sweep) << "\n";
   }
   for (const auto& family : results) std::cout << ev::FormatFamilyReport(family);
@@ -437,8 +463,23 @@ void AddDetectorEvalCommand(CLI::App& app) {
                   "Phi first-heartbeat estimate, ms")
       ->group(detector)
       ->capture_default_str();
-  cmd->add_option("--distribution", flags->distribution, "normal, logistic or exponential")
-      ->check(CLI::IsMember({"normal", "logistic", "exponential"}))
+  cmd->add_option("--distribution", flags->distribution,
+                  "normal, logistic, exponential or empirical")
+      ->check(CLI::IsMember({"normal", "logistic", "exponential", "empirical"}))
+      ->group(detector)
+      ->capture_default_str();
+  cmd->add_option("--costs-s", flags->costs_s,
+                  "Empirical model: false-suspicion costs to evaluate, seconds (swept instead of "
+                  "the thresholds)")
+      ->delimiter(',')
+      ->group(detector)
+      ->capture_default_str();
+  cmd->add_option("--headline-cost-s", flags->headline_cost_s,
+                  "Empirical model: false-suspicion cost for the summary tables, seconds")
+      ->group(detector)
+      ->capture_default_str();
+  cmd->add_option("--min-bandwidth-ms", flags->min_bandwidth_ms,
+                  "Empirical model: kernel bandwidth floor, ms")
       ->group(detector)
       ->capture_default_str();
   cmd->add_flag("--akka-rule", flags->akka_rule,

@@ -39,6 +39,7 @@ FleetComparison CompareFleet(const std::vector<const TraceEvaluation*>& evaluati
     if (it != e->phi.end()) {
       family.phi_detection_median = it->detection_median;
       family.phi_mistakes = it->mistakes;
+      result.label = it->label;
     }
     result.phi_mistakes += family.phi_mistakes;
     phi_median_sum += Nanos(family.phi_detection_median);

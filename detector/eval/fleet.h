@@ -19,6 +19,8 @@ namespace picket::detector::eval {
 
 struct FleetComparison {
   double threshold = 0.0;
+  // The setting's name in reports (EvalOptions::Label).
+  std::string label;
   double hours = 0.0;
   // Phi, summed / averaged over the families.
   std::uint64_t phi_mistakes = 0;
@@ -49,7 +51,8 @@ struct FleetComparison {
   std::vector<Family> families;
 };
 
-// REQUIRES: every evaluation evaluated `threshold` and has crash trials.
+// REQUIRES: every evaluation evaluated `threshold` (the swept value) and has
+// crash trials.
 [[nodiscard]] FleetComparison CompareFleet(const std::vector<const TraceEvaluation*>& evaluations,
                                            double threshold);
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <numeric>
 
 #include "detector/eval/sampler.h"
@@ -75,7 +76,12 @@ void ForEachInFlight(const Trace& trace, const CrashTrial& trial, F&& on_arrival
 QosStats EvaluatePhi(const Trace& trace, const EvalOptions& options, double threshold,
                      Duration alive_end, const std::vector<CrashTrial>& trials) {
   PhiConfig config = options.phi;
-  config.threshold = threshold;
+  if (options.sweep == EvalOptions::Sweep::kFalseSuspicionCost) {
+    config.false_suspicion_cost =
+        std::chrono::duration_cast<Duration>(std::chrono::duration<double>(threshold));
+  } else {
+    config.threshold = threshold;
+  }
   PhiAccrualDetector detector(config);
   const TimePoint origin{};
 
@@ -121,12 +127,23 @@ QosStats EvaluatePhi(const Trace& trace, const EvalOptions& options, double thre
   QosStats stats;
   stats.kind = "phi";
   stats.threshold = threshold;
+  stats.label = options.Label(threshold);
   FillDetection(std::move(detection), stats);
   FillMistakes(mistakes, mistake_time, alive_end - options.warmup, stats);
   return stats;
 }
 
 }  // namespace
+
+std::string EvalOptions::Label(double value) const {
+  char buffer[64];
+  if (sweep == Sweep::kFalseSuspicionCost) {
+    std::snprintf(buffer, sizeof buffer, "cost %g s", value);
+  } else {
+    std::snprintf(buffer, sizeof buffer, "phi %g", value);
+  }
+  return buffer;
+}
 
 Status EvalOptions::Validate() const {
   if (const Status valid = phi.Validate(); !valid) return Fail("phi: " + valid.error());

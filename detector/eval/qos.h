@@ -27,11 +27,10 @@
 #include <string>
 #include <vector>
 
+#include "common/expected.h"
 #include "detector/eval/fixed_timeout.h"
 #include "detector/eval/trace.h"
 #include "detector/phi_accrual_detector.h"
-
-#include "common/expected.h"
 
 namespace picket::detector::eval {
 
@@ -53,6 +52,13 @@ struct EvalOptions {
   Duration warmup = std::chrono::minutes(5);
   // Seed for placing the crash trials.
   std::uint64_t seed = 1;
+  // What `thresholds` sweeps: the phi threshold, or (the empirical model,
+  // whose threshold only scales phi) the false-suspicion cost in seconds.
+  enum class Sweep { kThreshold, kFalseSuspicionCost };
+  Sweep sweep = Sweep::kThreshold;
+
+  // How one swept value is named in reports: "phi 8", "cost 50 s".
+  [[nodiscard]] std::string Label(double value) const;
 
   // Success, or an error naming the first invalid field.
   [[nodiscard]] Status Validate() const;
@@ -62,8 +68,10 @@ struct EvalOptions {
 struct QosStats {
   // "phi" or "timeout".
   std::string kind;
-  // The phi threshold (kind "phi") or the timeout (kind "timeout").
+  // The swept value (kind "phi": EvalOptions::thresholds, see Sweep) or the
+  // timeout (kind "timeout"), and the setting's name in reports.
   double threshold = 0.0;
+  std::string label;
   Duration timeout = Duration::zero();
   // Detection time over the crash trials.
   Duration detection_median = Duration::zero();

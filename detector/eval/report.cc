@@ -23,7 +23,7 @@ std::string Ms(Duration d) {
 std::string Rate(double per_hour) { return Format(per_hour < 10 ? "%.2f" : "%.1f", per_hour); }
 
 std::string Setting(const QosStats& s) {
-  if (s.kind == "phi") return "phi " + Format("%g", s.threshold);
+  if (s.kind == "phi") return s.label;
   return "timeout " + Ms(s.timeout) + " ms";
 }
 
@@ -65,17 +65,17 @@ std::string FormatFamilyReport(const FamilyEvaluation& family) {
   for (const QosStats& s : e.phi) out += Row(s);
   for (const QosStats& s : e.timeouts) out += Row(s);
   out +=
-      "\nphi against the fixed timeout with the same median detection time, and against the\n"
-      "shortest fixed timeout with no more mistakes:\n\n";
+      "\nThe detector against the fixed timeout with the same median detection time, and "
+      "against the\nshortest fixed timeout with no more mistakes:\n\n";
   out +=
-      "| phi | T_D median ms | mistakes/h | same-T_D timeout ms | its mistakes/h | "
-      "fewer mistakes | same-mistakes timeout ms | its T_D median ms | phi faster |\n";
+      "| detector | T_D median ms | mistakes/h | same-T_D timeout ms | its mistakes/h | "
+      "fewer mistakes | same-mistakes timeout ms | its T_D median ms | detector faster |\n";
   out += "|---|---:|---:|---:|---:|---:|---:|---:|---:|\n";
   for (std::size_t i = 0; i < e.matched.size(); ++i) {
     const MatchedComparison& m = e.matched[i];
     const QosStats& p = e.phi[i];
-    out += "| " + Format("%g", m.threshold) + " | " + Ms(p.detection_median) + " | " +
-           Rate(p.mistakes_per_hour) + " | " + Ms(m.equal_speed_timeout) + " | " +
+    out += "| " + p.label + " | " + Ms(p.detection_median) + " | " + Rate(p.mistakes_per_hour) +
+           " | " + Ms(m.equal_speed_timeout) + " | " +
            Rate(m.equal_speed_timeout_mistakes_per_hour) + " | " + FormatPercent(m.fewer_mistakes) +
            " | " + Ms(m.equal_mistakes_timeout) + " | " + Ms(m.equal_mistakes_detection_median) +
            " | " + FormatPercent(m.faster) + " |\n";
@@ -84,13 +84,18 @@ std::string FormatFamilyReport(const FamilyEvaluation& family) {
 }
 
 std::string FormatSummary(const std::vector<FamilyEvaluation>& families, double threshold) {
-  const std::string phi = "phi " + Format("%g", threshold);
+  std::string phi = "phi " + Format("%g", threshold);
+  for (const FamilyEvaluation& family : families) {
+    for (const QosStats& s : family.evaluation.phi) {
+      if (s.threshold == threshold) phi = s.label;
+    }
+  }
   std::string out = "| family | " + phi + " T_D median ms | " + phi +
                     " mistakes/h | timeout with the same T_D median, ms | its mistakes/h | " + phi +
                     ": fewer false suspicions | shortest timeout with no more mistakes, ms | "
                     "its T_D median ms | " +
                     phi +
-                    ": faster detection | fewer false suspicions, every threshold: min / median "
+                    ": faster detection | fewer false suspicions, every setting: min / median "
                     "/ max |\n";
   out += "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
   for (const FamilyEvaluation& family : families) {
@@ -120,7 +125,7 @@ std::string FormatSummary(const std::vector<FamilyEvaluation>& families, double 
 }
 
 std::string FormatFleet(const std::vector<FamilyEvaluation>& families, const FleetComparison& c) {
-  const std::string phi = "phi " + Format("%g", c.threshold);
+  const std::string& phi = c.label;
   const std::string same_speed = "timeout " + Ms(c.equal_speed_timeout) + " ms";
   const std::string same_mistakes = "timeout " + Ms(c.equal_mistakes_timeout) + " ms";
   std::string out = "| family | " + phi + ": T_D median ms | mistakes/h | " + same_speed +
@@ -153,17 +158,16 @@ std::string FormatFleet(const std::vector<FamilyEvaluation>& families, const Fle
 
 std::string FormatFleetSweep(const std::vector<FleetComparison>& comparisons) {
   std::string out =
-      "| phi threshold | phi: mean T_D median ms | phi: mistakes/h | same-T_D timeout ms | its "
-      "mistakes/h | phi: fewer false suspicions | same-mistakes timeout ms | its mean T_D "
-      "median ms | phi: faster detection |\n";
+      "| setting | detector: mean T_D median ms | detector: mistakes/h | same-T_D timeout ms | "
+      "its mistakes/h | detector: fewer false suspicions | same-mistakes timeout ms | its mean "
+      "T_D median ms | detector: faster detection |\n";
   out += "|---|---:|---:|---:|---:|---:|---:|---:|---:|\n";
   for (const FleetComparison& c : comparisons) {
     auto rate = [&](std::uint64_t n) { return Rate(static_cast<double>(n) / c.hours); };
-    out += "| " + Format("%g", c.threshold) + " | " + Ms(c.phi_mean_detection_median) + " | " +
-           rate(c.phi_mistakes) + " | " + Ms(c.equal_speed_timeout) + " | " +
-           rate(c.equal_speed_mistakes) + " | " + FormatPercent(c.fewer_mistakes) + " | " +
-           Ms(c.equal_mistakes_timeout) + " | " + Ms(c.equal_mistakes_mean_detection_median) +
-           " | " + FormatPercent(c.faster) + " |\n";
+    out += "| " + c.label + " | " + Ms(c.phi_mean_detection_median) + " | " + rate(c.phi_mistakes) +
+           " | " + Ms(c.equal_speed_timeout) + " | " + rate(c.equal_speed_mistakes) + " | " +
+           FormatPercent(c.fewer_mistakes) + " | " + Ms(c.equal_mistakes_timeout) + " | " +
+           Ms(c.equal_mistakes_mean_detection_median) + " | " + FormatPercent(c.faster) + " |\n";
   }
   return out;
 }

@@ -42,9 +42,9 @@ PhiConfig ConfigFor(Distribution distribution, std::size_t window) {
 }
 
 // Steady state: the window is full, so every Heartbeat() also evicts a sample.
-void BM_Heartbeat(benchmark::State& state) {
+void HeartbeatBenchmark(benchmark::State& state, Distribution distribution) {
   const auto window = static_cast<std::size_t>(state.range(0));
-  PhiAccrualDetector detector(ConfigFor(Distribution::kNormal, window));
+  PhiAccrualDetector detector(ConfigFor(distribution, window));
   const std::vector<Duration> intervals = JitteredIntervals(4096);
   TimePoint now{};
   for (std::size_t i = 0; i < 2 * window + 2; ++i) {
@@ -59,7 +59,13 @@ void BM_Heartbeat(benchmark::State& state) {
   }
   benchmark::DoNotOptimize(detector.mean_interval_ns());
 }
+void BM_Heartbeat(benchmark::State& state) { HeartbeatBenchmark(state, Distribution::kNormal); }
+// The empirical model refits its cutoff on every heartbeat.
+void BM_HeartbeatEmpirical(benchmark::State& state) {
+  HeartbeatBenchmark(state, Distribution::kEmpirical);
+}
 BENCHMARK(BM_Heartbeat)->Arg(1000)->Arg(100);
+BENCHMARK(BM_HeartbeatEmpirical)->Arg(1000)->Arg(100);
 
 // Phi() at elapsed times spread over the useful range (phi 0 .. ~40) and, for
 // the "tail" variant, far into the tail (phi in the hundreds to millions).
@@ -93,7 +99,12 @@ void BM_PhiLogistic(benchmark::State& state) {
 void BM_PhiExponential(benchmark::State& state) {
   PhiBenchmark(state, Distribution::kExponential, 1500.0);
 }
+// O(window): the smoothed survival sums a kernel per sample near `elapsed`.
+void BM_PhiEmpirical(benchmark::State& state) {
+  PhiBenchmark(state, Distribution::kEmpirical, 1500.0);
+}
 BENCHMARK(BM_PhiNormal);
+BENCHMARK(BM_PhiEmpirical);
 BENCHMARK(BM_PhiNormalTail);
 BENCHMARK(BM_PhiLogistic);
 BENCHMARK(BM_PhiExponential);
