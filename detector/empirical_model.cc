@@ -52,19 +52,13 @@ void EmpiricalModel::Clear() {
   cutoff_ = 0.0;
 }
 
-double EmpiricalModel::Survival(double c, double give_up) const {
-  const double n = static_cast<double>(sorted_.size());
+double EmpiricalModel::Survival(double c) const {
   // Samples far above c count whole; those far below count nothing.
   const auto high = std::lower_bound(sorted_.begin(), sorted_.end(), c + kReach * bandwidth_);
   const auto low = std::upper_bound(sorted_.begin(), high, c - kReach * bandwidth_);
   double above = static_cast<double>(sorted_.end() - high);
-  if (above / n >= give_up) return above / n;
-  for (auto it = high; it != low;) {
-    --it;
-    above += UpperTail((c - *it) / bandwidth_);
-    if (above / n >= give_up) break;
-  }
-  return above / n;
+  for (auto it = low; it != high; ++it) above += UpperTail((c - *it) / bandwidth_);
+  return above / static_cast<double>(sorted_.size());
 }
 
 void EmpiricalModel::Fit() {
@@ -143,7 +137,7 @@ double EmpiricalModel::LogSurvival(double elapsed) const {
     // level keeps growing instead of underflowing to infinity.
     return std::log10(n) + NormalPhi((elapsed - largest) / bandwidth_);
   }
-  const double s = Survival(elapsed, std::numeric_limits<double>::infinity());
+  const double s = Survival(elapsed);
   return s >= 1.0 ? 0.0 : -std::log10(s);
 }
 

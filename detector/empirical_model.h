@@ -22,7 +22,6 @@
 // value type).
 
 #include <cstddef>
-#include <cstdint>
 #include <deque>
 #include <vector>
 
@@ -68,9 +67,9 @@ class EmpiricalModel {
   static constexpr std::ptrdiff_t kStepBins = 8;
   static constexpr std::ptrdiff_t kReachBins = 128;
 
-  // P(interval > c), summing kernels until the total reaches `give_up` (then
-  // returns a value >= give_up).
-  [[nodiscard]] double Survival(double c, double give_up) const;
+  // P(interval > c), every kernel computed exactly (the search in Fit reads
+  // them from KernelTail instead).
+  [[nodiscard]] double Survival(double c) const;
   void Fit();
   // P(N(0, 1) > (k - kReachBins) / kBinsPerBandwidth), k in [0, 2 kReachBins].
   static const std::vector<double>& KernelTail();
