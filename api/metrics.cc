@@ -282,6 +282,12 @@ void RenderViewMetrics(std::string& out, const ClusterView& view, membership::Ti
   Counter(out, "picket_claim_checks_waited_total",
           "Claim checks that waited because the most that run at once (8) were running.",
           c.claim_checks_waited);
+  Counter(out, "picket_phi_checks_total",
+          "Verifications started because phi of an observed member crossed the threshold.",
+          c.phi_checks);
+  Counter(out, "picket_phi_checks_answered_total",
+          "Phi-triggered verifications the member answered: its heartbeats were late, not it.",
+          c.phi_checks_answered);
   Counter(out, "picket_failures_total", "Members this agent declared failed.", c.failures);
   Counter(out, "picket_name_conflicts_total",
           "Alive claims for a live member's name from another address (two agents, one name).",

@@ -59,6 +59,10 @@ struct Counters {
   // that had to wait because kMaxClaimChecks ran already.
   std::uint64_t claim_checks = 0;
   std::uint64_t claim_checks_waited = 0;
+  // Verifications started because phi crossed the threshold, and those the
+  // subject answered (its heartbeats were lost or do not come to us).
+  std::uint64_t phi_checks = 0;
+  std::uint64_t phi_checks_answered = 0;
   // Failed probes not turned into accusations: this agent heard nobody
   // (tuning::kDeafWithholdIntervals)
   std::uint64_t accusations_withheld = 0;

@@ -53,6 +53,11 @@ inline constexpr double kMinHeartbeatGapFraction = 0.25;
 // this many heartbeat intervals later (the subject is alive; only its
 // heartbeats to us are lost).
 inline constexpr int kPhiRecheckIntervals = 2;
+// A subject that answered a phi-triggered check but sent no heartbeat for
+// this many heartbeat intervals more does not send us any (its observers are
+// not who we think): its history is forgotten. Lost heartbeats rarely last
+// this long (10 in a row at 20% loss: 1e-7).
+inline constexpr int kVerifiedSilenceIntervals = 10;
 
 // An unconfirmed suspicion (one accuser) fails only after this many
 // consecutive final verification probes (each probe_timeout long) got no

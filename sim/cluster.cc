@@ -14,6 +14,8 @@ void CoreTotals::Add(const membership::Counters& c) {
   stream_probes += c.stream_probes;
   claim_checks += c.claim_checks;
   claim_checks_waited += c.claim_checks_waited;
+  phi_checks += c.phi_checks;
+  phi_checks_answered += c.phi_checks_answered;
   heartbeats_out += c.heartbeats_out;
   heartbeats_in += c.heartbeats_in;
   suspicions += c.suspicions;
@@ -29,6 +31,8 @@ CoreTotals CoreTotals::operator-(const CoreTotals& o) const {
   r.stream_probes = stream_probes - o.stream_probes;
   r.claim_checks = claim_checks - o.claim_checks;
   r.claim_checks_waited = claim_checks_waited - o.claim_checks_waited;
+  r.phi_checks = phi_checks - o.phi_checks;
+  r.phi_checks_answered = phi_checks_answered - o.phi_checks_answered;
   r.heartbeats_out = heartbeats_out - o.heartbeats_out;
   r.heartbeats_in = heartbeats_in - o.heartbeats_in;
   r.suspicions = suspicions - o.suspicions;

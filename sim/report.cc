@@ -152,6 +152,8 @@ nlohmann::json ToJson(const Report& r) {
                {"stream_probes", r.stream_probes},
                {"claim_checks", r.claim_checks},
                {"claim_checks_waited", r.claim_checks_waited},
+               {"phi_checks", r.phi_checks},
+               {"phi_checks_answered", r.phi_checks_answered},
                {"heartbeats", r.heartbeats},
                {"dropped", r.core_dropped},
                {"errors", r.core_errors},

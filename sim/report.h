@@ -118,6 +118,7 @@ struct Report {
   // Totals.
   std::uint64_t refutations = 0, probes = 0, indirect_probes = 0, stream_probes = 0;
   std::uint64_t claim_checks = 0, claim_checks_waited = 0;
+  std::uint64_t phi_checks = 0, phi_checks_answered = 0;
   std::uint64_t heartbeats = 0, core_dropped = 0;
   std::uint64_t net_dropped_loss = 0, net_dropped_partition = 0, net_dropped_down = 0;
   std::uint64_t net_dropped_backlog = 0, net_dropped_oversized = 0, net_unknown_address = 0;

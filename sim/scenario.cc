@@ -316,6 +316,8 @@ Report ScenarioRunner::Finish() const {
   r.stream_probes = core.stream_probes;
   r.claim_checks = core.claim_checks;
   r.claim_checks_waited = core.claim_checks_waited;
+  r.phi_checks = core.phi_checks;
+  r.phi_checks_answered = core.phi_checks_answered;
   r.heartbeats = core.heartbeats_out;
   r.core_dropped = core.dropped;
   const NetworkStats& net = c.network().stats();

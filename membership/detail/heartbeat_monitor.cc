@@ -36,6 +36,7 @@ HeartbeatMonitor::Watch* HeartbeatMonitor::OnHeartbeat(MemberIndex member, TimeP
   if (w->last_fed) w->phi_at_arrival = w->detector.Phi(now);
   w->detector.Heartbeat(now);
   w->last_fed = now;
+  w->silence_verified = false;
   return w;
 }
 
@@ -76,10 +77,7 @@ std::optional<double> HeartbeatMonitor::Phi(MemberIndex member, TimePoint now) c
 }
 
 void HeartbeatMonitor::ResetAll() {
-  for (Watch& w : watches_) {
-    w.detector.Reset();
-    w.last_fed.reset();
-  }
+  for (Watch& w : watches_) w.ForgetHistory();
 }
 
 }  // namespace picket::membership::detail

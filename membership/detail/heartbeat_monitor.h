@@ -23,6 +23,12 @@ class HeartbeatMonitor {
   struct Watch {
     Watch(MemberIndex m, std::uint64_t gen, const detector::PhiConfig& config)
         : member(m), generation(gen), detector(config) {}
+    // The next heartbeat counts as the first.
+    void ForgetHistory() {
+      detector.Reset();
+      last_fed.reset();
+      silence_verified = false;
+    }
     MemberIndex member;
     // Changes whenever this watch is (re)created: timers carry it.
     std::uint64_t generation;
@@ -39,6 +45,9 @@ class HeartbeatMonitor {
     TimePoint quiet_until{};
     // A verification probe is running.
     bool verifying = false;
+    // A verification found the subject alive during the current silence: no
+    // more checks (and no phi reports) until its next heartbeat.
+    bool silence_verified = false;
     // The last phi report this agent queued was at or above the report
     // threshold; when, and with which value.
     bool reported = false;

@@ -59,10 +59,13 @@ void SwimCore::OnProbeTimer(const ProbeTimer& t, TimePoint now) {
   Probe& p = it->second;
   if (t.generation != p.timer_generation) return;
   if (t.stage == 2 && p.kind == ProbeKind::kVerify) {
-    // A second direct ping: one lost datagram should not decide a verdict.
+    // A second try on every datagram path: one lost datagram should not
+    // decide a verdict. The indirect pings go through other helpers (a
+    // helper may be the one with the bad link).
     if (ProbeTargetValid(p)) {
       SendDatagram(std::string(table_.AddressOf(p.target)),
                    ProbeEntries(encoder_, table_, p.target, t.seq, self_name_));
+      SendIndirectPings(t.seq, p.target, /*want_nack=*/false, p);
     }
     return;
   }
@@ -198,15 +201,16 @@ void SwimCore::ProbeSucceeded(std::uint32_t seq, TimePoint now) {
   if (p.kind == ProbeKind::kRound && p.stage == 0) awareness_.Apply(-1);
   if (p.kind == ProbeKind::kVerify && p.reason == VerifyReason::kPhi) {
     if (auto* watch = monitor_.Find(p.target); watch != nullptr && ProbeTargetValid(p)) {
-      // Alive, but its heartbeats do not reach us: most likely it does not
-      // count us among its observers (our views differ for a while). Its
-      // silence says nothing, so forget the history; the next heartbeat
-      // starts it afresh, and probe rounds still cover the member.
+      // Alive: its heartbeats were lost on the way, or it does not count us
+      // among its observers (our views differ for a while). Keep the history:
+      // when its next heartbeat comes, the long interval is a sample of this
+      // link (forgetting it made a lossy link's detector relearn from its
+      // seeds, and suspect again, after every answered check). Until then no
+      // more checks; if none comes for a while, see OnPhiCheckTimer.
+      ++counters_.phi_checks_answered;
       watch->verifying = false;
-      watch->detector.Reset();
-      watch->last_fed.reset();
-      watch->timer_at.reset();
-      watch->reported = false;
+      watch->silence_verified = true;
+      ArmPhiCheck(*watch, now + config_.heartbeat_interval * tuning::kVerifiedSilenceIntervals);
     }
   }
 }
@@ -324,6 +328,13 @@ void SwimCore::OnPhiCheckTimer(const PhiCheckTimer& t, TimePoint now) {
     return;
   }
   watch->timer_at.reset();
+  if (watch->silence_verified) {
+    // It answered a check, yet no heartbeat came since: it is not sending us
+    // any. Its silence says nothing, so forget the history; the next
+    // heartbeat starts it afresh, and probe rounds still cover the member.
+    watch->ForgetHistory();
+    return;
+  }
   const auto crossing = HeartbeatMonitor::Crossing(*watch);
   if (!crossing) return;  // history reset: wait for the next heartbeat
   const TimePoint at = std::max(*crossing, watch->quiet_until);
@@ -341,6 +352,7 @@ void SwimCore::OnPhiCheckTimer(const PhiCheckTimer& t, TimePoint now) {
   }
   // Phi crossed the threshold: make sure it is not just our link to it.
   watch->verifying = true;
+  ++counters_.phi_checks;
   StartVerify(t.member, VerifyReason::kPhi, awareness_.Scale(config_.phi_probe_timeout), now);
 }
 
@@ -350,7 +362,8 @@ void SwimCore::QueuePhiReports(TimePoint now) {
     if (!watch.detector.last_heartbeat()) continue;
     // Once a subject is suspected, the suspicion is the news.
     if (table_.State(watch.member) != MemberState::kAlive) continue;
-    const double phi = watch.detector.Phi(now);
+    // A silence verified alive is no news (an earlier report is withdrawn).
+    const double phi = watch.silence_verified ? 0.0 : watch.detector.Phi(now);
     bool send = false;
     if (phi >= config_.phi_report_threshold) {
       // Beyond the suspicion threshold the suspicion itself is the news:

@@ -224,8 +224,7 @@ bool SwimCore::FinishMove(std::string_view name_view, bool old_answered, TimePoi
   if (moved) {
     if (auto* watch = monitor_.Find(m)) {
       // The heartbeat history was the old process's.
-      watch->detector.Reset();
-      watch->last_fed.reset();
+      watch->ForgetHistory();
       watch->reported = false;
     }
     Log(LogLevel::kInfo, name + " moved from " + old_address + " to " + move.address +

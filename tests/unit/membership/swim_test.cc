@@ -587,10 +587,58 @@ TEST_CASE("swim: phi crossing triggers a verification probe on every path", "[sw
   CHECK(h.swim().counters().stream_probes > streams_before);
   CHECK(h.swim().counters().indirect_probes > 0);
   CHECK(StateOf(h, subject) == MemberState::kAlive);  // it answered: no suspicion
-  // Its silence toward us meant nothing (it answers): the history is gone
-  // until its next heartbeat, so phi neither grows nor keeps being reported.
+  CHECK(h.swim().counters().phi_checks == 1);
+  CHECK(h.swim().counters().phi_checks_answered == 1);
+  // It answered, so no further check until its next heartbeat; the history
+  // stays (the late heartbeat will be a sample of this link).
+  CHECK(h.swim().Member(subject, h.now())->phi.has_value());
+  // Still silent toward us ten heartbeat intervals after it answered: it does
+  // not send us heartbeats at all, and the history is forgotten.
+  for (int t = 0; t < 12; ++t) {
+    for (int i = 0; i < 6; ++i) {
+      if ("p" + std::to_string(i) != subject) h.From("p" + std::to_string(i), HeartbeatMsg{0});
+    }
+    h.Advance(500ms, 5ms);
+  }
+  CHECK(h.swim().counters().phi_checks == 1);
+  CHECK_FALSE(h.swim().Member(subject, h.now())->phi.has_value());
+  CHECK(h.swim().counters().suspicions == 0);
+}
+
+TEST_CASE("swim: a heartbeat late enough to be checked is learned once the member answered",
+          "[swim][phi]") {
+  SwimHarness h;
+  for (int i = 0; i < 6; ++i) h.Learn("p" + std::to_string(i));
+  h.Advance(1s);
+  const auto beat_all_but = [&h](const std::string& silent) {
+    for (int i = 0; i < 6; ++i) {
+      if ("p" + std::to_string(i) != silent) h.From("p" + std::to_string(i), HeartbeatMsg{0});
+    }
+  };
+  for (int t = 0; t < 20; ++t) {
+    beat_all_but("");
+    h.Advance(500ms);
+  }
+  std::string subject;
+  for (const auto& m : h.swim().Members(h.now())) {
+    if (m.phi && subject.empty()) subject = m.name;
+  }
+  REQUIRE(!subject.empty());
+  const Duration before = h.swim().Member(subject, h.now())->detector->expected_interval;
+  // Three heartbeats lost in a row; it answers the check phi starts.
+  for (int t = 0; t < 4; ++t) {
+    beat_all_but(subject);
+    h.Advance(500ms, 5ms);
+  }
+  REQUIRE(h.swim().counters().phi_checks_answered == 1);
+  beat_all_but("");
+  h.Advance(1ms);
+  // The 2 s interval entered the window (a forgotten history would restart
+  // from the 500 ms first-heartbeat estimate).
   const auto info = h.swim().Member(subject, h.now());
-  CHECK_FALSE(info->phi.has_value());
+  REQUIRE(info->detector.has_value());
+  CHECK(info->detector->expected_interval > before);
+  CHECK(StateOf(h, subject) == MemberState::kAlive);
   CHECK(h.swim().counters().suspicions == 0);
 }
 
