@@ -210,6 +210,9 @@ class SwimCore {
   // from suspect/failed, or newly joined, or we just joined). Its `failed`
   // claims may only reflect its own isolation.
   [[nodiscard]] bool AccuserWasCutOff(std::string_view accuser, TimePoint now) const;
+  // `m` is suspect (at its current incarnation) and this agent is not yet
+  // among the members that suspect it.
+  [[nodiscard]] bool OwnConfirmationMissing(MemberIndex m) const;
   // This agent hears nobody lately (see tuning::kDeafWithholdIntervals): its
   // failed probes say nothing of the others, so it accuses nobody.
   [[nodiscard]] bool WithholdAccusations(TimePoint now) const;

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <string>
 
+#include "membership/detail/hash.h"
 #include "membership/detail/precedence.h"
 #include "membership/detail/swim_core.h"
 #include "membership/tuning.h"
@@ -344,16 +345,30 @@ void SwimCore::OnPhiCheckTimer(const PhiCheckTimer& t, TimePoint now) {
   }
   if (watch->verifying || leaving_) return;
   const MemberState state = table_.State(t.member);
-  if (state != MemberState::kAlive) {
+  if (state != MemberState::kAlive && !OwnConfirmationMissing(t.member)) {
     // Already suspected: the suspicion decides. Look again in a while in
     // case it refutes but stays silent toward us.
     ArmPhiCheck(*watch, now + config_.heartbeat_interval * tuning::kPhiRecheckIntervals);
     return;
   }
-  // Phi crossed the threshold: make sure it is not just our link to it.
+  // Phi crossed the threshold: make sure it is not just our link to it. If
+  // another member suspects it already, an unanswered check confirms that
+  // suspicion (ProbeFailed): our silence from it is independent evidence, and
+  // each confirmation shortens the timeout (Lifeguard). Otherwise the first
+  // accuser's gossip would silence every other observer, and the suspicion
+  // would wait for probe rounds to confirm it.
   watch->verifying = true;
   ++counters_.phi_checks;
   StartVerify(t.member, VerifyReason::kPhi, awareness_.Scale(config_.phi_probe_timeout), now);
+}
+
+bool SwimCore::OwnConfirmationMissing(MemberIndex m) const {
+  if (table_.State(m) != MemberState::kSuspect) return false;
+  const auto* entry = suspicions_.Find(m);
+  if (entry == nullptr || entry->incarnation != table_.Incarnation(m)) return false;
+  const std::uint64_t self = NameHash(self_name_);
+  return std::find(entry->confirmers.begin(), entry->confirmers.end(), self) ==
+         entry->confirmers.end();
 }
 
 void SwimCore::QueuePhiReports(TimePoint now) {

@@ -13,7 +13,7 @@ Scenarios (a benchmark: it prints figures, it asserts nothing):
              every live agent (p50/p90/max)
   loss       random loss of UDP only and of all IP traffic between agents, at
              each --loss-rates, --fault-seconds long, with a crash in the last 25 s
-  pause      one member SIGSTOPped 400 ms of every second for --fault-seconds
+  pause      one member SIGSTOPped 400 ms (--pause-ms) of every second for --fault-seconds
   partition  iptables DROP between two halves, then heal
   isolate    one member cut off (1 | N-1) for 10, 16 and 25 s, then healed: false
              failures of majority members after the heal
@@ -28,6 +28,8 @@ Scenarios (a benchmark: it prints figures, it asserts nothing):
   tests/bench/cluster_bench.py --variant tuned ...      # both peers on a 1 s period
   tests/bench/cluster_bench.py --cleanup                # remove leftover iptables chains
   tests/bench/cluster_bench.py ... -- --profile frugal  # extra `picket agent` flags
+  tests/bench/cluster_bench.py --peers picket --base-args '--phi-distribution normal' ...
+                        # a second picket cluster (127.0.5.x) with other flags, same faults
 
 Every process is started and killed here by PID; the iptables chains
 PICKET_BENCH_IN/_OUT are removed on every exit path (also Ctrl-C). Needs root
@@ -55,6 +57,7 @@ import scenarios  # noqa: E402
 from scenarios import log  # noqa: E402
 
 CHAIN = "PICKET_BENCH"
+BASE_NET = "127.0.5"   # the second picket cluster of --base-args
 
 VARIANTS = {
     # name: (picket flags, serf flags, description)
@@ -70,16 +73,21 @@ VARIANTS = {
 
 def run_one(n, args, nf, ipt_ok, rng):
     p_flags, s_flags, desc = VARIANTS[args.variant]
+    b_flags = p_flags + (args.base_args.split() if args.base_args else [])
     p_flags = p_flags + args.agent_args
     s_flags = s_flags + (args.serf_args.split() if args.serf_args else [])
     workdir = tempfile.mkdtemp(prefix=f"picket-bench-{n}-")
     clusters = []
     if "picket" in args.peers:
         clusters.append(peers.Cluster("picket", n, workdir, p_flags))
+    if args.base_args is not None:
+        clusters.append(peers.Cluster("picket", n, workdir, b_flags, net=BASE_NET, prefix="base",
+                                      label="picket-base"))
     if "serf" in args.peers:
         clusters.append(peers.Cluster("serf", n, workdir, s_flags))
     result = {"nodes": n, "variant": args.variant, "variant_description": desc,
-              "settings": {"picket": p_flags, "serf": s_flags},
+              "settings": {"picket": p_flags, "serf": s_flags,
+                           **({"picket-base": b_flags} if args.base_args is not None else {})},
               "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
               "machine": f"{os.cpu_count()} cores, {os.uname().release}",
               "loadavg": " ".join(f"{x:.1f}" for x in os.getloadavg()),
@@ -98,8 +106,8 @@ def run_one(n, args, nf, ipt_ok, rng):
         for c in clusters:
             t = c.wait_converged(180)
             if t is None:
-                raise RuntimeError(f"{c.peer} cluster of {n} did not form within 180 s; logs in {workdir}")
-            log(f"{c.peer}: {n} agents formed a cluster")
+                raise RuntimeError(f"{c.label} cluster of {n} did not form within 180 s; logs in {workdir}")
+            log(f"{c.label}: {n} agents formed a cluster")
         time.sleep(3)
         for sc in args.scenario:
             t_sc = time.monotonic()
@@ -119,7 +127,9 @@ def run_one(n, args, nf, ipt_ok, rng):
                                                                    args.fault_seconds, rng)
             elif sc == "pause":
                 idx = rng.randrange(1, n)
-                res[f"pause_{idx}"] = scenarios.pause(clusters, args.fault_seconds, idx)
+                res[f"pause_{idx}"] = scenarios.pause(clusters, args.fault_seconds, idx,
+                                                      stop_s=args.pause_ms / 1000,
+                                                      run_s=1 - args.pause_ms / 1000)
                 res["pause"] = res.pop(f"pause_{idx}")
                 log(f"  pause: {res['pause']}")
             elif sc == "partition":
@@ -163,6 +173,7 @@ def main():
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--idle-seconds", type=float, default=30)
     ap.add_argument("--fault-seconds", type=float, default=120, help="length of each loss / pause window")
+    ap.add_argument("--pause-ms", type=int, default=400, help="pause: stopped this long of every second")
     ap.add_argument("--churn-seconds", type=float, default=90)
     ap.add_argument("--loss-rates", default="10,20")
     ap.add_argument("--loss-kinds", default="udp,all")
@@ -172,6 +183,10 @@ def main():
     ap.add_argument("--gray-flip-s", type=float, default=20, help="gray flip: seconds on, as many off")
     ap.add_argument("--gray-pairs", type=int, default=10, help="gray oneway: how many pairs")
     ap.add_argument("--seed", type=int, default=None)
+    ap.add_argument("--base-args", default=None,
+                    help="also run a second picket cluster (picket-base, on " + BASE_NET + ".x) with these "
+                         "`picket agent` flags instead of those after --, one string ('' for the defaults): "
+                         "two settings side by side under the same faults")
     ap.add_argument("--serf-args", default="", help="extra `serf agent` flags, one string")
     ap.add_argument("--json", help="write the results (a list, one per N) to this file")
     ap.add_argument("--md", help="write the Markdown table to this file")
@@ -193,6 +208,8 @@ def main():
         args.peers = [p for p in args.peers if p != "serf"]
     args.scenario = (["idle", "crash", "loss", "pause", "partition", "isolate", "churn"] if args.scenario == "all"
                      else args.scenario.split(","))
+    if not 0 < args.pause_ms < 1000:
+        ap.error(f"--pause-ms must be 1..999 (got {args.pause_ms})")
     args.loss_rates = [int(x) for x in args.loss_rates.split(",")]
     args.loss_kinds = args.loss_kinds.split(",")
     args.gray_kinds = args.gray_kinds.split(",")

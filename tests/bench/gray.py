@@ -103,7 +103,7 @@ def gray(clusters, nf, rng, kind, duration, loss_p=0.8, flip_s=20.0, pairs=10):
     n = len(clusters[0].agents)
     faulty, pair_idx = _faulty(kind, n, rng, pairs)
     healthy_idx = [i for i in range(n) if i not in faulty]
-    samples = {c.peer: [0, 0] for c in clusters}   # [agreeing, taken]
+    samples = {c.label: [0, 0] for c in clusters}   # [agreeing, taken]
     start = time.monotonic()
     t0 = time.time()
 
@@ -153,8 +153,8 @@ def gray(clusters, nf, rng, kind, duration, loss_p=0.8, flip_s=20.0, pairs=10):
                 next_flip += flip_s
             if now >= next_sample:
                 for c in clusters:
-                    samples[c.peer][0] += 1 if _agreement_sample(c, healthy_idx) else 0
-                    samples[c.peer][1] += 1
+                    samples[c.label][0] += 1 if _agreement_sample(c, healthy_idx) else 0
+                    samples[c.label][1] += 1
                 next_sample += 1.0
             time.sleep(0.02)
     finally:
@@ -163,7 +163,7 @@ def gray(clusters, nf, rng, kind, duration, loss_p=0.8, flip_s=20.0, pairs=10):
             for i in faulty:
                 c.agents[i].resume()
     t1 = time.time()
-    conv = {c.peer: c.wait_converged(90) for c in clusters}
+    conv = {c.label: c.wait_converged(90) for c in clusters}
     time.sleep(2)
     out = {}
     for c in clusters:
@@ -174,17 +174,17 @@ def gray(clusters, nf, rng, kind, duration, loss_p=0.8, flip_s=20.0, pairs=10):
              "declared_by_faulty": scenarios._window_figures(
                  c, t0, time.time(), healthy, observers=[c.agents[i] for i in faulty]),
              "impaired": [_impaired_figures(c, c.agents[i].name, healthy_idx, t0, t1) for i in faulty],
-             "agreement": round(samples[c.peer][0] / samples[c.peer][1], 4) if samples[c.peer][1] else None,
-             "converge_s": None if conv[c.peer] is None else round(conv[c.peer], 2)}
+             "agreement": round(samples[c.label][0] / samples[c.label][1], 4) if samples[c.label][1] else None,
+             "converge_s": None if conv[c.label] is None else round(conv[c.label], 2)}
         if kind == "oneway":
             r["pairs"] = [[c.agents[a].name, c.agents[b].name] for a, b in pair_idx]
         if kind in ("loss", "oneway"):
             r["loss"] = loss_p if kind == "loss" else 1.0
         if kind == "flip":
             r["flip_s"] = flip_s
-        out[c.peer] = r
+        out[c.label] = r
         imp = r["impaired"]
-        scenarios.log(f"  gray {kind} {c.peer}: healthy {r['healthy']}, agreement {r['agreement']}, "
+        scenarios.log(f"  gray {kind} {c.label}: healthy {r['healthy']}, agreement {r['agreement']}, "
                       f"impaired failed_by {[x['failed_by'] for x in imp]} readmissions "
                       f"{[x['readmissions'] for x in imp]} suspicions {[x['suspicions'] for x in imp]}")
     return out

@@ -332,11 +332,13 @@ PEERS = {"picket": (PicketAgent, "127.0.4", 9746, 9747), "serf": (SerfAgent, "12
 
 
 class Cluster:
-    """N agents of one peer on 127.0.<net>.(10+i)."""
+    """N agents of one peer on 127.0.<net>.(10+i). `label` names the cluster in results (default: the
+    peer); a second cluster of the same peer needs its own label, net and prefix."""
 
-    def __init__(self, peer, n, workdir, extra, net=None, prefix=None):
+    def __init__(self, peer, n, workdir, extra, net=None, prefix=None, label=None):
         cls, default_net, self.port, self.api_port = PEERS[peer]
         self.peer = peer
+        self.label = label or peer
         self.net = net or default_net
         self.subnet = self.net + ".0/24"
         self.extra = list(extra)

@@ -59,49 +59,50 @@ def ratio(p, s):
     return f"{p / s:.2f}"
 
 
-def rows_of(res):
+def rows_of(res, a="picket", b="serf"):
+    """(label, figure of a, figure of b) rows."""
     sc = res["scenarios"]
     out = []
     for key, path, label in ROWS:
         if key in sc:
-            p, s = dig(sc[key].get("picket", {}), path), dig(sc[key].get("serf", {}), path)
+            p, s = dig(sc[key].get(a, {}), path), dig(sc[key].get(b, {}), path)
             if p is not None or s is not None:
                 out.append((label, p, s))
     for key in sc:
         if key.startswith(("loss", "pause")):
             for fig, label in FAULT_FIGS:
-                p, s = dig(sc[key].get("picket", {}), fig), dig(sc[key].get("serf", {}), fig)
+                p, s = dig(sc[key].get(a, {}), fig), dig(sc[key].get(b, {}), fig)
                 if p is not None or s is not None:
                     out.append((f"{key}: {label}", p, s))
             if key.startswith("pause"):
                 out.append((f"{key}: failed declarations of the paused member",
-                            dig(sc[key].get("picket", {}), "slow_member_failed"),
-                            dig(sc[key].get("serf", {}), "slow_member_failed")))
+                            dig(sc[key].get(a, {}), "slow_member_failed"),
+                            dig(sc[key].get(b, {}), "slow_member_failed")))
     if "partition" in sc:
         for fig in ("first_suspect_s", "detect_side_a_s", "detect_side_b_s", "converge_after_heal_s",
                     "false_failed_same_side"):
-            out.append((f"partition: {fig}", dig(sc["partition"].get("picket", {}), fig),
-                        dig(sc["partition"].get("serf", {}), fig)))
+            out.append((f"partition: {fig}", dig(sc["partition"].get(a, {}), fig),
+                        dig(sc["partition"].get(b, {}), fig)))
     if "isolate" in sc:
         for fig in ("false_failed", "false_failed_members", "failed_declared_by_isolated",
                     "isolated_failed_everywhere_s.p50", "converge_after_heal_s.max"):
-            out.append((f"isolate (1 against N-1): {fig}", dig(sc["isolate"].get("picket", {}), fig),
-                        dig(sc["isolate"].get("serf", {}), fig)))
+            out.append((f"isolate (1 against N-1): {fig}", dig(sc["isolate"].get(a, {}), fig),
+                        dig(sc["isolate"].get(b, {}), fig)))
     for key in sc:
         if key.startswith("gray_"):
             for fig in ("healthy.false_failed", "healthy.suspicions", "agreement", "converge_s"):
-                out.append((f"{key}: {fig}", dig(sc[key].get("picket", {}), fig),
-                            dig(sc[key].get("serf", {}), fig)))
+                out.append((f"{key}: {fig}", dig(sc[key].get(a, {}), fig),
+                            dig(sc[key].get(b, {}), fig)))
             for fig in ("failed_by", "failed_everywhere_s", "readmissions", "suspicions"):
                 vals = [[x.get(fig) for x in sc[key].get(peer, {}).get("impaired", [])]
-                        for peer in ("picket", "serf")]
+                        for peer in (a, b)]
                 out.append((f"{key}: impaired {fig}", ", ".join(map(str, vals[0])) or None,
                             ", ".join(map(str, vals[1])) or None))
     if "churn" in sc:
         for fig in ("cycles", "leave_converge_s.p50", "leave_converge_s.max", "join_converge_s.p50",
                     "join_converge_s.max", "false_failed", "converge_s"):
-            out.append((f"churn: {fig}", dig(sc["churn"].get("picket", {}), fig),
-                        dig(sc["churn"].get("serf", {}), fig)))
+            out.append((f"churn: {fig}", dig(sc["churn"].get(a, {}), fig),
+                        dig(sc["churn"].get(b, {}), fig)))
     return out
 
 
@@ -110,13 +111,15 @@ def markdown(results):
     for res in results:
         lines.append(f"### N = {res['nodes']}, settings: {res['variant']}")
         lines.append("")
+        # Against the second picket cluster when there is one, else against Serf.
+        b, b_title = ("picket-base", "picket-base") if "picket-base" in res["settings"] else ("serf", "Serf")
         lines.append(f"picket: `{' '.join(res['settings']['picket']) or '(defaults)'}`; "
-                     f"Serf: `{' '.join(res['settings']['serf']) or '(defaults)'}`; "
+                     f"{b_title}: `{' '.join(res['settings'][b]) or '(defaults)'}`; "
                      f"{res['date']}, {res['machine']}, load average at start {res.get('loadavg', '?')}")
         lines.append("")
-        lines.append("| figure | picket | Serf | picket/Serf |")
+        lines.append(f"| figure | picket | {b_title} | picket/{b_title} |")
         lines.append("| --- | --: | --: | --: |")
-        for label, p, s in rows_of(res):
+        for label, p, s in rows_of(res, "picket", b):
             lines.append(f"| {label} | {fmt(p)} | {fmt(s)} | {ratio(p, s)} |")
         for note in res.get("notes", []):
             lines.append("")

@@ -58,17 +58,17 @@ def _first(agent, subject, t0, kinds):
 def idle(clusters, nf, seconds):
     time.sleep(2)
     t0 = time.monotonic()
-    cpu0 = {c.peer: [a.cpu_ticks() for a in c.agents] for c in clusters}
+    cpu0 = {c.label: [a.cpu_ticks() for a in c.agents] for c in clusters}
     cnt0 = nf.read_counters() if nf else None
     time.sleep(seconds)
     dt = time.monotonic() - t0
     cnt1 = nf.read_counters() if nf else None
-    cpu1 = {c.peer: [a.cpu_ticks() for a in c.agents] for c in clusters}
+    cpu1 = {c.label: [a.cpu_ticks() for a in c.agents] for c in clusters}
     from peers import CLK_TCK
     out = {}
     for c in clusters:
         n = len(c.agents)
-        cpu = [(b - a) / CLK_TCK / dt * 100 for a, b in zip(cpu0[c.peer], cpu1[c.peer])]
+        cpu = [(b - a) / CLK_TCK / dt * 100 for a, b in zip(cpu0[c.label], cpu1[c.label])]
         rss = [a.rss_kb() / 1024 for a in c.agents]
         pss = [a.pss_kb() / 1024 for a in c.agents]
         res = {"window_s": round(dt, 1),
@@ -91,13 +91,13 @@ def idle(clusters, nf, seconds):
             res["unattributed_tcp_from_lo_bytes_per_agent_s"] = round(lo_by / dt, 1)
             res["bytes_note"] = ("IP bytes (headers included) sent from the agent's address, UDP + gossip TCP, "
                                  "counted by iptables; TCP dialled from 127.0.0.1 shared equally")
-        out[c.peer] = res
+        out[c.label] = res
     return out
 
 
 # ---------------------------------------------------------------- crash
 def crash(clusters, repeat, rng, detect_timeout=40):
-    per = {c.peer: {"first": [], "all": [], "handler_all": [], "undetected": 0} for c in clusters}
+    per = {c.label: {"first": [], "all": [], "handler_all": [], "undetected": 0} for c in clusters}
     n = len(clusters[0].agents)
     for r in range(repeat):
         idx = rng.randrange(1, n)
@@ -131,7 +131,7 @@ def crash(clusters, repeat, rng, detect_timeout=40):
             live = [a for a in c.agents if a is not v and a.running()]
             susp = [t for a in live for t in [_first(a, v.name, t_kill, ("suspect", "failed"))] if t]
             failed = [_first(a, v.name, t_kill, ("failed",)) for a in live]
-            p = per[c.peer]
+            p = per[c.label]
             if susp:
                 p["first"].append(min(susp) - t_kill)
             if all(failed):
@@ -144,22 +144,22 @@ def crash(clusters, repeat, rng, detect_timeout=40):
                 hf.append(min(ts) if ts else None)
             if c.peer == "serf" and all(hf):
                 p["handler_all"].append(max(hf) - t_kill)
-            line.append(f"{c.peer} {v.name}: suspect {min(susp) - t_kill if susp else float('nan'):.2f}s "
+            line.append(f"{c.label} {v.name}: suspect {min(susp) - t_kill if susp else float('nan'):.2f}s "
                         f"failed-everywhere {max(failed) - t_kill if all(failed) else float('nan'):.2f}s")
         log(f"  crash {r + 1}/{repeat}: " + "; ".join(line))
         for c in clusters:
             c.agents[idx].start(c.seed)
         for c in clusters:
             if c.wait_converged(60) is None:
-                log(f"  warning: {c.peer} did not reconverge within 60 s after restart")
+                log(f"  warning: {c.label} did not reconverge within 60 s after restart")
         time.sleep(2)
     out = {}
     for c in clusters:
-        p = per[c.peer]
-        out[c.peer] = {"first_suspect_s": summary(p["first"]), "all_failed_s": summary(p["all"]),
+        p = per[c.label]
+        out[c.label] = {"first_suspect_s": summary(p["first"]), "all_failed_s": summary(p["all"]),
                        "undetected": p["undetected"]}
         if c.peer == "serf":
-            out[c.peer]["handler_all_failed_s"] = summary(p["handler_all"])
+            out[c.label]["handler_all_failed_s"] = summary(p["handler_all"])
     return out
 
 
@@ -206,7 +206,7 @@ def _window_figures(c, t0, t1, healthy, slow=None, observers=None):
 def _reconverge(clusters, timeout=90):
     out = {}
     for c in clusters:
-        out[c.peer] = c.wait_converged(timeout)
+        out[c.label] = c.wait_converged(timeout)
     return out
 
 
@@ -230,8 +230,8 @@ def _run_window(clusters, duration, apply, remove, healthy_of, slow_of=None, tic
     for c in clusters:
         r = _window_figures(c, t0, t2, healthy_of(c), slow_of(c) if slow_of else None)
         r["window_s"] = round(t1 - t0, 1)
-        r["converge_s"] = None if conv[c.peer] is None else round(conv[c.peer], 2)
-        out[c.peer] = r
+        r["converge_s"] = None if conv[c.label] is None else round(conv[c.label], 2)
+        out[c.label] = r
     return out
 
 
@@ -259,7 +259,7 @@ def loss(clusters, nf, probability, udp_only, duration, rng, crash_window=25):
         live = [a for a in c.agents if a is not v and a.running()]
         susp = [t for a in live for t in [_first(a, v.name, t_kill, ("suspect", "failed"))] if t]
         failed = [_first(a, v.name, t_kill, ("failed",)) for a in live]
-        out[c.peer] = {"crash_first_suspect_s": round(min(susp) - t_kill, 2) if susp else None,
+        out[c.label] = {"crash_first_suspect_s": round(min(susp) - t_kill, 2) if susp else None,
                        "crash_all_failed_s": round(max(failed) - t_kill, 2) if all(failed) else None}
     for c in clusters:
         c.agents[idx].start(c.seed)
@@ -269,11 +269,11 @@ def loss(clusters, nf, probability, udp_only, duration, rng, crash_window=25):
     for c in clusters:
         healthy = {a.name for a in c.agents if a is not c.agents[idx]}
         r = _window_figures(c, t0, t2, healthy)
-        r.update(out[c.peer])
+        r.update(out[c.label])
         r["window_s"] = round(t1 - t0, 1)
-        r["converge_s"] = None if conv[c.peer] is None else round(conv[c.peer], 2)
-        out[c.peer] = r
-        log(f"  loss {probability:.0%} {'udp' if udp_only else 'all'} {c.peer}: {r}")
+        r["converge_s"] = None if conv[c.label] is None else round(conv[c.label], 2)
+        out[c.label] = r
+        log(f"  loss {probability:.0%} {'udp' if udp_only else 'all'} {c.label}: {r}")
     return out
 
 
@@ -310,11 +310,11 @@ def partition(clusters, nf, hold_s=5, detect_timeout=60, heal_timeout=120):
         # both picket and memberlist dial TCP from 127.0.0.1 (not from their bind address), so
         # which side a stream comes from is unknown: all TCP from 127.0.0.1 to the agents is dropped
         nf.partition(a_side, b_side, c.port, block_lo_tcp=True)
-    detected = {c.peer: None for c in clusters}
+    detected = {c.label: None for c in clusters}
     deadline = time.monotonic() + detect_timeout
     while time.monotonic() < deadline and any(v is None for v in detected.values()):
         for c in clusters:
-            if detected[c.peer] is not None:
+            if detected[c.label] is not None:
                 continue
             ok = True
             for i, a in enumerate(c.agents):
@@ -323,7 +323,7 @@ def partition(clusters, nf, hold_s=5, detect_timeout=60, heal_timeout=120):
                     ok = False
                     break
             if ok:
-                detected[c.peer] = time.time()
+                detected[c.label] = time.time()
         time.sleep(0.25)
     time.sleep(hold_s)
     t_heal = time.time()
@@ -346,16 +346,16 @@ def partition(clusters, nf, hold_s=5, detect_timeout=60, heal_timeout=120):
             mine = c.agents[:half] if i < half else c.agents[half:]
             names = {o.name for o in mine if o is not a}
             same_side += sum(1 for e in a.events_since(t0, kinds=("failed",)) if e[2] in names)
-        out[c.peer] = {
+        out[c.label] = {
             "false_failed_same_side": same_side,
             "first_suspect_s": round(min(firsts) - t0, 2) if firsts else None,
             "detect_side_a_s": round(max(sides["A"]), 2) if len(sides["A"]) == half else None,
             "detect_side_b_s": round(max(sides["B"]), 2) if len(sides["B"]) == n - half else None,
-            "detect_all_s": None if detected[c.peer] is None else round(detected[c.peer] - t0, 2),
-            "converge_after_heal_s": None if conv[c.peer] is None else round(conv[c.peer], 2),
+            "detect_all_s": None if detected[c.label] is None else round(detected[c.label] - t0, 2),
+            "converge_after_heal_s": None if conv[c.label] is None else round(conv[c.label], 2),
             "note": "TCP dialled from 127.0.0.1 to any agent is blocked during the partition",
         }
-        log(f"  partition {c.peer}: {out[c.peer]}")
+        log(f"  partition {c.label}: {out[c.label]}")
     time.sleep(2)
     return out
 
@@ -363,7 +363,7 @@ def partition(clusters, nf, hold_s=5, detect_timeout=60, heal_timeout=120):
 def churn(clusters, duration, rng, gap_s=3.0):
     """Members leave gracefully and rejoin, one at a time, for `duration` seconds."""
     n = len(clusters[0].agents)
-    per = {c.peer: {"leave": [], "join": [], "leave_unconverged": 0, "join_unconverged": 0}
+    per = {c.label: {"leave": [], "join": [], "leave_unconverged": 0, "join_unconverged": 0}
            for c in clusters}
     t_start = time.time()
     end = time.monotonic() + duration
@@ -380,9 +380,9 @@ def churn(clusters, duration, rng, gap_s=3.0):
             v = c.agents[idx]
             ts = [_first(a, v.name, t_leave, ("left",)) for a in c.live()]
             if ts and all(ts):
-                per[c.peer]["leave"].append(max(ts) - t_leave)
+                per[c.label]["leave"].append(max(ts) - t_leave)
             else:
-                per[c.peer]["leave_unconverged"] += 1
+                per[c.label]["leave_unconverged"] += 1
         time.sleep(gap_s)
         t_join = time.time()
         for c in clusters:
@@ -392,9 +392,9 @@ def churn(clusters, duration, rng, gap_s=3.0):
             v = c.agents[idx]
             ts = [_first(a, v.name, t_join, ("joined", "alive")) for a in c.live() if a is not v]
             if ts and all(ts):
-                per[c.peer]["join"].append(max(ts) - t_join)
+                per[c.label]["join"].append(max(ts) - t_join)
             else:
-                per[c.peer]["join_unconverged"] += 1
+                per[c.label]["join_unconverged"] += 1
         cycles += 1
         time.sleep(gap_s)
     t_end = time.time()
@@ -402,12 +402,12 @@ def churn(clusters, duration, rng, gap_s=3.0):
     out = {}
     for c in clusters:
         fig = _window_figures(c, t_start, t_end + 2, {a.name for a in c.agents})
-        p = per[c.peer]
-        out[c.peer] = {"cycles": cycles, "leave_converge_s": summary(p["leave"]),
+        p = per[c.label]
+        out[c.label] = {"cycles": cycles, "leave_converge_s": summary(p["leave"]),
                        "join_converge_s": summary(p["join"]),
                        "leave_unconverged": p["leave_unconverged"], "join_unconverged": p["join_unconverged"],
                        "false_failed": fig["false_failed"], "false_failed_members": fig["false_failed_members"],
-                       "converge_s": None if conv[c.peer] is None else round(conv[c.peer], 2)}
+                       "converge_s": None if conv[c.label] is None else round(conv[c.label], 2)}
     return out
 
 
@@ -436,7 +436,7 @@ def isolate(clusters, nf, rng, holds=(10, 16, 25)):
     can happen when the isolated agent's own unconfirmed suspicions expire and its
     `failed` gossip reaches the majority after the heal."""
     n = len(clusters[0].agents)
-    per = {c.peer: {"false_failed": 0, "false_failed_members": 0, "detect": [], "converge": [],
+    per = {c.label: {"false_failed": 0, "false_failed_members": 0, "detect": [], "converge": [],
                     "isolated_declared": 0} for c in clusters}
     for hold in holds:
         idx = rng.randrange(1, n)
@@ -451,7 +451,7 @@ def isolate(clusters, nf, rng, holds=(10, 16, 25)):
         t1 = time.time()
         for c in clusters:
             v = c.agents[idx]
-            p = per[c.peer]
+            p = per[c.label]
             majority = {a.name for a in c.agents if a is not v}
             members = set()
             for a in c.agents:
@@ -466,15 +466,15 @@ def isolate(clusters, nf, rng, holds=(10, 16, 25)):
             ts = [_first(a, v.name, t0, ("failed",)) for a in c.agents if a is not v]
             if all(ts):
                 p["detect"].append(max(ts) - t0)
-            if conv[c.peer] is not None:
-                p["converge"].append(conv[c.peer])
-            log(f"  isolate {v.name} {hold} s: {c.peer} false failures so far {p['false_failed']} "
+            if conv[c.label] is not None:
+                p["converge"].append(conv[c.label])
+            log(f"  isolate {v.name} {hold} s: {c.label} false failures so far {p['false_failed']} "
                 f"(members {p['false_failed_members']})")
         time.sleep(2)
     out = {}
     for c in clusters:
-        p = per[c.peer]
-        out[c.peer] = {"holds_s": list(holds), "false_failed": p["false_failed"],
+        p = per[c.label]
+        out[c.label] = {"holds_s": list(holds), "false_failed": p["false_failed"],
                        "false_failed_members": p["false_failed_members"],
                        "failed_declared_by_isolated": p["isolated_declared"],
                        "isolated_failed_everywhere_s": summary(p["detect"]),

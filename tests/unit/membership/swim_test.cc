@@ -373,6 +373,26 @@ void HeartbeatsThenSilence(SwimHarness& h, const std::vector<std::string>& silen
   for (const std::string& name : silent) h.SetLive(name, false);
 }
 
+// A heartbeat from each of p0..p(n-1) but `silent`.
+void BeatAllBut(SwimHarness& h, int n, const std::string& silent) {
+  for (int i = 0; i < n; ++i) {
+    if ("p" + std::to_string(i) != silent) h.From("p" + std::to_string(i), HeartbeatMsg{0});
+  }
+}
+
+// `beats` heartbeats 500 ms apart from each of p0..p(n-1); returns the first
+// member this agent observes (its detector has a phi).
+std::string HeartbeatsThenSubject(SwimHarness& h, int n, int beats) {
+  for (int t = 0; t < beats; ++t) {
+    BeatAllBut(h, n, "");
+    h.Advance(500ms);
+  }
+  for (const auto& m : h.swim().Members(h.now())) {
+    if (m.phi) return m.name;
+  }
+  return {};
+}
+
 TEST_CASE("swim: a deaf agent withholds its accusations, then accuses after a while",
           "[swim][suspicion][gray]") {
   // Everything stops reaching us at once: the others did not all die, we hear
@@ -425,6 +445,34 @@ TEST_CASE("swim: confirmations bring the suspicion timeout down to its minimum",
   CHECK(failed_after(1) == 3'500ms);  // 6 - 5 * ln2/ln4
   CHECK(failed_after(2) == 2'037ms);  // 6 - 5 * ln3/ln4, floored to ms
   CHECK(failed_after(3) == 1s);
+}
+
+TEST_CASE("swim: an observer's own crossing confirms a suspicion another member started",
+          "[swim][suspicion][phi]") {
+  // A member dies and another member's accusation reaches us before our own
+  // phi of it crosses. Our check still runs, and its silence is our
+  // confirmation (Lifeguard: each one shortens the timeout), gossiped at once;
+  // without it the first accuser's gossip would silence every other observer.
+  SwimHarness h;
+  for (int i = 0; i < 5; ++i) h.Learn("p" + std::to_string(i));
+  h.Settle();
+  const std::string subject = HeartbeatsThenSubject(h, 5, 10);
+  REQUIRE(!subject.empty());
+  const std::string accuser = subject == "p0" ? "p1" : "p0";
+  h.SetLive(subject, false);
+  h.From(accuser, SuspectMsg{subject, 0, accuser});
+  REQUIRE(StateOf(h, subject) == MemberState::kSuspect);
+  h.Sent();
+  // Phi crosses about 505 ms after the last heartbeat, the check gives up
+  // 200 ms later (phi_probe_timeout).
+  BeatAllBut(h, 5, subject);
+  h.Advance(500ms, 1ms);
+  BeatAllBut(h, 5, subject);
+  h.Advance(300ms, 1ms);
+  CHECK(h.swim().counters().phi_checks == 1);
+  CHECK(CountMessages<SuspectMsg>(h.Sent(), [&subject](const SuspectMsg& m) {
+          return m.name == subject && m.from == "self";
+        }) >= 1);
 }
 
 TEST_CASE("swim: an unconfirmed suspicion of a member that still answers does not fail",
@@ -610,28 +658,16 @@ TEST_CASE("swim: a heartbeat late enough to be checked is learned once the membe
   SwimHarness h;
   for (int i = 0; i < 6; ++i) h.Learn("p" + std::to_string(i));
   h.Advance(1s);
-  const auto beat_all_but = [&h](const std::string& silent) {
-    for (int i = 0; i < 6; ++i) {
-      if ("p" + std::to_string(i) != silent) h.From("p" + std::to_string(i), HeartbeatMsg{0});
-    }
-  };
-  for (int t = 0; t < 20; ++t) {
-    beat_all_but("");
-    h.Advance(500ms);
-  }
-  std::string subject;
-  for (const auto& m : h.swim().Members(h.now())) {
-    if (m.phi && subject.empty()) subject = m.name;
-  }
+  const std::string subject = HeartbeatsThenSubject(h, 6, 20);
   REQUIRE(!subject.empty());
   const Duration before = h.swim().Member(subject, h.now())->detector->expected_interval;
   // Three heartbeats lost in a row; it answers the check phi starts.
   for (int t = 0; t < 4; ++t) {
-    beat_all_but(subject);
+    BeatAllBut(h, 6, subject);
     h.Advance(500ms, 5ms);
   }
   REQUIRE(h.swim().counters().phi_checks_answered == 1);
-  beat_all_but("");
+  BeatAllBut(h, 6, "");
   h.Advance(1ms);
   // The 2 s interval entered the window (a forgotten history would restart
   // from the 500 ms first-heartbeat estimate).
@@ -674,12 +710,13 @@ TEST_CASE(
     }
     ++observed;
     CHECK(fed[m.name] == sent[m.name]);
-    // 500 ms apart (the bootstrap seeds average 500 ms too), deviation at the
-    // 100 ms floor, threshold 8: phi crosses about mean + 5.61 sd after the last.
+    // Exactly 500 ms apart (the bootstrap seeds average 500 ms too): the
+    // empirical model's cutoff is a few kernel bandwidths (the 1 ms floor)
+    // above them.
     CHECK(m.detector->expected_interval > 500ms - 1us);
     CHECK(m.detector->expected_interval < 500ms + 1us);
-    CHECK(m.detector->suspect_after > 1050ms);
-    CHECK(m.detector->suspect_after < 1070ms);
+    CHECK(m.detector->suspect_after > 500ms);
+    CHECK(m.detector->suspect_after < 510ms);
     CHECK(m.detector->suspect_at == sent[m.name].back() + m.detector->suspect_after);
   }
   CHECK(observed == static_cast<int>(h.swim().config().observers));
