@@ -37,6 +37,7 @@ Status PhiConfig::Validate() const {
   switch (distribution) {
     case Distribution::kNormal:
     case Distribution::kLogistic:
+    case Distribution::kEmpirical:  // unused, but a switch to normal must not meet 0
       if (min_std_deviation <= Duration::zero()) {
         return Fail("min_std_deviation must be > 0 (got " + Millis(min_std_deviation) + ")");
       }
@@ -45,8 +46,6 @@ Status PhiConfig::Validate() const {
       if (min_std_deviation < Duration::zero()) {
         return Fail("min_std_deviation must be >= 0 (got " + Millis(min_std_deviation) + ")");
       }
-      break;
-    case Distribution::kEmpirical:
       break;
     default:
       return Fail("distribution must be normal, logistic, exponential or empirical");

@@ -232,7 +232,7 @@ const std::vector<FieldDescriptor>& Table() {
        .doc = "Inter-arrival model: normal, logistic (Akka), exponential (Cassandra) or "
               "empirical (the window as it is, with the cutoff that minimizes detection time "
               "plus the false-suspicion cost times its probability)",
-       .defaults = All("normal"),
+       .defaults = Per("empirical", "normal", "normal", "empirical"),
        .choices = kDistributionNames,
        .get = GetPhi<&PhiConfig::distribution>,
        .set = SetPhi<&PhiConfig::distribution>},
@@ -241,7 +241,7 @@ const std::vector<FieldDescriptor>& Table() {
        .kind = FieldKind::kDuration,
        .doc = "Empirical model: the detection time one false suspicion is worth (the cutoff "
               "rises by t only to remove t / this of the probability of a false suspicion)",
-       .defaults = All(50s),
+       .defaults = Per(50s, 100s, 200s, 10s),  // 100 heartbeat intervals
        .low = Above(0),
        .get = GetPhi<&PhiConfig::false_suspicion_cost>,
        .set = SetPhi<&PhiConfig::false_suspicion_cost>},

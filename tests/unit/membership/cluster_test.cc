@@ -93,7 +93,8 @@ TEST_CASE("cluster: a crash is suspected, then failed everywhere", "[cluster]") 
   // Nobody else was accused.
   for (int i = 0; i < 5; ++i) {
     for (int j = 0; j < 5; ++j) {
-      if (i != 3 && j != 3) CHECK(net.runtime(i).CountEvents(EventType::kFailed, net.node(j).name) == 0);
+      if (i != 3 && j != 3)
+        CHECK(net.runtime(i).CountEvents(EventType::kFailed, net.node(j).name) == 0);
     }
   }
   CheckInvariants(net);
@@ -103,8 +104,11 @@ TEST_CASE("cluster: a paused member refutes its suspicion when it runs again", "
   auto holder = Started(5);
   TestNetwork& net = *holder;
   net.RunFor(20s);
-  net.Pause(2, 2s);  // long enough for its observers to suspect it
-  net.RunFor(2s + 10ms);
+  // Long enough for its observers to suspect it (phi crosses about 5 ms after
+  // a missed heartbeat on this jitter-free network), shorter than suspect +
+  // the minimum suspicion timeout (1 s x log10(5)).
+  net.Pause(2, 1s);
+  net.RunFor(1s + 10ms);
   bool suspected = false;
   for (int i = 0; i < 5; ++i) {
     suspected = suspected || net.runtime(i).CountEvents(EventType::kSuspect, "n2") > 0;
@@ -177,8 +181,8 @@ TEST_CASE("cluster: a late joiner learns of members that left or failed before i
   CHECK(net.runtime(late).CountEvents(EventType::kQuorumLost, "n5") == 0);
   // Old news about them cannot bring them back at the joiner either.
   Peer replay("n3");
-  net.swim(late).HandleDatagram("n3:7946", replay.Datagram(detail::AliveMsg{"n1", "n1:7946", 0, {}, {}}),
-                               net.now());
+  net.swim(late).HandleDatagram(
+      "n3:7946", replay.Datagram(detail::AliveMsg{"n1", "n1:7946", 0, {}, {}}), net.now());
   CHECK(net.StateAt(late, 1) == MemberState::kLeft);
 }
 
@@ -212,8 +216,8 @@ TEST_CASE("cluster: a reaped member's tombstone stops its old messages", "[clust
   for (int i = 0; i < 3; ++i) CHECK_FALSE(net.swim(i).Member("n3", net.now()).has_value());
   // An old alive about n3 (incarnation 0) is replayed by a peer.
   Peer replay("n1");
-  net.swim(0).HandleDatagram("n1:7946", replay.Datagram(detail::AliveMsg{"n3", "n3:7946", 0, {}, {}}),
-                            net.now());
+  net.swim(0).HandleDatagram(
+      "n1:7946", replay.Datagram(detail::AliveMsg{"n3", "n3:7946", 0, {}, {}}), net.now());
   CHECK_FALSE(net.swim(0).Member("n3", net.now()).has_value());
   CheckInvariants(net);
 }
@@ -278,7 +282,8 @@ TEST_CASE("cluster: no false failures with 20% datagram loss", "[cluster]") {
   net.RunFor(120s);
   int failed = 0;
   for (int i = 0; i < 8; ++i) {
-    for (int j = 0; j < 8; ++j) failed += net.runtime(i).CountEvents(EventType::kFailed, net.node(j).name);
+    for (int j = 0; j < 8; ++j)
+      failed += net.runtime(i).CountEvents(EventType::kFailed, net.node(j).name);
   }
   CHECK(failed == 0);
   net.SetLoss(0);
@@ -301,7 +306,7 @@ TEST_CASE("cluster: observers record phi at every heartbeat arrival", "[cluster]
 TEST_CASE("cluster: identical seeds give identical runs", "[cluster]") {
   const auto run = [] {
     auto holder = Started(5, 9);
-  TestNetwork& net = *holder;
+    TestNetwork& net = *holder;
     net.SetLoss(0.1);
     net.Crash(4);
     net.RunFor(20s);
@@ -316,7 +321,6 @@ TEST_CASE("cluster: identical seeds give identical runs", "[cluster]") {
   };
   CHECK(run() == run());
 }
-
 
 TEST_CASE("cluster: a member's service status reaches every member, newest wins", "[cluster]") {
   auto holder = Started(6);
@@ -377,11 +381,17 @@ TEST_CASE("cluster: a member that missed an update learns it from probes, not pu
   const auto stale = net.swim(5).Member("n3", net.now());
   REQUIRE(stale);
   REQUIRE_FALSE(stale->service);
-  // Gossip has long stopped: the update arrived on an Ack from n3 itself, pinged
-  // by node 5's probe round or by its observer role.
-  // Eight probe rounds (one per member) bound it: by then node 5 has pinged n3.
-  net.RunFor(config.probe_interval * 8);
-  const auto m = net.swim(5).Member("n3", net.now());
+  // Gossip has long stopped: the update arrives on an Ack from n3 itself, pinged
+  // by node 5's probe round or by its observer role. Eight probe rounds (one
+  // per member) bound it, each slowed by node 5's health score after its deaf
+  // second (its observers suspected it, it refuted) to at most
+  // (awareness_max_score + 1) x probe_interval.
+  const TimePoint bound = net.now() + config.probe_interval * 8 * (config.awareness_max_score + 1);
+  auto m = net.swim(5).Member("n3", net.now());
+  while (!m->service && net.now() < bound) {
+    net.RunFor(100ms);
+    m = net.swim(5).Member("n3", net.now());
+  }
   REQUIRE(m->service);
   CHECK(*m->service == critical);
   CHECK(net.runtime(5).CountEvents(EventType::kServiceCritical, "n3") == 1);

@@ -25,6 +25,8 @@ struct Expected {
   Duration phi_acceptable_heartbeat_pause;
   Duration phi_first_heartbeat_estimate;
   detector::Distribution phi_distribution;
+  Duration phi_false_suspicion_cost;
+  Duration phi_min_bandwidth;
   bool phi_learn_suspected_intervals;
   Duration phi_probe_timeout;
   double phi_report_threshold;
@@ -63,6 +65,8 @@ void CheckDefaults(const Config& c, const Expected& e) {
   CHECK(c.phi.acceptable_heartbeat_pause == e.phi_acceptable_heartbeat_pause);
   CHECK(c.phi.first_heartbeat_estimate == e.phi_first_heartbeat_estimate);
   CHECK(c.phi.distribution == e.phi_distribution);
+  CHECK(c.phi.false_suspicion_cost == e.phi_false_suspicion_cost);
+  CHECK(c.phi.min_bandwidth == e.phi_min_bandwidth);
   CHECK(c.phi.learn_suspected_intervals == e.phi_learn_suspected_intervals);
   CHECK(c.phi_probe_timeout == e.phi_probe_timeout);
   CHECK(c.phi_report_threshold == e.phi_report_threshold);
@@ -98,7 +102,9 @@ const Expected kLan{
     .phi_min_std_deviation = 100ms,
     .phi_acceptable_heartbeat_pause = 0ms,
     .phi_first_heartbeat_estimate = 500ms,
-    .phi_distribution = detector::Distribution::kNormal,
+    .phi_distribution = detector::Distribution::kEmpirical,
+    .phi_false_suspicion_cost = 50s,
+    .phi_min_bandwidth = 1ms,
     .phi_learn_suspected_intervals = true,
     .phi_probe_timeout = 200ms,
     .phi_report_threshold = 8.0,
@@ -129,6 +135,8 @@ Expected Frugal() {
   e.heartbeat_interval = 1s;
   e.observers = 3;
   e.phi_min_std_deviation = 200ms;
+  e.phi_distribution = detector::Distribution::kNormal;
+  e.phi_false_suspicion_cost = 100s;
   e.phi_first_heartbeat_estimate = 1s;
   e.phi_probe_timeout = 300ms;
   return e;
@@ -141,6 +149,8 @@ Expected Wan() {
   e.heartbeat_interval = 2s;
   e.phi_threshold = 10.0;
   e.phi_min_std_deviation = 500ms;
+  e.phi_distribution = detector::Distribution::kNormal;
+  e.phi_false_suspicion_cost = 200s;
   e.phi_first_heartbeat_estimate = 2s;
   e.phi_probe_timeout = 2s;
   e.suspicion_min_multiplier = 2.0;
@@ -159,6 +169,7 @@ Expected Local() {
   e.probe_timeout = 100ms;
   e.heartbeat_interval = 100ms;
   e.phi_min_std_deviation = 20ms;
+  e.phi_false_suspicion_cost = 10s;
   e.phi_first_heartbeat_estimate = 100ms;
   e.phi_probe_timeout = 50ms;
   e.gossip_interval = 50ms;
