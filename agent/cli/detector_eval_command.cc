@@ -24,6 +24,8 @@
 #include "detector/eval/trace.h"
 #include "detector/eval/trace_families.h"
 #include "detector/phi_accrual_detector.h"
+#include "detector/phi_math.h"
+#include "membership/config.h"
 
 namespace picket::cli {
 namespace {
@@ -38,6 +40,13 @@ const std::string kNoFamily = "none";
 // Recorded families are reported as "recorded/<directory>".
 const std::string kRecordedPrefix = "recorded/";
 
+// The detector `picket agent` runs by default (the lan profile): what is
+// judged unless flags say otherwise.
+const det::PhiConfig& AgentPhi() {
+  static const det::PhiConfig phi = membership::Config{}.phi;
+  return phi;
+}
+
 struct EvalFlags {
   std::vector<std::string> families;
   double hours = 200.0;
@@ -46,19 +55,18 @@ struct EvalFlags {
   double warmup_min = 5.0;
   std::vector<double> thresholds = ev::EvalOptions{}.thresholds;
   std::vector<double> timeouts_ms;
-  double headline = det::PhiConfig{}.threshold;
+  double headline = AgentPhi().threshold;
   // Detector.
-  std::size_t window = det::PhiConfig{}.window_size;
-  double min_stddev_ms = Millis(det::PhiConfig{}.min_std_deviation).count();
-  double acceptable_pause_ms = 0.0;
-  double first_estimate_ms = Millis(det::PhiConfig{}.first_heartbeat_estimate).count();
-  std::string distribution = "normal";
-  bool akka_rule = false;
+  std::size_t window = AgentPhi().window_size;
+  double min_stddev_ms = Millis(AgentPhi().min_std_deviation).count();
+  double acceptable_pause_ms = Millis(AgentPhi().acceptable_heartbeat_pause).count();
+  double first_estimate_ms = Millis(AgentPhi().first_heartbeat_estimate).count();
+  std::string distribution{det::DistributionName(AgentPhi().distribution)};
+  bool akka_rule = !AgentPhi().learn_suspected_intervals;
   // Empirical model: the swept false-suspicion costs and the headline one.
   std::vector<double> costs_s = {5, 10, 20, 30, 50, 100, 200, 500};
-  double headline_cost_s =
-      std::chrono::duration<double>(det::PhiConfig{}.false_suspicion_cost).count();
-  double min_bandwidth_ms = Millis(det::PhiConfig{}.min_bandwidth).count();
+  double headline_cost_s = std::chrono::duration<double>(AgentPhi().false_suspicion_cost).count();
+  double min_bandwidth_ms = Millis(AgentPhi().min_bandwidth).count();
   // Custom trace.
   double period_ms = 500.0;
   double base_delay_ms = 0.2;
