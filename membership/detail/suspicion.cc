@@ -13,7 +13,8 @@ Duration SuspicionTimeout(int confirmations, int expected, Duration min, Duratio
   const double max_s = std::chrono::duration<double>(max).count();
   const double min_s = std::chrono::duration<double>(min).count();
   const double raw = max_s - frac * (max_s - min_s);
-  const auto timeout = std::chrono::milliseconds(static_cast<std::int64_t>(std::floor(raw * 1000.0)));
+  const auto timeout =
+      std::chrono::milliseconds(static_cast<std::int64_t>(std::floor(raw * 1000.0)));
   return std::max<Duration>(min, timeout);
 }
 
@@ -40,15 +41,18 @@ const Suspicions::Entry& Suspicions::Start(MemberIndex member, std::uint64_t inc
   return e;
 }
 
-const Suspicions::Entry* Suspicions::Confirm(MemberIndex member, std::uint64_t from) {
-  auto it = entries_.find(member);
-  if (it == entries_.end()) return nullptr;
-  Entry& e = it->second;
+bool Suspicions::WouldCount(MemberIndex member, std::uint64_t from) const {
+  const auto it = entries_.find(member);
+  if (it == entries_.end()) return false;
+  const Entry& e = it->second;
   // Confirmations beyond `expected` change nothing; stop counting (bounds memory).
-  if (static_cast<int>(e.confirmers.size()) > e.expected) return nullptr;
-  if (std::find(e.confirmers.begin(), e.confirmers.end(), from) != e.confirmers.end()) {
-    return nullptr;
-  }
+  if (static_cast<int>(e.confirmers.size()) > e.expected) return false;
+  return std::find(e.confirmers.begin(), e.confirmers.end(), from) == e.confirmers.end();
+}
+
+const Suspicions::Entry* Suspicions::Confirm(MemberIndex member, std::uint64_t from) {
+  if (!WouldCount(member, from)) return nullptr;
+  Entry& e = entries_.at(member);
   e.confirmers.push_back(from);
   const int confirmations = static_cast<int>(e.confirmers.size()) - 1;
   const TimePoint deadline = e.start + SuspicionTimeout(confirmations, e.expected, e.min, e.max);

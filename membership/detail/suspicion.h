@@ -53,6 +53,9 @@ class Suspicions {
   // entry if `from` is new (its deadline may have moved earlier), nullopt if
   // there is no such suspicion or `from` already counted.
   const Entry* Confirm(MemberIndex member, std::uint64_t from);
+  // True if Confirm(member, from) would count `from`: a suspicion of
+  // `member` is running, still counts confirmations, and has none from `from`.
+  [[nodiscard]] bool WouldCount(MemberIndex member, std::uint64_t from) const;
 
   // Moves the deadline of the current suspicion of `member` to `deadline`
   // (a new generation). Returns the entry, or nullptr if there is none.

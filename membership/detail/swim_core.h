@@ -210,8 +210,8 @@ class SwimCore {
   // from suspect/failed, or newly joined, or we just joined). Its `failed`
   // claims may only reflect its own isolation.
   [[nodiscard]] bool AccuserWasCutOff(std::string_view accuser, TimePoint now) const;
-  // `m` is suspect (at its current incarnation) and this agent is not yet
-  // among the members that suspect it.
+  // `m` is suspect (at its current incarnation) and a suspicion of it from
+  // this agent would still count as a confirmation (Suspicions::WouldCount).
   [[nodiscard]] bool OwnConfirmationMissing(MemberIndex m) const;
   // This agent hears nobody lately (see tuning::kDeafWithholdIntervals): its
   // failed probes say nothing of the others, so it accuses nobody.

@@ -366,9 +366,7 @@ bool SwimCore::OwnConfirmationMissing(MemberIndex m) const {
   if (table_.State(m) != MemberState::kSuspect) return false;
   const auto* entry = suspicions_.Find(m);
   if (entry == nullptr || entry->incarnation != table_.Incarnation(m)) return false;
-  const std::uint64_t self = NameHash(self_name_);
-  return std::find(entry->confirmers.begin(), entry->confirmers.end(), self) ==
-         entry->confirmers.end();
+  return suspicions_.WouldCount(m, NameHash(self_name_));
 }
 
 void SwimCore::QueuePhiReports(TimePoint now) {

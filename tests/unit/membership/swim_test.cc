@@ -614,22 +614,13 @@ TEST_CASE("swim: phi crossing triggers a verification probe on every path", "[sw
   for (int i = 0; i < 6; ++i) h.Learn("p" + std::to_string(i));
   h.Advance(1s);
   // Find our subjects: feed heartbeats from everyone; only subjects get a phi.
-  for (int t = 0; t < 20; ++t) {
-    for (int i = 0; i < 6; ++i) h.From("p" + std::to_string(i), HeartbeatMsg{0});
-    h.Advance(500ms);
-  }
-  std::string subject;
-  for (const auto& m : h.swim().Members(h.now())) {
-    if (m.phi && subject.empty()) subject = m.name;
-  }
+  const std::string subject = HeartbeatsThenSubject(h, 6, 20);
   REQUIRE(!subject.empty());
   // The subject's heartbeats stop (we feed the others), but it answers pings.
   h.Sent();
   const std::uint64_t streams_before = h.swim().counters().stream_probes;
   for (int t = 0; t < 6; ++t) {
-    for (int i = 0; i < 6; ++i) {
-      if ("p" + std::to_string(i) != subject) h.From("p" + std::to_string(i), HeartbeatMsg{0});
-    }
+    BeatAllBut(h, 6, subject);
     h.Advance(500ms, 5ms);
   }
   CHECK(h.swim().counters().stream_probes > streams_before);
@@ -643,9 +634,7 @@ TEST_CASE("swim: phi crossing triggers a verification probe on every path", "[sw
   // Still silent toward us ten heartbeat intervals after it answered: it does
   // not send us heartbeats at all, and the history is forgotten.
   for (int t = 0; t < 12; ++t) {
-    for (int i = 0; i < 6; ++i) {
-      if ("p" + std::to_string(i) != subject) h.From("p" + std::to_string(i), HeartbeatMsg{0});
-    }
+    BeatAllBut(h, 6, subject);
     h.Advance(500ms, 5ms);
   }
   CHECK(h.swim().counters().phi_checks == 1);
