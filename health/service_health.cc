@@ -65,13 +65,19 @@ std::optional<membership::ServiceStatus> LocalService::Aggregate(std::int64_t no
         maintenance_reason_.empty() ? std::string("maintenance mode") : maintenance_reason_, 0};
   } else {
     const CheckState* worst = nullptr;
+    bool all_reported = true;
     for (const CheckState& check : checks_) {
-      if (!check.status()) continue;
+      if (!check.status()) {
+        all_reported = false;
+        continue;
+      }
       if (worst == nullptr || Severity(*check.status()) > Severity(*worst->status())) {
         worst = &check;
       }
     }
-    if (worst != nullptr) {
+    // Passing means every check passed: a check that has not reported yet
+    // may still fail. A warning or critical check is news already.
+    if (worst != nullptr && (all_reported || *worst->status() != ServiceHealth::kPassing)) {
       next = membership::ServiceStatus{*worst->status(),
                                        worst->spec().name + ": " + worst->status_output(), 0};
     }

@@ -12,6 +12,21 @@ namespace {
 using namespace std::chrono_literals;
 using membership::ServiceHealth;
 
+// An HTTP check "http-1" and `tcp_checks` TCP checks "tcp-1", "tcp-2", ...
+std::vector<CheckState> Checks(TimePoint t, int tcp_checks) {
+  std::vector<CheckState> checks;
+  checks.emplace_back(CheckSpec{CheckKind::kHttp, "http://a/", "http-1", "a", 80, "/", {}},
+                      CheckPolicy{}, t);
+  for (int i = 1; i <= tcp_checks; ++i) {
+    const std::string n = std::to_string(i);
+    checks.emplace_back(
+        CheckSpec{
+            CheckKind::kTcp, "a:" + n, "tcp-" + n, "a", static_cast<std::uint16_t>(i), "", {}},
+        CheckPolicy{}, t);
+  }
+  return checks;
+}
+
 TEST_CASE("no check with a status: no service status") {
   LocalService service;
   CHECK_FALSE(service.Aggregate(1000));
@@ -24,11 +39,7 @@ TEST_CASE("no check with a status: no service status") {
 
 TEST_CASE("the worst check decides; the status keeps its output and since while it lasts") {
   const TimePoint t{};
-  std::vector<CheckState> checks;
-  checks.emplace_back(CheckSpec{CheckKind::kHttp, "http://a/", "http-1", "a", 80, "/", {}},
-                      CheckPolicy{}, t);
-  checks.emplace_back(CheckSpec{CheckKind::kTcp, "a:1", "tcp-1", "a", 1, "", {}}, CheckPolicy{}, t);
-  LocalService service(std::move(checks));
+  LocalService service(Checks(t, 1));
   service.checks()[0].Record({ServiceHealth::kPassing, false, false, false, "HTTP 200"}, t, t);
   service.checks()[1].Record({ServiceHealth::kPassing, false, false, false, "connected"}, t, t);
   auto status = service.Aggregate(1000);
@@ -43,14 +54,37 @@ TEST_CASE("the worst check decides; the status keeps its output and since while 
   CHECK(status->since_unix_ms == 2000);
 
   // Another warning text: not news, nothing to gossip.
-  service.checks()[0].Record({ServiceHealth::kWarning, false, false, false, "HTTP 429 again"}, t, t);
+  service.checks()[0].Record({ServiceHealth::kWarning, false, false, false, "HTTP 429 again"}, t,
+                             t);
   CHECK(service.Aggregate(3000) == status);
 
-  service.checks()[1].Record({ServiceHealth::kCritical, true, false, false, "connection refused"}, t, t);
-  service.checks()[1].Record({ServiceHealth::kCritical, true, false, false, "connection refused"}, t, t);
+  service.checks()[1].Record({ServiceHealth::kCritical, true, false, false, "connection refused"},
+                             t, t);
+  service.checks()[1].Record({ServiceHealth::kCritical, true, false, false, "connection refused"},
+                             t, t);
   status = service.Aggregate(4000);
   CHECK(status->status == ServiceHealth::kCritical);
   CHECK(status->output == "tcp-1: connection refused");
+}
+
+TEST_CASE("passing waits for every check; a failing check is news at once") {
+  const TimePoint t{};
+  LocalService service(Checks(t, 2));
+  service.checks()[1].Record({ServiceHealth::kPassing, false, false, false, "connected"}, t, t);
+  CHECK_FALSE(service.Aggregate(1000));  // http-1 and tcp-2 have not answered yet
+
+  service.checks()[0].Record({ServiceHealth::kWarning, false, false, false, "HTTP 429"}, t, t);
+  auto status = service.Aggregate(2000);
+  REQUIRE(status);
+  CHECK(status->status == ServiceHealth::kWarning);
+
+  service.checks()[0].Record({ServiceHealth::kPassing, false, false, false, "HTTP 200"}, t, t);
+  CHECK_FALSE(service.Aggregate(3000));  // tcp-2 still silent: not known to pass
+
+  service.checks()[2].Record({ServiceHealth::kPassing, false, false, false, "connected"}, t, t);
+  status = service.Aggregate(4000);
+  REQUIRE(status);
+  CHECK(status->status == ServiceHealth::kPassing);
 }
 
 TEST_CASE("maintenance overrides every check until it is turned off") {
