@@ -58,6 +58,10 @@ Status PhiConfig::Validate() const {
   if (min_bandwidth <= Duration::zero()) {
     return Fail("min_bandwidth must be > 0 (got " + Millis(min_bandwidth) + ")");
   }
+  if (recent_window_size > window_size) {
+    return Fail("recent_window_size must be in [0, window_size = " + std::to_string(window_size) +
+                "] (got " + std::to_string(recent_window_size) + ")");
+  }
   if (acceptable_heartbeat_pause < Duration::zero()) {
     return Fail("acceptable_heartbeat_pause must be >= 0 (got " +
                 Millis(acceptable_heartbeat_pause) + ")");
@@ -80,6 +84,10 @@ PhiAccrualDetector::PhiAccrualDetector(const PhiConfig& config)
   if (config_.distribution == Distribution::kEmpirical) {
     empirical_.emplace(config_.window_size, Nanos(config_.min_bandwidth),
                        Nanos(config_.false_suspicion_cost));
+    if (config_.recent_window_size > 0) {
+      recent_.emplace(config_.recent_window_size, Nanos(config_.min_bandwidth),
+                      Nanos(config_.false_suspicion_cost));
+    }
   }
 }
 
@@ -87,6 +95,7 @@ void PhiAccrualDetector::AddSample(double interval_ns) {
   window_.Add(interval_ns);
   if (empirical_) {
     empirical_->Add(interval_ns);
+    if (recent_) recent_->Add(interval_ns);
     log_survival_at_cutoff_.reset();
   }
 }
@@ -109,7 +118,10 @@ void PhiAccrualDetector::Heartbeat(TimePoint now) {
     // The seeds are a guess; the empirical model gives every sample the same
     // weight, so they would hold half a short window: they leave once real
     // intervals can speak for themselves.
-    if (empirical_ && samples_recorded_ == kEmpiricalSeedsKept) empirical_->DropOldest(2);
+    if (empirical_ && samples_recorded_ == kEmpiricalSeedsKept) {
+      empirical_->DropOldest(2);
+      if (recent_) recent_->DropOldest(2);
+    }
     UpdateStatistics();
   }
   last_heartbeat_ = now;
@@ -127,18 +139,21 @@ double PhiAccrualDetector::Phi(TimePoint now) const {
   return PhiOf(config_.distribution, elapsed, mean_ns_, std_dev_ns_, pause_ns_);
 }
 
+const EmpiricalModel& PhiAccrualDetector::Governing() const {
+  return recent_ && recent_->cutoff() > empirical_->cutoff() ? *recent_ : *empirical_;
+}
+
 double PhiAccrualDetector::EmpiricalCrossingNs() const {
-  return std::ceil(empirical_->cutoff() + pause_ns_);
+  return std::ceil(Governing().cutoff() + pause_ns_);
 }
 
 double PhiAccrualDetector::EmpiricalPhi(double elapsed_ns) const {
   // O(window) each: computed when phi is asked for, not per heartbeat.
-  if (!log_survival_at_cutoff_) {
-    log_survival_at_cutoff_ = empirical_->LogSurvival(empirical_->cutoff());
-  }
+  const EmpiricalModel& model = Governing();
+  if (!log_survival_at_cutoff_) log_survival_at_cutoff_ = model.LogSurvival(model.cutoff());
   const double at_cutoff = *log_survival_at_cutoff_;
-  const double level = config_.threshold * empirical_->LogSurvival(elapsed_ns - pause_ns_) /
-                       std::max(at_cutoff, 1e-9);
+  const double level =
+      config_.threshold * model.LogSurvival(elapsed_ns - pause_ns_) / std::max(at_cutoff, 1e-9);
   // Exactly at and after the crossing the level is at least the threshold,
   // and below it before, whatever the rounding: IsAvailable and
   // SuspicionTime agree.
@@ -154,6 +169,7 @@ bool PhiAccrualDetector::IsAvailable(TimePoint now) const {
 void PhiAccrualDetector::Reset() {
   window_.Clear();
   if (empirical_) empirical_->Clear();
+  if (recent_) recent_->Clear();
   log_survival_at_cutoff_.reset();
   last_heartbeat_.reset();
   samples_recorded_ = 0;

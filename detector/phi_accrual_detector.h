@@ -68,6 +68,12 @@ struct PhiConfig {
   // window's intervals, and the scale of the margin above the largest ones).
   // > 0.
   Duration min_bandwidth = 1ms;
+  // Empirical model only. A second, short window of the latest intervals
+  // (0: none). The cutoff is the larger of the two windows' cutoffs (the
+  // two-window detector of Tomsic et al., 2015): the long window prices the
+  // rare long gaps, the short one covers a change (the onset of loss) within
+  // a few heartbeats. 0 .. window_size.
+  std::size_t recent_window_size = 0;
 
   // Success, or an error naming the first invalid field.
   [[nodiscard]] Status Validate() const;
@@ -129,11 +135,15 @@ class PhiAccrualDetector {
   // Empirical model: the elapsed time of the crossing, and phi there.
   [[nodiscard]] double EmpiricalCrossingNs() const;
   [[nodiscard]] double EmpiricalPhi(double elapsed_ns) const;
+  // The empirical window whose cutoff is the later one.
+  [[nodiscard]] const EmpiricalModel& Governing() const;
 
   PhiConfig config_;
   InterArrivalWindow window_;
   // Set with Distribution::kEmpirical only.
   std::optional<EmpiricalModel> empirical_;
+  // Set with Distribution::kEmpirical and recent_window_size > 0.
+  std::optional<EmpiricalModel> recent_;
   // Its -log10 P(interval > cutoff), computed on the first Phi() after a fit.
   mutable std::optional<double> log_survival_at_cutoff_;
   std::optional<TimePoint> last_heartbeat_;

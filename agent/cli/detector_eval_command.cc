@@ -58,6 +58,7 @@ struct EvalFlags {
   double headline = AgentPhi().threshold;
   // Detector.
   std::size_t window = AgentPhi().window_size;
+  std::size_t recent_window = AgentPhi().recent_window_size;
   double min_stddev_ms = Millis(AgentPhi().min_std_deviation).count();
   double acceptable_pause_ms = Millis(AgentPhi().acceptable_heartbeat_pause).count();
   double first_estimate_ms = Millis(AgentPhi().first_heartbeat_estimate).count();
@@ -116,6 +117,7 @@ ev::EvalOptions MakeOptions(const EvalFlags& f) {
   Require(f.trials >= 1 && f.trials <= 1'000'001, "--trials", "in [1, 1000001]");
   ev::EvalOptions options;
   options.phi.window_size = f.window;
+  options.phi.recent_window_size = f.recent_window;
   options.phi.min_std_deviation = FromMs(f.min_stddev_ms);
   options.phi.acceptable_heartbeat_pause = FromMs(f.acceptable_pause_ms);
   options.phi.first_heartbeat_estimate = FromMs(f.first_estimate_ms);
@@ -158,6 +160,7 @@ ev::EvalOptions MakeOptions(const EvalFlags& f) {
     static const std::map<std::string, std::string> kFlagOf = {
         {"phi: threshold", "--thresholds / --headline-threshold"},
         {"phi: window_size", "--window"},
+        {"phi: recent_window_size", "--recent-window"},
         {"phi: min_std_deviation", "--min-stddev-ms"},
         {"thresholds", "--thresholds"},
     };
@@ -458,6 +461,10 @@ void AddDetectorEvalCommand(CLI::App& app) {
 
   const std::string detector = "Detector";
   cmd->add_option("--window", flags->window, "Phi window size")
+      ->group(detector)
+      ->capture_default_str();
+  cmd->add_option("--recent-window", flags->recent_window,
+                  "Empirical model: the short window of latest intervals (0: none)")
       ->group(detector)
       ->capture_default_str();
   cmd->add_option("--min-stddev-ms", flags->min_stddev_ms, "Phi minimum standard deviation, ms")

@@ -34,17 +34,19 @@ std::vector<Duration> JitteredIntervals(std::size_t n) {
   return out;
 }
 
-PhiConfig ConfigFor(Distribution distribution, std::size_t window) {
+PhiConfig ConfigFor(Distribution distribution, std::size_t window, std::size_t recent = 0) {
   PhiConfig config;
   config.distribution = distribution;
   config.window_size = window;
+  config.recent_window_size = recent;
   return config;
 }
 
 // Steady state: the window is full, so every Heartbeat() also evicts a sample.
-void HeartbeatBenchmark(benchmark::State& state, Distribution distribution) {
+void HeartbeatBenchmark(benchmark::State& state, Distribution distribution,
+                        std::size_t recent = 0) {
   const auto window = static_cast<std::size_t>(state.range(0));
-  PhiAccrualDetector detector(ConfigFor(distribution, window));
+  PhiAccrualDetector detector(ConfigFor(distribution, window, recent));
   const std::vector<Duration> intervals = JitteredIntervals(4096);
   TimePoint now{};
   for (std::size_t i = 0; i < 2 * window + 2; ++i) {
@@ -66,6 +68,11 @@ void BM_HeartbeatEmpirical(benchmark::State& state) {
 }
 BENCHMARK(BM_Heartbeat)->Arg(1000)->Arg(100);
 BENCHMARK(BM_HeartbeatEmpirical)->Arg(1000)->Arg(100);
+// The agent's default: a long window and a 20-interval recent one, both refit.
+void BM_HeartbeatTwoWindows(benchmark::State& state) {
+  HeartbeatBenchmark(state, Distribution::kEmpirical, 20);
+}
+BENCHMARK(BM_HeartbeatTwoWindows)->Arg(1000);
 
 // Phi() at elapsed times spread over the useful range (phi 0 .. ~40) and, for
 // the "tail" variant, far into the tail (phi in the hundreds to millions).

@@ -144,6 +144,42 @@ TEST_CASE("Empirical phi: the first-heartbeat seeds set a wide cutoff, then leav
   CHECK(detector.sample_count() == 10);
 }
 
+TEST_CASE("Two windows: a recent loss is covered at once, and only while it is recent") {
+  PhiConfig two_windows = EmpiricalConfig();
+  two_windows.window_size = 1000;
+  two_windows.recent_window_size = 20;
+  PhiConfig long_only = two_windows;
+  long_only.recent_window_size = 0;
+  PhiAccrualDetector detector(two_windows);
+  PhiAccrualDetector reference(long_only);
+  TimePoint now{};
+  const auto beat = [&](Duration interval) {
+    now += interval;
+    detector.Heartbeat(now);
+    reference.Heartbeat(now);
+  };
+  for (int i = 0; i < 400; ++i) beat(i % 2 == 0 ? 500ms : 502ms);
+  CHECK(*detector.SuspicionTime() - now < 510ms);
+  CHECK(*detector.SuspicionTime() == *reference.SuspicionTime());
+
+  // One lost heartbeat: 1 interval in 20 is worth covering (50 s x 5% > 500 ms),
+  // 1 in 400 is not (50 s x 0.25% < 500 ms).
+  beat(1000ms);
+  CHECK(*detector.SuspicionTime() - now > 1000ms);
+  CHECK(*detector.SuspicionTime() - now < 1100ms);
+  CHECK(*reference.SuspicionTime() - now < 510ms);
+  const double threshold = two_windows.threshold;
+  CHECK(detector.Phi(*detector.SuspicionTime()) >= threshold);
+  CHECK(detector.Phi(*detector.SuspicionTime() - Duration(1)) < threshold);
+
+  // Twenty heartbeats later the loss has left the short window.
+  for (int i = 0; i < 19; ++i) beat(500ms);
+  CHECK(*detector.SuspicionTime() - now > 1000ms);
+  beat(500ms);
+  CHECK(*detector.SuspicionTime() - now < 510ms);
+  CHECK(*detector.SuspicionTime() == *reference.SuspicionTime());
+}
+
 TEST_CASE("PhiConfig::Validate checks the empirical model's settings") {
   PhiConfig config = EmpiricalConfig();
   config.false_suspicion_cost = 0s;
@@ -151,6 +187,10 @@ TEST_CASE("PhiConfig::Validate checks the empirical model's settings") {
   config = EmpiricalConfig();
   config.min_bandwidth = -1ms;
   CHECK(config.Validate().error().find("min_bandwidth") != std::string::npos);
+  config = EmpiricalConfig();
+  config.window_size = 100;
+  config.recent_window_size = 101;
+  CHECK(config.Validate().error().find("recent_window_size") != std::string::npos);
   CHECK(EmpiricalConfig().Validate().has_value());
 }
 

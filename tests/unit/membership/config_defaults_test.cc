@@ -21,6 +21,7 @@ struct Expected {
   int observers;
   double phi_threshold;
   std::size_t phi_window_size;
+  std::size_t phi_recent_window_size;
   Duration phi_min_std_deviation;
   Duration phi_acceptable_heartbeat_pause;
   Duration phi_first_heartbeat_estimate;
@@ -61,6 +62,7 @@ void CheckDefaults(const Config& c, const Expected& e) {
   CHECK(c.observers == e.observers);
   CHECK(c.phi.threshold == e.phi_threshold);
   CHECK(c.phi.window_size == e.phi_window_size);
+  CHECK(c.phi.recent_window_size == e.phi_recent_window_size);
   CHECK(c.phi.min_std_deviation == e.phi_min_std_deviation);
   CHECK(c.phi.acceptable_heartbeat_pause == e.phi_acceptable_heartbeat_pause);
   CHECK(c.phi.first_heartbeat_estimate == e.phi_first_heartbeat_estimate);
@@ -98,7 +100,8 @@ const Expected kLan{
     .heartbeat_interval = 500ms,
     .observers = 4,
     .phi_threshold = 8.0,
-    .phi_window_size = 100,
+    .phi_window_size = 1000,
+    .phi_recent_window_size = 20,
     .phi_min_std_deviation = 100ms,
     .phi_acceptable_heartbeat_pause = 0ms,
     .phi_first_heartbeat_estimate = 500ms,
@@ -129,6 +132,8 @@ const Expected kLan{
 
 Expected Frugal() {
   Expected e = kLan;
+  e.phi_window_size = 100;
+  e.phi_recent_window_size = 0;
   e.probe_interval = 2s;
   e.probe_timeout = 500ms;
   e.indirect_checks = 2;
@@ -144,6 +149,8 @@ Expected Frugal() {
 
 Expected Wan() {
   Expected e = kLan;
+  e.phi_window_size = 100;
+  e.phi_recent_window_size = 0;
   e.probe_interval = 5s;
   e.probe_timeout = 3s;
   e.heartbeat_interval = 2s;
