@@ -278,7 +278,7 @@ const std::vector<FieldDescriptor>& Table() {
        .kind = FieldKind::kDuration,
        .doc = "Once phi crosses the threshold, suspect if no verification probe is answered "
               "within this (x 1 + health score)",
-       .defaults = Per(200ms, 300ms, 2s, 50ms),
+       .defaults = Per(600ms, 300ms, 2s, 50ms),
        .low = Above(0),
        .high = AtMostField("probe_interval"),
        .get = GetTop<&Config::phi_probe_timeout>,

@@ -105,10 +105,11 @@ TEST_CASE("cluster: a paused member refutes its suspicion when it runs again", "
   TestNetwork& net = *holder;
   net.RunFor(20s);
   // Long enough for its observers to suspect it (phi crosses about 5 ms after
-  // a missed heartbeat on this jitter-free network), shorter than suspect +
-  // the minimum suspicion timeout (1 s x log10(5)).
-  net.Pause(2, 1s);
-  net.RunFor(1s + 10ms);
+  // a missed heartbeat on this jitter-free network, and the verification
+  // lasts phi_probe_timeout, 600 ms), shorter than suspect + the minimum
+  // suspicion timeout (1 s x log10(5)).
+  net.Pause(2, 1500ms);
+  net.RunFor(1500ms + 10ms);
   bool suspected = false;
   for (int i = 0; i < 5; ++i) {
     suspected = suspected || net.runtime(i).CountEvents(EventType::kSuspect, "n2") > 0;

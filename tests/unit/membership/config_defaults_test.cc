@@ -109,7 +109,7 @@ const Expected kLan{
     .phi_false_suspicion_cost = 50s,
     .phi_min_bandwidth = 1ms,
     .phi_learn_suspected_intervals = true,
-    .phi_probe_timeout = 200ms,
+    .phi_probe_timeout = 600ms,
     .phi_report_threshold = 8.0,
     .suspicion_min_multiplier = 1.0,
     .suspicion_max_multiplier = 6.0,
