@@ -274,9 +274,13 @@ void RenderViewMetrics(std::string& out, const ClusterView& view, membership::Ti
           "Failed claims heard from an accuser that was itself cut off, verified before believed.",
           c.distrusted_failures);
   Counter(out, "picket_accusations_withheld_total",
-          "Failed probes not turned into suspicions because this agent heard nobody: it was "
-          "deaf, not the others dead.",
+          "Failed probes not turned into suspicions because this agent heard nobody (deaf, or "
+          "its own probe rounds answered by no one): its link, not the others, was the problem.",
           c.accusations_withheld);
+  Counter(out, "picket_stand_downs_total",
+          "Times this agent declared itself failed instead of refuting a suspicion, because its "
+          "own probe rounds heard nobody (a broken link of its own).",
+          c.stand_downs);
   Counter(out, "picket_claim_checks_total",
           "Suspect and failed claims this agent verified before believing them.", c.claim_checks);
   Counter(out, "picket_claim_checks_waited_total",

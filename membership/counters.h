@@ -52,6 +52,7 @@ struct Counters {
   std::uint64_t heartbeats_out = 0, heartbeats_in = 0;
   std::uint64_t suspicions = 0;   // members this agent started suspecting
   std::uint64_t refutations = 0;  // times this agent refuted suspicion of itself
+  std::uint64_t stand_downs = 0;  // times it declared itself failed: suspected, its link broken
   std::uint64_t failures = 0;     // members declared failed
   // `failed` heard from an accuser that was cut off itself, taken as suspicion
   std::uint64_t distrusted_failures = 0;

@@ -83,6 +83,27 @@ inline constexpr int kDistrustAfterComebackIntervals = 20;
 // for good must lose its quorum.
 inline constexpr int kDeafWithholdIntervals = 5;
 
+// A member that is suspected while its own probe rounds hear nobody stands
+// down (declares itself failed) instead of refuting, and comes back after
+// this many probe rounds in a row answered directly by their targets. Each
+// earlier stand-down within kStandDownMemoryIntervals doubles that run, up to
+// kMaxStandUpRounds: a member whose link keeps breaking stays out longer each
+// time instead of flapping (Rapid's stability, decided in one place: by the
+// member itself, so every view sees one failure and one return).
+inline constexpr int kStandUpRounds = 3;
+inline constexpr int kMaxStandUpRounds = 48;
+inline constexpr int kStandDownMemoryIntervals = 1800;
+// A member that refuted a claim within this many probe intervals stands down
+// at the next one if its latest round heard nobody.
+inline constexpr int kStandDownRefutationIntervals = 60;
+// A verification asks its helpers for nacks when its timeout exceeds
+// probe_timeout (when helpers nack) by at least probe_timeout / this: the
+// margin for the nack's trip back.
+inline constexpr int kNackMarginDivisor = 10;
+// Helpers of indirect probes come first from this many members that acked
+// our latest probe rounds directly.
+inline constexpr std::size_t kResponsiveHelpers = 8;
+
 // An agent exchanges full state after a cut-off (see SyncAfterCutOff) at most
 // once per this many probe intervals.
 inline constexpr int kSyncAfterCutOffIntervals = 5;

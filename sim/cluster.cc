@@ -271,6 +271,7 @@ void Cluster::Sample() {
   SampleReplacements(now);
   if (next_agreement_sample_ && now >= *next_agreement_sample_) {
     gray_.SampleAgreement(views_, truth_);
+    gray_.SampleReturns(views_, truth_, now);
     *next_agreement_sample_ += agreement_every_;
   }
   if (!views_dirty_) return;
@@ -281,6 +282,10 @@ void Cluster::Sample() {
   } else {
     converged_since_.reset();
   }
+}
+
+void Cluster::WatchImpaired(const std::vector<HostId>& impaired, TimePoint end) {
+  gray_.Watch(impaired, end);
 }
 
 void Cluster::StartAgreementSamples(TimePoint from, Duration every) {

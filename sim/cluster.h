@@ -164,6 +164,8 @@ class Cluster final : private HostObserver {
   // From `from` on, one agreement sample (GrayCollector::SampleAgreement)
   // every `every`, at the first view sample due then.
   void StartAgreementSamples(TimePoint from, Duration every);
+  // See GrayCollector::Watch.
+  void WatchImpaired(const std::vector<HostId>& impaired, TimePoint end);
   // Starts tracking a replacement made now.
   void TrackReplacement(HostId gone, HostId joined);
   [[nodiscard]] const std::vector<ReplacementRecord>& replacements() const { return replacements_; }

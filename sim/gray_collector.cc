@@ -21,9 +21,25 @@ void GrayCollector::OnEvent(HostId observer, HostId subject, EventType type, Tim
       break;
     case EventType::kJoined:
       ++s.readmissions;
+      if (now < end_) ++s.readmissions_while_impaired;
       break;
     default:
       break;
+  }
+}
+
+void GrayCollector::Watch(const std::vector<HostId>& impaired, TimePoint end) {
+  end_ = end;
+  for (HostId h : impaired) subjects_.try_emplace(h);
+}
+
+void GrayCollector::SampleReturns(const ViewCollector& views, const GroundTruth& truth,
+                                  TimePoint now) {
+  if (now < end_) return;
+  for (auto& [h, s] : subjects_) {
+    if (!s.up_everywhere && truth.Running(h) && views.UpCount(h) == truth.running_count()) {
+      s.up_everywhere = now;
+    }
   }
 }
 

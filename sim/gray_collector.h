@@ -33,7 +33,17 @@ class GrayCollector {
     std::set<HostId> failed_by;
     // When failed_by first covered every healthy running member.
     std::optional<TimePoint> failed_everywhere;
+    // Re-admissions (joined events) before the impairment ended for good.
+    std::uint64_t readmissions_while_impaired = 0;
+    // After the impairment ended for good: when every running member first
+    // held it up (alive or suspect) again.
+    std::optional<TimePoint> up_everywhere;
   };
+
+  // The impaired members, and when their impairment ends for good
+  // (TimePoint::max() if never): re-admissions before then are counted
+  // apart, and their return after it is sampled.
+  void Watch(const std::vector<HostId>& impaired, TimePoint end);
 
   // `observer` (healthy) reported `type` about impaired `subject` at `now`;
   // `healthy_running` is the number of healthy members running then.
@@ -47,11 +57,15 @@ class GrayCollector {
   static constexpr double kAgreementQuorum = 0.99;
   // Takes one agreement sample now: healthy = running, not leaving, never gray.
   void SampleAgreement(const ViewCollector& views, const GroundTruth& truth);
+  // Notes, once the impairment has ended, which impaired members every
+  // running member holds up again.
+  void SampleReturns(const ViewCollector& views, const GroundTruth& truth, TimePoint now);
   [[nodiscard]] std::uint64_t agreement_samples() const { return agreement_samples_; }
   [[nodiscard]] std::uint64_t agreeing_samples() const { return agreeing_samples_; }
 
  private:
   std::map<HostId, Subject> subjects_;
+  TimePoint end_ = TimePoint::max();
   std::uint64_t agreement_samples_ = 0;
   std::uint64_t agreeing_samples_ = 0;
 };

@@ -61,8 +61,7 @@ void InvariantChecker::CheckEvent(const std::string& observer, const membership:
                     std::string(membership::ToString(event.member.state)),
                 now);
     }
-    if (event.member.name == observer &&
-        (event.type == EventType::kSuspect || event.type == EventType::kFailed)) {
+    if (event.member.name == observer && event.type == EventType::kSuspect) {
       Violation(observer, "declared itself " + type, now);
     }
   }

@@ -8,7 +8,8 @@
 //  - an event is stamped with the time of the call that produced it;
 //  - the event's member state matches its type (suspect, alive, failed and
 //    left events carry that state; joined and updated may carry any);
-//  - a member never declares itself suspect or failed;
+//  - a member never declares itself suspect (it may declare itself failed:
+//    it stands down when its own link is broken, membership/README.md);
 //  - the quorum view is consistent (0 <= alive <= members, has_majority ==
 //    alive * 2 > members);
 //  - every event names a member that exists in the simulation;

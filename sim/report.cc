@@ -96,7 +96,9 @@ nlohmann::json ToJson(const Report& r) {
                          {"failures", g.failures},
                          {"readmissions", g.readmissions},
                          {"failed_by", g.failed_by},
-                         {"failed_everywhere_s", Optional(g.failed_everywhere_s)}});
+                         {"failed_everywhere_s", Optional(g.failed_everywhere_s)},
+                         {"readmissions_while_impaired", g.readmissions_while_impaired},
+                         {"up_everywhere_after_s", Optional(g.up_everywhere_after_s)}});
     }
     nlohmann::json pairs = nlohmann::json::array();
     for (const auto& [a, b] : r.one_way_pairs) pairs.push_back({{"deaf", a}, {"unheard", b}});
@@ -201,7 +203,9 @@ std::string FormatSummary(const Report& r) {
   for (const Report::GrayMember& g : r.gray_members) {
     out << "  impaired " << g.name << ": by healthy members " << g.suspicions << " suspect, "
         << g.failures << " failed (by " << g.failed_by << "), " << g.readmissions
-        << " re-admitted; failed everywhere " << Text(g.failed_everywhere_s) << "\n";
+        << " re-admitted (" << g.readmissions_while_impaired
+        << " while impaired); failed everywhere " << Text(g.failed_everywhere_s)
+        << ", up everywhere after it ended " << Text(g.up_everywhere_after_s) << "\n";
   }
   if (r.gray) {
     out << "  false declarations by impaired members: " << r.false_suspicions_by_impaired

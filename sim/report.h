@@ -82,8 +82,10 @@ struct Report {
   struct GrayMember {
     std::string name;
     std::uint64_t suspicions = 0, failures = 0, readmissions = 0;
-    int failed_by = 0;                          // healthy members that declared it failed
-    std::optional<double> failed_everywhere_s;  // from --impair-at
+    int failed_by = 0;                              // healthy members that declared it failed
+    std::optional<double> failed_everywhere_s;      // from --impair-at
+    std::uint64_t readmissions_while_impaired = 0;  // before --impair-until
+    std::optional<double> up_everywhere_after_s;    // from --impair-until
   };
   bool gray = false;
   std::vector<GrayMember> gray_members;

@@ -120,6 +120,11 @@ ScenarioRunner::ScenarioRunner(ScenarioOptions options,
   }
   plan_ = BuildFaultPlan(options_, measure_start_);
   ApplyFaultPlan(plan_, c, options_.seed);
+  if (options_.impair > 0) {
+    c.WatchImpaired(plan_.impaired, options_.impair_until >= 0
+                                        ? measure_start_ + Seconds(options_.impair_until)
+                                        : TimePoint::max());
+  }
 }
 
 void ScenarioRunner::MarkHealWindowStart() {
@@ -264,6 +269,11 @@ Report ScenarioRunner::Finish() const {
         g.suspicions = s.suspicions;
         g.failures = s.failures;
         g.readmissions = s.readmissions;
+        g.readmissions_while_impaired = s.readmissions_while_impaired;
+        if (s.up_everywhere && options_.impair_until >= 0) {
+          g.up_everywhere_after_s =
+              ToSeconds(*s.up_everywhere - (measure_start_ + Seconds(options_.impair_until)));
+        }
         g.failed_by = static_cast<int>(s.failed_by.size());
         if (s.failed_everywhere)
           g.failed_everywhere_s = ToSeconds(*s.failed_everywhere - gray_from);

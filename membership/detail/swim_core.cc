@@ -168,6 +168,8 @@ void SwimCore::OnLocalPause(TimePoint now) {
   // the backlog, and trust ourselves less for a while.
   ++counters_.local_pauses;
   awareness_.Apply(tuning::kLocalPausePenalty);
+  link_health_.Clear();  // rounds that spanned the pause were not our link's fault
+  link_trouble_since_.reset();
   Log(LogLevel::kInfo, "local pause detected: timers ran late; discarding heartbeat history");
   monitor_.ResetAll();
   for (auto& watch : monitor_.watches()) {
@@ -315,7 +317,10 @@ std::string SwimCore::CheckInvariants() const {
     if (per_state[s] != table_.Count(static_cast<MemberState>(s))) return "state counts differ";
   }
   if (!table_.Contains(self_) || table_.Name(self_) != self_name_) return "self missing";
-  if (table_.State(self_) != (leaving_ ? MemberState::kLeft : MemberState::kAlive)) {
+  const MemberState self_state = leaving_         ? MemberState::kLeft
+                                 : standing_down_ ? MemberState::kFailed
+                                                  : MemberState::kAlive;
+  if (table_.State(self_) != self_state) {
     return "self in wrong state";
   }
   const auto check_list = [&](const std::vector<MemberIndex>& list) -> std::string {

@@ -28,6 +28,7 @@
 #include "membership/detail/broadcast_queue.h"
 #include "membership/detail/codec.h"
 #include "membership/detail/heartbeat_monitor.h"
+#include "membership/detail/link_health.h"
 #include "membership/detail/member_table.h"
 #include "membership/detail/messages.h"
 #include "membership/detail/observer_ring.h"
@@ -105,6 +106,8 @@ class SwimCore {
     std::uint64_t timer_generation = 0;
     int expected_nacks = 0;
     int nacks = 0;
+    // The helpers' nacks can arrive before the deadline (NacksInTime).
+    bool nacks_in_time = false;
     // Someone holds the target failed (see VerifyClaimedFailure): no answer
     // means failed, not suspect.
     bool claimed_failed = false;
@@ -215,7 +218,9 @@ class SwimCore {
   [[nodiscard]] bool OwnConfirmationMissing(MemberIndex m) const;
   // This agent hears nobody lately (see tuning::kDeafWithholdIntervals): its
   // failed probes say nothing of the others, so it accuses nobody.
-  [[nodiscard]] bool WithholdAccusations(TimePoint now) const;
+  // Also while our own probe rounds mostly hear nobody (link_trouble_since_),
+  // and for a check that `heard_nobody` (no helper even nacked), for as long.
+  [[nodiscard]] bool WithholdAccusations(TimePoint now, bool heard_nobody) const;
   // The final check of suspect `m` gave no verdict (it answered, or we heard
   // nobody): its suspicion is judged again a minimum timeout from now.
   void JudgeSuspicionLater(MemberIndex m, TimePoint now);
@@ -281,6 +286,25 @@ class SwimCore {
   [[nodiscard]] int ClusterSize() const;
   [[nodiscard]] std::uint64_t self_incarnation() const { return table_.Incarnation(self_); }
 
+  // swim_stand_down.cc: a member whose own link is broken takes itself out
+  // (membership/README.md, "A member with a broken link stands down").
+  // Records a finished probe round's outcome; standing down, a long enough
+  // run of direct answers brings this member back (StandUp).
+  void RecordRound(LinkHealth::Round round, TimePoint now);
+  // A current suspect or failed claim about us arrived: true if, instead of
+  // refuting it, we stand down now (our rounds hear nobody) or stay down.
+  bool StandDownInsteadOfRefuting(std::string_view sender, TimePoint now);
+  // Declares ourselves failed at our incarnation (our own word, believed by
+  // everyone) and stops refuting and accusing until our link is clean.
+  void StandDown(std::string_view sender, TimePoint now);
+  // Back at a new incarnation: our rounds were answered directly long enough.
+  void StandUp(TimePoint now);
+  // Probe rounds keep the base pace while standing down: they are the test of
+  // our link, and our health score says nothing the stand-down does not.
+  [[nodiscard]] Duration RoundScaled(Duration d) const;
+  // The pause before the next probe round.
+  [[nodiscard]] Duration RoundInterval() const;
+
   // swim_receive.cc
   void HandleMessage(const Message& message, const Address& from, std::string_view sender,
                      TimePoint now);
@@ -309,6 +333,13 @@ class SwimCore {
   // waiting one start.
   void EraseProbe(std::map<std::uint32_t, Probe>::iterator it, TimePoint now);
   void SendIndirectPings(std::uint32_t seq, MemberIndex target, bool want_nack, Probe& probe);
+  // Up to `count` helpers for an indirect probe of `target`: members that
+  // acked our probe rounds directly lately first (responsive_), then random
+  // live ones.
+  std::vector<MemberIndex> PickHelpers(int count, MemberIndex target);
+  // `m` acked one of our probe rounds directly (`answered`), or did not
+  // answer one of our probes directly.
+  void NoteResponsive(MemberIndex m, bool answered);
   void StartStreamProbe(std::uint32_t seq, MemberIndex target, Duration timeout);
   void ProbeSucceeded(std::uint32_t seq, TimePoint now);
   void ProbeFailed(std::uint32_t seq, TimePoint now);
@@ -324,6 +355,8 @@ class SwimCore {
   void OnPhiCheckTimer(const PhiCheckTimer& t, TimePoint now);
   void QueuePhiReports(TimePoint now);
   [[nodiscard]] bool ProbeTargetValid(const Probe& p) const;
+  // A helper asked now would nack within `wait` (with a margin for the trip).
+  [[nodiscard]] bool NacksInTime(Duration wait) const;
   std::uint32_t NextSeq() { return next_seq_++; }
 
   // swim_send.cc
@@ -429,6 +462,21 @@ class SwimCore {
   std::uint64_t next_watch_token_ = 1;
 
   JoinState join_;
+  // What our probe rounds say of our own link, and the stand-down it drives:
+  // whether we are out, when we stood down lately (each one within
+  // tuning::kStandDownMemoryIntervals doubles the direct answers in a row
+  // that bring us back), and how many that is now.
+  LinkHealth link_health_;
+  // The latest members that acked our probe rounds directly, oldest first
+  // (at most tuning::kResponsiveHelpers; see PickHelpers).
+  std::deque<MemberIndex> responsive_;
+  bool standing_down_ = false;
+  // Since when most of our latest rounds heard nobody (LinkHealth::Poor;
+  // see WithholdAccusations).
+  std::optional<TimePoint> link_trouble_since_;
+  std::optional<TimePoint> last_refutation_;
+  std::deque<TimePoint> stand_downs_;
+  int stand_up_rounds_ = 0;
   // Last datagram or stream from another member (WithholdAccusations).
   std::optional<TimePoint> last_heard_;
   bool joined_ = false;

@@ -27,6 +27,11 @@ std::string ProbeEntries(Encoder& encoder, const MemberTable& table, MemberIndex
 
 }  // namespace
 
+bool SwimCore::NacksInTime(Duration wait) const {
+  // Helpers nack probe_timeout after they got the request.
+  return wait - config_.probe_timeout >= config_.probe_timeout / tuning::kNackMarginDivisor;
+}
+
 bool SwimCore::ProbeTargetValid(const Probe& p) const {
   return table_.Contains(p.target) && table_.Name(p.target) == p.target_name &&
          IsLive(table_.State(p.target));
@@ -35,7 +40,7 @@ bool SwimCore::ProbeTargetValid(const Probe& p) const {
 // ---------------------------------------------------------------- rounds
 
 void SwimCore::OnProbeRound(TimePoint now) {
-  ScheduleProbeRound(now + awareness_.Scale(config_.probe_interval));
+  ScheduleProbeRound(now + RoundInterval());
   if (leaving_) return;
   const MemberIndex target = probe_order_.Next(table_, self_, random_);
   if (target == kNoMember) return;
@@ -46,7 +51,7 @@ void SwimCore::OnProbeRound(TimePoint now) {
   p.target_name = std::string(table_.Name(target));
   p.target_incarnation = table_.Incarnation(target);
   p.started = now;
-  p.deadline = now + awareness_.Scale(config_.probe_timeout);
+  p.deadline = now + RoundScaled(config_.probe_timeout);
   p.stage = 0;
   ++counters_.probes;
   SendDatagram(std::string(table_.AddressOf(target)),
@@ -79,7 +84,8 @@ void SwimCore::OnProbeTimer(const ProbeTimer& t, TimePoint now) {
     // No direct ack in time: ask others, and try the stream transport (a
     // UDP-only problem must not fail a healthy member).
     p.stage = 1;
-    p.deadline = std::max(now, p.started + awareness_.Scale(config_.probe_interval));
+    p.deadline = std::max(now, p.started + RoundScaled(config_.probe_interval));
+    p.nacks_in_time = NacksInTime(p.deadline - now);
     SendIndirectPings(t.seq, p.target, /*want_nack=*/true, p);
     if (config_.stream_fallback_probe) StartStreamProbe(t.seq, p.target, p.deadline - now);
     timers_.Push(p.deadline, ProbeTimer{t.seq, 1, p.timer_generation});
@@ -106,10 +112,13 @@ SwimCore::Probe& SwimCore::StartVerify(MemberIndex target, VerifyReason reason, 
     ++claim_checks_running_;
     ++counters_.claim_checks;
   }
-  // Every path at once: the answer is wanted within `timeout`.
+  // Every path at once: the answer is wanted within `timeout`. Helpers nack
+  // after probe_timeout: if that is in time, a check that hears no nack from
+  // any helper tells us that our own link is the problem (ProbeFailed).
   SendDatagram(std::string(table_.AddressOf(target)),
                ProbeEntries(encoder_, table_, target, seq, self_name_));
-  SendIndirectPings(seq, target, /*want_nack=*/false, p);
+  p.nacks_in_time = NacksInTime(timeout);
+  SendIndirectPings(seq, target, /*want_nack=*/p.nacks_in_time, p);
   if (config_.stream_fallback_probe) StartStreamProbe(seq, target, timeout);
   timers_.Push(now + timeout / 2, ProbeTimer{seq, 2, p.timer_generation});
   timers_.Push(p.deadline, ProbeTimer{seq, 1, p.timer_generation});
@@ -129,7 +138,8 @@ void SwimCore::OnStreamProbeRefused(std::uint32_t seq, TimePoint now) {
   const TimePoint verdict = std::max(now, p.started + rest);
   if (verdict >= p.deadline) return;
   p.deadline = verdict;
-  ++p.timer_generation;  // the old deadline (and the second direct ping) no longer apply
+  p.nacks_in_time = false;  // the verdict comes before any helper nacks
+  ++p.timer_generation;     // the old deadline (and the second direct ping) no longer apply
   timers_.Push(verdict, ProbeTimer{seq, p.stage, p.timer_generation});
 }
 
@@ -158,9 +168,43 @@ void SwimCore::EraseProbe(std::map<std::uint32_t, Probe>::iterator it, TimePoint
   }
 }
 
+std::vector<MemberIndex> SwimCore::PickHelpers(int count, MemberIndex target) {
+  // Members that answered our own pings lately first: we reach them, so
+  // their silence (not even a nack) is news about our link, and a side of a
+  // partition picks helpers on its own side. Random live members fill up.
+  std::vector<MemberIndex> helpers;
+  std::vector<MemberIndex> responsive;
+  for (MemberIndex m : responsive_) {
+    if (m != target && m != self_ && table_.Contains(m) && IsLive(table_.State(m))) {
+      responsive.push_back(m);
+    }
+  }
+  while (static_cast<int>(helpers.size()) < count && !responsive.empty()) {
+    const std::size_t i = random_.Uniform(responsive.size());
+    helpers.push_back(responsive[i]);
+    responsive[i] = responsive.back();
+    responsive.pop_back();
+  }
+  if (static_cast<int>(helpers.size()) < count) {
+    for (MemberIndex m : RandomLiveMembers(count, target)) {
+      if (static_cast<int>(helpers.size()) == count) break;
+      if (std::find(helpers.begin(), helpers.end(), m) == helpers.end()) helpers.push_back(m);
+    }
+  }
+  return helpers;
+}
+
+void SwimCore::NoteResponsive(MemberIndex m, bool answered) {
+  const auto it = std::find(responsive_.begin(), responsive_.end(), m);
+  if (it != responsive_.end()) responsive_.erase(it);
+  if (!answered) return;
+  responsive_.push_back(m);
+  if (responsive_.size() > tuning::kResponsiveHelpers) responsive_.pop_front();
+}
+
 void SwimCore::SendIndirectPings(std::uint32_t seq, MemberIndex target, bool want_nack,
                                  Probe& probe) {
-  const std::vector<MemberIndex> helpers = RandomLiveMembers(config_.indirect_checks, target);
+  const std::vector<MemberIndex> helpers = PickHelpers(config_.indirect_checks, target);
   const IndirectPingMsg request{seq, table_.Name(target), table_.AddressOf(target), want_nack};
   for (MemberIndex h : helpers) Send(std::string(table_.AddressOf(h)), Message{request});
   counters_.indirect_probes += helpers.size();
@@ -199,7 +243,15 @@ void SwimCore::ProbeSucceeded(std::uint32_t seq, TimePoint now) {
     // It answered: give its refutation time to arrive, then judge again.
     JudgeSuspicionLater(p.target, now);
   }
-  if (p.kind == ProbeKind::kRound && p.stage == 0) awareness_.Apply(-1);
+  if (p.kind == ProbeKind::kRound && p.stage == 0) {
+    awareness_.Apply(-1);
+    if (ProbeTargetValid(p)) NoteResponsive(p.target, /*answered=*/true);
+  } else if (p.kind == ProbeKind::kRound) {
+    NoteResponsive(p.target, /*answered=*/false);
+  }
+  if (p.kind == ProbeKind::kRound) {
+    RecordRound(p.stage == 0 ? LinkHealth::Round::kDirect : LinkHealth::Round::kHeard, now);
+  }
   if (p.kind == ProbeKind::kVerify && p.reason == VerifyReason::kPhi) {
     if (auto* watch = monitor_.Find(p.target); watch != nullptr && ProbeTargetValid(p)) {
       // Alive: its heartbeats were lost on the way, or it does not count us
@@ -221,6 +273,7 @@ void SwimCore::ProbeFailed(std::uint32_t seq, TimePoint now) {
   if (it == probes_.end()) return;
   const Probe p = it->second;
   EraseProbe(it, now);
+  NoteResponsive(p.target, /*answered=*/false);
   if (p.kind == ProbeKind::kVerify && p.reason == VerifyReason::kPhi) {
     if (auto* watch = monitor_.Find(p.target)) {
       watch->verifying = false;
@@ -234,6 +287,18 @@ void SwimCore::ProbeFailed(std::uint32_t seq, TimePoint now) {
     if (p.expected_nacks > 0) delta = std::max(0, p.expected_nacks - p.nacks);
     awareness_.Apply(delta);
   }
+  // What the check says about our own link: a helper's nack means our
+  // packets got out and back. No nack from any helper says nothing unless the
+  // nacks had time to come, nor without helpers.
+  if (p.kind == ProbeKind::kRound || (p.expected_nacks > 0 && !standing_down_)) {
+    if (p.nacks > 0) {
+      RecordRound(LinkHealth::Round::kHeard, now);
+    } else if (p.expected_nacks > 0 && p.nacks_in_time) {
+      RecordRound(LinkHealth::Round::kSilent, now);
+    } else {
+      RecordRound(LinkHealth::Round::kUnanswered, now);
+    }
+  }
   if (!ProbeTargetValid(p) || leaving_) return;
   // Its old address is silent: a newer life claimed elsewhere takes the name.
   if (p.kind == ProbeKind::kVerify && FinishMove(p.target_name, /*old_answered=*/false, now)) {
@@ -242,7 +307,11 @@ void SwimCore::ProbeFailed(std::uint32_t seq, TimePoint now) {
   // It refuted (or rejoined) while we probed: that is an answer too.
   if (table_.Incarnation(p.target) != p.target_incarnation) return;
   const MemberState state = table_.State(p.target);
-  if (WithholdAccusations(now)) {
+  // A verification that no helper even nacked: our own packets did not get
+  // out and back, so the target's silence says nothing.
+  const bool heard_nobody =
+      p.kind == ProbeKind::kVerify && p.expected_nacks > 0 && p.nacks == 0 && p.nacks_in_time;
+  if (WithholdAccusations(now, heard_nobody)) {
     // We hear nobody: the silence is ours. A phi check was re-armed above; a
     // final check is judged again later, as if answered.
     ++counters_.accusations_withheld;

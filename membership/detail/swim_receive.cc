@@ -86,7 +86,13 @@ void SwimCore::OnPing(const PingMsg& m, const Address& from, TimePoint now) {
 
 void SwimCore::AppendSelfAliveIfStale(const PingMsg& ping, std::string& entries) {
   // Only a prober that named us can hold a view of our incarnation.
-  if (ping.target.empty() || ping.target_incarnation >= self_incarnation()) return;
+  if (ping.target.empty()) return;
+  if (standing_down_) {
+    // Whoever checks on us (a suspicion's final check) learns our own verdict.
+    encoder_.AppendMessage(FailedMsg{self_name_, self_incarnation(), self_name_}, entries);
+    return;
+  }
+  if (ping.target_incarnation >= self_incarnation()) return;
   encoder_.AppendMessage(AliveOf(self_), entries);
   ++counters_.stale_views_refreshed;
 }

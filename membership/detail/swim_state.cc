@@ -241,6 +241,7 @@ bool SwimCore::AnswerClaimAboutSelf(std::uint64_t incarnation, Source source,
     if (source == Source::kGossip) ReassertSelf(sender, now);
     return false;
   }
+  if (StandDownInsteadOfRefuting(sender, now)) return false;
   RefuteSelf(incarnation, sender, now);
   return true;
 }
@@ -299,7 +300,10 @@ bool SwimCore::ApplyFailed(std::string_view name, std::uint64_t incarnation, std
   }
   const MemberState state = table_.State(m);
   if (!Overrides(incarnation, MemberState::kFailed, table_.Incarnation(m), state)) return false;
-  const bool distrusted = source == Source::kGossip && IsLive(state) && AccuserWasCutOff(from, now);
+  // A member's own word that it is out (it stood down) is taken as is.
+  const bool own_word = from == name;
+  const bool distrusted =
+      source == Source::kGossip && IsLive(state) && !own_word && AccuserWasCutOff(from, now);
   if (distrusted || (source == Source::kPushPull && IsLive(state))) {
     // Not on this word alone:
     // - gossip from an accuser that was out of reach itself (e.g. an agent
@@ -370,10 +374,12 @@ bool SwimCore::RecordDeparted(std::string_view name, std::string_view address,
 void SwimCore::RefuteSelf(std::uint64_t accused_incarnation, std::string_view sender,
                           TimePoint now) {
   if (leaving_) return;
+  standing_down_ = false;  // outbidding another life of our name brings us back
   const std::uint64_t incarnation = std::max(self_incarnation(), accused_incarnation) + 1;
   table_.SetState(self_, MemberState::kAlive, incarnation, now);
   BroadcastAlive(self_);
   ++counters_.refutations;
+  last_refutation_ = now;
   // Lifeguard: having to refute hints that we are slow to answer.
   awareness_.Apply(1);
   // The sender believes the accusation; tell it first.
@@ -598,11 +604,18 @@ bool SwimCore::AccuserWasCutOff(std::string_view accuser, TimePoint now) const {
          config_.probe_interval * tuning::kDistrustAfterComebackIntervals;
 }
 
-bool SwimCore::WithholdAccusations(TimePoint now) const {
+bool SwimCore::WithholdAccusations(TimePoint now, bool heard_nobody) const {
+  if (standing_down_) return true;  // out by our own word: our link is the problem
+  const Duration withhold_for = config_.probe_interval * tuning::kDeafWithholdIntervals;
+  // Most of our latest rounds heard nobody, not even a helper's nack (or this
+  // check did not): our link is the likely problem (a member losing most of
+  // its packets), not the member we could not reach. Bounded like deafness,
+  // for the same reason.
+  const bool trouble_for_long = link_trouble_since_ && now - *link_trouble_since_ >= withhold_for;
+  if (!trouble_for_long && (link_trouble_since_ || heard_nobody)) return true;
   if (!last_heard_) return false;
   const Duration silent = now - *last_heard_;
-  if (silent < config_.heartbeat_interval ||
-      silent >= config_.probe_interval * tuning::kDeafWithholdIntervals) {
+  if (silent < config_.heartbeat_interval || silent >= withhold_for) {
     return false;
   }
   // Deaf, not bereaved: we were hearing the heartbeats of at least two of the

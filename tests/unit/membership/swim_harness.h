@@ -126,7 +126,11 @@ class SwimHarness {
             replies.push_back(detail::AckMsg{ping->seq});
           } else if (const auto* ip = std::get_if<detail::IndirectPingMsg>(&m)) {
             const std::string target(ip->target);
-            if (live_.count(target)) replies.push_back(detail::AckMsg{ip->seq});
+            if (live_.count(target)) {
+              replies.push_back(detail::AckMsg{ip->seq});
+            } else if (ip->want_nack) {
+              replies.push_back(detail::NackMsg{ip->seq});  // the helper's own ping went unanswered
+            }
           }
         }
         if (!replies.empty()) {

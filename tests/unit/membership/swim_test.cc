@@ -411,6 +411,87 @@ TEST_CASE("swim: a deaf agent withholds its accusations, then accuses after a wh
   CHECK(h.swim().counters().suspicions >= 1);
 }
 
+// Peers p0..p5, answering; then nothing this agent sends is answered (its
+// own link is broken: no ack, no helper's nack) for `silence`.
+void LinkBreaks(SwimHarness& h, Duration silence) {
+  for (int i = 0; i < 6; ++i) h.SetLive("p" + std::to_string(i), false);
+  h.Advance(silence);
+}
+void LinkHeals(SwimHarness& h) {
+  for (int i = 0; i < 6; ++i) h.SetLive("p" + std::to_string(i), true);
+}
+
+TEST_CASE(
+    "swim: suspected while its own rounds hear nobody, a member stands down; "
+    "clean rounds bring it back, later each time",
+    "[swim][gray][stand-down]") {
+  SwimHarness h;
+  for (int i = 0; i < 6; ++i) h.Learn("p" + std::to_string(i));
+  h.Settle();
+  LinkBreaks(h, 8s);
+  h.Sent();
+  h.From("p0", SuspectMsg{"self", 0, "p0"});
+  // Not refuted: failed by its own word, at the incarnation it was suspected at.
+  CHECK(h.swim().counters().refutations == 0);
+  CHECK(h.swim().counters().stand_downs == 1);
+  CHECK(h.swim().Self().state == MemberState::kFailed);
+  CHECK(h.swim().Self().incarnation == 0);
+  CHECK(h.runtime().CountEvents(EventType::kFailed, "self") == 1);
+  const auto own_word = [](const FailedMsg& f) {
+    return f.name == "self" && f.incarnation == 0 && f.from == "self";
+  };
+  CHECK(CountMessages<FailedMsg>(h.Sent(), own_word) >= 1);
+  // Further claims are not refuted either; a check on us gets the verdict.
+  h.From("p1", FailedMsg{"self", 0, "p1"});
+  h.From("p2", PingMsg{77, "self", 0});
+  CHECK(h.swim().Self().incarnation == 0);
+  CHECK(CountMessages<FailedMsg>(h.Sent(), own_word) >= 1);
+  // Its link works again: three rounds in a row answered directly.
+  LinkHeals(h);
+  h.Advance(4500ms);
+  CHECK(h.swim().Self().state == MemberState::kAlive);
+  CHECK(h.swim().Self().incarnation == 1);
+  CHECK(h.runtime().CountEvents(EventType::kJoined, "self") == 1);
+  CHECK(CountMessages<AliveMsg>(h.Sent(), [](const AliveMsg& a) {
+          return a.name == "self" && a.incarnation == 1;
+        }) >= 1);
+  // It breaks again: the second stand-down lasts twice as many clean rounds.
+  LinkBreaks(h, 8s);
+  h.From("p0", SuspectMsg{"self", 1, "p0"});
+  CHECK(h.swim().counters().stand_downs == 2);
+  LinkHeals(h);
+  h.Advance(4500ms);
+  CHECK(h.swim().Self().state == MemberState::kFailed);
+  h.Advance(3s);
+  CHECK(h.swim().Self().state == MemberState::kAlive);
+  CHECK(h.swim().Self().incarnation == 2);
+  CHECK(h.swim().counters().refutations == 0);
+}
+
+TEST_CASE("swim: a member whose rounds are answered refutes as before",
+          "[swim][gray][stand-down]") {
+  SwimHarness h;
+  for (int i = 0; i < 6; ++i) h.Learn("p" + std::to_string(i));
+  h.Settle();
+  h.From("p0", SuspectMsg{"self", 0, "p0"});
+  h.Advance(2s);
+  h.From("p0", SuspectMsg{"self", 1, "p0"});
+  CHECK(h.swim().counters().refutations == 2);
+  CHECK(h.swim().counters().stand_downs == 0);
+  CHECK(h.swim().Self().state == MemberState::kAlive);
+}
+
+TEST_CASE("swim: a member takes another's word that it stood down", "[swim][gray][stand-down]") {
+  SwimHarness h;
+  h.Learn("p0");
+  h.Learn("p1");
+  // p1 just joined here, so its accusations of others would be checked
+  // first; its own word about itself is not.
+  h.From("p1", FailedMsg{"p1", 0, "p1"});
+  CHECK(StateOf(h, "p1") == MemberState::kFailed);
+  CHECK(h.swim().counters().claim_checks == 0);
+}
+
 TEST_CASE("swim: an agent that still hears others accuses a silent member at once",
           "[swim][suspicion][gray]") {
   SwimHarness h;

@@ -148,13 +148,67 @@ TEST_CASE("sim scenario: gray failures are judged apart from the healthy members
   CHECK(*g.failed_everywhere_s < 20);
   CHECK(g.readmissions >= 1);  // the 20 s off in the middle
   CHECK(g.failures >= g.readmissions);
-  // Views sampled every 100 ms from 15 s to 60 s; each failure and
-  // re-admission takes a moment to reach every healthy member.
+  // Views sampled every 100 ms from 15 s to 60 s; a failure or re-admission
+  // reaches every healthy member within a sample or two.
   CHECK(r.agreement_from_s == 15);
   CHECK(r.agreement_samples >= 449);
   CHECK(r.agreement_samples <= 451);
-  CHECK(r.agreeing_samples > r.agreement_samples / 2);
-  CHECK(r.agreeing_samples < r.agreement_samples);
+  CHECK(static_cast<double>(r.agreeing_samples) >=
+        0.99 * static_cast<double>(r.agreement_samples));
+  CHECK(r.invariant_violations == 0);
+}
+
+TEST_CASE("sim scenario: a member at 80% loss stands down once and is back soon after",
+          "[sim][scenario][gray]") {
+  // Issue targets: failed at every healthy member within 10 s, no
+  // re-admission while the loss lasts, up everywhere within 5 s after it
+  // ends; nobody healthy suspected or failed; views agree.
+  for (std::uint64_t seed : {606u, 607u, 608u}) {
+    ScenarioOptions o = Base(seed);
+    o.seconds = 150;
+    o.impair = 1;
+    o.impair_loss = 0.8;
+    o.impair_at = 10;
+    o.impair_until = 130;
+    const Report r = RunScenario(o);
+    INFO(Reproduce(r));
+    REQUIRE(r.gray_members.size() == 1);
+    const Report::GrayMember& g = r.gray_members[0];
+    CHECK(g.failed_by == kNodes - 1);
+    REQUIRE(g.failed_everywhere_s);
+    CHECK(*g.failed_everywhere_s < 10);
+    CHECK(g.readmissions_while_impaired == 0);
+    REQUIRE(g.up_everywhere_after_s);
+    CHECK(*g.up_everywhere_after_s < 5);
+    CHECK(r.false_failures == 0);
+    CHECK(r.false_suspicions == 0);
+    CHECK(static_cast<double>(r.agreeing_samples) >=
+          0.99 * static_cast<double>(r.agreement_samples));
+    CHECK(r.invariant_violations == 0);
+  }
+}
+
+TEST_CASE("sim scenario: a member deaf 20 s on, 20 s off is re-admitted at most once a minute",
+          "[sim][scenario][gray]") {
+  ScenarioOptions o = Base(609);
+  o.seconds = 330;
+  o.impair = 1;
+  o.impair_loss = 1.0;
+  o.impair_dir = ImpairDirection::kIn;
+  o.impair_at = 20;
+  o.impair_until = 320;
+  o.impair_flip_s = 20;
+  const Report r = RunScenario(o);
+  INFO(Reproduce(r));
+  REQUIRE(r.gray_members.size() == 1);
+  const Report::GrayMember& g = r.gray_members[0];
+  CHECK(g.failed_by == kNodes - 1);
+  // 5 minutes: at most 5 re-admissions at each of the healthy members.
+  CHECK(g.readmissions_while_impaired <= 5u * (kNodes - 1));
+  CHECK(r.false_failures == 0);
+  // What the deaf member says of others is its own view; healthy members
+  // do not suspect healthy members.
+  CHECK(r.false_suspicions == r.false_suspicions_by_impaired);
   CHECK(r.invariant_violations == 0);
 }
 

@@ -1,0 +1,24 @@
+#include "membership/detail/link_health.h"
+
+#include <bit>
+
+namespace picket::membership::detail {
+
+void LinkHealth::Record(Round round) {
+  if (round == Round::kUnanswered) {
+    direct_streak_ = 0;
+    return;
+  }
+  constexpr unsigned kMask = (1u << kRounds) - 1;
+  silent_bits_ =
+      static_cast<std::uint8_t>(((silent_bits_ << 1) | (round == Round::kSilent)) & kMask);
+  direct_streak_ = round == Round::kDirect ? direct_streak_ + 1 : 0;
+}
+
+void LinkHealth::Clear() { *this = LinkHealth{}; }
+
+bool LinkHealth::Poor() const {
+  return std::popcount(static_cast<unsigned>(silent_bits_)) >= kPoorSilentRounds;
+}
+
+}  // namespace picket::membership::detail

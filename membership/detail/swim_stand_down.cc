@@ -1,0 +1,84 @@
+// A member with a broken link stands down: suspected while its own probe
+// rounds hear nobody, it declares itself failed instead of refuting, and
+// comes back once its rounds are answered directly for a while (longer each
+// time it stood down lately).
+
+#include <algorithm>
+#include <string>
+
+#include "membership/detail/swim_core.h"
+#include "membership/tuning.h"
+
+namespace picket::membership::detail {
+
+Duration SwimCore::RoundScaled(Duration d) const {
+  return standing_down_ ? d : awareness_.Scale(d);
+}
+
+Duration SwimCore::RoundInterval() const {
+  // While our own rounds hear nobody they are the test of our link: keep
+  // their pace (our accusations are withheld meanwhile).
+  return link_trouble_since_ ? config_.probe_interval : RoundScaled(config_.probe_interval);
+}
+
+void SwimCore::RecordRound(LinkHealth::Round round, TimePoint now) {
+  link_health_.Record(round);
+  if (!link_health_.Poor()) {
+    link_trouble_since_.reset();
+  } else if (!link_trouble_since_) {
+    link_trouble_since_ = now;
+  }
+  if (standing_down_ && link_health_.direct_streak() >= stand_up_rounds_) StandUp(now);
+}
+
+bool SwimCore::StandDownInsteadOfRefuting(std::string_view sender, TimePoint now) {
+  if (standing_down_) return true;
+  if (leaving_) return false;
+  // Most of our latest rounds heard nobody; or the latest did and this is
+  // the second claim against us lately (one refuted already).
+  const bool refuted_lately =
+      last_refutation_ &&
+      now - *last_refutation_ < config_.probe_interval * tuning::kStandDownRefutationIntervals;
+  if (!link_health_.Poor() && !(link_health_.LastSilent() && refuted_lately)) return false;
+  StandDown(sender, now);
+  return true;
+}
+
+void SwimCore::StandDown(std::string_view sender, TimePoint now) {
+  const auto memory = config_.probe_interval * tuning::kStandDownMemoryIntervals;
+  while (!stand_downs_.empty() && now - stand_downs_.front() >= memory) stand_downs_.pop_front();
+  stand_downs_.push_back(now);
+  const int doublings = static_cast<int>(std::min<std::size_t>(stand_downs_.size() - 1, 8));
+  stand_up_rounds_ = std::min(tuning::kStandUpRounds << doublings, tuning::kMaxStandUpRounds);
+  standing_down_ = true;
+  ++counters_.stand_downs;
+  // Our own word: everyone believes it (ApplyFailed), as they believe a leave.
+  table_.SetState(self_, MemberState::kFailed, self_incarnation(), now);
+  BroadcastFailed(self_, self_name_);
+  // Whoever told us holds us suspect or failed already: it hears it first.
+  if (const MemberIndex s = table_.Find(sender); s != kNoMember && s != self_) {
+    Send(std::string(table_.AddressOf(s)),
+         Message{FailedMsg{self_name_, self_incarnation(), self_name_}});
+  }
+  Log(LogLevel::kWarn,
+      "standing down: suspected at incarnation " + std::to_string(self_incarnation()) +
+          " while our own probe rounds hear nobody; back after " +
+          std::to_string(stand_up_rounds_) + " probe rounds in a row answered directly");
+  Emit(EventType::kFailed, self_, now);
+  CheckQuorum(now);
+}
+
+void SwimCore::StandUp(TimePoint now) {
+  standing_down_ = false;
+  table_.SetState(self_, MemberState::kAlive, self_incarnation() + 1, now);
+  BroadcastAlive(self_);
+  // The rounds that brought us back were answered: our link is fine now.
+  awareness_.Apply(-config_.awareness_max_score);
+  Log(LogLevel::kInfo, "back after standing down: " + std::to_string(stand_up_rounds_) +
+                           " probe rounds answered directly; now incarnation " +
+                           std::to_string(self_incarnation()));
+  Emit(EventType::kJoined, self_, now);
+  CheckQuorum(now);
+}
+
+}  // namespace picket::membership::detail
