@@ -94,9 +94,16 @@ Status SwimCore::SetTags(Tags tags, TimePoint now) {
   if (Status valid = ValidateTags(tags); !valid) return valid;
   if (leaving_) return Fail("this member is leaving");
   table_.SetTags(self_, std::move(tags));
+  AnnounceSelf(now);
+  return {};
+}
+
+void SwimCore::AnnounceSelf(TimePoint now) {
+  // Standing down, we are out by our own word: the change goes out with our
+  // return (StandUp), not as an alive that would bring us back now.
+  if (standing_down_) return;
   table_.SetState(self_, MemberState::kAlive, self_incarnation() + 1, now);
   BroadcastAlive(self_);
-  return {};
 }
 
 Status SwimCore::SetService(std::optional<ServiceStatus> service, TimePoint now) {
@@ -112,8 +119,7 @@ Status SwimCore::SetService(std::optional<ServiceStatus> service, TimePoint now)
   if (before != service) {
     // A new incarnation orders it: a newer status always wins, an older never returns.
     table_.SetService(self_, service);
-    table_.SetState(self_, MemberState::kAlive, self_incarnation() + 1, now);
-    BroadcastAlive(self_);
+    AnnounceSelf(now);
     if (service) {
       EmitServiceChange(self_, before, now);
     } else {

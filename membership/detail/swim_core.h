@@ -286,6 +286,10 @@ class SwimCore {
   [[nodiscard]] int ClusterSize() const;
   [[nodiscard]] std::uint64_t self_incarnation() const { return table_.Incarnation(self_); }
 
+  // Our own tags or service changed: a new incarnation orders the change,
+  // gossiped as our alive (unless we stand down: see StandUp).
+  void AnnounceSelf(TimePoint now);
+
   // swim_stand_down.cc: a member whose own link is broken takes itself out
   // (membership/README.md, "A member with a broken link stands down").
   // Records a finished probe round's outcome; standing down, a long enough

@@ -28,7 +28,7 @@ void SwimCore::RecordRound(LinkHealth::Round round, TimePoint now) {
   } else if (!link_trouble_since_) {
     link_trouble_since_ = now;
   }
-  if (standing_down_ && link_health_.direct_streak() >= stand_up_rounds_) StandUp(now);
+  if (standing_down_ && !leaving_ && link_health_.direct_streak() >= stand_up_rounds_) StandUp(now);
 }
 
 bool SwimCore::StandDownInsteadOfRefuting(std::string_view sender, TimePoint now) {

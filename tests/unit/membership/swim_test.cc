@@ -446,6 +446,10 @@ TEST_CASE(
   h.From("p2", PingMsg{77, "self", 0});
   CHECK(h.swim().Self().incarnation == 0);
   CHECK(CountMessages<FailedMsg>(h.Sent(), own_word) >= 1);
+  // A new tag does not bring it back; it goes out with its return.
+  REQUIRE(h.swim().SetTags(Tags{{"zone", "b"}}, h.now()));
+  CHECK(h.swim().Self().state == MemberState::kFailed);
+  CHECK(h.swim().Self().incarnation == 0);
   // Its link works again: three rounds in a row answered directly.
   LinkHeals(h);
   h.Advance(4500ms);
@@ -453,7 +457,7 @@ TEST_CASE(
   CHECK(h.swim().Self().incarnation == 1);
   CHECK(h.runtime().CountEvents(EventType::kJoined, "self") == 1);
   CHECK(CountMessages<AliveMsg>(h.Sent(), [](const AliveMsg& a) {
-          return a.name == "self" && a.incarnation == 1;
+          return a.name == "self" && a.incarnation == 1 && a.tags.size() == 1;
         }) >= 1);
   // It breaks again: the second stand-down lasts twice as many clean rounds.
   LinkBreaks(h, 8s);
