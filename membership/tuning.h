@@ -83,8 +83,8 @@ inline constexpr int kDistrustAfterComebackIntervals = 20;
 // for good must lose its quorum.
 inline constexpr int kDeafWithholdIntervals = 5;
 
-// A member that is suspected while its own probe rounds hear nobody stands
-// down (declares itself failed) instead of refuting, and comes back after
+// A member that is suspected again while its own probe rounds hear nobody
+// stands down (declares itself failed) instead of refuting, and comes back after
 // this many probe rounds in a row answered directly by their targets. Each
 // earlier stand-down within kStandDownMemoryIntervals doubles that run, up to
 // kMaxStandUpRounds: a member whose link keeps breaking stays out longer each
@@ -93,8 +93,9 @@ inline constexpr int kDeafWithholdIntervals = 5;
 inline constexpr int kStandUpRounds = 3;
 inline constexpr int kMaxStandUpRounds = 48;
 inline constexpr int kStandDownMemoryIntervals = 1800;
-// A member that refuted a claim within this many probe intervals stands down
-// at the next one if its latest round heard nobody.
+// "Again": a member that refuted a claim within this many probe intervals (or
+// stood down within kStandDownMemoryIntervals) stands down at the next claim
+// if its latest round heard nobody. A first claim may be a partition's heal.
 inline constexpr int kStandDownRefutationIntervals = 60;
 // A verification asks its helpers for nacks when its timeout exceeds
 // probe_timeout (when helpers nack) by at least probe_timeout / this: the

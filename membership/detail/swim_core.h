@@ -294,7 +294,7 @@ class SwimCore {
   // (membership/README.md, "A member with a broken link stands down").
   // Records a finished probe round's outcome; standing down, a long enough
   // run of direct answers brings this member back (StandUp).
-  void RecordRound(LinkHealth::Round round, TimePoint now);
+  void RecordRound(LinkHealth::Round round, TimePoint started, TimePoint now);
   // A current suspect or failed claim about us arrived: true if, instead of
   // refuting it, we stand down now (our rounds hear nobody) or stay down.
   bool StandDownInsteadOfRefuting(std::string_view sender, TimePoint now);
@@ -475,6 +475,7 @@ class SwimCore {
   // (at most tuning::kResponsiveHelpers; see PickHelpers).
   std::deque<MemberIndex> responsive_;
   bool standing_down_ = false;
+  TimePoint stood_down_at_{};
   // Since when most of our latest rounds heard nobody (LinkHealth::Poor;
   // see WithholdAccusations).
   std::optional<TimePoint> link_trouble_since_;

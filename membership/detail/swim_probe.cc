@@ -250,7 +250,8 @@ void SwimCore::ProbeSucceeded(std::uint32_t seq, TimePoint now) {
     NoteResponsive(p.target, /*answered=*/false);
   }
   if (p.kind == ProbeKind::kRound) {
-    RecordRound(p.stage == 0 ? LinkHealth::Round::kDirect : LinkHealth::Round::kHeard, now);
+    RecordRound(p.stage == 0 ? LinkHealth::Round::kDirect : LinkHealth::Round::kHeard, p.started,
+                now);
   }
   if (p.kind == ProbeKind::kVerify && p.reason == VerifyReason::kPhi) {
     if (auto* watch = monitor_.Find(p.target); watch != nullptr && ProbeTargetValid(p)) {
@@ -292,11 +293,11 @@ void SwimCore::ProbeFailed(std::uint32_t seq, TimePoint now) {
   // nacks had time to come, nor without helpers.
   if (p.kind == ProbeKind::kRound || (p.expected_nacks > 0 && !standing_down_)) {
     if (p.nacks > 0) {
-      RecordRound(LinkHealth::Round::kHeard, now);
+      RecordRound(LinkHealth::Round::kHeard, p.started, now);
     } else if (p.expected_nacks > 0 && p.nacks_in_time) {
-      RecordRound(LinkHealth::Round::kSilent, now);
+      RecordRound(LinkHealth::Round::kSilent, p.started, now);
     } else {
-      RecordRound(LinkHealth::Round::kUnanswered, now);
+      RecordRound(LinkHealth::Round::kUnanswered, p.started, now);
     }
   }
   if (!ProbeTargetValid(p) || leaving_) return;

@@ -21,12 +21,15 @@ Duration SwimCore::RoundInterval() const {
   return link_trouble_since_ ? config_.probe_interval : RoundScaled(config_.probe_interval);
 }
 
-void SwimCore::RecordRound(LinkHealth::Round round, TimePoint now) {
+void SwimCore::RecordRound(LinkHealth::Round round, TimePoint started, TimePoint now) {
+  // A round from before we stood down ran at the slowed pace and timeout.
+  if (standing_down_ && started < stood_down_at_) return;
   link_health_.Record(round);
   if (!link_health_.Poor()) {
     link_trouble_since_.reset();
   } else if (!link_trouble_since_) {
     link_trouble_since_ = now;
+    ScheduleProbeRound(now + RoundInterval());  // the next one was at the slowed pace
   }
   if (standing_down_ && !leaving_ && link_health_.direct_streak() >= stand_up_rounds_) StandUp(now);
 }
@@ -34,12 +37,14 @@ void SwimCore::RecordRound(LinkHealth::Round round, TimePoint now) {
 bool SwimCore::StandDownInsteadOfRefuting(std::string_view sender, TimePoint now) {
   if (standing_down_) return true;
   if (leaving_) return false;
-  // Most of our latest rounds heard nobody; or the latest did and this is
-  // the second claim against us lately (one refuted already).
-  const bool refuted_lately =
-      last_refutation_ &&
-      now - *last_refutation_ < config_.probe_interval * tuning::kStandDownRefutationIntervals;
-  if (!link_health_.Poor() && !(link_health_.LastSilent() && refuted_lately)) return false;
+  // The second claim against us lately (one refuted already, or we stood
+  // down before): a first one may be the heal of a clean cut (a partition),
+  // which a refutation settles. And our latest round heard nobody.
+  const bool claimed_before =
+      !stand_downs_.empty() ||
+      (last_refutation_ &&
+       now - *last_refutation_ < config_.probe_interval * tuning::kStandDownRefutationIntervals);
+  if (!claimed_before || !(link_health_.LastSilent() || link_health_.Poor())) return false;
   StandDown(sender, now);
   return true;
 }
@@ -51,7 +56,9 @@ void SwimCore::StandDown(std::string_view sender, TimePoint now) {
   const int doublings = static_cast<int>(std::min<std::size_t>(stand_downs_.size() - 1, 8));
   stand_up_rounds_ = std::min(tuning::kStandUpRounds << doublings, tuning::kMaxStandUpRounds);
   standing_down_ = true;
+  stood_down_at_ = now;
   ++counters_.stand_downs;
+  ScheduleProbeRound(now + RoundInterval());  // the next one was at the slowed pace
   // Our own word: everyone believes it (ApplyFailed), as they believe a leave.
   table_.SetState(self_, MemberState::kFailed, self_incarnation(), now);
   BroadcastFailed(self_, self_name_);

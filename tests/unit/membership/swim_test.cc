@@ -421,55 +421,61 @@ void LinkHeals(SwimHarness& h) {
   for (int i = 0; i < 6; ++i) h.SetLive("p" + std::to_string(i), true);
 }
 
-TEST_CASE(
-    "swim: suspected while its own rounds hear nobody, a member stands down; "
-    "clean rounds bring it back, later each time",
-    "[swim][gray][stand-down]") {
+TEST_CASE("swim: suspected again while its own rounds hear nobody, a member stands down, "
+          "and clean rounds bring it back, later each time",
+          "[swim][gray][stand-down]") {
   SwimHarness h;
   for (int i = 0; i < 6; ++i) h.Learn("p" + std::to_string(i));
   h.Settle();
-  LinkBreaks(h, 8s);
-  h.Sent();
+  LinkBreaks(h, 6s);
+  // A first claim is refuted: it may be the heal of a clean cut.
   h.From("p0", SuspectMsg{"self", 0, "p0"});
-  // Not refuted: failed by its own word, at the incarnation it was suspected at.
-  CHECK(h.swim().counters().refutations == 0);
+  CHECK(h.swim().counters().refutations == 1);
+  CHECK(h.swim().Self().incarnation == 1);
+  h.Advance(2s);
+  h.Sent();
+  h.From("p0", SuspectMsg{"self", 1, "p0"});
+  // The second is not: failed by its own word, at the incarnation it was
+  // suspected at.
+  CHECK(h.swim().counters().refutations == 1);
   CHECK(h.swim().counters().stand_downs == 1);
   CHECK(h.swim().Self().state == MemberState::kFailed);
-  CHECK(h.swim().Self().incarnation == 0);
+  CHECK(h.swim().Self().incarnation == 1);
   CHECK(h.runtime().CountEvents(EventType::kFailed, "self") == 1);
   const auto own_word = [](const FailedMsg& f) {
-    return f.name == "self" && f.incarnation == 0 && f.from == "self";
+    return f.name == "self" && f.incarnation == 1 && f.from == "self";
   };
   CHECK(CountMessages<FailedMsg>(h.Sent(), own_word) >= 1);
   // Further claims are not refuted either; a check on us gets the verdict.
-  h.From("p1", FailedMsg{"self", 0, "p1"});
-  h.From("p2", PingMsg{77, "self", 0});
-  CHECK(h.swim().Self().incarnation == 0);
+  h.From("p1", FailedMsg{"self", 1, "p1"});
+  h.From("p2", PingMsg{77, "self", 1});
+  CHECK(h.swim().Self().incarnation == 1);
   CHECK(CountMessages<FailedMsg>(h.Sent(), own_word) >= 1);
   // A new tag does not bring it back; it goes out with its return.
   REQUIRE(h.swim().SetTags(Tags{{"zone", "b"}}, h.now()));
   CHECK(h.swim().Self().state == MemberState::kFailed);
-  CHECK(h.swim().Self().incarnation == 0);
+  CHECK(h.swim().Self().incarnation == 1);
   // Its link works again: three rounds in a row answered directly.
   LinkHeals(h);
   h.Advance(4500ms);
   CHECK(h.swim().Self().state == MemberState::kAlive);
-  CHECK(h.swim().Self().incarnation == 1);
+  CHECK(h.swim().Self().incarnation == 2);
   CHECK(h.runtime().CountEvents(EventType::kJoined, "self") == 1);
   CHECK(CountMessages<AliveMsg>(h.Sent(), [](const AliveMsg& a) {
-          return a.name == "self" && a.incarnation == 1 && a.tags.size() == 1;
+          return a.name == "self" && a.incarnation == 2 && a.tags.size() == 1;
         }) >= 1);
-  // It breaks again: the second stand-down lasts twice as many clean rounds.
+  // It breaks again: it stood down lately, so the first claim is enough,
+  // and the second stand-down lasts twice as many clean rounds.
   LinkBreaks(h, 8s);
-  h.From("p0", SuspectMsg{"self", 1, "p0"});
+  h.From("p0", SuspectMsg{"self", 2, "p0"});
   CHECK(h.swim().counters().stand_downs == 2);
   LinkHeals(h);
   h.Advance(4500ms);
   CHECK(h.swim().Self().state == MemberState::kFailed);
   h.Advance(3s);
   CHECK(h.swim().Self().state == MemberState::kAlive);
-  CHECK(h.swim().Self().incarnation == 2);
-  CHECK(h.swim().counters().refutations == 0);
+  CHECK(h.swim().Self().incarnation == 3);
+  CHECK(h.swim().counters().refutations == 1);
 }
 
 TEST_CASE("swim: a member whose rounds are answered refutes as before",
