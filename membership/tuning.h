@@ -97,6 +97,10 @@ inline constexpr int kStandDownMemoryIntervals = 1800;
 // stood down within kStandDownMemoryIntervals) stands down at the next claim
 // if its latest round heard nobody. A first claim may be a partition's heal.
 inline constexpr int kStandDownRefutationIntervals = 60;
+// A deaf member (see kDeafWithholdIntervals) stands down after this many
+// probe intervals of deafness: its incoming traffic is cut, and its own word
+// reaches everyone sooner than their suspicions time out one by one.
+inline constexpr int kDeafStandDownIntervals = 2;
 // A verification asks its helpers for nacks when its timeout exceeds
 // probe_timeout (when helpers nack) by at least probe_timeout / this: the
 // margin for the nack's trip back.

@@ -221,6 +221,10 @@ class SwimCore {
   // Also while our own probe rounds mostly hear nobody (link_trouble_since_),
   // and for a check that `heard_nobody` (no helper even nacked), for as long.
   [[nodiscard]] bool WithholdAccusations(TimePoint now, bool heard_nobody) const;
+  // How long we have heard nothing from anyone though at least two members
+  // we observe were sending us heartbeats (deaf, not bereaved); nullopt if
+  // that is not the case.
+  [[nodiscard]] std::optional<Duration> DeafFor(TimePoint now) const;
   // The final check of suspect `m` gave no verdict (it answered, or we heard
   // nobody): its suspicion is judged again a minimum timeout from now.
   void JudgeSuspicionLater(MemberIndex m, TimePoint now);
@@ -301,6 +305,10 @@ class SwimCore {
   // Declares ourselves failed at our incarnation (our own word, believed by
   // everyone) and stops refuting and accusing until our link is clean.
   void StandDown(std::string_view sender, TimePoint now);
+  // Deaf for tuning::kDeafStandDownIntervals: our incoming traffic is cut
+  // (our outgoing may still work, so our word gets out); stand down now
+  // rather than wait to be failed one observer at a time.
+  void StandDownIfDeaf(TimePoint now);
   // Back at a new incarnation: our rounds were answered directly long enough.
   void StandUp(TimePoint now);
   // Probe rounds keep the base pace while standing down: they are the test of

@@ -354,6 +354,7 @@ void SwimCore::ProbeFailed(std::uint32_t seq, TimePoint now) {
 void SwimCore::OnHeartbeatTimer(TimePoint now) {
   ScheduleHeartbeat(now + config_.heartbeat_interval);
   NoticeFailedAfterHeal(now);
+  StandDownIfDeaf(now);
   const auto& observers = ring_.observers();
   for (std::size_t slot = 0; slot < observers.size(); ++slot) {
     const MemberIndex m = observers[slot];

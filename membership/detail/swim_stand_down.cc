@@ -49,6 +49,13 @@ bool SwimCore::StandDownInsteadOfRefuting(std::string_view sender, TimePoint now
   return true;
 }
 
+void SwimCore::StandDownIfDeaf(TimePoint now) {
+  if (standing_down_ || leaving_ || !joined_) return;
+  const std::optional<Duration> deaf = DeafFor(now);
+  if (!deaf || *deaf < config_.probe_interval * tuning::kDeafStandDownIntervals) return;
+  StandDown({}, now);
+}
+
 void SwimCore::StandDown(std::string_view sender, TimePoint now) {
   const auto memory = config_.probe_interval * tuning::kStandDownMemoryIntervals;
   while (!stand_downs_.empty() && now - stand_downs_.front() >= memory) stand_downs_.pop_front();
@@ -63,13 +70,15 @@ void SwimCore::StandDown(std::string_view sender, TimePoint now) {
   table_.SetState(self_, MemberState::kFailed, self_incarnation(), now);
   BroadcastFailed(self_, self_name_);
   // Whoever told us holds us suspect or failed already: it hears it first.
-  if (const MemberIndex s = table_.Find(sender); s != kNoMember && s != self_) {
+  if (const MemberIndex s = sender.empty() ? kNoMember : table_.Find(sender);
+      s != kNoMember && s != self_) {
     Send(std::string(table_.AddressOf(s)),
          Message{FailedMsg{self_name_, self_incarnation(), self_name_}});
   }
   Log(LogLevel::kWarn,
-      "standing down: suspected at incarnation " + std::to_string(self_incarnation()) +
-          " while our own probe rounds hear nobody; back after " +
+      std::string("standing down: ") + (sender.empty() ? "deaf" : "suspected again") +
+          " at incarnation " + std::to_string(self_incarnation()) +
+          ", our own probes answered by nobody; back after " +
           std::to_string(stand_up_rounds_) + " probe rounds in a row answered directly");
   Emit(EventType::kFailed, self_, now);
   CheckQuorum(now);

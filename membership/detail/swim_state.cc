@@ -605,25 +605,30 @@ bool SwimCore::AccuserWasCutOff(std::string_view accuser, TimePoint now) const {
 }
 
 bool SwimCore::WithholdAccusations(TimePoint now, bool heard_nobody) const {
-  if (standing_down_) return true;  // out by our own word: our link is the problem
   const Duration withhold_for = config_.probe_interval * tuning::kDeafWithholdIntervals;
+  const std::optional<Duration> deaf = DeafFor(now);
+  // Deaf this long, we may be cut off for good: accuse again (even standing
+  // down), so that this agent loses its quorum.
+  if (deaf && *deaf >= withhold_for) return false;
+  if (standing_down_) return true;  // out by our own word: our link is the problem
   // Most of our latest rounds heard nobody, not even a helper's nack (or this
   // check did not): our link is the likely problem (a member losing most of
   // its packets), not the member we could not reach. Bounded like deafness,
   // for the same reason.
   const bool trouble_for_long = link_trouble_since_ && now - *link_trouble_since_ >= withhold_for;
   if (!trouble_for_long && (link_trouble_since_ || heard_nobody)) return true;
-  if (!last_heard_) return false;
-  const Duration silent = now - *last_heard_;
-  if (silent < config_.heartbeat_interval || silent >= withhold_for) {
-    return false;
-  }
+  return deaf && *deaf >= config_.heartbeat_interval;
+}
+
+std::optional<Duration> SwimCore::DeafFor(TimePoint now) const {
+  if (!last_heard_) return std::nullopt;
   // Deaf, not bereaved: we were hearing the heartbeats of at least two of the
   // members we observe (with one, its silence is the evidence), and every one
   // of them stopped together with everything else.
   int feeding = 0;
   for (const auto& watch : monitor_.watches()) feeding += watch.last_fed ? 1 : 0;
-  return feeding >= 2;
+  if (feeding < 2) return std::nullopt;
+  return now - *last_heard_;
 }
 
 void SwimCore::DeclareFailed(MemberIndex m, TimePoint now) {

@@ -203,6 +203,9 @@ TEST_CASE("sim scenario: a member deaf 20 s on, 20 s off is re-admitted at most 
   REQUIRE(r.gray_members.size() == 1);
   const Report::GrayMember& g = r.gray_members[0];
   CHECK(g.failed_by == kNodes - 1);
+  // Deaf, it stands down on its own word: failed everywhere at once.
+  REQUIRE(g.failed_everywhere_s);
+  CHECK(*g.failed_everywhere_s < 10);
   // 5 minutes: at most 5 re-admissions at each of the healthy members.
   CHECK(g.readmissions_while_impaired <= 5u * (kNodes - 1));
   CHECK(r.false_failures == 0);
