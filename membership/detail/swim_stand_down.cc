@@ -16,8 +16,10 @@ Duration SwimCore::RoundScaled(Duration d) const {
 }
 
 Duration SwimCore::RoundInterval() const {
-  // While our own rounds hear nobody they are the test of our link: keep
-  // their pace (our accusations are withheld meanwhile).
+  // Standing down, our rounds are the test of our link: twice the pace, so
+  // that we are back soon after it heals. While they hear nobody, keep their
+  // base pace (our accusations are withheld meanwhile).
+  if (standing_down_) return config_.probe_interval / 2;
   return link_trouble_since_ ? config_.probe_interval : RoundScaled(config_.probe_interval);
 }
 

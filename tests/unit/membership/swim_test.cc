@@ -466,13 +466,14 @@ TEST_CASE("swim: suspected again while its own rounds hear nobody, a member stan
         }) >= 1);
   // It breaks again: it stood down lately, so the first claim is enough,
   // and the second stand-down lasts twice as many clean rounds.
-  LinkBreaks(h, 8s);
+  LinkBreaks(h, 12s);
   h.From("p0", SuspectMsg{"self", 2, "p0"});
   CHECK(h.swim().counters().stand_downs == 2);
   LinkHeals(h);
-  h.Advance(4500ms);
+  // Standing down, it probes twice a probe interval: 6 rounds take 3 s.
+  h.Advance(2s);
   CHECK(h.swim().Self().state == MemberState::kFailed);
-  h.Advance(3s);
+  h.Advance(2500ms);
   CHECK(h.swim().Self().state == MemberState::kAlive);
   CHECK(h.swim().Self().incarnation == 3);
   CHECK(h.swim().counters().refutations == 1);
