@@ -85,12 +85,15 @@ inline constexpr int kDeafWithholdIntervals = 5;
 
 // A member that is suspected again while its own probe rounds hear nobody
 // stands down (declares itself failed) instead of refuting, and comes back after
-// this many probe rounds in a row answered directly by their targets. Each
-// earlier stand-down within kStandDownMemoryIntervals doubles that run, up to
-// kMaxStandUpRounds: a member whose link keeps breaking stays out longer each
-// time instead of flapping (Rapid's stability, decided in one place: by the
-// member itself, so every view sees one failure and one return).
+// this many probe rounds in a row answered directly by their targets (two
+// rounds per probe interval while it stands down). Each earlier stand-down
+// within kStandDownMemoryIntervals multiplies that run by
+// kStandUpRoundsGrowth, up to kMaxStandUpRounds: a member whose link keeps
+// breaking stays out longer each time instead of flapping (Rapid's
+// stability, decided in one place: by the member itself, so every view sees
+// one failure and one return).
 inline constexpr int kStandUpRounds = 3;
+inline constexpr int kStandUpRoundsGrowth = 4;
 inline constexpr int kMaxStandUpRounds = 48;
 inline constexpr int kStandDownMemoryIntervals = 1800;
 // "Again": a member that refuted a claim within this many probe intervals (or
@@ -101,6 +104,10 @@ inline constexpr int kStandDownRefutationIntervals = 60;
 // probe intervals of deafness: its incoming traffic is cut, and its own word
 // reaches everyone sooner than their suspicions time out one by one.
 inline constexpr int kDeafStandDownIntervals = 2;
+// ... and only in a cluster of at least this many members (alive, suspect or
+// failed, self included): in a
+// smaller cluster every other member may have died at once.
+inline constexpr int kDeafStandDownMinMembers = 8;
 // A verification asks its helpers for nacks when its timeout exceeds
 // probe_timeout (when helpers nack) by at least probe_timeout / this: the
 // margin for the nack's trip back.

@@ -476,7 +476,7 @@ class SwimCore {
   JoinState join_;
   // What our probe rounds say of our own link, and the stand-down it drives:
   // whether we are out, when we stood down lately (each one within
-  // tuning::kStandDownMemoryIntervals doubles the direct answers in a row
+  // tuning::kStandDownMemoryIntervals multiplies the direct answers in a row
   // that bring us back), and how many that is now.
   LinkHealth link_health_;
   // The latest members that acked our probe rounds directly, oldest first

@@ -53,6 +53,9 @@ bool SwimCore::StandDownInsteadOfRefuting(std::string_view sender, TimePoint now
 
 void SwimCore::StandDownIfDeaf(TimePoint now) {
   if (standing_down_ || leaving_ || !joined_) return;
+  // In a small cluster the others may all have died at once (a zone lost):
+  // silence is not proof that we are the one cut off.
+  if (ClusterSize() < tuning::kDeafStandDownMinMembers) return;
   const std::optional<Duration> deaf = DeafFor(now);
   if (!deaf || *deaf < config_.probe_interval * tuning::kDeafStandDownIntervals) return;
   StandDown({}, now);
@@ -62,8 +65,12 @@ void SwimCore::StandDown(std::string_view sender, TimePoint now) {
   const auto memory = config_.probe_interval * tuning::kStandDownMemoryIntervals;
   while (!stand_downs_.empty() && now - stand_downs_.front() >= memory) stand_downs_.pop_front();
   stand_downs_.push_back(now);
-  const int doublings = static_cast<int>(std::min<std::size_t>(stand_downs_.size() - 1, 8));
-  stand_up_rounds_ = std::min(tuning::kStandUpRounds << doublings, tuning::kMaxStandUpRounds);
+  stand_up_rounds_ = tuning::kStandUpRounds;
+  for (std::size_t i = 1; i < stand_downs_.size() && stand_up_rounds_ < tuning::kMaxStandUpRounds;
+       ++i) {
+    stand_up_rounds_ *= tuning::kStandUpRoundsGrowth;
+  }
+  stand_up_rounds_ = std::min(stand_up_rounds_, tuning::kMaxStandUpRounds);
   standing_down_ = true;
   stood_down_at_ = now;
   ++counters_.stand_downs;

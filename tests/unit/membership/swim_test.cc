@@ -465,15 +465,15 @@ TEST_CASE("swim: suspected again while its own rounds hear nobody, a member stan
           return a.name == "self" && a.incarnation == 2 && a.tags.size() == 1;
         }) >= 1);
   // It breaks again: it stood down lately, so the first claim is enough,
-  // and the second stand-down lasts twice as many clean rounds.
+  // and the second stand-down lasts four times as many clean rounds.
   LinkBreaks(h, 12s);
   h.From("p0", SuspectMsg{"self", 2, "p0"});
   CHECK(h.swim().counters().stand_downs == 2);
   LinkHeals(h);
-  // Standing down, it probes twice a probe interval: 6 rounds take 3 s.
-  h.Advance(2s);
+  // Standing down, it probes twice a probe interval: 12 rounds take 6 s.
+  h.Advance(4500ms);
   CHECK(h.swim().Self().state == MemberState::kFailed);
-  h.Advance(2500ms);
+  h.Advance(3s);
   CHECK(h.swim().Self().state == MemberState::kAlive);
   CHECK(h.swim().Self().incarnation == 3);
   CHECK(h.swim().counters().refutations == 1);
