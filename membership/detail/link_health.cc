@@ -10,8 +10,9 @@ void LinkHealth::Record(Round round) {
     return;
   }
   constexpr unsigned kMask = (1u << kRounds) - 1;
-  silent_bits_ =
-      static_cast<std::uint8_t>(((silent_bits_ << 1) | (round == Round::kSilent)) & kMask);
+  const unsigned shifted =
+      (static_cast<unsigned>(silent_bits_) << 1u) | (round == Round::kSilent ? 1u : 0u);
+  silent_bits_ = static_cast<std::uint8_t>(shifted & kMask);
   direct_streak_ = round == Round::kDirect ? direct_streak_ + 1 : 0;
 }
 
