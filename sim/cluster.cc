@@ -21,6 +21,7 @@ void CoreTotals::Add(const membership::Counters& c) {
   suspicions += c.suspicions;
   refutations += c.refutations;
   failures += c.failures;
+  stand_downs += c.stand_downs;
   for (const std::uint64_t d : c.dropped) dropped += d;
 }
 
@@ -38,6 +39,7 @@ CoreTotals CoreTotals::operator-(const CoreTotals& o) const {
   r.suspicions = suspicions - o.suspicions;
   r.refutations = refutations - o.refutations;
   r.failures = failures - o.failures;
+  r.stand_downs = stand_downs - o.stand_downs;
   r.dropped = dropped - o.dropped;
   return r;
 }

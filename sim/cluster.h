@@ -58,7 +58,7 @@ struct CoreTotals {
   std::uint64_t claim_checks = 0, claim_checks_waited = 0;
   std::uint64_t phi_checks = 0, phi_checks_answered = 0;
   std::uint64_t heartbeats_out = 0, heartbeats_in = 0;
-  std::uint64_t suspicions = 0, refutations = 0, failures = 0;
+  std::uint64_t suspicions = 0, refutations = 0, failures = 0, stand_downs = 0;
   std::uint64_t dropped = 0;  // every DropReason
   void Add(const membership::Counters& c);
   CoreTotals operator-(const CoreTotals& other) const;

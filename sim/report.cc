@@ -149,6 +149,7 @@ nlohmann::json ToJson(const Report& r) {
   }
   j["false_examples"] = examples;
   j["core"] = {{"refutations", r.refutations},
+               {"stand_downs", r.stand_downs},
                {"probes", r.probes},
                {"indirect_probes", r.indirect_probes},
                {"stream_probes", r.stream_probes},

@@ -118,7 +118,8 @@ struct Report {
   Percentiles replacement_settle_s;
 
   // Totals.
-  std::uint64_t refutations = 0, probes = 0, indirect_probes = 0, stream_probes = 0;
+  std::uint64_t refutations = 0, stand_downs = 0, probes = 0, indirect_probes = 0,
+                stream_probes = 0;
   std::uint64_t claim_checks = 0, claim_checks_waited = 0;
   std::uint64_t phi_checks = 0, phi_checks_answered = 0;
   std::uint64_t heartbeats = 0, core_dropped = 0;

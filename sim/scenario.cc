@@ -321,6 +321,7 @@ Report ScenarioRunner::Finish() const {
 
   const CoreTotals core = c.MeasuredCoreTotals();
   r.refutations = core.refutations;
+  r.stand_downs = core.stand_downs;
   r.probes = core.probes;
   r.indirect_probes = core.indirect_probes;
   r.stream_probes = core.stream_probes;

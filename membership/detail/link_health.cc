@@ -4,7 +4,7 @@
 
 namespace picket::membership::detail {
 
-void LinkHealth::Record(Round round) {
+void LinkHealth::Record(Round round, TimePoint now) {
   if (round == Round::kUnanswered) {
     direct_streak_ = 0;
     return;
@@ -14,6 +14,11 @@ void LinkHealth::Record(Round round) {
       (static_cast<unsigned>(silent_bits_) << 1u) | (round == Round::kSilent ? 1u : 0u);
   silent_bits_ = static_cast<std::uint8_t>(shifted & kMask);
   direct_streak_ = round == Round::kDirect ? direct_streak_ + 1 : 0;
+  if (!Poor()) {
+    poor_since_.reset();
+  } else if (!poor_since_) {
+    poor_since_ = now;
+  }
 }
 
 void LinkHealth::Clear() { *this = LinkHealth{}; }

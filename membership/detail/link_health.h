@@ -8,6 +8,9 @@
 // targets: see SwimCore's stand-down in membership/README.md.
 
 #include <cstdint>
+#include <optional>
+
+#include "membership/types.h"
 
 namespace picket::membership::detail {
 
@@ -20,10 +23,10 @@ class LinkHealth {
     kUnanswered,  // nobody answered, but no helper could have nacked in time
   };
 
-  // A round (or a verification with helpers) this member finished. Only
-  // kSilent and kHeard count towards Poor(); anything but kDirect ends the
-  // direct streak.
-  void Record(Round round);
+  // A round (or a verification with helpers) this member finished at `now`.
+  // Only kSilent and kHeard count towards Poor(); anything but kDirect ends
+  // the direct streak.
+  void Record(Round round, TimePoint now);
   // Forgets every round (after a local pause: its silence was ours, but not
   // our link's).
   void Clear();
@@ -33,6 +36,8 @@ class LinkHealth {
   [[nodiscard]] bool Poor() const;
   // The latest recorded round heard nobody.
   [[nodiscard]] bool LastSilent() const { return (silent_bits_ & 1u) != 0; }
+  // Since when Poor() has held (unset while it does not).
+  [[nodiscard]] std::optional<TimePoint> poor_since() const { return poor_since_; }
   // Rounds in a row, up to the last one, whose target answered directly.
   [[nodiscard]] int direct_streak() const { return direct_streak_; }
 
@@ -42,6 +47,7 @@ class LinkHealth {
  private:
   std::uint8_t silent_bits_ = 0;  // bit i: the i-th latest round was silent
   int direct_streak_ = 0;
+  std::optional<TimePoint> poor_since_;
 };
 
 }  // namespace picket::membership::detail

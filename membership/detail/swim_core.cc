@@ -174,8 +174,7 @@ void SwimCore::OnLocalPause(TimePoint now) {
   // the backlog, and trust ourselves less for a while.
   ++counters_.local_pauses;
   awareness_.Apply(tuning::kLocalPausePenalty);
-  link_health_.Clear();  // rounds that spanned the pause were not our link's fault
-  link_trouble_since_.reset();
+  link_health_.Clear();                // rounds that spanned the pause were not our link's fault
   if (last_heard_) last_heard_ = now;  // the silence across the pause was not deafness
   Log(LogLevel::kInfo, "local pause detected: timers ran late; discarding heartbeat history");
   monitor_.ResetAll();

@@ -218,7 +218,7 @@ class SwimCore {
   [[nodiscard]] bool OwnConfirmationMissing(MemberIndex m) const;
   // This agent hears nobody lately (see tuning::kDeafWithholdIntervals): its
   // failed probes say nothing of the others, so it accuses nobody.
-  // Also while our own probe rounds mostly hear nobody (link_trouble_since_),
+  // Also while our own probe rounds mostly hear nobody (LinkHealth::poor_since),
   // and for a check that `heard_nobody` (no helper even nacked), for as long.
   [[nodiscard]] bool WithholdAccusations(TimePoint now, bool heard_nobody) const;
   // How long we have heard nothing from anyone though at least two members
@@ -379,8 +379,10 @@ class SwimCore {
   void Send(const Address& to, const Message& message, int observer_slot = -1);
   void OnGossipTimer(TimePoint now);
   void EnsureGossipScheduled(TimePoint now);
-  // Up to `count` distinct random live members other than self and `exclude`.
-  std::vector<MemberIndex> RandomLiveMembers(int count, MemberIndex exclude);
+  // `chosen` filled up to `count` distinct live members other than self and
+  // `exclude`, adding random ones (`chosen` must hold such members only).
+  std::vector<MemberIndex> RandomLiveMembers(int count, MemberIndex exclude,
+                                             std::vector<MemberIndex> chosen = {});
   [[nodiscard]] int RetransmitLimit() const;
   [[nodiscard]] std::string UpdateKey(MemberIndex m) const;
 
@@ -484,9 +486,6 @@ class SwimCore {
   std::deque<MemberIndex> responsive_;
   bool standing_down_ = false;
   TimePoint stood_down_at_{};
-  // Since when most of our latest rounds heard nobody (LinkHealth::Poor;
-  // see WithholdAccusations).
-  std::optional<TimePoint> link_trouble_since_;
   std::optional<TimePoint> last_refutation_;
   std::deque<TimePoint> stand_downs_;
   int stand_up_rounds_ = 0;

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <string>
+#include <utility>
 
 #include "membership/detail/hash.h"
 #include "membership/detail/precedence.h"
@@ -185,13 +186,7 @@ std::vector<MemberIndex> SwimCore::PickHelpers(int count, MemberIndex target) {
     responsive[i] = responsive.back();
     responsive.pop_back();
   }
-  if (static_cast<int>(helpers.size()) < count) {
-    for (MemberIndex m : RandomLiveMembers(count, target)) {
-      if (static_cast<int>(helpers.size()) == count) break;
-      if (std::find(helpers.begin(), helpers.end(), m) == helpers.end()) helpers.push_back(m);
-    }
-  }
-  return helpers;
+  return RandomLiveMembers(count, target, std::move(helpers));
 }
 
 void SwimCore::NoteResponsive(MemberIndex m, bool answered) {

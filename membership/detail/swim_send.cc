@@ -73,8 +73,8 @@ void SwimCore::OnGossipTimer(TimePoint now) {
   }
 }
 
-std::vector<MemberIndex> SwimCore::RandomLiveMembers(int count, MemberIndex exclude) {
-  std::vector<MemberIndex> chosen;
+std::vector<MemberIndex> SwimCore::RandomLiveMembers(int count, MemberIndex exclude,
+                                                     std::vector<MemberIndex> chosen) {
   if (count <= 0) return chosen;
   auto eligible = [&](MemberIndex m) {
     return m != self_ && m != exclude && table_.Contains(m) && IsLive(table_.State(m));
@@ -83,7 +83,7 @@ std::vector<MemberIndex> SwimCore::RandomLiveMembers(int count, MemberIndex excl
   if (IsLive(table_.State(self_))) --live;
   if (exclude != kNoMember && table_.Contains(exclude) && IsLive(table_.State(exclude))) --live;
   const int want = std::min(count, live);
-  if (want <= 0) return chosen;
+  if (static_cast<int>(chosen.size()) >= want) return chosen;
   chosen.reserve(static_cast<std::size_t>(want));
   const auto end = static_cast<std::uint64_t>(table_.end());
   // Random picks are O(1) when most of the table is live; otherwise (or if

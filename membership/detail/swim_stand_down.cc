@@ -20,17 +20,15 @@ Duration SwimCore::RoundInterval() const {
   // that we are back soon after it heals. While they hear nobody, keep their
   // base pace (our accusations are withheld meanwhile).
   if (standing_down_) return config_.probe_interval / 2;
-  return link_trouble_since_ ? config_.probe_interval : RoundScaled(config_.probe_interval);
+  return link_health_.Poor() ? config_.probe_interval : RoundScaled(config_.probe_interval);
 }
 
 void SwimCore::RecordRound(LinkHealth::Round round, TimePoint started, TimePoint now) {
   // A round from before we stood down ran at the slowed pace and timeout.
   if (standing_down_ && started < stood_down_at_) return;
-  link_health_.Record(round);
-  if (!link_health_.Poor()) {
-    link_trouble_since_.reset();
-  } else if (!link_trouble_since_) {
-    link_trouble_since_ = now;
+  const bool was_poor = link_health_.Poor();
+  link_health_.Record(round, now);
+  if (link_health_.Poor() && !was_poor) {
     ScheduleProbeRound(now + RoundInterval());  // the next one was at the slowed pace
   }
   if (standing_down_ && !leaving_ && link_health_.direct_streak() >= stand_up_rounds_) StandUp(now);

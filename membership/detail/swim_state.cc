@@ -615,8 +615,9 @@ bool SwimCore::WithholdAccusations(TimePoint now, bool heard_nobody) const {
   // check did not): our link is the likely problem (a member losing most of
   // its packets), not the member we could not reach. Bounded like deafness,
   // for the same reason.
-  const bool trouble_for_long = link_trouble_since_ && now - *link_trouble_since_ >= withhold_for;
-  if (!trouble_for_long && (link_trouble_since_ || heard_nobody)) return true;
+  const std::optional<TimePoint> trouble_since = link_health_.poor_since();
+  const bool trouble_for_long = trouble_since && now - *trouble_since >= withhold_for;
+  if (!trouble_for_long && (trouble_since || heard_nobody)) return true;
   return deaf && *deaf >= config_.heartbeat_interval;
 }
 
