@@ -169,6 +169,9 @@ inline constexpr std::size_t kMaxDeadNotices = 1024;
 // A graceful leave sends `left` directly to this many random members besides
 // its observers, then lets gossip carry it.
 inline constexpr int kLeaveDirectFanout = 3;
+// Our own stand-down and return (our own word) go at once to every live
+// member, up to this many: every view changes within a round trip.
+inline constexpr int kOwnVerdictDirectFanout = 1024;
 // Push-pull interval grows with N above this size (memberlist pushPullScale):
 // interval * (ceil(log2(N) - log2(32)) + 1).
 inline constexpr int kPushPullScaleThreshold = 32;

@@ -378,6 +378,8 @@ class SwimCore {
   void SendDatagram(const Address& to, const std::string& primary, int observer_slot = -1);
   void Send(const Address& to, const Message& message, int observer_slot = -1);
   void OnGossipTimer(TimePoint now);
+  // Sends `message` at once to up to `count` random live members.
+  void SendToRandomMembers(const Message& message, int count);
   void EnsureGossipScheduled(TimePoint now);
   // `chosen` filled up to `count` distinct live members other than self and
   // `exclude`, adding random ones (`chosen` must hold such members only).

@@ -73,6 +73,12 @@ void SwimCore::OnGossipTimer(TimePoint now) {
   }
 }
 
+void SwimCore::SendToRandomMembers(const Message& message, int count) {
+  for (MemberIndex m : RandomLiveMembers(count, kNoMember)) {
+    Send(std::string(table_.AddressOf(m)), message);
+  }
+}
+
 std::vector<MemberIndex> SwimCore::RandomLiveMembers(int count, MemberIndex exclude,
                                                      std::vector<MemberIndex> chosen) {
   if (count <= 0) return chosen;

@@ -76,6 +76,8 @@ void SwimCore::StandDown(std::string_view sender, TimePoint now) {
   // Our own word: everyone believes it (ApplyFailed), as they believe a leave.
   table_.SetState(self_, MemberState::kFailed, self_incarnation(), now);
   BroadcastFailed(self_, self_name_);
+  SendToRandomMembers(Message{FailedMsg{self_name_, self_incarnation(), self_name_}},
+                      tuning::kOwnVerdictDirectFanout);
   // Whoever told us holds us suspect or failed already: it hears it first.
   if (const MemberIndex s = sender.empty() ? kNoMember : table_.Find(sender);
       s != kNoMember && s != self_) {
@@ -95,6 +97,7 @@ void SwimCore::StandUp(TimePoint now) {
   standing_down_ = false;
   table_.SetState(self_, MemberState::kAlive, self_incarnation() + 1, now);
   BroadcastAlive(self_);
+  SendToRandomMembers(Message{AliveOf(self_)}, tuning::kOwnVerdictDirectFanout);
   // The rounds that brought us back were answered: our link is fine now.
   awareness_.Apply(-config_.awareness_max_score);
   Log(LogLevel::kInfo, "back after standing down: " + std::to_string(stand_up_rounds_) +

@@ -208,6 +208,9 @@ TEST_CASE("sim scenario: a member deaf 20 s on, 20 s off is re-admitted at most 
   CHECK(*g.failed_everywhere_s < 10);
   // 5 minutes: at most 5 re-admissions at each of the healthy members.
   CHECK(g.readmissions_while_impaired <= 5u * (kNodes - 1));
+  // Its stand-downs and returns go to every member at once: at every sample
+  // the healthy members hold the same view.
+  CHECK(r.agreeing_samples == r.agreement_samples);
   CHECK(r.false_failures == 0);
   // What the deaf member says of others is its own view; healthy members
   // do not suspect healthy members.
