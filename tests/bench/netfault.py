@@ -79,12 +79,12 @@ class NetFault:
         self.active = False
 
     # -- counters ---------------------------------------------------------
-    def add_counters(self, addresses, port, subnet):
+    def add_counters(self, addresses, port, subnets):
         """Count, per source address, UDP datagrams and TCP segments of the gossip port.
 
         TCP that a process opens from 127.0.0.1 (Serf/memberlist dials without
         binding its address) cannot be attributed to one agent: it is counted in
-        one aggregate rule `lo->SUBNET` that the caller divides by N.
+        one aggregate rule `lo->SUBNET` per subnet that the caller sums and divides by N.
         """
         for a in addresses:
             _ipt("-A", self.out, "-s", a, "-p", "udp", "-m", "comment", "--comment", f"cnt:{a}:udp")
@@ -92,8 +92,9 @@ class NetFault:
                  "-m", "comment", "--comment", f"cnt:{a}:tcp")
             _ipt("-A", self.out, "-s", a, "-p", "tcp", "--dport", str(port),
                  "-m", "comment", "--comment", f"cnt:{a}:tcp")
-        _ipt("-A", self.out, "-s", "127.0.0.1", "-d", subnet, "-p", "tcp", "--dport", str(port),
-             "-m", "comment", "--comment", f"cnt:lo->{subnet}:tcp")
+        for subnet in subnets:
+            _ipt("-A", self.out, "-s", "127.0.0.1", "-d", subnet, "-p", "tcp", "--dport", str(port),
+                 "-m", "comment", "--comment", f"cnt:lo->{subnet}:tcp")
 
     def read_counters(self):
         """{key: [packets, bytes]} with key 'ADDR' or 'lo->SUBNET' (udp+tcp summed)."""

@@ -334,18 +334,33 @@ class SerfAgent(BaseAgent):
 PEERS = {"picket": (PicketAgent, "127.0.4", 9746, 9747), "serf": (SerfAgent, "127.0.9", 7946, 7373)}
 
 
+MAX_PER_SUBNET = 240    # 127.0.<net>.11 .. .250
+MAX_AGENTS = 2 * MAX_PER_SUBNET
+
+
 class Cluster:
-    """N agents of one peer on 127.0.<net>.(10+i). `label` names the cluster in results (default: the
-    peer); a second cluster of the same peer needs its own label, net and prefix."""
+    """N agents of one peer on 127.0.<net>.(10+i); past 240, on 127.0.<net + 100>.(10+i-240).
+    `label` names the cluster in results (default: the peer); a second cluster of the same peer
+    needs its own label, net and prefix."""
 
     def __init__(self, peer, n, workdir, extra, net=None, prefix=None, label=None):
         cls, default_net, self.port, self.api_port = PEERS[peer]
         self.peer = peer
         self.label = label or peer
         self.net = net or default_net
-        self.subnet = self.net + ".0/24"
         self.extra = list(extra)
-        self.agents = [cls(i, f"{self.net}.{10 + i}", workdir, extra, **({"prefix": prefix} if prefix else {}))
+        if not 1 <= n <= MAX_AGENTS:
+            raise ValueError(f"a cluster holds 1..{MAX_AGENTS} agents, not {n}")
+        base, third = self.net.rsplit(".", 1)
+        nets = [f"{base}.{int(third) + 100 * block}" for block in range((n - 1) // MAX_PER_SUBNET + 1)]
+        self.subnets = [f"{net}.0/24" for net in nets]
+        self.subnet = self.subnets[0]   # the whole cluster when it has one subnet (loss scenarios)
+
+        def addr(i):
+            block, offset = divmod(i - 1, MAX_PER_SUBNET)
+            return f"{nets[block]}.{11 + offset}"
+
+        self.agents = [cls(i, addr(i), workdir, extra, **({"prefix": prefix} if prefix else {}))
                        for i in range(1, n + 1)]
         self.seed = self.agents[0].addr
 

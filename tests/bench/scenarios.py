@@ -78,9 +78,9 @@ def idle(clusters, nf, seconds):
                                    "mean": round(statistics.mean(cpu), 3)}}
         if cnt0 is not None:
             pk, by = [], []
-            lo_key = f"lo->{c.subnet}"
-            lo_pk = (cnt1.get(lo_key, [0, 0])[0] - cnt0.get(lo_key, [0, 0])[0]) / n
-            lo_by = (cnt1.get(lo_key, [0, 0])[1] - cnt0.get(lo_key, [0, 0])[1]) / n
+            lo_keys = [f"lo->{s}" for s in c.subnets]
+            lo_pk = sum(cnt1.get(k, [0, 0])[0] - cnt0.get(k, [0, 0])[0] for k in lo_keys) / n
+            lo_by = sum(cnt1.get(k, [0, 0])[1] - cnt0.get(k, [0, 0])[1] for k in lo_keys) / n
             for a in c.agents:
                 p0, b0 = cnt0.get(a.host, [0, 0])
                 p1, b1 = cnt1.get(a.host, [0, 0])
