@@ -261,6 +261,15 @@ void RenderViewMetrics(std::string& out, const ClusterView& view, membership::Ti
   Counter(out, "picket_stale_views_refreshed_total",
           "Acks that carried this agent's own Alive to a prober that had missed an update of it.",
           c.stale_views_refreshed);
+  Counter(out, "picket_gossip_updates_sent_total",
+          "Membership updates piggybacked on datagrams (each transmission counts).",
+          c.updates_sent);
+  Counter(out, "picket_phi_reports_sent_total",
+          "Observers' phi reports piggybacked on datagrams (each transmission counts).",
+          c.phi_reports_sent);
+  Counter(out, "picket_push_pulls_total",
+          "Anti-entropy exchanges (table summaries and full-state syncs) completed, either side.",
+          c.push_pulls);
   Counter(out, "picket_suspicions_total", "Members this agent started suspecting.", c.suspicions);
   Counter(out, "picket_refutations_total", "Times this agent refuted suspicion of itself.",
           c.refutations);

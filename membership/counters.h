@@ -70,6 +70,10 @@ struct Counters {
   std::uint64_t local_pauses = 0;    // times this agent found its own timers far late
   std::uint64_t name_conflicts = 0;  // alive claims for a live name at another address
   std::uint64_t push_pulls = 0;      // push-pull exchanges completed (either side)
+  // Entries piggybacked on datagrams (each transmission counts): membership
+  // updates, and the observers' phi reports that ride in the space left.
+  std::uint64_t updates_sent = 0;
+  std::uint64_t phi_reports_sent = 0;
   // Acks that carried our Alive to a prober whose view of us was older
   std::uint64_t stale_views_refreshed = 0;
   std::uint64_t gossip_queue_depth = 0;  // current, not monotonic

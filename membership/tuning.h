@@ -151,7 +151,9 @@ inline constexpr std::size_t kMaxBroadcastScan = 64;
 // Phi reports: at most this many queued, each sent ceil(log10(N+1)) times
 // (informational, so they ride only in space left by membership updates).
 inline constexpr std::size_t kPhiReportQueueLimit = 256;
-// ... and use at most this fraction of a datagram's budget.
+// ... and, all datagrams of one probe round together, at most this fraction
+// of one datagram's budget: their bytes stay flat in N (a report of every
+// observer's phi crossing would reach every member; N members, N crossings).
 inline constexpr double kPhiReportBudgetFraction = 0.1;
 inline constexpr int kPhiReportRetransmitMultiplier = 1;
 // A received phi report is passed on only if it moved by at least this much
@@ -162,6 +164,8 @@ inline constexpr double kPhiReportStep = 1.0;
 inline constexpr int kPhiReportMinIntervals = 2;
 // A received phi report counts for this many heartbeat intervals.
 inline constexpr int kPhiReportTtlIntervals = 6;
+// A phi report travels at most ceil(log2(N + 1)) + this many hops.
+inline constexpr std::uint32_t kPhiReportExtraHops = 2;
 // Members told directly that we hold them failed or left (so they refute or
 // stop), at most once per probe_interval each; members whose stale
 // accusation of us we answer, at most once per phi_probe_timeout each.

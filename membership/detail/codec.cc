@@ -262,6 +262,7 @@ void ToWire(const Message& message, wire::Message& out) {
           p->set_observer(m.observer.data(), m.observer.size());
           p->set_subject(m.subject.data(), m.subject.size());
           p->set_phi(static_cast<float>(m.phi));
+          p->set_hops(m.hops);
         } else if constexpr (std::is_same_v<T, PushPullMsg>) {
           auto* p = out.mutable_push_pull();
           p->set_join(m.join);
@@ -421,7 +422,7 @@ Check Decoder::State::ConvertOne(const wire::Message& m) {
       if (Check c = CheckName(p.subject()); !c.ok) return c;
       const double phi = p.phi();
       if (!std::isfinite(phi) || phi < 0.0) return Check::Fail(DropReason::kMalformed);
-      out.messages.emplace_back(PhiReportMsg{p.observer(), p.subject(), phi});
+      out.messages.emplace_back(PhiReportMsg{p.observer(), p.subject(), phi, p.hops()});
       return {};
     }
     case wire::Message::kPushPull: {

@@ -79,6 +79,7 @@ struct PhiReportMsg {
   std::string_view observer;
   std::string_view subject;
   double phi = 0.0;
+  std::uint32_t hops = 0;  // relays so far
 };
 struct MemberSnapshotMsg {
   std::string_view name;

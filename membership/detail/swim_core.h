@@ -378,8 +378,8 @@ class SwimCore {
   void SendDatagram(const Address& to, const std::string& primary, int observer_slot = -1);
   void Send(const Address& to, const Message& message, int observer_slot = -1);
   void OnGossipTimer(TimePoint now);
-  // Sends `message` at once to up to `count` random live members.
-  void SendToRandomMembers(const Message& message, int count);
+  // Sends `message` at once to up to `count` random live members other than `exclude`.
+  void SendToRandomMembers(const Message& message, int count, MemberIndex exclude);
   void EnsureGossipScheduled(TimePoint now);
   // `chosen` filled up to `count` distinct live members other than self and
   // `exclude`, adding random ones (`chosen` must hold such members only).
@@ -440,6 +440,9 @@ class SwimCore {
   Awareness awareness_;
   BroadcastQueue updates_;
   BroadcastQueue phi_queue_;
+  // Bytes of phi reports this agent may still send in the current probe round
+  // (refilled each round; see tuning::kPhiReportBudgetFraction).
+  std::size_t phi_report_bytes_left_ = 0;
   TimerQueue timers_;
 
   // Observers heartbeats went to, by slot (to clear slot bits on change).

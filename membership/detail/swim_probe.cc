@@ -42,6 +42,10 @@ bool SwimCore::ProbeTargetValid(const Probe& p) const {
 
 void SwimCore::OnProbeRound(TimePoint now) {
   ScheduleProbeRound(now + RoundInterval());
+  // Every crossing of phi anywhere is news to every member, so phi reports
+  // would grow with N; a fixed allowance per round keeps them flat.
+  phi_report_bytes_left_ = static_cast<std::size_t>(static_cast<double>(config_.packet_budget) *
+                                                    tuning::kPhiReportBudgetFraction);
   if (leaving_) return;
   const MemberIndex target = probe_order_.Next(table_, self_, random_);
   if (target == kNoMember) return;

@@ -1,5 +1,6 @@
 // Datagram input: decode, then one handler per message kind.
 
+#include <cmath>
 #include <string>
 
 #include "membership/detail/hash.h"
@@ -162,10 +163,17 @@ void SwimCore::OnPhiReport(const PhiReportMsg& m, TimePoint now) {
               : (!previous || (!both_over && (m.phi >= *previous + tuning::kPhiReportStep ||
                                               m.phi <= *previous - tuning::kPhiReportStep)));
   if (!news || table_.State(subject) != MemberState::kAlive) return;
+  // Push gossip reaches every member in about log2(N) hops; a report
+  // that expired here and came back must not start over.
+  const auto hop_limit = static_cast<std::uint32_t>(
+      std::ceil(std::log2(static_cast<double>(ClusterSize()) + 1.0)) + tuning::kPhiReportExtraHops);
+  if (m.hops + 1 >= hop_limit) return;
+  PhiReportMsg relayed = m;
+  ++relayed.hops;
   std::string key(m.observer);
   key.push_back('\0');
   key.append(m.subject);
-  phi_queue_.Push(key, encoder_.EncodeMessage(m));
+  phi_queue_.Push(key, encoder_.EncodeMessage(relayed));
 }
 
 void SwimCore::MaybeSendDeadNotice(std::string_view sender, const Address& from, TimePoint now,

@@ -28,14 +28,16 @@ void SwimCore::SendDatagram(const Address& to, const std::string& primary, int o
   envelope.append(primary);
   const std::size_t budget = config_.packet_budget - kFrameOverhead;
   if (envelope.size() < budget) {
-    updates_.Fill(envelope, budget, RetransmitLimit(), observer_slot);
+    counters_.updates_sent += static_cast<std::uint64_t>(
+        updates_.Fill(envelope, budget, RetransmitLimit(), observer_slot));
     // Phi reports are informational: only room membership updates left, and
-    // never more than a tenth of the datagram.
-    const auto phi_budget = static_cast<std::size_t>(static_cast<double>(config_.packet_budget) *
-                                                     tuning::kPhiReportBudgetFraction);
-    phi_queue_.Fill(envelope, std::min(budget, envelope.size() + phi_budget),
-                    tuning::kPhiReportRetransmitMultiplier * std::max(1, Log10Ceil(ClusterSize())),
-                    observer_slot);
+    // only what is left of this round's allowance.
+    const std::size_t before = envelope.size();
+    counters_.phi_reports_sent += static_cast<std::uint64_t>(phi_queue_.Fill(
+        envelope, std::min(budget, before + phi_report_bytes_left_),
+        tuning::kPhiReportRetransmitMultiplier * std::max(1, Log10Ceil(ClusterSize())),
+        observer_slot));
+    phi_report_bytes_left_ -= envelope.size() - before;
   }
   if (envelope.size() == header_size) return;  // nothing to say
   Encoder::Frame(Channel::kDatagram, envelope, frame_scratch_);
@@ -73,8 +75,8 @@ void SwimCore::OnGossipTimer(TimePoint now) {
   }
 }
 
-void SwimCore::SendToRandomMembers(const Message& message, int count) {
-  for (MemberIndex m : RandomLiveMembers(count, kNoMember)) {
+void SwimCore::SendToRandomMembers(const Message& message, int count, MemberIndex exclude) {
+  for (MemberIndex m : RandomLiveMembers(count, exclude)) {
     Send(std::string(table_.AddressOf(m)), message);
   }
 }

@@ -76,14 +76,12 @@ void SwimCore::StandDown(std::string_view sender, TimePoint now) {
   // Our own word: everyone believes it (ApplyFailed), as they believe a leave.
   table_.SetState(self_, MemberState::kFailed, self_incarnation(), now);
   BroadcastFailed(self_, self_name_);
-  SendToRandomMembers(Message{FailedMsg{self_name_, self_incarnation(), self_name_}},
-                      tuning::kOwnVerdictDirectFanout);
+  const Message verdict{FailedMsg{self_name_, self_incarnation(), self_name_}};
   // Whoever told us holds us suspect or failed already: it hears it first.
-  if (const MemberIndex s = sender.empty() ? kNoMember : table_.Find(sender);
-      s != kNoMember && s != self_) {
-    Send(std::string(table_.AddressOf(s)),
-         Message{FailedMsg{self_name_, self_incarnation(), self_name_}});
-  }
+  MemberIndex accuser = sender.empty() ? kNoMember : table_.Find(sender);
+  if (accuser == self_) accuser = kNoMember;
+  if (accuser != kNoMember) Send(std::string(table_.AddressOf(accuser)), verdict);
+  SendToRandomMembers(verdict, tuning::kOwnVerdictDirectFanout, accuser);
   Log(LogLevel::kWarn,
       std::string("standing down: ") + (sender.empty() ? "deaf" : "suspected again") +
           " at incarnation " + std::to_string(self_incarnation()) +
@@ -97,7 +95,7 @@ void SwimCore::StandUp(TimePoint now) {
   standing_down_ = false;
   table_.SetState(self_, MemberState::kAlive, self_incarnation() + 1, now);
   BroadcastAlive(self_);
-  SendToRandomMembers(Message{AliveOf(self_)}, tuning::kOwnVerdictDirectFanout);
+  SendToRandomMembers(Message{AliveOf(self_)}, tuning::kOwnVerdictDirectFanout, kNoMember);
   // The rounds that brought us back were answered: our link is fine now.
   awareness_.Apply(-config_.awareness_max_score);
   Log(LogLevel::kInfo, "back after standing down: " + std::to_string(stand_up_rounds_) +

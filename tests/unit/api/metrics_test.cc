@@ -23,6 +23,9 @@ TEST_CASE("metrics expose the view's counters in Prometheus text format", "[api]
   view->counters.gossip_queue_depth = 7;
   view->counters.name_conflicts = 3;
   view->counters.stale_views_refreshed = 6;
+  view->counters.updates_sent = 12;
+  view->counters.phi_reports_sent = 13;
+  view->counters.push_pulls = 14;
   view->datagram_send_errors = 5;
   view->stream_failures = 8;
   view->health_score = 2;
@@ -62,6 +65,9 @@ TEST_CASE("metrics expose the view's counters in Prometheus text format", "[api]
   CHECK(Contains(text, "# TYPE picket_name_conflicts_total counter\n"));
   CHECK(Contains(text, "picket_name_conflicts_total 3\n"));
   CHECK(Contains(text, "picket_stale_views_refreshed_total 6\n"));
+  CHECK(Contains(text, "picket_gossip_updates_sent_total 12\n"));
+  CHECK(Contains(text, "picket_phi_reports_sent_total 13\n"));
+  CHECK(Contains(text, "picket_push_pulls_total 14\n"));
   CHECK(Contains(text, "picket_datagram_send_errors_total 5\n"));
   CHECK(Contains(text, "picket_stream_failures_total 8\n"));
   CHECK(Contains(text, "picket_health_score 2\n"));

@@ -51,7 +51,7 @@ TEST_CASE("codec: every message kind survives a round trip", "[codec]") {
   encoder.AppendMessage(SuspectMsg{"eps", 7, "alpha"}, envelope);
   encoder.AppendMessage(FailedMsg{"zeta", 8, "beta"}, envelope);
   encoder.AppendMessage(LeftMsg{"eta", 9}, envelope);
-  encoder.AppendMessage(PhiReportMsg{"alpha", "theta", 3.5}, envelope);
+  encoder.AppendMessage(PhiReportMsg{"alpha", "theta", 3.5, 2}, envelope);
   std::vector<std::uint8_t> frame;
   Encoder::Frame(Channel::kDatagram, envelope, frame);
 
@@ -85,6 +85,7 @@ TEST_CASE("codec: every message kind survives a round trip", "[codec]") {
   CHECK(std::get<FailedMsg>(e.messages[7]).incarnation == 8);
   CHECK(std::get<LeftMsg>(e.messages[8]).name == "eta");
   CHECK(std::get<PhiReportMsg>(e.messages[9]).phi == Approx(3.5));
+  CHECK(std::get<PhiReportMsg>(e.messages[9]).hops == 2);
 }
 
 TEST_CASE("codec: push-pull and stream ping round trip on the stream channel", "[codec]") {

@@ -3,6 +3,7 @@
 
 #include "membership/swim.h"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <map>
 
@@ -17,6 +18,7 @@ using detail::AliveMsg;
 using detail::FailedMsg;
 using detail::HeartbeatMsg;
 using detail::LeftMsg;
+using detail::PhiReportMsg;
 using detail::PingMsg;
 using detail::SuspectMsg;
 
@@ -293,6 +295,70 @@ TEST_CASE("swim: an update is piggybacked retransmit_multiplier * ceil(log10(N+1
   const int sent =
       CountMessages<AliveMsg>(h.Sent(), [](const AliveMsg& a) { return a.name == "x"; });
   CHECK(sent == 4);
+}
+
+TEST_CASE("swim: relayed phi reports stay within a fixed allowance per probe round",
+          "[swim][dissemination][phi]") {
+  SwimHarness h;
+  constexpr int kPeers = 100;  // 100 reports, sent 3 times each: far more than the allowance
+  std::vector<std::string> names;
+  for (int i = 0; i < kPeers; ++i) names.push_back("p" + std::to_string(i));
+  for (const auto& name : names) h.Learn(name);
+  h.Advance(5s);  // the peers' own updates have been spread
+  h.Sent();
+  // Each peer reports a phi crossing of the next one: all news.
+  for (int i = 0; i < kPeers; ++i) {
+    h.From(names[static_cast<std::size_t>(i)],
+           PhiReportMsg{names[static_cast<std::size_t>(i)],
+                        names[static_cast<std::size_t>((i + 1) % kPeers)], 9.0});
+  }
+  const auto start = h.swim().counters().probes;
+  h.Advance(10s);
+  const auto rounds = h.swim().counters().probes - start + 1;  // the one under way at the start
+  std::size_t report_bytes = 0;
+  int reports = 0;
+  Inspector inspector;
+  detail::Encoder encoder("default", "self");
+  for (const auto& d : h.Sent()) {
+    for (const auto& r : inspector.All<PhiReportMsg>(d.bytes)) {
+      ++reports;
+      report_bytes += encoder.EncodeMessage(r).size();
+    }
+  }
+  const auto allowance =
+      static_cast<std::size_t>(static_cast<double>(SwimHarness::DefaultConfig().packet_budget) *
+                               tuning::kPhiReportBudgetFraction);
+  CHECK(report_bytes <= rounds * allowance);
+  // The allowance is used (but for what no report fits in): reports were waiting.
+  CHECK(report_bytes * 10 > rounds * allowance * 8);
+  CHECK(reports > 40);
+}
+
+TEST_CASE("swim: a phi report is relayed with one more hop, up to about log2(N) hops",
+          "[swim][dissemination][phi]") {
+  SwimHarness h;
+  for (int i = 0; i < 6; ++i) h.Learn("p" + std::to_string(i));  // N = 7: 3 + 2 hops at most
+  h.Advance(5s);
+  h.Sent();
+  auto relayed = [&h]() {
+    h.Advance(2s);
+    Inspector inspector;
+    std::vector<std::uint32_t> hops;
+    for (const auto& d : h.Sent()) {
+      for (const auto& r : inspector.All<PhiReportMsg>(d.bytes)) hops.push_back(r.hops);
+    }
+    return hops;
+  };
+  h.From("p0", PhiReportMsg{"p0", "p1", 9.0, 0});
+  const auto first = relayed();
+  REQUIRE(!first.empty());
+  CHECK(std::all_of(first.begin(), first.end(), [](std::uint32_t n) { return n == 1; }));
+  h.From("p2", PhiReportMsg{"p2", "p3", 9.0, 3});
+  const auto fourth = relayed();
+  REQUIRE(!fourth.empty());
+  CHECK(std::all_of(fourth.begin(), fourth.end(), [](std::uint32_t n) { return n == 4; }));
+  h.From("p4", PhiReportMsg{"p4", "p5", 9.0, 4});  // its fifth hop would reach the limit
+  CHECK(relayed().empty());
 }
 
 TEST_CASE("swim: every datagram fits the packet budget", "[swim][dissemination]") {
