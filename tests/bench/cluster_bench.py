@@ -11,6 +11,10 @@ Scenarios (a benchmark: it prints figures, it asserts nothing):
              agent per second (iptables counters per source address)
   crash      SIGKILL one member, repeated: kill -> first suspicion, -> failed at
              every live agent (p50/p90/max)
+  coldstart  every agent killed, then all started again within 2 s (both
+             clusters interleaved, joining through member 1): last start ->
+             every agent sees every other, distinct cluster sizes the views went
+             through (Rapid's measure), IP bytes per agent per s until converged
   loss       random loss of UDP only and of all IP traffic between agents, at
              each --loss-rates, --fault-seconds long, with a crash in the last 25 s
   pause      one member SIGSTOPped 400 ms (--pause-ms) of every second for --fault-seconds
@@ -58,6 +62,7 @@ from scenarios import log  # noqa: E402
 
 CHAIN = "PICKET_BENCH"
 BASE_NET = "127.0.5"   # the second picket cluster of --base-args
+SERF_HANDLER_MAX_AGENTS = 64  # --serf-handler auto
 
 VARIANTS = {
     # name: (picket flags, serf flags, description)
@@ -84,7 +89,10 @@ def run_one(n, args, nf, ipt_ok, rng):
         clusters.append(peers.Cluster("picket", n, workdir, b_flags, net=BASE_NET, prefix="base",
                                       label="picket-base"))
     if "serf" in args.peers:
-        clusters.append(peers.Cluster("serf", n, workdir, s_flags))
+        handler = args.serf_handler == "on" or (args.serf_handler == "auto" and n <= SERF_HANDLER_MAX_AGENTS)
+        if not handler:
+            log(f"serf: no event handler ({n} agents; --serf-handler)")
+        clusters.append(peers.Cluster("serf", n, workdir, s_flags, agent_options={"handler": handler}))
     result = {"nodes": n, "variant": args.variant, "variant_description": desc,
               "settings": {"picket": p_flags, "serf": s_flags,
                            **({"picket-base": b_flags} if args.base_args is not None else {})},
@@ -117,6 +125,8 @@ def run_one(n, args, nf, ipt_ok, rng):
                 res["idle"] = scenarios.idle(clusters, nf if ipt_ok else None, args.idle_seconds)
             elif sc == "crash":
                 res["crash"] = scenarios.crash(clusters, args.repeat, rng)
+            elif sc == "coldstart":
+                res["coldstart"] = scenarios.coldstart(clusters, nf if ipt_ok else None)
             elif sc in ("loss", "partition", "isolate", "gray") and not ipt_ok:
                 log(f"  skipped {sc}: iptables not permitted here")
                 result["notes"].append(f"{sc} skipped: iptables not permitted")
@@ -168,8 +178,12 @@ def main():
     ap.add_argument("--nodes", default="32", help="comma list, e.g. 8,16,32")
     ap.add_argument("--peers", default="picket,serf")
     ap.add_argument("--scenario", default="idle,crash",
-                    help="comma list of idle,crash,loss,pause,partition,isolate,churn (or all)")
+                    help="comma list of idle,crash,coldstart,loss,pause,partition,isolate,churn (or all)")
     ap.add_argument("--variant", default="default", choices=sorted(VARIANTS))
+    ap.add_argument("--serf-handler", default="auto", choices=["auto", "on", "off"],
+                    help="Serf event handler (the crash figure 'Serf event-handler time'); auto: on up to "
+                         f"{SERF_HANDLER_MAX_AGENTS} agents (past that, every agent forking at each failure "
+                         "overloads one machine)")
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--idle-seconds", type=float, default=30)
     ap.add_argument("--fault-seconds", type=float, default=120, help="length of each loss / pause window")
@@ -206,7 +220,7 @@ def main():
     if "serf" in args.peers and not shutil.which(peers.SERF):
         log("serf not installed (apt-get install serf): running picket only")
         args.peers = [p for p in args.peers if p != "serf"]
-    args.scenario = (["idle", "crash", "loss", "pause", "partition", "isolate", "churn"] if args.scenario == "all"
+    args.scenario = (["idle", "crash", "coldstart", "loss", "pause", "partition", "isolate", "churn"] if args.scenario == "all"
                      else args.scenario.split(","))
     if not 0 < args.pause_ms < 1000:
         ap.error(f"--pause-ms must be 1..999 (got {args.pause_ms})")

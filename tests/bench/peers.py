@@ -28,6 +28,10 @@ Where the timestamps come from (stated in every result):
           a cold start of N agents runs the handler (a shell and three
           commands) for about N x N / coalesce-batch joins, which at N = 128
           kept this 2-core machine at a load of 400 for over 20 minutes.
+          Even on failures only, every Serf agent forks at once: past 64
+          agents on 2 cores the forks delay the agents, which then fail each
+          other, which forks more (a load of 540 at N = 128). Off there:
+          SerfAgent(handler=False) (cluster_bench.py --serf-handler).
 """
 
 import datetime
@@ -279,21 +283,22 @@ class SerfAgent(BaseAgent):
     port = 7946
     rpc_port = 7373
 
-    def __init__(self, index, host, workdir, extra, prefix="serf"):
+    def __init__(self, index, host, workdir, extra, prefix="serf", handler=True):
         self.name = f"{prefix}-{index}"
         super().__init__(index, host, workdir, extra)
         self.rpc = f"{host}:{self.rpc_port}"
         self.handler_file = os.path.join(workdir, f"{self.name}.events")
-        self.handler = os.path.join(workdir, "serf-handler.sh")
-        if not os.path.exists(self.handler):
+        self.handler = os.path.join(workdir, "serf-handler.sh") if handler else None
+        if handler and not os.path.exists(self.handler):
             with open(self.handler, "w") as f:
                 f.write(_HANDLER)
             os.chmod(self.handler, 0o755)
 
     def command(self, join):
         args = [SERF, "agent", "-node", self.name, "-bind", self.addr, "-rpc-addr", self.rpc,
-                "-log-level", "info",
-                "-event-handler", f"member-leave,member-failed={self.handler} {self.handler_file}"]
+                "-log-level", "info"]
+        if self.handler:
+            args += ["-event-handler", f"member-leave,member-failed={self.handler} {self.handler_file}"]
         if join and join != self.addr:
             args += ["-retry-join", join, "-retry-interval", "1s"]
         return args + self.extra
@@ -317,6 +322,8 @@ class SerfAgent(BaseAgent):
 
     def handler_events(self, t0):
         out = []
+        if not self.handler:
+            return out
         try:
             with open(self.handler_file) as f:
                 for line in f:
@@ -343,7 +350,7 @@ class Cluster:
     `label` names the cluster in results (default: the peer); a second cluster of the same peer
     needs its own label, net and prefix."""
 
-    def __init__(self, peer, n, workdir, extra, net=None, prefix=None, label=None):
+    def __init__(self, peer, n, workdir, extra, net=None, prefix=None, label=None, agent_options=None):
         cls, default_net, self.port, self.api_port = PEERS[peer]
         self.peer = peer
         self.label = label or peer
@@ -360,8 +367,8 @@ class Cluster:
             block, offset = divmod(i - 1, MAX_PER_SUBNET)
             return f"{nets[block]}.{11 + offset}"
 
-        self.agents = [cls(i, addr(i), workdir, extra, **({"prefix": prefix} if prefix else {}))
-                       for i in range(1, n + 1)]
+        options = dict(agent_options or {}, **({"prefix": prefix} if prefix else {}))
+        self.agents = [cls(i, addr(i), workdir, extra, **options) for i in range(1, n + 1)]
         self.seed = self.agents[0].addr
 
     def start(self, stagger=0.05):

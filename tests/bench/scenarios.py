@@ -95,6 +95,70 @@ def idle(clusters, nf, seconds):
     return out
 
 
+# ---------------------------------------------------------------- cold start
+def coldstart(clusters, nf, spread_s=2.0, timeout=300, sample_s=0.25):
+    """Every agent of every cluster killed, then all started again within
+    `spread_s` (interleaved across clusters, each joining through its member 1),
+    the way a fleet comes up. Per cluster: last start -> every agent sees every
+    other (converged_s; first start -> converged: formed_s), the number of
+    distinct cluster sizes the agents' views went through (Rapid's measure,
+    sampled every `sample_s`), and IP bytes per agent per s from the first start
+    to converged."""
+    for c in clusters:
+        c.stop()
+    time.sleep(2)  # the kernel lets the ports go
+    n = max(len(c.agents) for c in clusters)
+    cnt0 = nf.read_counters() if nf else None
+    t_first = time.monotonic()
+    started = []  # the time of the last start, once all have started
+
+    def start_all():
+        for i in range(n):
+            for c in clusters:
+                if i < len(c.agents):
+                    c.agents[i].start(c.seed)
+            time.sleep(spread_s / n)
+        started.append(time.monotonic())
+
+    starter = threading.Thread(target=start_all, daemon=True)
+    starter.start()
+    sizes = {c.label: set() for c in clusters}
+    done = {}
+    deadline = t_first + spread_s + timeout
+    while len(done) < len(clusters) and time.monotonic() < deadline:
+        all_started = bool(started)
+        for c in clusters:
+            if c.label in done:
+                continue
+            for a in c.agents:
+                if a.running():
+                    sizes[c.label].add(1 + sum(1 for st in a.view_copy().values() if st in ("alive", "suspect")))
+            if all_started and c.converged():
+                done[c.label] = (time.monotonic(), nf.read_counters() if nf else None)
+        time.sleep(sample_s)
+    starter.join()
+    t_last = started[0]
+    out = {}
+    for c in clusters:
+        res = {"spread_s": spread_s, "distinct_sizes": len(sizes[c.label])}
+        if c.label not in done:
+            res.update(converged_s=None, formed_s=None, note=f"not converged within {timeout} s")
+            out[c.label] = res
+            continue
+        t_conv, cnt1 = done[c.label]
+        res["converged_s"] = round(max(0.0, t_conv - t_last), 2)
+        res["formed_s"] = round(t_conv - t_first, 2)
+        if cnt0 is not None:
+            dt = t_conv - t_first
+            lo = sum(cnt1.get(f"lo->{s}", [0, 0])[1] - cnt0.get(f"lo->{s}", [0, 0])[1] for s in c.subnets)
+            by = [cnt1.get(a.host, [0, 0])[1] - cnt0.get(a.host, [0, 0])[1] + lo / len(c.agents)
+                  for a in c.agents]
+            res["bytes_per_agent_s"] = {"mean": round(statistics.mean(by) / dt, 1), "max": round(max(by) / dt, 1)}
+        out[c.label] = res
+        log(f"  coldstart {c.label}: {res}")
+    return out
+
+
 # ---------------------------------------------------------------- crash
 def crash(clusters, repeat, rng, detect_timeout=40):
     per = {c.label: {"first": [], "all": [], "handler_all": [], "undetected": 0} for c in clusters}
@@ -121,7 +185,7 @@ def crash(clusters, repeat, rng, detect_timeout=40):
         hdeadline = time.monotonic() + 6
         for c in clusters:
             v = c.agents[idx]
-            while c.peer == "serf" and time.monotonic() < hdeadline and not all(
+            while c.peer == "serf" and v.handler and time.monotonic() < hdeadline and not all(
                     any(e[1] == "failed" and e[2] == v.name for e in a.handler_events(t_kill))
                     for a in c.agents if a is not v and a.running()):
                 time.sleep(0.25)
