@@ -116,12 +116,22 @@ class NetFault:
         _ipt("-F", self.inp, check=False)
         self._exemptions()
 
-    def loss(self, subnet, probability, udp_only):
-        """Drop each packet to or from `subnet` with `probability` (once per packet)."""
+    def loss(self, subnets, probability, udp_only):
+        """Drop each packet to or from the cluster on `subnets` (one /24 or a list)
+        with `probability`, once per packet: packets to its agents, and those its
+        agents send elsewhere (the TCP replies to dialers, which connect from
+        127.0.0.1)."""
+        subnets = [subnets] if isinstance(subnets, str) else list(subnets)
         proto = ["-p", "udp"] if udp_only else []
         stat = ["-m", "statistic", "--mode", "random", "--probability", f"{probability:.4f}"]
-        _ipt("-A", self.inp, *proto, "-d", subnet, *stat, "-j", "DROP")
-        _ipt("-A", self.inp, *proto, "-s", subnet, "!", "-d", subnet, *stat, "-j", "DROP")
+        for subnet in subnets:
+            _ipt("-A", self.inp, *proto, "-d", subnet, *stat, "-j", "DROP")
+        for subnet in subnets:
+            # One subnet: everything leaving it. Several: "! -d" takes one, and a
+            # packet between two of them met the first rule already; agents send
+            # nowhere else than to each other and to 127.0.0.1.
+            elsewhere = ["!", "-d", subnet] if len(subnets) == 1 else ["-d", "127.0.0.1/32"]
+            _ipt("-A", self.inp, *proto, "-s", subnet, *elsewhere, *stat, "-j", "DROP")
 
     def member_loss(self, addr, probability, direction):
         """Gray failure of one member: drop `probability` of the packets to it

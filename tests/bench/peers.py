@@ -361,7 +361,7 @@ class Cluster:
         base, third = self.net.rsplit(".", 1)
         nets = [f"{base}.{int(third) + 100 * block}" for block in range((n - 1) // MAX_PER_SUBNET + 1)]
         self.subnets = [f"{net}.0/24" for net in nets]
-        self.subnet = self.subnets[0]   # the whole cluster when it has one subnet (loss scenarios)
+        self.subnet = self.subnets[0]   # the whole cluster when it has one subnet (recorded traces)
 
         def addr(i):
             block, offset = divmod(i - 1, MAX_PER_SUBNET)

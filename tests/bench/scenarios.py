@@ -307,7 +307,7 @@ def loss(clusters, nf, probability, udp_only, duration, rng, crash_window=25):
     idx = rng.randrange(1, n)
     t0 = time.time()
     for c in clusters:
-        nf.loss(c.subnet, probability, udp_only)
+        nf.loss(c.subnets, probability, udp_only)
     try:
         time.sleep(max(0.0, duration - crash_window))
         t_kill = time.time()
