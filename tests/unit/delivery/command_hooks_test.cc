@@ -323,7 +323,7 @@ TEST_CASE("a slow hook does not hold up the other hooks", "[delivery][command_ho
   CHECK(recorder.Count("sleep") == 0);  // a run cancelled by Stop is not reported
 }
 
-TEST_CASE("events logged before Start are not run; a resync reaches hooks that want it",
+TEST_CASE("events logged before Start are not run, a resync reaches hooks that want it",
           "[delivery][command_hooks]") {
   api::EventLog log(4);
   log.Append(Failed("before"));

@@ -186,7 +186,7 @@ TEST_CASE("a full queue drops the oldest and sends picket.resync first", "[deliv
   CHECK(h.registry.Metrics().deliveries[4] == 17);  // dropped
 }
 
-TEST_CASE("a dead receiver does not hold up another subscription; delete stops delivery",
+TEST_CASE("a dead receiver does not hold up another subscription, delete stops delivery",
           "[delivery][webhook]") {
   TestReceiver good;
   Harness h;

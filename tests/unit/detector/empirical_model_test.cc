@@ -84,7 +84,7 @@ TEST_CASE("EmpiricalModel: the survival level is non-decreasing and finite far o
   CHECK(model.LogSurvival(1000.0 * kMs) < -std::log10(0.02));
 }
 
-TEST_CASE("EmpiricalModel: the oldest interval leaves the window; Clear forgets all") {
+TEST_CASE("EmpiricalModel: the oldest interval leaves the window, Clear forgets all") {
   EmpiricalModel model(10, 1.0 * kMs, 50e3 * kMs);
   model.Add(2000.0 * kMs);
   for (int i = 0; i < 9; ++i) model.Add(500.0 * kMs);

@@ -147,7 +147,7 @@ TEST_CASE("out of critical only `successes` answers in a row count") {
   CHECK(check.status_output() == "HTTP 429");
 }
 
-TEST_CASE("a TTL check: silent until the TTL, then critical; a push resets it") {
+TEST_CASE("a TTL check: silent until the TTL, then critical, a push resets it") {
   TimePoint now{};
   CheckState check(CheckSpec{CheckKind::kTtl, "2s", "ttl-1", "", 0, "", 2s}, CheckPolicy{}, now);
   CHECK_FALSE(check.Expire(now + 1900ms, 0ms));

@@ -37,7 +37,7 @@ TEST_CASE("no check with a status: no service status") {
   CHECK_FALSE(with_check.Aggregate(1000));
 }
 
-TEST_CASE("the worst check decides; the status keeps its output and since while it lasts") {
+TEST_CASE("the worst check decides, the status keeps its output and since while it lasts") {
   const TimePoint t{};
   LocalService service(Checks(t, 1));
   service.checks()[0].Record({ServiceHealth::kPassing, false, false, false, "HTTP 200"}, t, t);
@@ -67,7 +67,7 @@ TEST_CASE("the worst check decides; the status keeps its output and since while 
   CHECK(status->output == "tcp-1: connection refused");
 }
 
-TEST_CASE("passing waits for every check; a failing check is news at once") {
+TEST_CASE("passing waits for every check, a failing check is news at once") {
   const TimePoint t{};
   LocalService service(Checks(t, 2));
   service.checks()[1].Record({ServiceHealth::kPassing, false, false, false, "connected"}, t, t);

@@ -68,7 +68,7 @@ TEST_CASE("broadcast queue: a newer update under the same key replaces the older
   CHECK(out == Item('y'));
 }
 
-TEST_CASE("broadcast queue: bounded; the most-sent oldest entry goes first", "[dissemination]") {
+TEST_CASE("broadcast queue: bounded, the most-sent oldest entry goes first", "[dissemination]") {
   BroadcastQueue q(3);
   q.Push("a", Item('a'));
   q.Push("b", Item('b'));

@@ -11,25 +11,44 @@ using namespace std::chrono_literals;
 const TimePoint kT = TimePoint{} + 10s;
 }  // namespace
 
-TEST_CASE("heartbeat monitor: only subjects are watched; crossing follows the detector",
+// Heartbeats of subject 1 exactly 500 ms apart from kT to kT + 10 s; returns
+// how long after the last one phi crosses the threshold, checked against Phi.
+Duration CrossingAfterRegularBeats(HeartbeatMonitor& monitor, double threshold) {
+  for (int i = 0; i <= 20; ++i) REQUIRE(monitor.OnHeartbeat(1, kT + i * 500ms) != nullptr);
+  const auto crossing = HeartbeatMonitor::Crossing(*monitor.Find(1));
+  REQUIRE(crossing.has_value());
+  CHECK(monitor.Phi(1, *crossing).value() >= threshold);
+  CHECK(monitor.Phi(1, *crossing - 1ms).value() < threshold);
+  return *crossing - (kT + 20 * 500ms);
+}
+
+TEST_CASE("heartbeat monitor: only subjects are watched, crossing follows the detector",
           "[heartbeat]") {
-  const Config config;
+  Config config;
+  // The normal model, whose crossing is plain arithmetic.
+  config.phi.distribution = detector::Distribution::kNormal;
   HeartbeatMonitor monitor(config.phi, config.heartbeat_interval);
   monitor.SetSubjects({1, 2});
   CHECK(monitor.OnHeartbeat(3, kT) == nullptr);  // not a subject
-  auto* w = monitor.OnHeartbeat(1, kT);
-  REQUIRE(w != nullptr);
-  for (int i = 1; i <= 20; ++i) REQUIRE(monitor.OnHeartbeat(1, kT + i * 500ms) != nullptr);
-  const auto crossing = HeartbeatMonitor::Crossing(*monitor.Find(1));
-  REQUIRE(crossing.has_value());
   // T = 500 ms, sd floored at 100 ms, threshold 8: about mean + 5.61 sd.
-  const TimePoint last = kT + 20 * 500ms;
-  CHECK(*crossing - last > 1000ms);
-  CHECK(*crossing - last < 1150ms);
-  CHECK(monitor.Phi(1, *crossing).value() >= config.phi.threshold);
-  CHECK(monitor.Phi(1, *crossing - 1ms).value() < config.phi.threshold);
+  const Duration after = CrossingAfterRegularBeats(monitor, config.phi.threshold);
+  CHECK(after > 1000ms);
+  CHECK(after < 1150ms);
   CHECK_FALSE(monitor.Phi(5, kT).has_value());
   CHECK_FALSE(HeartbeatMonitor::Crossing(*monitor.Find(2)).has_value());  // nothing heard yet
+}
+
+TEST_CASE("heartbeat monitor: the default model crosses just above tight intervals",
+          "[heartbeat]") {
+  // The empirical model (the lan default): intervals of exactly T leave a
+  // margin of a few kernel bandwidths (min_bandwidth 1 ms) above T.
+  const Config config;
+  REQUIRE(config.phi.distribution == detector::Distribution::kEmpirical);
+  HeartbeatMonitor monitor(config.phi, config.heartbeat_interval);
+  monitor.SetSubjects({1});
+  const Duration after = CrossingAfterRegularBeats(monitor, config.phi.threshold);
+  CHECK(after > 500ms);
+  CHECK(after < 520ms);
 }
 
 TEST_CASE("heartbeat monitor: bursts carry no timing and are not fed", "[heartbeat]") {

@@ -1128,7 +1128,7 @@ TEST_CASE("swim: a failed claim by an accuser that was cut off is verified first
   CHECK(h.runtime().CountEvents(EventType::kFailed, "p2") == 1);
 }
 
-TEST_CASE("swim: claim checks are capped; beyond the cap they wait, one per member",
+TEST_CASE("swim: claim checks are capped, beyond the cap they wait, one per member",
           "[swim][suspicion][partition]") {
   // A heal: p0, back from a cut-off, repeats its stale `failed` claims about
   // twelve members. At most tuning::kMaxClaimChecks are checked at once; the

@@ -249,7 +249,7 @@ TEST_CASE("Network: streams fail at their timeout when the target is gone or cut
   CHECK(w.net.stats().streams_failed == 3);
 }
 
-TEST_CASE("Network: an empty reply closes the stream; a slow one times out", "[sim][network]") {
+TEST_CASE("Network: an empty reply closes the stream, a slow one times out", "[sim][network]") {
   World w(Latency(10ms));
   w.Attach(0);
   w.Attach(1);

@@ -5,7 +5,7 @@
 namespace picket::sim {
 namespace {
 
-TEST_CASE("Rng: same seed, same sequence; different seeds differ", "[sim][random]") {
+TEST_CASE("Rng: same seed, same sequence, different seeds differ", "[sim][random]") {
   Rng a(42), b(42), c(43);
   bool differs = false;
   for (int i = 0; i < 100; ++i) {
