@@ -6,18 +6,30 @@
 
 namespace picket::membership::detail {
 
-void BroadcastQueue::Push(const std::string& key, std::string bytes) {
+void BroadcastQueue::Push(const std::string& key, std::string bytes, Kind kind) {
   if (auto it = by_key_.find(key); it != by_key_.end()) Erase(it->second);
   const std::uint64_t id = next_id_++;
   Entry& e = entries_[id];
   e.key = key;
   e.bytes = std::move(bytes);
+  e.kind = kind;
+  if (kind == Kind::kNewMember) ++new_members_;
   by_key_[key] = id;
   order_.insert(OrderOf(e, id));
-  while (entries_.size() > limit_) {
-    // The most-sent, oldest entry has done the most of its job already.
-    const Order last = *order_.rbegin();
-    Erase(~last.second);
+  while (entries_.size() > limit_) EvictOne(false);
+  while (new_members_ > new_member_limit_) EvictOne(true);
+}
+
+void BroadcastQueue::EvictOne(bool new_member_only) {
+  // The most-sent, oldest entry has done the most of its job already. A
+  // watched entry (our own leave) stays: a graceful leave waits for it.
+  for (auto it = order_.rbegin(); it != order_.rend(); ++it) {
+    const std::uint64_t id = ~it->second;
+    const Entry& e = entries_.at(id);
+    if (watch_key_ && e.key == *watch_key_) continue;
+    if (new_member_only && e.kind != Kind::kNewMember) continue;
+    Erase(id);
+    return;
   }
 }
 
@@ -42,8 +54,7 @@ int BroadcastQueue::Fill(std::string& out, std::size_t budget, int transmit_limi
     e.slots_sent |= bit;
     if (e.transmits >= transmit_limit) {
       if (watch_key_ && *watch_key_ == e.key) watch_done_ = true;
-      by_key_.erase(e.key);
-      entries_.erase(id);
+      Erase(id);
     } else {
       order_.insert(OrderOf(e, id));
     }
@@ -74,7 +85,8 @@ std::optional<int> BroadcastQueue::Transmits(const std::string& key) const {
 void BroadcastQueue::Erase(std::uint64_t id) {
   auto it = entries_.find(id);
   if (it == entries_.end()) return;
-  order_.erase(OrderOf(it->second, id));
+  order_.erase(OrderOf(it->second, id));  // absent already when Fill sent it the last time
+  if (it->second.kind == Kind::kNewMember) --new_members_;
   by_key_.erase(it->second.key);
   entries_.erase(it);
 }

@@ -4,7 +4,13 @@
 // here to be piggybacked on outgoing datagrams, least-sent first (newest first
 // among equals), each until it has been sent `transmit_limit` times. A newer
 // update under the same key (the same member) replaces the older one. The
-// queue is bounded: past `limit` entries, the most-sent, oldest one goes.
+// queue is bounded: past `limit` entries, the most-sent, oldest one goes
+// (never the watched one). News of members new to us (joins) have a tighter
+// bound of their own, `new_member_limit`: in a cold start every member hears
+// of every joiner, and join news queued past what a member can send within a
+// few seconds is only sent after everyone knows it (push-pull catch-ups
+// repair what an early eviction misses). State changes of known members
+// (suspicions, failures, refutations, leaves) are not evicted for them.
 //
 // Entries are stored already encoded (an Envelope.messages field, tag and
 // length included), so packing a datagram is appending bytes and the budget
@@ -27,11 +33,15 @@ namespace picket::membership::detail {
 
 class BroadcastQueue {
  public:
-  // REQUIRES: limit >= 1.
-  explicit BroadcastQueue(std::size_t limit) : limit_(limit) {}
+  enum class Kind { kStateChange, kNewMember };
+
+  // REQUIRES: limit >= 2 (a watched entry and a newcomer), new_member_limit >= 1.
+  BroadcastQueue(std::size_t limit, std::size_t new_member_limit)
+      : limit_(limit), new_member_limit_(new_member_limit) {}
+  explicit BroadcastQueue(std::size_t limit) : BroadcastQueue(limit, limit) {}
 
   // Queues `bytes` under `key`, replacing an entry with the same key.
-  void Push(const std::string& key, std::string bytes);
+  void Push(const std::string& key, std::string bytes, Kind kind = Kind::kStateChange);
 
   // Appends entries to `out` while out.size() <= budget: least-sent first,
   // skipping entries that do not fit or (slot >= 0) already went to observer
@@ -53,6 +63,7 @@ class BroadcastQueue {
   [[nodiscard]] bool WatchDone() const { return watch_done_; }
 
   [[nodiscard]] std::size_t size() const { return entries_.size(); }
+  [[nodiscard]] std::size_t new_members() const { return new_members_; }
   [[nodiscard]] bool empty() const { return entries_.empty(); }
   // Times the entry under `key` was sent, or nullopt if none is queued.
   [[nodiscard]] std::optional<int> Transmits(const std::string& key) const;
@@ -63,14 +74,20 @@ class BroadcastQueue {
     std::string bytes;
     int transmits = 0;
     std::uint32_t slots_sent = 0;
+    Kind kind = Kind::kStateChange;
   };
   // Ordering key: (transmits, ~id) so that among equal counts newer ids come first.
   using Order = std::pair<int, std::uint64_t>;
   static Order OrderOf(const Entry& e, std::uint64_t id) { return {e.transmits, ~id}; }
 
+  // Erases the most-sent, oldest entry that is not watched (and is news of a
+  // new member if `new_member_only`).
+  void EvictOne(bool new_member_only);
   void Erase(std::uint64_t id);
 
   std::size_t limit_;
+  std::size_t new_member_limit_;
+  std::size_t new_members_ = 0;  // entries of Kind::kNewMember
   std::uint64_t next_id_ = 1;
   std::unordered_map<std::uint64_t, Entry> entries_;
   std::unordered_map<std::string, std::uint64_t> by_key_;

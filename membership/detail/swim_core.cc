@@ -25,7 +25,8 @@ SwimCore::SwimCore(Config config, Identity self, std::uint64_t seed, Runtime& ru
       ring_(config_.observers, 0),
       monitor_(config_.phi, config_.heartbeat_interval),
       awareness_(config_.awareness_max_score),
-      updates_(config_.gossip_queue_limit),
+      updates_(config_.gossip_queue_limit,
+               std::min(config_.gossip_queue_limit, tuning::kNewMemberQueueLimit)),
       phi_queue_(tuning::kPhiReportQueueLimit) {
   assert(!config_.Validate());
   assert(!self_name_.empty() && self_name_.size() <= tuning::kMaxNameBytes);

@@ -276,6 +276,8 @@ class SwimCore {
   void OnReapTimer(TimePoint now);
   void RingChanged();
   void BroadcastAlive(MemberIndex m);
+  // The Alive of a member new to us (a join): evicted first in a join storm.
+  void BroadcastJoin(MemberIndex m);
   void BroadcastSuspect(MemberIndex m, std::string_view from);
   void BroadcastFailed(MemberIndex m, std::string_view from);
   void BroadcastLeft(MemberIndex m);
@@ -306,8 +308,9 @@ class SwimCore {
   // everyone) and stops refuting and accusing until our link is clean.
   void StandDown(std::string_view sender, TimePoint now);
   // Deaf for tuning::kDeafStandDownIntervals: our incoming traffic is cut
-  // (our outgoing may still work, so our word gets out); stand down now
-  // rather than wait to be failed one observer at a time.
+  // (our outgoing may still work, so our word gets out); stand down rather
+  // than wait to be failed one observer at a time, once kDeafCheckPings pings
+  // sent at once went unanswered for a probe_timeout.
   void StandDownIfDeaf(TimePoint now);
   // Back at a new incarnation: our rounds were answered directly long enough.
   void StandUp(TimePoint now);
@@ -491,6 +494,8 @@ class SwimCore {
   std::deque<MemberIndex> responsive_;
   bool standing_down_ = false;
   TimePoint stood_down_at_{};
+  // When the pings of the current deafness check went out (StandDownIfDeaf).
+  std::optional<TimePoint> deaf_check_sent_;
   std::optional<TimePoint> last_refutation_;
   std::deque<TimePoint> stand_downs_;
   int stand_up_rounds_ = 0;

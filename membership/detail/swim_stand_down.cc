@@ -50,12 +50,24 @@ bool SwimCore::StandDownInsteadOfRefuting(std::string_view sender, TimePoint now
 }
 
 void SwimCore::StandDownIfDeaf(TimePoint now) {
-  if (standing_down_ || leaving_ || !joined_) return;
   // In a small cluster the others may all have died at once (a zone lost):
   // silence is not proof that we are the one cut off.
-  if (ClusterSize() < tuning::kDeafStandDownMinMembers) return;
   const std::optional<Duration> deaf = DeafFor(now);
-  if (!deaf || *deaf < config_.probe_interval * tuning::kDeafStandDownIntervals) return;
+  if (standing_down_ || leaving_ || !joined_ || ClusterSize() < tuning::kDeafStandDownMinMembers ||
+      !deaf || *deaf < config_.probe_interval * tuning::kDeafStandDownIntervals) {
+    deaf_check_sent_.reset();  // any answer ends a check
+    return;
+  }
+  if (!deaf_check_sent_) {
+    deaf_check_sent_ = now;
+    for (const MemberIndex m : RandomLiveMembers(tuning::kDeafCheckPings, kNoMember)) {
+      Send(std::string(table_.AddressOf(m)),
+           Message{PingMsg{NextSeq(), table_.Name(m), table_.Incarnation(m)}});
+    }
+    return;
+  }
+  if (now - *deaf_check_sent_ < config_.probe_timeout) return;
+  deaf_check_sent_.reset();
   StandDown({}, now);
 }
 

@@ -108,7 +108,7 @@ bool SwimCore::ApplyAlive(std::string_view name, std::string_view address,
     }
     // A push-pull peer's table was gossiped already; re-gossiping every member
     // a joiner learns would flood the cluster. The peer's own entry is news.
-    if (source != Source::kPushPull || name == sender) BroadcastAlive(m);
+    if (source != Source::kPushPull || name == sender) BroadcastJoin(m);
     return true;
   }
   const MemberState old_state = table_.State(m);
@@ -248,7 +248,15 @@ bool SwimCore::AnswerClaimAboutSelf(std::uint64_t incarnation, Source source,
 
 bool SwimCore::ApplySuspect(std::string_view name, std::uint64_t incarnation, std::string_view from,
                             Source source, std::string_view sender, TimePoint now) {
-  if (name == self_name_) return AnswerClaimAboutSelf(incarnation, source, sender, now);
+  if (name == self_name_) {
+    if (!AnswerClaimAboutSelf(incarnation, source, sender, now)) return false;
+    // Suspected by gossip: maybe the first word of a heal, before the failure
+    // claims (at the incarnation just refuted, so old news then). A member of
+    // a small cut-off side syncs here, or it may never hear what the other
+    // side learned meanwhile (a crash over there, gossiped out long ago).
+    if (source == Source::kGossip) SyncAfterCutOff(sender, now);
+    return true;
+  }
   const MemberIndex m = table_.Find(name);
   if (m == kNoMember) return false;  // nothing to suspect; its alive will come
   const MemberState state = table_.State(m);
@@ -672,6 +680,10 @@ std::string SwimCore::UpdateKey(MemberIndex m) const { return std::string(table_
 
 void SwimCore::BroadcastAlive(MemberIndex m) {
   updates_.Push(UpdateKey(m), encoder_.EncodeMessage(AliveOf(m)));
+}
+
+void SwimCore::BroadcastJoin(MemberIndex m) {
+  updates_.Push(UpdateKey(m), encoder_.EncodeMessage(AliveOf(m)), BroadcastQueue::Kind::kNewMember);
 }
 
 void SwimCore::BroadcastSuspect(MemberIndex m, std::string_view from) {

@@ -81,6 +81,48 @@ TEST_CASE("broadcast queue: bounded, the most-sent oldest entry goes first", "[d
   CHECK(q.Transmits("b") == 1);
 }
 
+TEST_CASE("broadcast queue: join news has a bound of its own, state changes stay",
+          "[dissemination]") {
+  using Kind = BroadcastQueue::Kind;
+  BroadcastQueue q(10, 2);
+  q.Push("s", Item('s'));  // a state change
+  q.Push("j1", Item('1'), Kind::kNewMember);
+  q.Push("j2", Item('2'), Kind::kNewMember);
+  std::string out;
+  q.Fill(out, 100, 10, -1);                   // every entry sent once: "s" is the most-sent, oldest
+  q.Push("j3", Item('3'), Kind::kNewMember);  // the third join news: "j1" goes, not "s"
+  CHECK(q.size() == 3);
+  CHECK(q.new_members() == 2);
+  CHECK(q.Transmits("s") == 1);
+  CHECK_FALSE(q.Transmits("j1").has_value());
+  CHECK(q.Transmits("j3") == 0);
+  q.Push("j2", Item('x'));  // j2 failed meanwhile: a state change now, out of the bound
+  CHECK(q.new_members() == 1);
+  q.Push("j4", Item('4'), Kind::kNewMember);
+  CHECK(q.size() == 4);
+  for (int i = 0; i < 10; ++i) {
+    out.clear();
+    q.Fill(out, 100, 10, -1);
+  }
+  CHECK(q.empty());
+  CHECK(q.new_members() == 0);
+}
+
+TEST_CASE("broadcast queue: the watched entry is never the one pruned", "[dissemination]") {
+  BroadcastQueue q(2);
+  q.Push("self", Item('s'));
+  q.Watch("self");
+  std::string out;
+  q.Fill(out, 100, 5, -1);  // the leave is sent once: the most-sent entry
+  q.Push("b", Item('b'));
+  q.Push("c", Item('c'));  // over the limit: "b" goes instead of the leave
+  CHECK(q.Transmits("self") == 1);
+  CHECK_FALSE(q.Transmits("b").has_value());
+  CHECK(q.Transmits("c") == 0);
+  for (int i = 0; i < 4; ++i) q.Fill(out, 100, 5, -1);
+  CHECK(q.WatchDone());
+}
+
 TEST_CASE("broadcast queue: an entry reaches each observer slot once", "[dissemination]") {
   BroadcastQueue q(100);
   q.Push("a", Item('a'));

@@ -558,6 +558,54 @@ TEST_CASE("swim: a member whose rounds are answered refutes as before",
   CHECK(h.swim().Self().state == MemberState::kAlive);
 }
 
+// Twelve peers send heartbeats every 500 ms for 5 s, then all fall silent;
+// only `answering` still answers pings. Returns the datagrams sent since.
+std::vector<SentDatagram> TwelveThenSilence(SwimHarness& h, const std::string& answering,
+                                            Duration silence) {
+  h.swim().Join({}, h.now());  // deafness counts once joined
+  for (int i = 0; i < 12; ++i) h.Learn("p" + std::to_string(i));
+  for (int t = 0; t < 10; ++t) {
+    for (int i = 0; i < 12; ++i) h.From("p" + std::to_string(i), HeartbeatMsg{0});
+    h.Advance(500ms);
+  }
+  for (int i = 0; i < 12; ++i) {
+    const std::string name = "p" + std::to_string(i);
+    h.SetLive(name, name == answering);
+  }
+  h.Sent();
+  h.Advance(silence, 5ms);
+  return h.Sent();
+}
+
+TEST_CASE("swim: a deaf member pings many at once before it stands down",
+          "[swim][gray][stand-down]") {
+  SwimHarness h;
+  const auto sent = TwelveThenSilence(h, "", 4s);
+  // Every live member (at most kDeafCheckPings) got a ping outside the rounds.
+  std::set<std::string> pinged;
+  for (const auto& d : sent) {
+    Inspector inspector;
+    const auto* e = inspector.Decode(d.bytes);
+    if (e == nullptr) continue;
+    for (const auto& m : e->messages) {
+      if (std::holds_alternative<PingMsg>(m)) pinged.insert(d.to);
+    }
+  }
+  CHECK(pinged.size() == 12);
+  CHECK(h.swim().counters().stand_downs == 1);
+  CHECK(h.swim().Self().state == MemberState::kFailed);
+}
+
+TEST_CASE("swim: a silent member that one ping of its deafness check reaches stays up",
+          "[swim][gray][stand-down]") {
+  // The small side of a partition in a large cluster: little comes from the
+  // few members in reach, but they answer.
+  SwimHarness h;
+  TwelveThenSilence(h, "p7", 4s);
+  CHECK(h.swim().counters().stand_downs == 0);
+  CHECK(h.swim().Self().state == MemberState::kAlive);
+}
+
 TEST_CASE("swim: a member takes another's word that it stood down", "[swim][gray][stand-down]") {
   SwimHarness h;
   h.Learn("p0");
