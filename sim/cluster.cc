@@ -367,6 +367,13 @@ void Cluster::OnDatagramSent(HostId sender, std::size_t bytes) {
 
 void Cluster::OnCoreLog(HostId host, membership::LogLevel level, std::string_view message) {
   if (level == membership::LogLevel::kWarn) ++core_warnings_;
+  if (options_.trace && names_[host] == options_.trace_member &&
+      level >= membership::LogLevel::kInfo) {
+    char when[32];
+    std::snprintf(when, sizeof when, "t=%.6fs ",
+                  std::chrono::duration<double>(scheduler_.now().time_since_epoch()).count());
+    options_.trace(when + names_[host] + " logs: " + std::string(message));
+  }
   if (level != membership::LogLevel::kError) return;
   ++core_errors_;
   if (core_error_examples_.size() < options_.max_examples) {
