@@ -9,7 +9,7 @@ still missing at the end and the bytes per member per second in the 10 s
 after the heal against the steady state.
 
 Usage: tests/bench/heal_bench.py [--picket build/picket] [--nodes 1000]
-       [--splits 0.5,0.1] [--seeds 21,22,23,24,25] [--jobs 2]
+       [--splits 0.5,0.1] [--seeds 21,22,23,24,25] [--jobs 2] [--sim-args '--gossip-queue-limit 256']
 """
 import argparse
 import concurrent.futures
@@ -32,10 +32,11 @@ def main():
     ap.add_argument("--seeds", default="21,22,23,24,25")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--json-out", help="write every report here")
+    ap.add_argument("--sim-args", default="", help="more `picket sim` flags for every run (one string)")
     a = ap.parse_args()
     seeds = [int(s) for s in a.seeds.split(",")]
     splits = [float(s) for s in a.splits.split(",")]
-    common = ["--nodes", str(a.nodes), "--seconds", "40", "--warmup", "15"]
+    common = ["--nodes", str(a.nodes), "--seconds", "40", "--warmup", "15", *a.sim_args.split()]
     runs = {}
     for seed in seeds:
         runs[("steady", seed)] = common + ["--seed", str(seed)]

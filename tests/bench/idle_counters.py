@@ -17,7 +17,6 @@ import os
 import sys
 import tempfile
 import time
-import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import peers  # noqa: E402
@@ -34,27 +33,6 @@ COUNTERS = [
     "picket_phi_checks_total",
     "picket_suspicions_total",
 ]
-
-
-def scrape(agent):
-    with urllib.request.urlopen(f"{agent.api}/metrics", timeout=10) as r:
-        text = r.read().decode()
-    out = {}
-    for line in text.splitlines():
-        if line.startswith("#") or not line.strip():
-            continue
-        name, value = line.rsplit(" ", 1)
-        if name in COUNTERS:
-            out[name] = float(value)
-    return out
-
-
-def totals(cluster):
-    sums = dict.fromkeys(COUNTERS, 0.0)
-    for agent in cluster.agents:
-        for name, value in scrape(agent).items():
-            sums[name] += value
-    return sums
 
 
 def main():
@@ -76,9 +54,9 @@ def main():
             sys.exit(f"the cluster of {args.nodes} did not form within 180 s; logs in {workdir}")
         print(f"N = {args.nodes}: formed {formed:.1f} s after the last start; reading counters")
         time.sleep(args.settle)
-        before, t0 = totals(cluster), time.monotonic()
+        before, t0 = cluster.counter_sums(COUNTERS), time.monotonic()
         time.sleep(args.seconds)
-        after, elapsed = totals(cluster), time.monotonic() - t0
+        after, elapsed = cluster.counter_sums(COUNTERS), time.monotonic() - t0
         for name in COUNTERS:
             rate = (after[name] - before[name]) / elapsed / args.nodes
             print(f"{name:36s} {rate:10.2f} per agent per s")

@@ -1,34 +1,63 @@
 #!/usr/bin/env python3
 """Idle bytes per agent of a cluster without service checks, before and after
 every member sets one tag (its incarnation goes from 0 to 1): the cost of a
-nonzero incarnation in every heartbeat. 32 agents on 127.18.0.x, killed by PID.
+nonzero incarnation in every heartbeat. A benchmark: it prints figures, it
+asserts nothing. Agents (peers.Cluster, 127.0.4.x) are killed by PID on every
+exit path.
 
-    PICKET_BIN=build/picket tests/bench/incarnation_idle_bytes.py
+    PICKET_BIN=build/picket tests/bench/incarnation_idle_bytes.py --nodes 32
 """
-import subprocess, time, urllib.request, os, signal, tempfile
-P=os.environ.get("PICKET_BIN", os.path.join(os.path.dirname(__file__), "../../build/picket")); N=32; procs=[]; d=tempfile.mkdtemp()
-def host(i): return f"127.18.0.{10+i}"
-def sent(i):
-    t=urllib.request.urlopen(f"http://{host(i)}:9747/metrics",timeout=2).read().decode()
-    for l in t.splitlines():
-        if l.startswith("picket_sent_bytes_total "): b=float(l.split()[1])
-        if l.startswith("picket_datagrams_sent_total "): g=float(l.split()[1])
-    return b,g
-try:
-    for i in range(N):
-        a=[P,"agent","--name",f"n{i}","--bind",f"{host(i)}:9746","--http",f"{host(i)}:9747"]
-        if i: a+=["--join",f"{host(0)}:9746"]
-        procs.append(subprocess.Popen(a,stdout=open(f"{d}/{i}.log","w"),stderr=subprocess.STDOUT))
-    time.sleep(20)
-    def measure(secs):
-        c0=[sent(i) for i in range(N)]; t0=time.time(); time.sleep(secs); c1=[sent(i) for i in range(N)]; dt=time.time()-t0
-        return sum(b1-b0 for (b0,_),(b1,_) in zip(c0,c1))/N/dt, sum(g1-g0 for (_,g0),(_,g1) in zip(c0,c1))/N/dt
-    a=measure(45); print("incarnation 0: %.1f B/s %.2f dg/s"%a, flush=True)
-    for i in range(N):
-        subprocess.run([P,"tags","set","k=v","--http",f"{host(i)}:9747"],stdout=subprocess.DEVNULL,stderr=subprocess.DEVNULL)
-    time.sleep(15)
-    b=measure(45); print("incarnation 1 (a tag set once): %.1f B/s %.2f dg/s"%b, flush=True)
-    print("ratio %.3f"%(b[0]/a[0]))
-finally:
-    for p in procs: p.kill()
-    for p in procs: p.wait()
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import peers  # noqa: E402
+
+COUNTERS = ["picket_sent_bytes_total", "picket_datagrams_sent_total"]
+
+
+def rates(cluster, seconds):
+    """(payload bytes, datagrams) sent per agent per second over `seconds`."""
+    before, t0 = cluster.counter_sums(COUNTERS), time.monotonic()
+    time.sleep(seconds)
+    after, elapsed = cluster.counter_sums(COUNTERS), time.monotonic() - t0
+    n = len(cluster.agents)
+    return tuple((after[c] - before[c]) / elapsed / n for c in COUNTERS)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--nodes", type=int, default=32)
+    ap.add_argument("--seconds", type=float, default=45.0, help="seconds each measurement lasts")
+    args = ap.parse_args()
+    if not 2 <= args.nodes <= peers.MAX_AGENTS:
+        ap.error(f"--nodes must be between 2 and {peers.MAX_AGENTS}")
+    peers.interrupt_on_signals()
+    workdir = tempfile.mkdtemp(prefix="picket-incarnation-")
+    cluster = peers.Cluster("picket", args.nodes, workdir, [])
+    try:
+        cluster.start()
+        if cluster.wait_converged(180) is None:
+            sys.exit(f"the cluster of {args.nodes} did not form within 180 s; logs in {workdir}")
+        time.sleep(10)
+        zero = rates(cluster, args.seconds)
+        print("incarnation 0: %.1f B/s %.2f datagrams/s per agent" % zero, flush=True)
+        for agent in cluster.agents:
+            subprocess.run([peers.PICKET, "tags", "set", "k=v", "--http",
+                            f"{agent.host}:{agent.api_port}"],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+        time.sleep(15)
+        one = rates(cluster, args.seconds)
+        print("incarnation 1 (a tag set once): %.1f B/s %.2f datagrams/s per agent" % one)
+        print("ratio %.3f" % (one[0] / zero[0]))
+    finally:
+        cluster.stop()
+
+
+if __name__ == "__main__":
+    peers.run_main(main, "agents killed")

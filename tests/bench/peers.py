@@ -51,6 +51,22 @@ SERF = os.environ.get("SERF_BIN", "serf")
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
+def metrics_counters(api, names, timeout=5.0):
+    """{name: value} of the unlabelled samples `names` in the agent's /metrics at `api`,
+    or None when the agent does not answer."""
+    try:
+        with OPENER.open(api + "/metrics", timeout=timeout) as r:
+            text = r.read().decode()
+    except OSError:
+        return None
+    out = {}
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[0] in names:
+            out[parts[0]] = float(parts[1])
+    return out
+
+
 VIEW_STATE = {"joined": "alive", "alive": "alive", "suspect": "suspect", "failed": "failed",
               "left": "left", "reaped": None}
 
@@ -251,6 +267,9 @@ class PicketAgent(BaseAgent):
         self.signal(signal.SIGTERM)
         return self.wait_exit(timeout)
 
+    def counters(self, names):
+        return metrics_counters(self.api, names)
+
     def members_http(self):
         try:
             with OPENER.open(self.api + "/v1/members", timeout=2.0) as r:
@@ -382,6 +401,18 @@ class Cluster:
     def stop(self):
         for a in self.agents:
             a.kill()
+
+    def counter_sums(self, names):
+        """{name: sum over the agents} of /metrics counters (picket agents); raises
+        RuntimeError naming an agent that does not answer."""
+        sums = dict.fromkeys(names, 0.0)
+        for agent in self.agents:
+            read = agent.counters(names)
+            if read is None:
+                raise RuntimeError(f"{agent.name} did not answer /metrics")
+            for name, value in read.items():
+                sums[name] += value
+        return sums
 
     def converged(self, live=None, gone=()):
         """Every live agent sees every other live agent as a member (alive or suspect)

@@ -55,6 +55,21 @@ def _first(agent, subject, t0, kinds):
 
 
 # ---------------------------------------------------------------- idle footprint
+def _sent_by_agent(c, cnt0, cnt1):
+    """(packets, bytes) each agent of cluster `c` sent between two NetFault counter reads, in
+    agent order, and the bytes of TCP dialled from 127.0.0.1 to the cluster (counted apart by
+    iptables, shared equally among the agents), for the third item."""
+    def delta(key):
+        p0, b0 = cnt0.get(key, [0, 0])
+        p1, b1 = cnt1.get(key, [0, 0])
+        return p1 - p0, b1 - b0
+    lo = [delta(f"lo->{s}") for s in c.subnets]
+    lo_pk, lo_by = sum(p for p, _ in lo), sum(b for _, b in lo)
+    n = len(c.agents)
+    own = [delta(a.host) for a in c.agents]
+    return [p + lo_pk / n for p, _ in own], [b + lo_by / n for _, b in own], lo_by
+
+
 def idle(clusters, nf, seconds):
     time.sleep(2)
     t0 = time.monotonic()
@@ -77,18 +92,11 @@ def idle(clusters, nf, seconds):
                "cpu_pct_of_core": {"median": round(statistics.median(cpu), 3), "max": round(max(cpu), 3),
                                    "mean": round(statistics.mean(cpu), 3)}}
         if cnt0 is not None:
-            pk, by = [], []
-            lo_keys = [f"lo->{s}" for s in c.subnets]
-            lo_pk = sum(cnt1.get(k, [0, 0])[0] - cnt0.get(k, [0, 0])[0] for k in lo_keys) / n
-            lo_by = sum(cnt1.get(k, [0, 0])[1] - cnt0.get(k, [0, 0])[1] for k in lo_keys) / n
-            for a in c.agents:
-                p0, b0 = cnt0.get(a.host, [0, 0])
-                p1, b1 = cnt1.get(a.host, [0, 0])
-                pk.append((p1 - p0 + lo_pk) / dt)
-                by.append((b1 - b0 + lo_by) / dt)
+            pk, by, lo_by = _sent_by_agent(c, cnt0, cnt1)
+            pk, by = [p / dt for p in pk], [b / dt for b in by]
             res["packets_per_agent_s"] = {"mean": round(statistics.mean(pk), 2), "max": round(max(pk), 2)}
             res["bytes_per_agent_s"] = {"mean": round(statistics.mean(by), 1), "max": round(max(by), 1)}
-            res["unattributed_tcp_from_lo_bytes_per_agent_s"] = round(lo_by / dt, 1)
+            res["unattributed_tcp_from_lo_bytes_per_agent_s"] = round(lo_by / n / dt, 1)
             res["bytes_note"] = ("IP bytes (headers included) sent from the agent's address, UDP + gossip TCP, "
                                  "counted by iptables; TCP dialled from 127.0.0.1 shared equally")
         out[c.label] = res
@@ -150,9 +158,7 @@ def coldstart(clusters, nf, spread_s=2.0, timeout=300, sample_s=0.25):
         res["formed_s"] = round(t_conv - t_first, 2)
         if cnt0 is not None:
             dt = t_conv - t_first
-            lo = sum(cnt1.get(f"lo->{s}", [0, 0])[1] - cnt0.get(f"lo->{s}", [0, 0])[1] for s in c.subnets)
-            by = [cnt1.get(a.host, [0, 0])[1] - cnt0.get(a.host, [0, 0])[1] + lo / len(c.agents)
-                  for a in c.agents]
+            _, by, _ = _sent_by_agent(c, cnt0, cnt1)
             res["bytes_per_agent_s"] = {"mean": round(statistics.mean(by) / dt, 1), "max": round(max(by) / dt, 1)}
         out[c.label] = res
         log(f"  coldstart {c.label}: {res}")

@@ -159,17 +159,7 @@ class Agent:
         return None if body is None else {m["name"]: m for m in body["members"]}
 
     def counters(self, names):
-        try:
-            with OPENER.open(self.api + "/metrics", timeout=2.0) as r:
-                text = r.read().decode()
-        except OSError:
-            return None
-        out = {}
-        for line in text.splitlines():
-            parts = line.split()
-            if len(parts) == 2 and parts[0] in names:
-                out[parts[0]] = float(parts[1])
-        return out
+        return peers.metrics_counters(self.api, names, timeout=2.0)
 
 
 class Stream:
