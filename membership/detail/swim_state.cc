@@ -107,8 +107,15 @@ bool SwimCore::ApplyAlive(std::string_view name, std::string_view address,
       EmitServiceChange(m, std::nullopt, now);
     }
     // A push-pull peer's table was gossiped already; re-gossiping every member
-    // a joiner learns would flood the cluster. The peer's own entry is news.
-    if (source != Source::kPushPull || name == sender) BroadcastJoin(m);
+    // a joiner learns would flood the cluster. The peer's own entry is news,
+    // first-hand: it joined through us, and we may be its only seed (the
+    // whole cluster's, when all join through one), so it is not evicted
+    // for second-hand join news.
+    if (source == Source::kPushPull && name == sender) {
+      BroadcastAlive(m);
+    } else if (source != Source::kPushPull) {
+      BroadcastJoin(m);
+    }
     return true;
   }
   const MemberState old_state = table_.State(m);
