@@ -330,14 +330,11 @@ void Cluster::OnMemberEvent(HostId observer, const membership::MemberEvent& even
     ++quorum_regained_events_;
     return;
   }
-  if (options_.trace && event.member.name == options_.trace_member) {
-    char when[32];
-    std::snprintf(when, sizeof when, "t=%.6fs ",
-                  std::chrono::duration<double>(now.time_since_epoch()).count());
-    options_.trace(when + names_[observer] + ": " + std::string(membership::ToString(event.type)) +
-                   " " + event.member.name +
-                   " state=" + std::string(membership::ToString(event.member.state)) +
-                   " inc=" + std::to_string(event.member.incarnation));
+  if (options_.trace &&
+      (event.member.name == options_.trace_member || names_[observer] == options_.trace_member)) {
+    Trace(names_[observer] + ": " + std::string(membership::ToString(event.type)) + " " +
+          event.member.name + " state=" + std::string(membership::ToString(event.member.state)) +
+          " inc=" + std::to_string(event.member.incarnation));
   }
   if (!subject || *subject == observer) return;
   if (truth_.EverGray(*subject) && !truth_.EverGray(observer)) {
@@ -365,14 +362,18 @@ void Cluster::OnDatagramSent(HostId sender, std::size_t bytes) {
                             scheduler_.now());
 }
 
+void Cluster::Trace(std::string_view text) const {
+  char when[32];
+  std::snprintf(when, sizeof when, "t=%.6fs ",
+                std::chrono::duration<double>(scheduler_.now().time_since_epoch()).count());
+  options_.trace(when + std::string(text));
+}
+
 void Cluster::OnCoreLog(HostId host, membership::LogLevel level, std::string_view message) {
   if (level == membership::LogLevel::kWarn) ++core_warnings_;
   if (options_.trace && names_[host] == options_.trace_member &&
       level >= membership::LogLevel::kInfo) {
-    char when[32];
-    std::snprintf(when, sizeof when, "t=%.6fs ",
-                  std::chrono::duration<double>(scheduler_.now().time_since_epoch()).count());
-    options_.trace(when + names_[host] + " logs: " + std::string(message));
+    Trace(names_[host] + " logs: " + std::string(message));
   }
   if (level != membership::LogLevel::kError) return;
   ++core_errors_;

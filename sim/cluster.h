@@ -46,7 +46,8 @@ struct ClusterOptions {
   Duration sample_interval = 100ms;   // convergence is sampled this often
   std::size_t max_examples = 10;      // false declarations / violations kept
   int port = 9746;
-  // Every event about this member (by any observer) is passed to `trace`, as
+  // Every event about this member (by any observer) and every event it raises
+  // (about any member) is passed to `trace`, as
   // "t=12.345678s n3: member.failed n7 state=failed inc=2". Empty: none.
   std::string trace_member;
   std::function<void(const std::string&)> trace;
@@ -201,6 +202,8 @@ class Cluster final : private HostObserver {
   void OnMemberEvent(HostId observer, const membership::MemberEvent& event) override;
   void OnDatagramSent(HostId sender, std::size_t bytes) override;
   void OnCoreLog(HostId host, membership::LogLevel level, std::string_view message) override;
+  // Passes `text` to options_.trace, prefixed with the simulated time.
+  void Trace(std::string_view text) const;
 
   void Launch(HostId h, const std::vector<membership::Address>& seeds, bool after_fault,
               const std::vector<HostId>* warm_members = nullptr);

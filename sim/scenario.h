@@ -36,7 +36,7 @@ namespace picket::sim {
 class ScenarioRunner {
  public:
   // Sets up the cluster, the bootstrap and the faults. With options.trace,
-  // `trace` receives one line per event about that member.
+  // `trace` receives one line per event about or raised by that member.
   // REQUIRES: options.Validate() is nullopt.
   explicit ScenarioRunner(ScenarioOptions options,
                           std::function<void(const std::string&)> trace = nullptr);

@@ -220,8 +220,10 @@ void AddSimCommand(CLI::App& app) {
       ->group(judge);
   cmd->add_flag("--json", flags->json, "Print one JSON object instead of a summary")->group(judge);
   cmd->add_flag("--timings", flags->timings, "Print wall time per phase on stderr")->group(judge);
-  cmd->add_option("--trace", o.trace,
-                  "Print every event about this member (e.g. n7), and its own log lines, on stderr")
+  cmd->add_option(
+         "--trace", o.trace,
+         "Print every event about this member (e.g. n7), every event it raises and its own log "
+         "lines, on stderr")
       ->group(judge);
 
   flags->protocol.Register(cmd, /*with_env=*/false);

@@ -13,24 +13,36 @@ void BroadcastQueue::Push(const std::string& key, std::string bytes, Kind kind) 
   e.key = key;
   e.bytes = std::move(bytes);
   e.kind = kind;
-  if (kind == Kind::kNewMember) ++new_members_;
   by_key_[key] = id;
-  order_.insert(OrderOf(e, id));
-  while (entries_.size() > limit_) EvictOne(false);
-  while (new_members_ > new_member_limit_) EvictOne(true);
+  Index(e, id);
+  bool evicted = true;
+  while (evicted && entries_.size() > limit_) evicted = EvictOne(order_);
+  evicted = true;
+  while (evicted && new_member_order_.size() > new_member_limit_) {
+    evicted = EvictOne(new_member_order_);
+  }
 }
 
-void BroadcastQueue::EvictOne(bool new_member_only) {
+bool BroadcastQueue::EvictOne(const std::set<Order>& from) {
   // The most-sent, oldest entry has done the most of its job already. A
   // watched entry (our own leave) stays: a graceful leave waits for it.
-  for (auto it = order_.rbegin(); it != order_.rend(); ++it) {
+  for (auto it = from.rbegin(); it != from.rend(); ++it) {
     const std::uint64_t id = ~it->second;
-    const Entry& e = entries_.at(id);
-    if (watch_key_ && e.key == *watch_key_) continue;
-    if (new_member_only && e.kind != Kind::kNewMember) continue;
+    if (watch_key_ && entries_.at(id).key == *watch_key_) continue;
     Erase(id);
-    return;
+    return true;
   }
+  return false;
+}
+
+void BroadcastQueue::Index(const Entry& e, std::uint64_t id) {
+  order_.insert(OrderOf(e, id));
+  if (e.kind == Kind::kNewMember) new_member_order_.insert(OrderOf(e, id));
+}
+
+void BroadcastQueue::Unindex(const Entry& e, std::uint64_t id) {
+  order_.erase(OrderOf(e, id));
+  if (e.kind == Kind::kNewMember) new_member_order_.erase(OrderOf(e, id));
 }
 
 int BroadcastQueue::Fill(std::string& out, std::size_t budget, int transmit_limit, int slot) {
@@ -49,14 +61,14 @@ int BroadcastQueue::Fill(std::string& out, std::size_t budget, int transmit_limi
   }
   for (const std::uint64_t id : taken) {
     Entry& e = entries_.at(id);
-    order_.erase(OrderOf(e, id));
+    Unindex(e, id);
     ++e.transmits;
     e.slots_sent |= bit;
     if (e.transmits >= transmit_limit) {
       if (watch_key_ && *watch_key_ == e.key) watch_done_ = true;
       Erase(id);
     } else {
-      order_.insert(OrderOf(e, id));
+      Index(e, id);
     }
   }
   return static_cast<int>(taken.size());
@@ -85,8 +97,7 @@ std::optional<int> BroadcastQueue::Transmits(const std::string& key) const {
 void BroadcastQueue::Erase(std::uint64_t id) {
   auto it = entries_.find(id);
   if (it == entries_.end()) return;
-  order_.erase(OrderOf(it->second, id));  // absent already when Fill sent it the last time
-  if (it->second.kind == Kind::kNewMember) --new_members_;
+  Unindex(it->second, id);  // absent already when Fill sent it the last time
   by_key_.erase(it->second.key);
   entries_.erase(it);
 }

@@ -63,7 +63,7 @@ class BroadcastQueue {
   [[nodiscard]] bool WatchDone() const { return watch_done_; }
 
   [[nodiscard]] std::size_t size() const { return entries_.size(); }
-  [[nodiscard]] std::size_t new_members() const { return new_members_; }
+  [[nodiscard]] std::size_t new_members() const { return new_member_order_.size(); }
   [[nodiscard]] bool empty() const { return entries_.empty(); }
   // Times the entry under `key` was sent, or nullopt if none is queued.
   [[nodiscard]] std::optional<int> Transmits(const std::string& key) const;
@@ -80,18 +80,21 @@ class BroadcastQueue {
   using Order = std::pair<int, std::uint64_t>;
   static Order OrderOf(const Entry& e, std::uint64_t id) { return {e.transmits, ~id}; }
 
-  // Erases the most-sent, oldest entry that is not watched (and is news of a
-  // new member if `new_member_only`).
-  void EvictOne(bool new_member_only);
+  // Erases the most-sent, oldest entry of `from` (order_ or
+  // new_member_order_) that is not watched. False if there is none.
+  bool EvictOne(const std::set<Order>& from);
+  // Adds (removes) the entry to (from) the orders of its kind.
+  void Index(const Entry& e, std::uint64_t id);
+  void Unindex(const Entry& e, std::uint64_t id);
   void Erase(std::uint64_t id);
 
   std::size_t limit_;
   std::size_t new_member_limit_;
-  std::size_t new_members_ = 0;  // entries of Kind::kNewMember
   std::uint64_t next_id_ = 1;
   std::unordered_map<std::uint64_t, Entry> entries_;
   std::unordered_map<std::string, std::uint64_t> by_key_;
-  std::set<Order> order_;
+  std::set<Order> order_;             // every entry
+  std::set<Order> new_member_order_;  // entries of Kind::kNewMember only
   std::optional<std::string> watch_key_;
   bool watch_done_ = false;
 };

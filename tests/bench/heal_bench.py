@@ -14,6 +14,7 @@ Usage: tests/bench/heal_bench.py [--picket build/picket] [--nodes 1000]
 import argparse
 import concurrent.futures
 import json
+import shlex
 import statistics
 import subprocess
 import sys
@@ -36,7 +37,7 @@ def main():
     a = ap.parse_args()
     seeds = [int(s) for s in a.seeds.split(",")]
     splits = [float(s) for s in a.splits.split(",")]
-    common = ["--nodes", str(a.nodes), "--seconds", "40", "--warmup", "15", *a.sim_args.split()]
+    common = ["--nodes", str(a.nodes), "--seconds", "40", "--warmup", "15", *shlex.split(a.sim_args)]
     runs = {}
     for seed in seeds:
         runs[("steady", seed)] = common + ["--seed", str(seed)]

@@ -51,6 +51,7 @@ SERF = os.environ.get("SERF_BIN", "serf")
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
+
 def metrics_counters(api, names, timeout=5.0):
     """{name: value} of the unlabelled samples `names` in the agent's /metrics at `api`,
     or None when the agent does not answer."""

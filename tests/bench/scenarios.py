@@ -56,9 +56,10 @@ def _first(agent, subject, t0, kinds):
 
 # ---------------------------------------------------------------- idle footprint
 def _sent_by_agent(c, cnt0, cnt1):
-    """(packets, bytes) each agent of cluster `c` sent between two NetFault counter reads, in
-    agent order, and the bytes of TCP dialled from 127.0.0.1 to the cluster (counted apart by
-    iptables, shared equally among the agents), for the third item."""
+    """What cluster `c` sent between two NetFault counter reads: (packets per agent, bytes per
+    agent, loopback bytes). Each agent's share includes an equal part of the TCP dialled from
+    127.0.0.1 to the cluster (iptables counts it apart); the loopback bytes are that TCP in
+    all."""
     def delta(key):
         p0, b0 = cnt0.get(key, [0, 0])
         p1, b1 = cnt1.get(key, [0, 0])
