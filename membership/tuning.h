@@ -135,6 +135,13 @@ inline constexpr std::size_t kMaxSummarySyncs = 4;
 // arrive together, one check per member it holds down; beyond this many they
 // wait, one per member, and a claim the member refuted meanwhile costs nothing.
 inline constexpr std::size_t kMaxClaimChecks = 8;
+// A claim check whose verdict we withheld (our own link looked poor, or we
+// were deaf: WithholdAccusations) is run again a probe interval later, up to
+// this many times. At a heal the small side's link looks poor for a moment
+// (its last rounds went across the cut): dropping the check there left a
+// crash of the other side, whose failed gossip had ended, up in its view.
+// Enough to outlast the withholding (kDeafWithholdIntervals).
+inline constexpr int kClaimRechecks = kDeafWithholdIntervals + 1;
 // Members, across the cluster, that sync with a member back from failed.
 inline constexpr double kComebackSyncs = 3.0;
 // Members held failed that are told so at every reconnect_interval (see

@@ -226,6 +226,8 @@ void SwimCore::Dispatch(const Timer& timer, TimePoint now) {
           OnReapTimer(now);
         } else if constexpr (std::is_same_v<T, CatchUpTimer>) {
           OnCatchUpTimer(now);
+        } else if constexpr (std::is_same_v<T, ClaimRecheckTimer>) {
+          OnClaimRecheckTimer(t, now);
         }
       },
       timer);

@@ -111,6 +111,8 @@ class SwimCore {
     // Someone holds the target failed (see VerifyClaimedFailure): no answer
     // means failed, not suspect.
     bool claimed_failed = false;
+    // A claim check (VerifyReason::kClaim): times its claim was checked before.
+    int claim_rechecks = 0;
   };
   struct Relay {
     Address requester;
@@ -189,13 +191,13 @@ class SwimCore {
                       MemberState state, TimePoint now);
   // A claim that this agent is suspect, failed or left: refute it (unless leaving).
   void RefuteSelf(std::uint64_t accused_incarnation, std::string_view sender, TimePoint now);
-  // We and `peer` were cut off from each other (it held us failed, or we
+  // We and `accuser` were cut off from each other (it held us down, or we
   // held it failed and it came back): both views are likely stale. Exchange
   // full state with it (at most once per kSyncAfterCutOffIntervals), so that
   // we learn at once what happened meanwhile (joins, failures whose gossip
   // ended while we were out of reach) instead of at the next periodic
-  // push-pull.
-  void SyncAfterCutOff(std::string_view peer, TimePoint now);
+  // push-pull. With `sender` (who told us) if the accuser is not live here.
+  void SyncAfterCutOff(std::string_view accuser, std::string_view sender, TimePoint now);
   // An accusation older than our incarnation: the sender missed our
   // refutation. Send it our current alive (at most once per probe_interval).
   void ReassertSelf(std::string_view sender, TimePoint now);
@@ -238,7 +240,12 @@ class SwimCore {
   // tuning::kMaxClaimChecks at once. Beyond that the claim waits, one per
   // member, in arrival order (see StartWaitingClaimChecks). No answer to a
   // `failed` claim: failed; to a `suspect` claim: suspected, by us.
-  void QueueClaimCheck(MemberIndex m, bool claimed_failed, TimePoint now);
+  // `rechecks`: times the claim was checked before (RecheckClaimLater).
+  void QueueClaimCheck(MemberIndex m, bool claimed_failed, TimePoint now, int rechecks = 0);
+  // The claim check `p` gave no verdict (WithholdAccusations): the claim is
+  // checked again a probe interval later, up to tuning::kClaimRechecks times.
+  void RecheckClaimLater(const Probe& p, TimePoint now);
+  void OnClaimRecheckTimer(const ClaimRecheckTimer& t, TimePoint now);
   // Starts waiting claim checks while fewer than kMaxClaimChecks run. A claim
   // whose member moved on meanwhile (refuted, rejoined, failed) is dropped.
   void StartWaitingClaimChecks(TimePoint now);
@@ -332,9 +339,11 @@ class SwimCore {
   void OnPhiReport(const PhiReportMsg& m, TimePoint now);
   // Tells `sender` (at `from`) that we hold it failed or left, at most once
   // per probe_interval, so that it refutes (or learns it is gone). With
-  // `reported_incarnation`, relays that someone else holds it failed then.
+  // `reported_incarnation`, relays that `accuser` holds it failed then (the
+  // notice names the accuser: the member syncs with it, see SyncAfterCutOff).
   void MaybeSendDeadNotice(std::string_view sender, const Address& from, TimePoint now,
-                           std::optional<std::uint64_t> reported_incarnation = std::nullopt);
+                           std::optional<std::uint64_t> reported_incarnation = std::nullopt,
+                           std::string_view accuser = {});
   void CountDrop(DropReason reason);
 
   // swim_probe.cc
@@ -460,6 +469,7 @@ class SwimCore {
     std::string name;  // guards against index reuse
     std::uint64_t incarnation = 0;
     bool claimed_failed = false;
+    int rechecks = 0;
   };
   std::size_t claim_checks_running_ = 0;
   std::unordered_map<MemberIndex, WaitingClaim> waiting_claims_;

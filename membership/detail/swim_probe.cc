@@ -318,6 +318,7 @@ void SwimCore::ProbeFailed(std::uint32_t seq, TimePoint now) {
     if (p.reason == VerifyReason::kFinalCheck && state == MemberState::kSuspect) {
       JudgeSuspicionLater(p.target, now);
     }
+    if (p.reason == VerifyReason::kClaim && state == MemberState::kAlive) RecheckClaimLater(p, now);
     return;
   }
   if (p.reason == VerifyReason::kFinalCheck) {

@@ -177,7 +177,8 @@ void SwimCore::OnPhiReport(const PhiReportMsg& m, TimePoint now) {
 }
 
 void SwimCore::MaybeSendDeadNotice(std::string_view sender, const Address& from, TimePoint now,
-                                   std::optional<std::uint64_t> reported_incarnation) {
+                                   std::optional<std::uint64_t> reported_incarnation,
+                                   std::string_view accuser) {
   std::uint64_t incarnation = 0;
   MemberState state = MemberState::kFailed;
   if (reported_incarnation) {
@@ -199,7 +200,7 @@ void SwimCore::MaybeSendDeadNotice(std::string_view sender, const Address& from,
   if (state == MemberState::kLeft) {
     Send(from, Message{LeftMsg{sender, incarnation}});
   } else {
-    Send(from, Message{FailedMsg{sender, incarnation, self_name_}});
+    Send(from, Message{FailedMsg{sender, incarnation, accuser.empty() ? self_name_ : accuser}});
   }
 }
 

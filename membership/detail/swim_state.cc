@@ -151,7 +151,9 @@ bool SwimCore::ApplyAlive(std::string_view name, std::string_view address,
   if (old_state == MemberState::kFailed && source == Source::kGossip) {
     // Back from failed: one side of a heal. About kComebackSyncs members
     // across the cluster sync with it (all of a small cut-off side do).
-    if (random_.UniformReal() * LiveCount() < tuning::kComebackSyncs) SyncAfterCutOff(name, now);
+    if (random_.UniformReal() * LiveCount() < tuning::kComebackSyncs) {
+      SyncAfterCutOff(name, name, now);
+    }
     // Others we hold failed may be back too, and their refutations may
     // never reach us: ask a few, now and for a while (kHealNoticeIntervals).
     heal_notices_until_ = now + config_.probe_interval * tuning::kHealNoticeIntervals;
@@ -261,7 +263,7 @@ bool SwimCore::ApplySuspect(std::string_view name, std::uint64_t incarnation, st
     // claims (at the incarnation just refuted, so old news then). A member of
     // a small cut-off side syncs here, or it may never hear what the other
     // side learned meanwhile (a crash over there, gossiped out long ago).
-    if (source == Source::kGossip) SyncAfterCutOff(sender, now);
+    if (source == Source::kGossip) SyncAfterCutOff(from, sender, now);
     return true;
   }
   const MemberIndex m = table_.Find(name);
@@ -306,7 +308,7 @@ bool SwimCore::ApplyFailed(std::string_view name, std::uint64_t incarnation, std
                            TimePoint now) {
   if (name == self_name_) {
     if (!AnswerClaimAboutSelf(incarnation, source, sender, now)) return false;
-    if (source == Source::kGossip) SyncAfterCutOff(sender, now);
+    if (source == Source::kGossip) SyncAfterCutOff(from, sender, now);
     return true;
   }
   const MemberIndex m = table_.Find(name);
@@ -331,7 +333,7 @@ bool SwimCore::ApplyFailed(std::string_view name, std::uint64_t incarnation, std
     // So tell the member (a live one refutes, and both views move on) and
     // check it ourselves at once.
     if (distrusted) ++counters_.distrusted_failures;
-    MaybeSendDeadNotice(name, std::string(table_.AddressOf(m)), now, incarnation);
+    MaybeSendDeadNotice(name, std::string(table_.AddressOf(m)), now, incarnation, from);
     if (state == MemberState::kSuspect) {
       // Suspected here too: the claim confirms our suspicion; decide now.
       ApplySuspect(name, incarnation, from, source, sender, now);
@@ -403,9 +405,13 @@ void SwimCore::RefuteSelf(std::uint64_t accused_incarnation, std::string_view se
   }
 }
 
-void SwimCore::SyncAfterCutOff(std::string_view peer, TimePoint now) {
+void SwimCore::SyncAfterCutOff(std::string_view accuser, std::string_view sender, TimePoint now) {
   if (leaving_ || config_.push_pull_interval <= Duration::zero()) return;
-  const MemberIndex p = table_.Find(peer);
+  // The accuser held us down, so it was on the other side of the cut; the
+  // sender may only pass the claim on (a member of our own side, as stale as
+  // we are, and the next sync is 5 probe intervals away).
+  MemberIndex p = table_.Find(accuser);
+  if (p == kNoMember || p == self_ || !IsLive(table_.State(p))) p = table_.Find(sender);
   if (p == kNoMember || p == self_) return;
   if (last_sync_after_cut_off_ && now - *last_sync_after_cut_off_ <
                                       config_.probe_interval * tuning::kSyncAfterCutOffIntervals) {
@@ -540,11 +546,12 @@ SwimCore::Probe* SwimCore::CheckClaim(MemberIndex m, TimePoint now) {
   return &StartVerify(m, VerifyReason::kClaim, config_.probe_timeout, now);
 }
 
-void SwimCore::QueueClaimCheck(MemberIndex m, bool claimed_failed, TimePoint now) {
+void SwimCore::QueueClaimCheck(MemberIndex m, bool claimed_failed, TimePoint now, int rechecks) {
   if (leaving_) return;
   Probe* check = RunningVerify(m);
   if (check == nullptr && claim_checks_running_ < tuning::kMaxClaimChecks) {
     check = CheckClaim(m, now);
+    if (check != nullptr) check->claim_rechecks = rechecks;
   }
   if (check != nullptr) {
     // A check already under way (e.g. of a suspect claim) decides this too.
@@ -554,7 +561,8 @@ void SwimCore::QueueClaimCheck(MemberIndex m, bool claimed_failed, TimePoint now
   // At the cap (a heal: a whole side's claims at once). The member was told
   // of a failed claim already (a live one refutes, which settles the claim);
   // the check waits its turn.
-  const WaitingClaim claim{std::string(table_.Name(m)), table_.Incarnation(m), claimed_failed};
+  const WaitingClaim claim{std::string(table_.Name(m)), table_.Incarnation(m), claimed_failed,
+                           rechecks};
   auto [it, inserted] = waiting_claims_.try_emplace(m, claim);
   if (inserted) {
     waiting_claim_order_.push_back(m);
@@ -580,8 +588,25 @@ void SwimCore::StartWaitingClaimChecks(TimePoint now) {
         table_.Incarnation(m) != claim.incarnation || table_.State(m) != MemberState::kAlive) {
       continue;
     }
-    QueueClaimCheck(m, claim.claimed_failed, now);
+    QueueClaimCheck(m, claim.claimed_failed, now, claim.rechecks);
   }
+}
+
+void SwimCore::RecheckClaimLater(const Probe& p, TimePoint now) {
+  if (p.claim_rechecks >= tuning::kClaimRechecks) return;
+  timers_.Push(now + config_.probe_interval,
+               ClaimRecheckTimer{p.target, NameHash(p.target_name), p.target_incarnation,
+                                 p.claimed_failed, p.claim_rechecks + 1});
+}
+
+void SwimCore::OnClaimRecheckTimer(const ClaimRecheckTimer& t, TimePoint now) {
+  const MemberIndex m = t.member;
+  // Moved on meanwhile: refuted, rejoined, suspected or failed here.
+  if (!table_.Contains(m) || NameHash(table_.Name(m)) != t.name_hash ||
+      table_.Incarnation(m) != t.incarnation || table_.State(m) != MemberState::kAlive) {
+    return;
+  }
+  QueueClaimCheck(m, t.claimed_failed, now, t.rechecks);
 }
 
 void SwimCore::StartFinalCheckNow(MemberIndex m, TimePoint now) {

@@ -65,10 +65,18 @@ struct LeaveTimer {};
 struct ReapTimer {};
 // The next catch-up exchange after a join.
 struct CatchUpTimer {};
+// Check a claim again whose verdict was withheld (SwimCore::RecheckClaimLater).
+struct ClaimRecheckTimer {
+  MemberIndex member = kNoMember;
+  std::uint64_t name_hash = 0;  // guards against index reuse
+  std::uint64_t incarnation = 0;
+  bool claimed_failed = false;
+  int rechecks = 0;  // done before this one
+};
 
 using Timer = std::variant<ProbeRoundTimer, ProbeTimer, RelayTimer, HeartbeatTimer, PhiCheckTimer,
                            SuspicionTimer, GossipTimer, PushPullTimer, ReconnectTimer,
-                           JoinRetryTimer, LeaveTimer, ReapTimer, CatchUpTimer>;
+                           JoinRetryTimer, LeaveTimer, ReapTimer, CatchUpTimer, ClaimRecheckTimer>;
 
 class TimerQueue {
  public:

@@ -1149,11 +1149,17 @@ TEST_CASE("swim: a failed claim by an accuser that was cut off is verified first
   h.Settle();
   h.From("p3", FailedMsg{"p1", 0, "p3"});
   REQUIRE(StateOf(h, "p1") == MemberState::kFailed);
-  // p1, failed here, accuses p2: it judged from its own isolation. p2 is
-  // checked on every path, answers, and nobody hears of a suspicion.
+  // p1, failed here, accuses p2 (p4 passes it on): it judged from its own
+  // isolation. p2 is checked on every path, answers, and nobody hears of a
+  // suspicion. p2 is told of the claim naming p1, not us: a live p2 syncs
+  // with its accuser (the other side of a cut).
   h.Sent();
-  h.From("p1", FailedMsg{"p2", 0, "p1"});
-  CHECK(h.CountSent("p2") >= 1);
+  h.From("p4", FailedMsg{"p2", 0, "p1"});
+  const auto sent = h.Sent();
+  CHECK(CountMessages<FailedMsg>(sent, [](const FailedMsg& f) {
+          return f.name == "p2" && f.from == "p1";
+        }) >= 1);
+  CHECK(CountMessages<PingMsg>(sent, [](const PingMsg& p) { return p.target == "p2"; }) >= 1);
   h.Advance(1s);
   CHECK(StateOf(h, "p2") == MemberState::kAlive);
   CHECK(h.runtime().CountEvents(EventType::kSuspect, "p2") == 0);
@@ -1275,6 +1281,35 @@ TEST_CASE("swim: a push-pull peer's failed claim is verified, and a silent membe
   CHECK(h.swim().CheckInvariants() == "");
 }
 
+TEST_CASE("swim: a claim check whose verdict was withheld is run again later",
+          "[swim][pushpull][gray]") {
+  // A heal: our last rounds went across the cut and heard nobody, so our link
+  // looks poor for a moment, and a peer's table says p2 (crashed on the other
+  // side meanwhile) failed. The check of that claim hears nothing, but we
+  // withhold the verdict (the silence may be ours); dropping the claim there
+  // left p2 up in our view. It is checked again once our link looks sound.
+  SwimHarness h;
+  for (int i = 0; i < 6; ++i) h.Learn("p" + std::to_string(i));
+  h.Settle();
+  LinkBreaks(h, 6500ms);  // three silent rounds recorded by then: poor
+  const std::uint64_t withheld = h.swim().counters().accusations_withheld;
+  h.PushPullFrom("p3", {{"p3", "p3:1", 0, MemberState::kAlive, {}, {}},
+                        {"p2", "p2:1", 0, MemberState::kFailed, {}, {}}});
+  h.Advance(Config{}.probe_timeout + 10ms, 10ms);
+  CHECK(h.swim().counters().accusations_withheld > withheld);
+  CHECK(StateOf(h, "p2") == MemberState::kAlive);
+  LinkHeals(h);
+  h.SetLive("p2", false);
+  const std::uint64_t checks = h.swim().counters().claim_checks;
+  // Checked again a probe interval later, until the verdict counts: failed,
+  // with the peer's claim as the second verdict (no suspicion first).
+  h.Advance(tuning::kClaimRechecks * (Config{}.probe_interval + Config{}.probe_timeout), 10ms);
+  CHECK(h.swim().counters().claim_checks > checks);
+  CHECK(StateOf(h, "p2") == MemberState::kFailed);
+  CHECK(h.runtime().CountEvents(EventType::kSuspect, "p2") == 0);
+  CHECK(h.swim().CheckInvariants() == "");
+}
+
 TEST_CASE("swim: a verification whose stream probe is refused gives its verdict early",
           "[swim][probe]") {
   // p1's process is gone (its port refuses connections); p2 is silent (a
@@ -1345,27 +1380,34 @@ TEST_CASE("swim: a suspicion from an accuser held down is checked, not spread",
   CHECK(h.runtime().CountEvents(EventType::kSuspect, "p2") == 0);
 }
 
-TEST_CASE("swim: an agent told it is failed or suspect syncs its state with the teller",
+TEST_CASE("swim: an agent told it is failed or suspect syncs its state with the accuser",
           "[swim][pushpull]") {
+  // The accuser held us down, so it was on the other side of the cut; p1
+  // only passes the claim on (it may be of our own side, as stale as we are).
   Config config = SwimHarness::DefaultConfig();
   config.push_pull_interval = 30s;
   SwimHarness h(config);
-  for (const char* name : {"p1", "p2"}) h.Learn(name);
+  for (const char* name : {"p1", "p2", "p3"}) h.Learn(name);
   h.Settle();
   h.pending_streams_.clear();
-  SECTION("failed") { h.From("p1", FailedMsg{"self", 0, "p1"}); }
+  std::string peer = "p2:1";
+  SECTION("failed") { h.From("p1", FailedMsg{"self", 0, "p2"}); }
   // The first word of a heal is often a suspicion; the failure claims after
   // it are then at the incarnation just refuted.
-  SECTION("suspect") { h.From("p1", SuspectMsg{"self", 0, "p1"}); }
+  SECTION("suspect") { h.From("p1", SuspectMsg{"self", 0, "p2"}); }
+  SECTION("an accuser unknown here: the teller") {
+    h.From("p1", FailedMsg{"self", 0, "p9"});
+    peer = "p1:1";
+  }
   CHECK(h.swim().Self().incarnation == 1);  // refuted
   REQUIRE(h.pending_streams_.size() == 1);
-  CHECK(h.pending_streams_[0].to == "p1:1");
+  CHECK(h.pending_streams_[0].to == peer);
   Inspector inspector(detail::Channel::kStream);
   const auto* request = inspector.Decode(h.pending_streams_[0].request);
   REQUIRE(request != nullptr);
-  CHECK(std::get<detail::PushPullMsg>(request->messages.front()).members.size() == 3);
+  CHECK(std::get<detail::PushPullMsg>(request->messages.front()).members.size() == 4);
   // At most one such sync per kSyncAfterCutOffIntervals.
-  h.From("p2", FailedMsg{"self", 1, "p2"});
+  h.From("p3", FailedMsg{"self", 1, "p3"});
   CHECK(h.swim().Self().incarnation == 2);
   CHECK(h.pending_streams_.size() == 1);
 }
