@@ -63,6 +63,11 @@ inline constexpr int kVerifiedSilenceIntervals = 10;
 // consecutive final verification probes (each probe_timeout long) got no
 // answer: a member that answers is given time to refute instead.
 inline constexpr int kFinalChecks = 2;
+// A final check waits probe_timeout scaled by our health score, but at most
+// this many times probe_timeout (unless we stand down). A doubtful agent
+// checks because of that score: at a heal the small side's score is at its
+// top (9x) and each final check of a crash on the other side took 4.5 s.
+inline constexpr int kFinalCheckMaxScale = 3;
 // A `failed` heard by gossip from an accuser that was itself out of reach
 // (suspect, failed or unknown here), or has been alive here for less than
 // this many probe intervals (it came back, it joined, or we joined and have

@@ -318,7 +318,11 @@ void SwimCore::ProbeFailed(std::uint32_t seq, TimePoint now) {
     if (p.reason == VerifyReason::kFinalCheck && state == MemberState::kSuspect) {
       JudgeSuspicionLater(p.target, now);
     }
-    if (p.reason == VerifyReason::kClaim && state == MemberState::kAlive) RecheckClaimLater(p, now);
+    // A claim checked (by a check of its own, or riding on a check already
+    // under way, e.g. of a failed round) is not dropped: see RecheckClaimLater.
+    if ((p.reason == VerifyReason::kClaim || p.claimed_failed) && state == MemberState::kAlive) {
+      RecheckClaimLater(p, now);
+    }
     return;
   }
   if (p.reason == VerifyReason::kFinalCheck) {

@@ -551,10 +551,10 @@ void SwimCore::QueueClaimCheck(MemberIndex m, bool claimed_failed, TimePoint now
   Probe* check = RunningVerify(m);
   if (check == nullptr && claim_checks_running_ < tuning::kMaxClaimChecks) {
     check = CheckClaim(m, now);
-    if (check != nullptr) check->claim_rechecks = rechecks;
   }
   if (check != nullptr) {
     // A check already under way (e.g. of a suspect claim) decides this too.
+    check->claim_rechecks = std::max(check->claim_rechecks, rechecks);
     if (claimed_failed && check->reason != VerifyReason::kFinalCheck) check->claimed_failed = true;
     return;
   }
@@ -614,7 +614,11 @@ void SwimCore::StartFinalCheckNow(MemberIndex m, TimePoint now) {
   const Suspicions::Entry* entry = suspicions_.Find(m);
   if (entry == nullptr || entry->checking) return;
   suspicions_.StartFinalCheck(m);
-  StartVerify(m, VerifyReason::kFinalCheck, awareness_.Scale(config_.probe_timeout), now);
+  // Standing down (deaf), it keeps the whole scale: answers come once it
+  // hears again, and a short check there failed healthy members.
+  const Duration scaled = awareness_.Scale(config_.probe_timeout);
+  const Duration capped = std::min(scaled, config_.probe_timeout * tuning::kFinalCheckMaxScale);
+  StartVerify(m, VerifyReason::kFinalCheck, standing_down_ ? scaled : capped, now);
 }
 
 void SwimCore::NoticeFailedAfterHeal(TimePoint now) {

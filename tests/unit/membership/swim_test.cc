@@ -776,6 +776,27 @@ TEST_CASE("swim: with a poor health score a confirmed suspicion is checked befor
   }
 }
 
+TEST_CASE("swim: a doubtful agent's final check waits at most kFinalCheckMaxScale probe timeouts",
+          "[swim][suspicion][awareness]") {
+  // At a heal the small side's health score is at its top: a final check
+  // scaled by it kept a crash of the other side up for 4.5 s per check.
+  SwimHarness h;
+  for (int i = 0; i < 5; ++i) h.Learn("p" + std::to_string(i));
+  h.Settle();
+  h.SetLive("p0", false);
+  for (int i = 0; i < 8; ++i) {
+    h.From("p1", SuspectMsg{"self", h.swim().Self().incarnation, "p1"});
+  }
+  REQUIRE(h.swim().HealthScore() >= 6);
+  h.From("p1", SuspectMsg{"p0", 0, "p1"});
+  h.From("p2", SuspectMsg{"p0", 0, "p2"});  // confirmed: deadline at 3.5 s
+  h.Advance(3500ms - 5ms, 5ms);
+  REQUIRE(StateOf(h, "p0") == MemberState::kSuspect);
+  REQUIRE(h.swim().HealthScore() > tuning::kFinalCheckMaxScale);  // scaled, it would wait longer
+  h.Advance(Config{}.probe_timeout * tuning::kFinalCheckMaxScale + 20ms, 5ms);
+  CHECK(StateOf(h, "p0") == MemberState::kFailed);
+}
+
 TEST_CASE("swim: buddy system - the suspect is told directly", "[swim][suspicion]") {
   SwimHarness h;
   for (int i = 0; i < 5; ++i) h.Learn("p" + std::to_string(i));
