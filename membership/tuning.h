@@ -27,6 +27,13 @@ inline constexpr std::size_t kMaxStreamBytes = 32u << 20;
 inline constexpr std::size_t kMaxMessagesPerDatagram = 1024;
 // Members in one push-pull.
 inline constexpr std::size_t kMaxPushPullMembers = 200000;
+// Delta sync (membership.proto, PushPull): the most buckets a table is split
+// into, the table size from which a summary request asks for bucket digests,
+// and the members per bucket aimed at (the digests cost about 1 byte per
+// member against about 35 for the member itself).
+inline constexpr std::size_t kMaxSyncBuckets = 1024;
+inline constexpr int kDeltaSyncMinMembers = 64;
+inline constexpr int kSyncMembersPerBucket = 8;
 // Field limits, checked on every decode (and on our own identity and tags).
 inline constexpr std::size_t kMaxNameBytes = 128;
 inline constexpr std::size_t kMaxAddressBytes = 255;

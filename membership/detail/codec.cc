@@ -119,6 +119,32 @@ Check ConvertTags(const RepeatedTags& in, std::vector<TagView>& out) {
   return {};
 }
 
+bool IsSyncBucketCount(std::size_t n) {
+  return n >= 2 && n <= tuning::kMaxSyncBuckets && (n & (n - 1)) == 0;
+}
+
+// The delta-sync fields of a PushPull (see membership.proto): bucket counts
+// are powers of two, listed buckets exist, and a datagram summary has none.
+Check CheckBuckets(const wire::PushPull& p, bool datagram) {
+  const bool any = p.bucket_digests_size() != 0 || p.buckets_size() != 0 || p.bucket_count() != 0;
+  if (datagram && any) return Check::Fail(DropReason::kContradictory);
+  if (p.bucket_digests_size() != 0 &&
+      !IsSyncBucketCount(static_cast<std::size_t>(p.bucket_digests_size()))) {
+    return Check::Fail(DropReason::kMalformed);
+  }
+  if (p.bucket_count() == 0) {
+    return p.buckets_size() == 0 ? Check{} : Check::Fail(DropReason::kContradictory);
+  }
+  if (!IsSyncBucketCount(p.bucket_count()) ||
+      static_cast<std::uint32_t>(p.buckets_size()) > p.bucket_count()) {
+    return Check::Fail(DropReason::kMalformed);
+  }
+  for (const std::uint32_t b : p.buckets()) {
+    if (b >= p.bucket_count()) return Check::Fail(DropReason::kMalformed);
+  }
+  return {};
+}
+
 // The optional service status of an Alive or a snapshot.
 template <typename Owner>
 Check ConvertService(const Owner& in, std::optional<ServiceView>& out) {
@@ -268,6 +294,9 @@ void ToWire(const Message& message, wire::Message& out) {
           p->set_join(m.join);
           p->set_digest(m.digest);
           p->set_count(m.count);
+          p->mutable_bucket_digests()->Add(m.bucket_digests.begin(), m.bucket_digests.end());
+          p->mutable_buckets()->Add(m.buckets.begin(), m.buckets.end());
+          p->set_bucket_count(m.bucket_count);
           p->mutable_members()->Reserve(static_cast<int>(m.members.size()));
           for (const auto& member : m.members) {
             auto* s = p->add_members();
@@ -434,10 +463,14 @@ Check Decoder::State::ConvertOne(const wire::Message& m) {
       if (static_cast<std::size_t>(p.members_size()) > tuning::kMaxPushPullMembers) {
         return Check::Fail(DropReason::kOversized);
       }
+      if (Check c = CheckBuckets(p, datagram); !c.ok) return c;
       PushPullMsg pp;
       pp.join = p.join();
       pp.digest = p.digest();
       pp.count = p.count();
+      pp.bucket_digests.assign(p.bucket_digests().begin(), p.bucket_digests().end());
+      pp.buckets.assign(p.buckets().begin(), p.buckets().end());
+      pp.bucket_count = p.bucket_count();
       pp.members.reserve(static_cast<std::size_t>(p.members_size()));
       names.clear();
       for (const auto& s : p.members()) {

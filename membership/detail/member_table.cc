@@ -1,8 +1,10 @@
 #include "membership/detail/member_table.h"
 
+#include <bit>
 #include <cassert>
 #include <utility>
 
+#include "membership/tuning.h"
 
 namespace picket::membership::detail {
 namespace {
@@ -20,7 +22,8 @@ MemberTable::MemberTable(std::shared_ptr<NamePool> names)
     : names_(std::move(names)),
       records_(names_->table_memory()),
       by_name_(names_->table_memory()),
-      states_(names_->table_memory()) {}
+      states_(names_->table_memory()),
+      bucket_digests_(tuning::kMaxSyncBuckets, 0) {}
 
 MemberTable::~MemberTable() {
   if (names_ == nullptr || names_->keeps_texts()) return;
@@ -39,6 +42,36 @@ std::uint64_t MemberTable::Fingerprint(std::uint64_t name_hash, std::uint64_t in
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
   z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
   return z ^ (z >> 31);
+}
+
+void MemberTable::AddFingerprint(std::uint64_t name_hash, std::uint64_t incarnation,
+                                 MemberState state, int sign) {
+  // Unsigned wrap-around: the sums are order-independent either way.
+  const std::uint64_t f = Fingerprint(name_hash, incarnation, state);
+  std::uint64_t& bucket = bucket_digests_[SyncBucket(name_hash, tuning::kMaxSyncBuckets)];
+  if (sign > 0) {
+    digest_ += f;
+    bucket += f;
+  } else {
+    digest_ -= f;
+    bucket -= f;
+  }
+}
+
+std::uint32_t MemberTable::SyncBucket(std::uint64_t name_hash, std::size_t count) {
+  assert(count >= 2 && count <= tuning::kMaxSyncBuckets && (count & (count - 1)) == 0);
+  return static_cast<std::uint32_t>(name_hash >> (64 - std::countr_zero(count)));
+}
+
+std::vector<std::uint64_t> MemberTable::BucketDigests(std::size_t count) const {
+  // The fine buckets are kMaxSyncBuckets of the same name-hash prefix order:
+  // bucket b of `count` is the sum of the fine buckets that share its prefix.
+  std::vector<std::uint64_t> out(count, 0);
+  const std::size_t per = tuning::kMaxSyncBuckets / count;
+  for (std::size_t fine = 0; fine < tuning::kMaxSyncBuckets; ++fine) {
+    out[fine / per] += bucket_digests_[fine];
+  }
+  return out;
 }
 
 void MemberTable::Reserve(std::size_t members) {
@@ -99,7 +132,7 @@ MemberIndex MemberTable::InsertAcquired(NamePool::Id name, std::string_view addr
   states_[m] = static_cast<std::uint8_t>(state);
   ++used_;
   SetCount(state, +1);
-  digest_ += Fingerprint(names_->Hash(name), incarnation, state);
+  AddFingerprint(names_->Hash(name), incarnation, state, +1);
   SetTags(m, std::move(tags));
   if (name >= by_name_.size()) by_name_.resize(name + std::size_t{1}, kNoMember);
   by_name_[name] = m;
@@ -113,7 +146,7 @@ void MemberTable::Remove(MemberIndex member) {
   Record& r = records_[member];
   const MemberState state = State(member);
   SetCount(state, -1);
-  digest_ -= Fingerprint(RingHash(member), r.incarnation, state);
+  AddFingerprint(RingHash(member), r.incarnation, state, -1);
   by_name_[r.name] = kNoMember;
   names_->Release(r.name);
   names_->Release(r.address);
@@ -127,7 +160,7 @@ void MemberTable::SetState(MemberIndex member, MemberState state, std::uint64_t 
   Record& r = records_[member];
   const std::uint64_t name_hash = RingHash(member);
   const MemberState old = State(member);
-  digest_ -= Fingerprint(name_hash, r.incarnation, old);
+  AddFingerprint(name_hash, r.incarnation, old, -1);
   if (old != state) {
     SetCount(old, -1);
     SetCount(state, +1);
@@ -135,7 +168,7 @@ void MemberTable::SetState(MemberIndex member, MemberState state, std::uint64_t 
     r.state_since = now;
   }
   r.incarnation = incarnation;
-  digest_ += Fingerprint(name_hash, incarnation, state);
+  AddFingerprint(name_hash, incarnation, state, +1);
 }
 
 void MemberTable::SetAddress(MemberIndex member, std::string_view address) {

@@ -109,6 +109,12 @@ class MemberTable {
   // can skip the full exchange. Addresses and tags are not included: they
   // change only with the incarnation.
   [[nodiscard]] std::uint64_t Digest() const { return digest_; }
+  // Digest() split into `count` buckets by name hash (delta sync, see
+  // membership.proto): element b sums the members whose SyncBucket is b.
+  // REQUIRES: count a power of two, 2..tuning::kMaxSyncBuckets.
+  [[nodiscard]] std::vector<std::uint64_t> BucketDigests(std::size_t count) const;
+  // The bucket of `count` (as above) of a member whose NameHash is name_hash.
+  [[nodiscard]] static std::uint32_t SyncBucket(std::uint64_t name_hash, std::size_t count);
 
   // One past the largest index in use; iterate 0..end() and skip !Contains.
   [[nodiscard]] MemberIndex end() const { return static_cast<MemberIndex>(records_.size()); }
@@ -143,6 +149,9 @@ class MemberTable {
   }
   [[nodiscard]] static std::uint64_t Fingerprint(std::uint64_t name_hash,
                                                  std::uint64_t incarnation, MemberState state);
+  // Adds (sign +1) or takes away (-1) a fact from the digest and its bucket.
+  void AddFingerprint(std::uint64_t name_hash, std::uint64_t incarnation, MemberState state,
+                      int sign);
 
   std::shared_ptr<NamePool> names_;
   // The per-member arrays live in names_->table_memory().
@@ -165,6 +174,8 @@ class MemberTable {
   int used_ = 0;
   int counts_[4] = {0, 0, 0, 0};
   std::uint64_t digest_ = 0;
+  // digest_ per kMaxSyncBuckets bucket (8 KB; BucketDigests adds them up).
+  std::vector<std::uint64_t> bucket_digests_;
 
   std::unordered_map<std::string, Tombstone> tombstones_;
   // (expiry, name) in insertion order; reap_after is one value, so FIFO order

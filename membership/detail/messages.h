@@ -96,6 +96,11 @@ struct PushPullMsg {
   std::vector<MemberSnapshotMsg> members;
   std::uint64_t digest = 0;
   std::uint32_t count = 0;
+  // Delta sync (see membership.proto): the sender's digest per bucket, and
+  // in an answer the buckets `members` holds (of bucket_count; 0: all).
+  std::vector<std::uint64_t> bucket_digests;
+  std::vector<std::uint32_t> buckets;
+  std::uint32_t bucket_count = 0;
 };
 
 using Message = std::variant<PingMsg, IndirectPingMsg, AckMsg, NackMsg, HeartbeatMsg, AliveMsg,

@@ -126,6 +126,11 @@ class SwimCore {
   // kCatchUp: a summary by stream after joining, like kPushPull (see
   // OnCatchUpTimer).
   enum class StreamPurpose : std::uint8_t { kJoin, kPushPull, kSync, kProbe, kCatchUp };
+  // Some buckets of the table split `count` ways (delta sync); count 0: all.
+  struct SyncBuckets {
+    std::uint32_t count = 0;
+    std::vector<std::uint32_t> buckets;
+  };
   struct PendingStream {
     StreamPurpose purpose = StreamPurpose::kPushPull;
     std::uint64_t join_round = 0;
@@ -417,17 +422,33 @@ class SwimCore {
   // One alive after all (a heal whose refutation never reached us) refutes,
   // or sends us its current incarnation.
   void NoticeFailed(TimePoint now);
-  void StartPushPull(const Address& to, StreamPurpose purpose, std::uint64_t join_round);
+  // A stream request with our summary (kPushPull, kCatchUp), or our table
+  // for kJoin and kSync (with `only`, our members of those buckets: the
+  // second step of a delta sync, see membership.proto).
+  void StartPushPull(const Address& to, StreamPurpose purpose, std::uint64_t join_round,
+                     const SyncBuckets& only);
+  void StartPushPull(const Address& to, StreamPurpose purpose, std::uint64_t join_round) {
+    StartPushPull(to, purpose, join_round, SyncBuckets{});
+  }
   // A member's periodic summary, by datagram: equal to ours, nothing to do;
   // otherwise send it our whole table by stream (its answer brings its own).
   // At most one such sync per peer, and kMaxSummarySyncs in all, at a time.
   void OnPushPullSummary(const PushPullMsg& summary, const Address& from, std::string_view sender);
-  // One PushPull message entry: the table's summary, with the whole table
-  // if `full` (and then the requester's tombstone, if we reaped it).
   // The sender's summary equals our table's.
   [[nodiscard]] bool InSync(const PushPullMsg& state) const;
-  std::string EncodeState(bool join, bool full, std::string_view requester,
-                          std::string_view requester_address);
+  // The buckets whose digests differ from `theirs` (an answer's, see
+  // membership.proto) at theirs.size() buckets.
+  [[nodiscard]] SyncBuckets DifferingBuckets(const std::vector<std::uint64_t>& theirs) const;
+  // Our table's summary (digest and count).
+  [[nodiscard]] PushPullMsg StateSummary(bool join) const;
+  // Adds our members to `state`: those of `only` (all if only.count is 0)
+  // except the ones marked in `known` (by MemberIndex; the requester holds
+  // them as we do).
+  void AddMembers(PushPullMsg& state, const SyncBuckets& only,
+                  const std::vector<bool>& known) const;
+  // Our answer to a PushPull stream request (already merged).
+  PushPullMsg AnswerState(const PushPullMsg& request, std::string_view requester,
+                          const Address& requester_address) const;
   void MergeState(const PushPullMsg& state, std::string_view sender, TimePoint now);
   StreamId NextStreamId() { return next_stream_id_++; }
 

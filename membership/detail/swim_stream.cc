@@ -2,6 +2,7 @@
 // anti-entropy, and answering stream requests (push-pull, fallback ping).
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstdio>
 #include <string>
@@ -208,7 +209,8 @@ void SwimCore::OnPushPullTimer(TimePoint now) {
   if (!peers.empty()) {
     // The summary alone, by datagram: tables are nearly always equal, and a
     // stream would cost a connection (about ten packets) to say so.
-    SendDatagram(std::string(table_.AddressOf(peers.front())), EncodeState(false, false, {}, {}));
+    SendDatagram(std::string(table_.AddressOf(peers.front())),
+                 encoder_.EncodeMessage(StateSummary(false)));
   } else if (!join_.seeds.empty()) {
     // Alone: maybe the seeds came up after we gave up, or we started a
     // cluster of one beside theirs. Try one again so the two can merge.
@@ -292,12 +294,37 @@ void SwimCore::NoticeFailed(TimePoint now) {
   }
 }
 
-void SwimCore::StartPushPull(const Address& to, StreamPurpose purpose, std::uint64_t join_round) {
+namespace {
+
+// Buckets for a delta-sync request from a table of `size` members: about
+// kSyncMembersPerBucket members each, a power of two within the limits.
+std::size_t SyncBucketCount(int size) {
+  const auto wanted = static_cast<std::size_t>(std::max(size, 1)) /
+                      static_cast<std::size_t>(tuning::kSyncMembersPerBucket);
+  return std::clamp<std::size_t>(std::bit_ceil(std::max<std::size_t>(wanted, 1)), 2,
+                                 tuning::kMaxSyncBuckets);
+}
+
+}  // namespace
+
+void SwimCore::StartPushPull(const Address& to, StreamPurpose purpose, std::uint64_t join_round,
+                             const SyncBuckets& only) {
   const StreamId id = NextStreamId();
   streams_[id] = PendingStream{purpose, join_round, 0, to};
   std::string envelope = encoder_.header();
-  const bool summary = purpose == StreamPurpose::kPushPull || purpose == StreamPurpose::kCatchUp;
-  envelope.append(EncodeState(purpose == StreamPurpose::kJoin, !summary, {}, {}));
+  PushPullMsg state = StateSummary(purpose == StreamPurpose::kJoin);
+  if (purpose == StreamPurpose::kPushPull || purpose == StreamPurpose::kCatchUp) {
+    // In a large table, ask for bucket digests rather than the peer's table:
+    // tables a few members apart then cost a few buckets, not ~35 B a member.
+    if (table_.size() >= tuning::kDeltaSyncMinMembers) {
+      state.bucket_count = static_cast<std::uint32_t>(SyncBucketCount(table_.size()));
+    }
+  } else {
+    AddMembers(state, only, {});
+    state.bucket_count = only.count;
+    state.buckets = only.buckets;
+  }
+  envelope.append(encoder_.EncodeMessage(state));
   std::vector<std::uint8_t> request;
   Encoder::Frame(Channel::kStream, envelope, request);
   ++counters_.streams_out;
@@ -329,30 +356,78 @@ bool SwimCore::InSync(const PushPullMsg& state) const {
          static_cast<std::uint32_t>(table_.size()) == state.count;
 }
 
-std::string SwimCore::EncodeState(bool join, bool full, std::string_view requester,
-                                  std::string_view requester_address) {
+SwimCore::SyncBuckets SwimCore::DifferingBuckets(const std::vector<std::uint64_t>& theirs) const {
+  SyncBuckets out;
+  out.count = static_cast<std::uint32_t>(theirs.size());
+  const std::vector<std::uint64_t> ours = table_.BucketDigests(theirs.size());
+  for (std::uint32_t b = 0; b < out.count; ++b) {
+    if (ours[b] != theirs[b]) out.buckets.push_back(b);
+  }
+  return out;
+}
+
+PushPullMsg SwimCore::StateSummary(bool join) const {
   PushPullMsg state;
   state.join = join;
   state.digest = table_.Digest();
   state.count = static_cast<std::uint32_t>(table_.size());
-  if (!full) return encoder_.EncodeMessage(state);
+  return state;
+}
+
+void SwimCore::AddMembers(PushPullMsg& state, const SyncBuckets& only,
+                          const std::vector<bool>& known) const {
+  std::vector<bool> wanted;  // empty: every bucket
+  if (only.count > 0) {
+    wanted.assign(only.count, false);
+    for (const std::uint32_t b : only.buckets) wanted[b] = true;
+  }
   state.members.reserve(static_cast<std::size_t>(table_.size()) + 1);
   for (MemberIndex m = 0; m < table_.end(); ++m) {
-    if (!table_.Contains(m)) continue;
+    if (!table_.Contains(m) || (m < known.size() && known[m])) continue;
+    if (!wanted.empty() && !wanted[MemberTable::SyncBucket(table_.RingHash(m), only.count)]) {
+      continue;
+    }
     AliveMsg alive = AliveOf(m);
     state.members.push_back(MemberSnapshotMsg{alive.name, alive.address, alive.incarnation,
                                               table_.State(m), std::move(alive.tags),
                                               alive.service});
   }
+}
+
+PushPullMsg SwimCore::AnswerState(const PushPullMsg& request, std::string_view requester,
+                                  const Address& requester_address) const {
+  PushPullMsg state = StateSummary(false);
+  // Equal summaries: say so in a few bytes instead of sending the table.
+  if (InSync(request)) return state;
+  if (request.members.empty() && request.buckets.empty()) {
+    // A summary. A delta-sync request gets our bucket digests (it sends back
+    // the buckets that differ); an older agent's gets our whole table.
+    if (request.bucket_count > 0) {
+      state.bucket_digests = table_.BucketDigests(request.bucket_count);
+      return state;
+    }
+    AddMembers(state, {}, {});
+  } else {
+    // A table, or some buckets of one (merged already): what it lacks of
+    // those buckets, or holds older than we do.
+    std::vector<bool> known(table_.end(), false);
+    for (const MemberSnapshotMsg& s : request.members) {
+      const MemberIndex m = table_.Find(s.name);
+      if (m != kNoMember && table_.Incarnation(m) == s.incarnation && table_.State(m) == s.state) {
+        known[m] = true;
+      }
+    }
+    AddMembers(state, SyncBuckets{request.bucket_count, request.buckets}, known);
+  }
   // A requester we reaped is told how it ended, so that it refutes (a
   // restart) instead of being ignored as old news.
-  if (!requester.empty() && table_.Find(requester) == kNoMember) {
+  if (table_.Find(requester) == kNoMember) {
     if (const Tombstone* t = table_.FindTombstone(requester)) {
       state.members.push_back(MemberSnapshotMsg{
           requester, requester_address, t->incarnation, t->state, {}, std::nullopt});
     }
   }
-  return encoder_.EncodeMessage(state);
+  return state;
 }
 
 void SwimCore::MergeState(const PushPullMsg& state, std::string_view sender, TimePoint now) {
@@ -410,8 +485,7 @@ std::vector<std::uint8_t> SwimCore::HandleStreamRequest(const Address& from,
       MarkJoined(join_.active ? "(a member joined through us)" : "");
       StartCatchUps(now);
     }
-    // Equal summaries: say so in a few bytes instead of sending the table.
-    out.append(EncodeState(false, !InSync(*pp), sender, from));
+    out.append(encoder_.EncodeMessage(AnswerState(*pp, sender, from)));
     answer = true;
   } else if (const auto* ping = std::get_if<PingMsg>(&envelope.messages.front())) {
     if (ping->target.empty() || ping->target == self_name_) {
@@ -466,19 +540,28 @@ void SwimCore::HandleStreamResult(StreamId id, const StreamResult& result, TimeP
         ok = true;
         ++counters_.push_pulls;
         if (pending.purpose != StreamPurpose::kJoin) MarkJoined({});
-        if (!pp->members.empty()) {
-          MergeState(*pp, sender, now);
-          // Our summary differed from the peer's: it has not seen our table
-          // yet. Send it (once; the answer to that is only a summary).
-          if (pending.purpose == StreamPurpose::kPushPull ||
-              pending.purpose == StreamPurpose::kCatchUp) {
-            StartPushPull(pending.peer, StreamPurpose::kSync, 0);
+        const bool asked = pending.purpose == StreamPurpose::kPushPull ||
+                           pending.purpose == StreamPurpose::kCatchUp;
+        bool differed = !pp->members.empty();
+        if (differed) MergeState(*pp, sender, now);
+        if (!pp->bucket_digests.empty()) {
+          // Delta sync: send our members of the buckets that differ; the
+          // answer brings what we lack of them.
+          SyncBuckets differing = DifferingBuckets(pp->bucket_digests);
+          differed = differed || !differing.buckets.empty();
+          if (asked && !differing.buckets.empty()) {
+            StartPushPull(pending.peer, StreamPurpose::kSync, 0, differing);
           }
+        } else if (asked && differed) {
+          // Our summary differed from the peer's (an agent without delta
+          // sync): it has not seen our table yet. Send it (once; the answer
+          // to that is only a summary).
+          StartPushPull(pending.peer, StreamPurpose::kSync, 0);
         }
         if (pending.purpose == StreamPurpose::kCatchUp) {
           // Done after kCatchUpQuietAnswers peers in a row had our table: a
           // single one may have missed the same news as we did.
-          catch_up_quiet_ = pp->members.empty() ? catch_up_quiet_ + 1 : 0;
+          catch_up_quiet_ = differed ? 0 : catch_up_quiet_ + 1;
           if (catch_up_quiet_ < tuning::kCatchUpQuietAnswers) ScheduleCatchUp(now);
         }
       } else {

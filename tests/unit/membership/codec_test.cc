@@ -116,6 +116,21 @@ TEST_CASE("codec: push-pull and stream ping round trip on the stream channel", "
   CHECK(pp.members[0].service->status == ServiceHealth::kMaintenance);
   CHECK(pp.members[0].service->since_unix_ms == -5);
   CHECK_FALSE(pp.members[1].service);
+
+  // The delta-sync fields.
+  PushPullMsg delta;
+  delta.bucket_digests = {1, 2, 3, 0xFFFFFFFFFFFFFFFFULL};
+  delta.bucket_count = 8;
+  delta.buckets = {0, 7};
+  envelope = encoder.header();
+  encoder.AppendMessage(delta, envelope);
+  Encoder::Frame(Channel::kStream, envelope, frame);
+  const DecodeResult d = decoder.Decode(frame);
+  REQUIRE(d.ok());
+  const auto& dp = std::get<PushPullMsg>(d.envelope->messages.at(0));
+  CHECK(dp.bucket_digests == delta.bucket_digests);
+  CHECK(dp.bucket_count == 8);
+  CHECK(dp.buckets == delta.buckets);
 }
 
 TEST_CASE("codec: a push-pull summary round trips on the datagram channel", "[codec]") {
@@ -262,6 +277,33 @@ TEST_CASE("codec: rejects each kind of bad input with its reason", "[codec]") {
     CHECK(Rejection(FrameProto(e)) == DropReason::kContradictory);
     pp->clear_members();
     pp->set_join(true);
+    CHECK(Rejection(FrameProto(e)) == DropReason::kContradictory);
+  }
+  SECTION("delta-sync fields that do not add up") {
+    const auto stream_with = [](auto set) {
+      auto e = ValidProto();
+      e.clear_messages();
+      set(*e.add_messages()->mutable_push_pull());
+      return Rejection(FrameProto(e, Channel::kStream), Channel::kStream);
+    };
+    // Bucket counts are powers of two from 2 to kMaxSyncBuckets.
+    CHECK(stream_with([](wire::PushPull& p) { p.set_bucket_count(3); }) == DropReason::kMalformed);
+    CHECK(stream_with([](wire::PushPull& p) { p.set_bucket_count(1); }) == DropReason::kMalformed);
+    CHECK(stream_with([](wire::PushPull& p) {
+            p.set_bucket_count(static_cast<std::uint32_t>(tuning::kMaxSyncBuckets) * 2);
+          }) == DropReason::kMalformed);
+    CHECK(stream_with([](wire::PushPull& p) {
+            for (int i = 0; i < 6; ++i) p.add_bucket_digests(1);
+          }) == DropReason::kMalformed);
+    // A bucket beyond the count, or buckets without one.
+    CHECK(stream_with([](wire::PushPull& p) {
+            p.set_bucket_count(4);
+            p.add_buckets(4);
+          }) == DropReason::kMalformed);
+    CHECK(stream_with([](wire::PushPull& p) { p.add_buckets(0); }) == DropReason::kContradictory);
+    // A datagram summary carries none of them.
+    auto e = ValidProto();
+    e.add_messages()->mutable_push_pull()->set_bucket_count(4);
     CHECK(Rejection(FrameProto(e)) == DropReason::kContradictory);
   }
   SECTION("gossip in a stream message") {

@@ -1,10 +1,12 @@
 #include "membership/detail/member_table.h"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <map>
 #include <string>
 
 #include "membership/detail/random.h"
+#include "membership/tuning.h"
 
 namespace picket::membership::detail {
 namespace {
@@ -41,6 +43,33 @@ TEST_CASE("member table: insert, find, update, remove", "[member_table]") {
   const MemberIndex c = t.Insert("gamma", "g:1", 0, MemberState::kAlive, {}, kT);
   CHECK(c == a);  // index reused
   CHECK(t.Find("beta") == b);
+}
+
+TEST_CASE("member table: bucket digests add up to the digest, a change moves one bucket",
+          "[member_table]") {
+  MemberTable t;
+  for (int i = 0; i < 300; ++i) {
+    t.Insert("m" + std::to_string(i), "a:1", 0, MemberState::kAlive, {}, kT);
+  }
+  for (const std::size_t count : {std::size_t{2}, std::size_t{64}, tuning::kMaxSyncBuckets}) {
+    const auto before = t.BucketDigests(count);
+    REQUIRE(before.size() == count);
+    std::uint64_t sum = 0;
+    for (const std::uint64_t d : before) sum += d;
+    CHECK(sum == t.Digest());
+    // One member's state changes: only its own bucket's digest moves.
+    const MemberIndex m = t.Find("m42");
+    t.SetState(m, MemberState::kSuspect, 1, kT);
+    const auto after = t.BucketDigests(count);
+    const std::uint32_t bucket = MemberTable::SyncBucket(t.RingHash(m), count);
+    CHECK(bucket < count);
+    for (std::size_t b = 0; b < count; ++b) CHECK((after[b] != before[b]) == (b == bucket));
+    t.SetState(m, MemberState::kAlive, 0, kT);
+    CHECK(t.BucketDigests(count) == before);
+  }
+  // The members spread over the buckets (the name hash's top bits).
+  const auto digests = t.BucketDigests(64);
+  CHECK(std::count(digests.begin(), digests.end(), 0u) < 8);
 }
 
 TEST_CASE("member table: stays consistent against a std::map model", "[member_table]") {

@@ -1042,7 +1042,10 @@ TEST_CASE("swim: answers stream requests (push-pull and fallback ping)", "[swim]
   const auto* e = inspector.Decode(response);
   REQUIRE(e != nullptr);
   const auto& table = std::get<detail::PushPullMsg>(e->messages.front());
-  CHECK(table.members.size() == 3);  // self, p1, joiner
+  // self and p1: not the joiner's own entry, which the request carried.
+  REQUIRE(table.members.size() == 2);
+  CHECK(table.members[0].name != "joiner");
+  CHECK(table.members[1].name != "joiner");
 
   envelope = encoder.header();
   encoder.AppendMessage(PingMsg{9, "self", 0}, envelope);
