@@ -297,6 +297,7 @@ void ToWire(const Message& message, wire::Message& out) {
           p->mutable_bucket_digests()->Add(m.bucket_digests.begin(), m.bucket_digests.end());
           p->mutable_buckets()->Add(m.buckets.begin(), m.buckets.end());
           p->set_bucket_count(m.bucket_count);
+          p->set_summary_only(m.summary_only);
           p->mutable_members()->Reserve(static_cast<int>(m.members.size()));
           for (const auto& member : m.members) {
             auto* s = p->add_members();
@@ -457,7 +458,7 @@ Check Decoder::State::ConvertOne(const wire::Message& m) {
     case wire::Message::kPushPull: {
       const auto& p = m.push_pull();
       // A datagram carries only the periodic summary; tables go by stream.
-      if (datagram && (p.join() || p.members_size() != 0)) {
+      if (datagram && (p.join() || p.members_size() != 0 || p.summary_only())) {
         return Check::Fail(DropReason::kContradictory);
       }
       if (static_cast<std::size_t>(p.members_size()) > tuning::kMaxPushPullMembers) {
@@ -471,6 +472,7 @@ Check Decoder::State::ConvertOne(const wire::Message& m) {
       pp.bucket_digests.assign(p.bucket_digests().begin(), p.bucket_digests().end());
       pp.buckets.assign(p.buckets().begin(), p.buckets().end());
       pp.bucket_count = p.bucket_count();
+      pp.summary_only = p.summary_only();
       pp.members.reserve(static_cast<std::size_t>(p.members_size()));
       names.clear();
       for (const auto& s : p.members()) {

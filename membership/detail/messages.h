@@ -101,6 +101,9 @@ struct PushPullMsg {
   std::vector<std::uint64_t> bucket_digests;
   std::vector<std::uint32_t> buckets;
   std::uint32_t bucket_count = 0;
+  // A request that wants only the summary back (a join announced to a seed
+  // other than the one sending its table).
+  bool summary_only = false;
 };
 
 using Message = std::variant<PingMsg, IndirectPingMsg, AckMsg, NackMsg, HeartbeatMsg, AliveMsg,

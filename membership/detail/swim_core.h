@@ -111,7 +111,8 @@ class SwimCore {
     // Someone holds the target failed (see VerifyClaimedFailure): no answer
     // means failed, not suspect.
     bool claimed_failed = false;
-    // A claim check (VerifyReason::kClaim): times its claim was checked before.
+    // Times the claim this check decides was checked before: a claim check
+    // (VerifyReason::kClaim), or a failed claim riding on another check.
     int claim_rechecks = 0;
   };
   struct Relay {
@@ -124,8 +125,16 @@ class SwimCore {
   // kSync (after the summaries differed, or a reconnect) and kJoin send the
   // whole table.
   // kCatchUp: a summary by stream after joining, like kPushPull (see
-  // OnCatchUpTimer).
-  enum class StreamPurpose : std::uint8_t { kJoin, kPushPull, kSync, kProbe, kCatchUp };
+  // OnCatchUpTimer). kJoinAnnounce: a join that asks only for the seed's
+  // summary (every seed of an attempt but one, see StartJoinRound).
+  enum class StreamPurpose : std::uint8_t {
+    kJoin,
+    kPushPull,
+    kSync,
+    kProbe,
+    kCatchUp,
+    kJoinAnnounce
+  };
   // Some buckets of the table split `count` ways (delta sync); count 0: all.
   struct SyncBuckets {
     std::uint32_t count = 0;
@@ -149,6 +158,10 @@ class SwimCore {
     // was this member's own address.
     std::vector<std::string> errors;
     bool all_only_self = true;
+    // The join asking for a table failed; the next seed to let us in is
+    // asked for its table instead.
+    bool table_join_failed = false;
+    std::vector<Address> let_in;  // seeds that answered an announce
   };
 
   // swim_core.cc
@@ -196,13 +209,14 @@ class SwimCore {
                       MemberState state, TimePoint now);
   // A claim that this agent is suspect, failed or left: refute it (unless leaving).
   void RefuteSelf(std::uint64_t accused_incarnation, std::string_view sender, TimePoint now);
-  // We and `accuser` were cut off from each other (it held us down, or we
-  // held it failed and it came back): both views are likely stale. Exchange
-  // full state with it (at most once per kSyncAfterCutOffIntervals), so that
-  // we learn at once what happened meanwhile (joins, failures whose gossip
-  // ended while we were out of reach) instead of at the next periodic
-  // push-pull. With `sender` (who told us) if the accuser is not live here.
-  void SyncAfterCutOff(std::string_view accuser, std::string_view sender, TimePoint now);
+  // We and `peer` were cut off from each other (it held us down: the
+  // accuser; or we held it failed and it came back): both views are likely
+  // stale. Exchange full state with it (at most once per
+  // kSyncAfterCutOffIntervals), so that we learn at once what happened
+  // meanwhile (joins, failures whose gossip ended while we were out of
+  // reach) instead of at the next periodic push-pull. With `fallback` (who
+  // told us; may be empty) if `peer` is not live here.
+  void SyncAfterCutOff(std::string_view peer, std::string_view fallback, TimePoint now);
   // An accusation older than our incarnation: the sender missed our
   // refutation. Send it our current alive (at most once per probe_interval).
   void ReassertSelf(std::string_view sender, TimePoint now);
@@ -247,10 +261,15 @@ class SwimCore {
   // `failed` claim: failed; to a `suspect` claim: suspected, by us.
   // `rechecks`: times the claim was checked before (RecheckClaimLater).
   void QueueClaimCheck(MemberIndex m, bool claimed_failed, TimePoint now, int rechecks = 0);
-  // The claim check `p` gave no verdict (WithholdAccusations): the claim is
-  // checked again a probe interval later, up to tuning::kClaimRechecks times.
+  // The check `p` of a claim (a claim check, or a check a failed claim rode
+  // on) gave no verdict (WithholdAccusations): the claim is checked again a
+  // probe interval later, up to tuning::kClaimRechecks times.
   void RecheckClaimLater(const Probe& p, TimePoint now);
   void OnClaimRecheckTimer(const ClaimRecheckTimer& t, TimePoint now);
+  // A claim about m (its name's NameHash, the incarnation claimed at) still
+  // needs a check: the member is still there, unchanged and alive here.
+  [[nodiscard]] bool ClaimStillOpen(MemberIndex m, std::uint64_t name_hash,
+                                    std::uint64_t incarnation) const;
   // Starts waiting claim checks while fewer than kMaxClaimChecks run. A claim
   // whose member moved on meanwhile (refuted, rejoined, failed) is dropped.
   void StartWaitingClaimChecks(TimePoint now);
@@ -412,6 +431,9 @@ class SwimCore {
                        bool ok, TimePoint now);
   // Joined() turns true; logged once if this member was asked to join.
   void MarkJoined(std::string_view how);
+  // Asks the last seed that let us in (join_.let_in) for its table: the join
+  // that asked for one failed.
+  void AskSeedForTable();
   void OnPushPullTimer(TimePoint now);
   void StartCatchUps(TimePoint now);
   void ScheduleCatchUp(TimePoint now);

@@ -152,7 +152,7 @@ bool SwimCore::ApplyAlive(std::string_view name, std::string_view address,
     // Back from failed: one side of a heal. About kComebackSyncs members
     // across the cluster sync with it (all of a small cut-off side do).
     if (random_.UniformReal() * LiveCount() < tuning::kComebackSyncs) {
-      SyncAfterCutOff(name, name, now);
+      SyncAfterCutOff(name, {}, now);
     }
     // Others we hold failed may be back too, and their refutations may
     // never reach us: ask a few, now and for a while (kHealNoticeIntervals).
@@ -405,13 +405,13 @@ void SwimCore::RefuteSelf(std::uint64_t accused_incarnation, std::string_view se
   }
 }
 
-void SwimCore::SyncAfterCutOff(std::string_view accuser, std::string_view sender, TimePoint now) {
+void SwimCore::SyncAfterCutOff(std::string_view peer, std::string_view fallback, TimePoint now) {
   if (leaving_ || config_.push_pull_interval <= Duration::zero()) return;
-  // The accuser held us down, so it was on the other side of the cut; the
-  // sender may only pass the claim on (a member of our own side, as stale as
-  // we are, and the next sync is 5 probe intervals away).
-  MemberIndex p = table_.Find(accuser);
-  if (p == kNoMember || p == self_ || !IsLive(table_.State(p))) p = table_.Find(sender);
+  // An accuser held us down, so it was on the other side of the cut; the
+  // fallback (who told us) may only pass the claim on (a member of our own
+  // side, as stale as we are, and the next sync is 5 probe intervals away).
+  MemberIndex p = table_.Find(peer);
+  if (p == kNoMember || p == self_ || !IsLive(table_.State(p))) p = table_.Find(fallback);
   if (p == kNoMember || p == self_) return;
   if (last_sync_after_cut_off_ && now - *last_sync_after_cut_off_ <
                                       config_.probe_interval * tuning::kSyncAfterCutOffIntervals) {
@@ -583,11 +583,7 @@ void SwimCore::StartWaitingClaimChecks(TimePoint now) {
     auto node = waiting_claims_.extract(m);
     assert(!node.empty());
     const WaitingClaim claim = std::move(node.mapped());
-    // Moved on while it waited: refuted, rejoined, or suspected or failed here.
-    if (!table_.Contains(m) || table_.Name(m) != claim.name ||
-        table_.Incarnation(m) != claim.incarnation || table_.State(m) != MemberState::kAlive) {
-      continue;
-    }
+    if (!ClaimStillOpen(m, NameHash(claim.name), claim.incarnation)) continue;
     QueueClaimCheck(m, claim.claimed_failed, now, claim.rechecks);
   }
 }
@@ -600,13 +596,16 @@ void SwimCore::RecheckClaimLater(const Probe& p, TimePoint now) {
 }
 
 void SwimCore::OnClaimRecheckTimer(const ClaimRecheckTimer& t, TimePoint now) {
-  const MemberIndex m = t.member;
-  // Moved on meanwhile: refuted, rejoined, suspected or failed here.
-  if (!table_.Contains(m) || NameHash(table_.Name(m)) != t.name_hash ||
-      table_.Incarnation(m) != t.incarnation || table_.State(m) != MemberState::kAlive) {
-    return;
-  }
-  QueueClaimCheck(m, t.claimed_failed, now, t.rechecks);
+  if (!ClaimStillOpen(t.member, t.name_hash, t.incarnation)) return;
+  QueueClaimCheck(t.member, t.claimed_failed, now, t.rechecks);
+}
+
+bool SwimCore::ClaimStillOpen(MemberIndex m, std::uint64_t name_hash,
+                              std::uint64_t incarnation) const {
+  // Not if the member moved on meanwhile: refuted, rejoined (the index may
+  // hold another member by now), or suspected or failed here.
+  return table_.Contains(m) && table_.RingHash(m) == name_hash &&
+         table_.Incarnation(m) == incarnation && table_.State(m) == MemberState::kAlive;
 }
 
 void SwimCore::StartFinalCheckNow(MemberIndex m, TimePoint now) {

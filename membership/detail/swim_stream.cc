@@ -87,7 +87,16 @@ void SwimCore::StartJoinRound(TimePoint now) {
   random_.Shuffle(order);
   if (order.size() > tuning::kMaxSeedsPerAttempt) order.resize(tuning::kMaxSeedsPerAttempt);
   join_.outstanding = static_cast<int>(order.size());
-  for (const Address& seed : order) StartPushPull(seed, StreamPurpose::kJoin, join_.round);
+  join_.table_join_failed = false;
+  join_.let_in.clear();
+  // One seed sends its table; the others only let us in and answer with
+  // their summary (every seed's table cost a cold start of 3,000 a third of
+  // its stream bytes). The catch-ups after joining bring what the first
+  // seed did not know; if it fails, a seed that let us in sends its table.
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    StartPushPull(order[i], i == 0 ? StreamPurpose::kJoin : StreamPurpose::kJoinAnnounce,
+                  join_.round);
+  }
 }
 
 void SwimCore::MarkJoined(std::string_view how) {
@@ -102,7 +111,8 @@ void SwimCore::MarkJoined(std::string_view how) {
 
 void SwimCore::JoinAttemptDone(const PendingStream& stream, const StreamResult& result,
                                bool answered, bool ok, TimePoint now) {
-  if (ok) {
+  const bool announce = stream.purpose == StreamPurpose::kJoinAnnounce;
+  if (ok && !announce) {
     if (join_.active) {
       MarkJoined("through seed " + stream.peer + " after " + std::to_string(join_.attempts) +
                  " attempt(s)");
@@ -113,8 +123,20 @@ void SwimCore::JoinAttemptDone(const PendingStream& stream, const StreamResult& 
     return;
   }
   if (!join_.active || stream.join_round != join_.round) return;
+  if (ok) {
+    // An announce let us in; its seed sends the table if the join that
+    // asked for one failed.
+    --join_.outstanding;
+    join_.let_in.push_back(stream.peer);
+    if (join_.table_join_failed) AskSeedForTable();
+    return;
+  }
   join_.all_only_self = join_.all_only_self && result.kind == StreamResult::Kind::kOnlySelf;
   join_.errors.push_back(JoinError(stream.peer, result, answered));
+  if (!announce) {
+    join_.table_join_failed = true;
+    if (!join_.let_in.empty()) AskSeedForTable();
+  }
   if (--join_.outstanding > 0) return;
   if (joined_) {  // someone joined us meanwhile
     join_.active = false;
@@ -148,6 +170,14 @@ void SwimCore::JoinAttemptDone(const PendingStream& stream, const StreamResult& 
     at = std::min(at, join_.started + config_.join_timeout);
   }
   timers_.Push(at, JoinRetryTimer{join_.round});
+}
+
+void SwimCore::AskSeedForTable() {
+  const Address seed = join_.let_in.back();
+  join_.let_in.pop_back();
+  join_.table_join_failed = false;
+  ++join_.outstanding;
+  StartPushPull(seed, StreamPurpose::kJoin, join_.round);
 }
 
 void SwimCore::OnJoinRetryTimer(const JoinRetryTimer& t, TimePoint now) {
@@ -312,7 +342,9 @@ void SwimCore::StartPushPull(const Address& to, StreamPurpose purpose, std::uint
   const StreamId id = NextStreamId();
   streams_[id] = PendingStream{purpose, join_round, 0, to};
   std::string envelope = encoder_.header();
-  PushPullMsg state = StateSummary(purpose == StreamPurpose::kJoin);
+  PushPullMsg state =
+      StateSummary(purpose == StreamPurpose::kJoin || purpose == StreamPurpose::kJoinAnnounce);
+  state.summary_only = purpose == StreamPurpose::kJoinAnnounce;
   if (purpose == StreamPurpose::kPushPull || purpose == StreamPurpose::kCatchUp) {
     // In a large table, ask for bucket digests rather than the peer's table:
     // tables a few members apart then cost a few buckets, not ~35 B a member.
@@ -398,7 +430,7 @@ PushPullMsg SwimCore::AnswerState(const PushPullMsg& request, std::string_view r
                                   const Address& requester_address) const {
   PushPullMsg state = StateSummary(false);
   // Equal summaries: say so in a few bytes instead of sending the table.
-  if (InSync(request)) return state;
+  if (InSync(request) || request.summary_only) return state;
   if (request.members.empty() && request.buckets.empty()) {
     // A summary. A delta-sync request gets our bucket digests (it sends back
     // the buckets that differ); an older agent's gets our whole table.
@@ -539,7 +571,10 @@ void SwimCore::HandleStreamResult(StreamId id, const StreamResult& result, TimeP
       } else if (const auto* pp = std::get_if<PushPullMsg>(&message)) {
         ok = true;
         ++counters_.push_pulls;
-        if (pending.purpose != StreamPurpose::kJoin) MarkJoined({});
+        if (pending.purpose != StreamPurpose::kJoin &&
+            pending.purpose != StreamPurpose::kJoinAnnounce) {
+          MarkJoined({});
+        }
         const bool asked = pending.purpose == StreamPurpose::kPushPull ||
                            pending.purpose == StreamPurpose::kCatchUp;
         bool differed = !pp->members.empty();
@@ -570,7 +605,9 @@ void SwimCore::HandleStreamResult(StreamId id, const StreamResult& result, TimeP
     }
   }
   stream_decoder_.Release();
-  if (pending.purpose == StreamPurpose::kJoin) JoinAttemptDone(pending, result, answered, ok, now);
+  if (pending.purpose == StreamPurpose::kJoin || pending.purpose == StreamPurpose::kJoinAnnounce) {
+    JoinAttemptDone(pending, result, answered, ok, now);
+  }
   // A catch-up that failed (the peer died or was busy): try another peer.
   if (pending.purpose == StreamPurpose::kCatchUp && !ok) ScheduleCatchUp(now);
 }

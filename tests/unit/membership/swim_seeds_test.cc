@@ -39,6 +39,14 @@ std::vector<std::uint8_t> TableFrom(const std::string& sender,
   return Peer(sender).StreamMessage(state);
 }
 
+// A join stream that asks the seed only for its summary (an announce).
+bool IsSummaryOnly(const StartedStream& s) {
+  Inspector inspector(detail::Channel::kStream);
+  const auto* e = inspector.Decode(s.request);
+  REQUIRE(e != nullptr);
+  return std::get<detail::PushPullMsg>(e->messages.front()).summary_only;
+}
+
 bool Logged(SwimHarness& h, LogLevel level, std::string_view text) {
   for (const auto& [l, message] : h.runtime().logs) {
     if (l == level && message.find(text) != std::string::npos) return true;
@@ -127,6 +135,85 @@ TEST_CASE("swim: a join that succeeds is logged with its seed and attempt", "[sw
   CHECK(h.swim().Joined());
   CHECK(Logged(h, LogLevel::kInfo,
                "joined the cluster through seed seed:1 after 2 attempt(s): 2 of 2 members alive"));
+}
+
+TEST_CASE("swim: a join asks one seed for its table and announces itself to the others",
+          "[swim][join]") {
+  SwimHarness h;
+  h.swim().Join({"a:1", "b:1", "c:1"}, h.now());
+  h.TickNow();
+  REQUIRE(h.pending_streams_.size() == 3);
+  const auto streams = std::move(h.pending_streams_);
+  h.pending_streams_.clear();
+  std::vector<StartedStream> table_joins;
+  std::vector<StartedStream> announces;
+  for (const StartedStream& s : streams) {
+    Inspector inspector(detail::Channel::kStream);
+    const auto* e = inspector.Decode(s.request);
+    REQUIRE(e != nullptr);
+    const auto& pp = std::get<detail::PushPullMsg>(e->messages.front());
+    CHECK(pp.join);
+    CHECK(pp.members.size() == 1);  // ourselves
+    (pp.summary_only ? announces : table_joins).push_back(s);
+  }
+  REQUIRE(table_joins.size() == 1);
+  REQUIRE(announces.size() == 2);
+  const auto name_of = [](const StartedStream& s) { return s.to.substr(0, s.to.find(':')); };
+  const auto let_in = [&](const StartedStream& s) {
+    h.swim().HandleStreamResult(s.id, StreamResult::Answered(TableFrom(name_of(s), {})), h.now());
+  };
+  // The next stream the core starts: the join that asks for a table.
+  const auto asked_for_table = [&h]() {
+    h.TickNow();
+    REQUIRE(h.pending_streams_.size() == 1);
+    const StartedStream s = h.pending_streams_.front();
+    h.pending_streams_.clear();
+    CHECK_FALSE(IsSummaryOnly(s));
+    return s;
+  };
+
+  SECTION("the seed asked for its table sends it: joined") {
+    let_in(announces[0]);
+    CHECK_FALSE(h.swim().Joined());  // a summary alone: no table yet
+    h.swim().HandleStreamResult(
+        table_joins[0].id,
+        StreamResult::Answered(TableFrom(name_of(table_joins[0]), {name_of(table_joins[0]), "x"})),
+        h.now());
+    CHECK(h.swim().Joined());
+    CHECK(h.swim().Members(h.now()).size() == 3);
+    let_in(announces[1]);
+    h.TickNow();
+    CHECK(h.pending_streams_.empty());
+  }
+  SECTION("it fails after another seed let us in: that seed is asked for its table") {
+    let_in(announces[0]);
+    h.swim().HandleStreamResult(table_joins[0].id, StreamResult::NotAnswered(Kind::kRefused),
+                                h.now());
+    const StartedStream retry = asked_for_table();
+    CHECK(retry.to == announces[0].to);
+    h.swim().HandleStreamResult(
+        retry.id, StreamResult::Answered(TableFrom(name_of(retry), {name_of(retry)})), h.now());
+    CHECK(h.swim().Joined());
+    CHECK(Logged(h, LogLevel::kInfo, "joined the cluster through seed " + retry.to));
+  }
+  SECTION("it fails first: the next seed to let us in is asked for its table") {
+    h.swim().HandleStreamResult(table_joins[0].id, StreamResult::NotAnswered(Kind::kRefused),
+                                h.now());
+    h.TickNow();
+    CHECK(h.pending_streams_.empty());
+    let_in(announces[1]);
+    CHECK(asked_for_table().to == announces[1].to);
+    CHECK_FALSE(h.swim().Joined());
+  }
+  SECTION("every seed fails: the attempt failed") {
+    h.swim().HandleStreamResult(table_joins[0].id, StreamResult::NotAnswered(Kind::kRefused),
+                                h.now());
+    for (const StartedStream& s : announces) {
+      h.swim().HandleStreamResult(s.id, StreamResult::NotAnswered(Kind::kRefused), h.now());
+    }
+    CHECK_FALSE(h.swim().Joined());
+    CHECK(Logged(h, LogLevel::kWarn, "join attempt 1 failed"));
+  }
 }
 
 // The kind of push-pull a stream request carries: a summary or a full table.

@@ -1046,6 +1046,15 @@ TEST_CASE("swim: answers stream requests (push-pull and fallback ping)", "[swim]
   REQUIRE(table.members.size() == 2);
   CHECK(table.members[0].name != "joiner");
   CHECK(table.members[1].name != "joiner");
+  // A join announced only (another seed sends the table): the summary back.
+  state.summary_only = true;
+  envelope = encoder.header();
+  encoder.AppendMessage(state, envelope);
+  detail::Encoder::Frame(detail::Channel::kStream, envelope, request);
+  const auto* summary =
+      inspector.Decode(h.swim().HandleStreamRequest("joiner:1", request, h.now()));
+  REQUIRE(summary != nullptr);
+  CHECK(std::get<detail::PushPullMsg>(summary->messages.front()).members.empty());
 
   envelope = encoder.header();
   encoder.AppendMessage(PingMsg{9, "self", 0}, envelope);
