@@ -267,9 +267,10 @@ class SwimCore {
   void RecheckClaimLater(const Probe& p, TimePoint now);
   void OnClaimRecheckTimer(const ClaimRecheckTimer& t, TimePoint now);
   // A claim about m (its name's NameHash, the incarnation claimed at) still
-  // needs a check: the member is still there, unchanged and alive here.
+  // needs a check: the member is still there, unchanged, and alive here (or
+  // suspect, for a failed claim).
   [[nodiscard]] bool ClaimStillOpen(MemberIndex m, std::uint64_t name_hash,
-                                    std::uint64_t incarnation) const;
+                                    std::uint64_t incarnation, bool claimed_failed) const;
   // Starts waiting claim checks while fewer than kMaxClaimChecks run. A claim
   // whose member moved on meanwhile (refuted, rejoined, failed) is dropped.
   void StartWaitingClaimChecks(TimePoint now);

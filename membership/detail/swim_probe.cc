@@ -320,7 +320,8 @@ void SwimCore::ProbeFailed(std::uint32_t seq, TimePoint now) {
     }
     // A claim checked (by a check of its own, or riding on a check already
     // under way, e.g. of a failed round) is not dropped: see RecheckClaimLater.
-    if ((p.reason == VerifyReason::kClaim || p.claimed_failed) && state == MemberState::kAlive) {
+    if ((p.reason == VerifyReason::kClaim || p.claimed_failed) &&
+        ClaimStillOpen(p.target, NameHash(p.target_name), p.target_incarnation, p.claimed_failed)) {
       RecheckClaimLater(p, now);
     }
     return;

@@ -583,7 +583,9 @@ void SwimCore::StartWaitingClaimChecks(TimePoint now) {
     auto node = waiting_claims_.extract(m);
     assert(!node.empty());
     const WaitingClaim claim = std::move(node.mapped());
-    if (!ClaimStillOpen(m, NameHash(claim.name), claim.incarnation)) continue;
+    if (!ClaimStillOpen(m, NameHash(claim.name), claim.incarnation, claim.claimed_failed)) {
+      continue;
+    }
     QueueClaimCheck(m, claim.claimed_failed, now, claim.rechecks);
   }
 }
@@ -596,16 +598,24 @@ void SwimCore::RecheckClaimLater(const Probe& p, TimePoint now) {
 }
 
 void SwimCore::OnClaimRecheckTimer(const ClaimRecheckTimer& t, TimePoint now) {
-  if (!ClaimStillOpen(t.member, t.name_hash, t.incarnation)) return;
+  if (!ClaimStillOpen(t.member, t.name_hash, t.incarnation, t.claimed_failed)) return;
   QueueClaimCheck(t.member, t.claimed_failed, now, t.rechecks);
 }
 
-bool SwimCore::ClaimStillOpen(MemberIndex m, std::uint64_t name_hash,
-                              std::uint64_t incarnation) const {
+bool SwimCore::ClaimStillOpen(MemberIndex m, std::uint64_t name_hash, std::uint64_t incarnation,
+                              bool claimed_failed) const {
   // Not if the member moved on meanwhile: refuted, rejoined (the index may
-  // hold another member by now), or suspected or failed here.
-  return table_.Contains(m) && table_.RingHash(m) == name_hash &&
-         table_.Incarnation(m) == incarnation && table_.State(m) == MemberState::kAlive;
+  // hold another member by now), or failed here; nor a suspect claim about a
+  // member we suspect now (our suspicion runs its course). A failed claim
+  // about one we suspect still counts: with our check it fails the member
+  // now, where a suspicion nobody confirms (the others failed it long ago)
+  // waits its longest timeout.
+  if (!table_.Contains(m) || table_.RingHash(m) != name_hash ||
+      table_.Incarnation(m) != incarnation) {
+    return false;
+  }
+  const MemberState state = table_.State(m);
+  return state == MemberState::kAlive || (claimed_failed && state == MemberState::kSuspect);
 }
 
 void SwimCore::StartFinalCheckNow(MemberIndex m, TimePoint now) {

@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 #include <map>
 
+#include "membership/detail/suspicion.h"
 #include "membership/tuning.h"
 #include "swim_harness.h"
 
@@ -1340,6 +1341,42 @@ TEST_CASE("swim: a claim check whose verdict was withheld is run again later",
   CHECK(h.swim().counters().claim_checks > checks);
   CHECK(StateOf(h, "p2") == MemberState::kFailed);
   CHECK(h.runtime().CountEvents(EventType::kSuspect, "p2") == 0);
+  CHECK(h.swim().CheckInvariants() == "");
+}
+
+TEST_CASE("swim: a failed claim about a member we suspect is checked again when withheld",
+          "[swim][pushpull][gray]") {
+  // As above, but we come to suspect p2 while the failed claim's check runs:
+  // a suspicion nobody confirms (the others failed p2 long ago) runs to its
+  // longest timeout. The check hears nothing while our link looks poor;
+  // checked again once it looks sound, the claim fails p2 long before that. (Long
+  // suspicions here, as in a large cluster: the timeout grows with log N.)
+  Config config = SwimHarness::DefaultConfig();
+  config.suspicion_min_multiplier = 12;
+  SwimHarness h(config);
+  for (int i = 0; i < 6; ++i) h.Learn("p" + std::to_string(i));
+  h.Settle();
+  LinkBreaks(h, 6500ms);
+  const std::uint64_t withheld = h.swim().counters().accusations_withheld;
+  // The claim's check starts; meanwhile p4's suspicion of p2 arrives.
+  h.PushPullFrom("p3", {{"p3", "p3:1", 0, MemberState::kAlive, {}, {}},
+                        {"p2", "p2:1", 0, MemberState::kFailed, {}, {}}});
+  h.Advance(10ms);
+  h.From("p4", SuspectMsg{"p2", 0, "p4"});
+  REQUIRE(StateOf(h, "p2") == MemberState::kSuspect);
+  const TimePoint suspected = h.now();
+  h.Advance(config.probe_timeout, 10ms);
+  CHECK(h.swim().counters().accusations_withheld > withheld);
+  CHECK(StateOf(h, "p2") == MemberState::kSuspect);
+  LinkHeals(h);
+  h.SetLive("p2", false);
+  const Duration shortest =
+      detail::SuspicionMinTimeout(config.suspicion_min_multiplier, config.probe_interval, 7);
+  while (StateOf(h, "p2") != MemberState::kFailed && h.now() - suspected < shortest * 10) {
+    h.Advance(100ms, 10ms);
+  }
+  CHECK(StateOf(h, "p2") == MemberState::kFailed);
+  CHECK(h.now() - suspected < shortest);
   CHECK(h.swim().CheckInvariants() == "");
 }
 
