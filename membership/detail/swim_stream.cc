@@ -90,9 +90,9 @@ void SwimCore::StartJoinRound(TimePoint now) {
   join_.table_join_failed = false;
   join_.let_in.clear();
   // One seed sends its table; the others only let us in and answer with
-  // their summary (every seed's table cost a cold start of 3,000 a third of
-  // its stream bytes). The catch-ups after joining bring what the first
-  // seed did not know; if it fails, a seed that let us in sends its table.
+  // their summary (the other seeds' tables were a quarter of a cold start's
+  // stream bytes at 3,000 members). The catch-ups after joining bring what
+  // that seed did not know; if it fails, a seed that let us in sends its table.
   for (std::size_t i = 0; i < order.size(); ++i) {
     StartPushPull(order[i], i == 0 ? StreamPurpose::kJoin : StreamPurpose::kJoinAnnounce,
                   join_.round);
