@@ -1,6 +1,15 @@
 #include "membership/detail/broadcast_queue.h"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "membership/tuning.h"
 
 namespace picket::membership::detail {
 namespace {
@@ -147,6 +156,147 @@ TEST_CASE("broadcast queue: watch completes after the last transmission", "[diss
   CHECK_FALSE(q.WatchDone());
   q.Fill(out, 100, 2, -1);
   CHECK(q.WatchDone());
+}
+
+// The queue's documented order written the plainest way (a list sorted on
+// every call), to check the bucketed one against under random use.
+class ReferenceQueue {
+ public:
+  ReferenceQueue(std::size_t limit, std::size_t new_member_limit)
+      : limit_(limit), new_member_limit_(new_member_limit) {}
+
+  void Push(const std::string& key, const std::string& bytes, BroadcastQueue::Kind kind) {
+    entries_.erase(key);
+    entries_[key] = Entry{bytes, next_id_++, 0, 0, kind};
+    while (entries_.size() > limit_ && EvictOne(std::nullopt)) {
+    }
+    while (NewMembers() > new_member_limit_ && EvictOne(BroadcastQueue::Kind::kNewMember)) {
+    }
+  }
+
+  std::string Fill(std::size_t budget, int transmit_limit, int slot) {
+    const std::uint32_t bit = slot >= 0 ? (1u << slot) : 0u;
+    std::string out;
+    std::size_t scanned = 0;
+    for (const std::string& key : SendOrder()) {
+      if (scanned >= tuning::kMaxBroadcastScan || out.size() >= budget) break;
+      ++scanned;
+      Entry& e = entries_.at(key);
+      if ((e.slots_sent & bit) != 0 || out.size() + e.bytes.size() > budget) continue;
+      out += e.bytes;
+      e.slots_sent |= bit;
+      if (++e.transmits >= transmit_limit) {
+        if (watch_ == key) watch_done_ = true;
+        entries_.erase(key);
+      }
+    }
+    return out;
+  }
+
+  void ClearSlot(int slot) {
+    for (auto& [key, e] : entries_) e.slots_sent &= ~(1u << slot);
+  }
+  void Remove(const std::string& key) { entries_.erase(key); }
+  void Watch(const std::string& key) {
+    watch_ = key;
+    watch_done_ = false;
+  }
+  [[nodiscard]] bool WatchDone() const { return watch_done_; }
+  [[nodiscard]] std::size_t size() const { return entries_.size(); }
+  [[nodiscard]] std::size_t NewMembers() const {
+    return static_cast<std::size_t>(std::count_if(entries_.begin(), entries_.end(), [](auto& kv) {
+      return kv.second.kind == BroadcastQueue::Kind::kNewMember;
+    }));
+  }
+  [[nodiscard]] std::optional<int> Transmits(const std::string& key) const {
+    auto it = entries_.find(key);
+    if (it == entries_.end()) return std::nullopt;
+    return it->second.transmits;
+  }
+
+ private:
+  struct Entry {
+    std::string bytes;
+    std::uint64_t id;
+    int transmits;
+    std::uint32_t slots_sent;
+    BroadcastQueue::Kind kind;
+  };
+  // Least-sent first, newest first among equals.
+  std::vector<std::string> SendOrder() const {
+    std::vector<std::string> keys;
+    for (const auto& [key, e] : entries_) keys.push_back(key);
+    std::sort(keys.begin(), keys.end(), [this](const std::string& a, const std::string& b) {
+      const Entry& x = entries_.at(a);
+      const Entry& y = entries_.at(b);
+      return x.transmits != y.transmits ? x.transmits < y.transmits : x.id > y.id;
+    });
+    return keys;
+  }
+  bool EvictOne(std::optional<BroadcastQueue::Kind> kind) {
+    std::vector<std::string> order = SendOrder();
+    for (auto it = order.rbegin(); it != order.rend(); ++it) {
+      if (kind && entries_.at(*it).kind != *kind) continue;
+      if (watch_ == *it) continue;
+      entries_.erase(*it);
+      return true;
+    }
+    return false;
+  }
+
+  std::size_t limit_;
+  std::size_t new_member_limit_;
+  std::uint64_t next_id_ = 1;
+  std::map<std::string, Entry> entries_;
+  std::optional<std::string> watch_;
+  bool watch_done_ = false;
+};
+
+TEST_CASE("broadcast queue: random use sends what the plain send order says", "[dissemination]") {
+  using Kind = BroadcastQueue::Kind;
+  for (std::uint32_t seed = 1; seed <= 20; ++seed) {
+    CAPTURE(seed);
+    std::mt19937 rng(seed);
+    auto below = [&rng](int n) { return static_cast<int>(rng() % static_cast<unsigned>(n)); };
+    const std::size_t limit = 8 + static_cast<std::size_t>(below(40));
+    const std::size_t new_member_limit = 2 + static_cast<std::size_t>(below(10));
+    BroadcastQueue q(limit, new_member_limit);
+    ReferenceQueue ref(limit, new_member_limit);
+    int version = 0;
+    for (int step = 0; step < 3000; ++step) {
+      const std::string key = "m" + std::to_string(below(60));
+      const int op = below(100);
+      if (op < 55) {
+        const Kind kind = below(2) == 0 ? Kind::kStateChange : Kind::kNewMember;
+        // Bytes that name the entry, so that a difference in order shows.
+        std::string bytes = "<" + key + ":" + std::to_string(++version) + ">";
+        bytes.resize(bytes.size() + static_cast<std::size_t>(below(30)), '.');
+        q.Push(key, bytes, kind);
+        ref.Push(key, bytes, kind);
+      } else if (op < 90) {
+        const auto budget = static_cast<std::size_t>(20 + below(400));
+        const int transmit_limit = 1 + below(8);
+        const int slot = below(6) - 1;
+        std::string out;
+        q.Fill(out, budget, transmit_limit, slot);
+        REQUIRE(out == ref.Fill(budget, transmit_limit, slot));
+      } else if (op < 94) {
+        const int slot = below(5);
+        q.ClearSlot(slot);
+        ref.ClearSlot(slot);
+      } else if (op < 98) {
+        q.Remove(key);
+        ref.Remove(key);
+      } else {
+        q.Watch(key);
+        ref.Watch(key);
+      }
+      REQUIRE(q.size() == ref.size());
+      REQUIRE(q.new_members() == ref.NewMembers());
+      REQUIRE(q.Transmits(key) == ref.Transmits(key));
+      REQUIRE(q.WatchDone() == ref.WatchDone());
+    }
+  }
 }
 
 }  // namespace picket::membership::detail
