@@ -13,15 +13,17 @@ bool OlderId(const auto& a, const auto& b) { return a.id < b.id; }
 
 }  // namespace
 
-BroadcastQueue::Bucket& BroadcastQueue::BucketOf(int kind, int transmits) {
+template <typename Key>
+typename BroadcastQueue<Key>::Bucket& BroadcastQueue<Key>::BucketOf(int kind, int transmits) {
   auto& buckets = buckets_[static_cast<std::size_t>(kind)];
   const auto level = static_cast<std::size_t>(transmits);
   if (buckets.size() <= level) buckets.resize(level + 1);
   return buckets[level];
 }
 
-void BroadcastQueue::Push(const std::string& key, std::string bytes, Kind kind) {
-  if (auto it = by_key_.find(key); it != by_key_.end()) Erase(it->second);
+template <typename Key>
+void BroadcastQueue<Key>::Push(const Key& key, std::string bytes, Kind kind) {
+  if (const std::uint32_t* queued = by_key_.Find(key)) Erase(*queued);
   std::uint32_t slot = 0;
   if (free_slots_.empty()) {
     slot = static_cast<std::uint32_t>(slots_.size());
@@ -37,7 +39,7 @@ void BroadcastQueue::Push(const std::string& key, std::string bytes, Kind kind) 
   e.transmits = 0;
   e.slots_sent = 0;
   e.kind = kind;
-  by_key_.emplace(key, slot);
+  by_key_.Add(key, slot);
   if (kind == Kind::kNewMember) ++new_members_;
   BucketOf(KindIndex(kind), 0).push_back(Ref{e.id, slot});  // the newest id: last
   bool evicted = true;
@@ -46,7 +48,8 @@ void BroadcastQueue::Push(const std::string& key, std::string bytes, Kind kind) 
   while (evicted && new_members_ > new_member_limit_) evicted = EvictOne(Kind::kNewMember);
 }
 
-bool BroadcastQueue::EvictOne(std::optional<Kind> kind) {
+template <typename Key>
+bool BroadcastQueue<Key>::EvictOne(std::optional<Kind> kind) {
   // The most-sent, oldest entry has done the most of its job already. A
   // watched entry (our own leave) stays: a graceful leave waits for it.
   const bool state_changes = !kind || *kind == Kind::kStateChange;
@@ -70,7 +73,8 @@ bool BroadcastQueue::EvictOne(std::optional<Kind> kind) {
   return false;
 }
 
-int BroadcastQueue::Fill(std::string& out, std::size_t budget, int transmit_limit, int slot) {
+template <typename Key>
+int BroadcastQueue<Key>::Fill(std::string& out, std::size_t budget, int transmit_limit, int slot) {
   const std::uint32_t bit = slot >= 0 ? (1u << slot) : 0u;
   // Scan in send order: by transmits, then newest first across both kinds.
   taken_.clear();
@@ -139,27 +143,32 @@ int BroadcastQueue::Fill(std::string& out, std::size_t budget, int transmit_limi
   return static_cast<int>(taken_.size());
 }
 
-void BroadcastQueue::ClearSlot(int slot) {
+template <typename Key>
+void BroadcastQueue<Key>::ClearSlot(int slot) {
   const std::uint32_t mask = ~(1u << slot);
   for (Entry& e : slots_) e.slots_sent &= mask;
 }
 
-void BroadcastQueue::Remove(const std::string& key) {
-  if (auto it = by_key_.find(key); it != by_key_.end()) Erase(it->second);
+template <typename Key>
+void BroadcastQueue<Key>::Remove(const Key& key) {
+  if (const std::uint32_t* queued = by_key_.Find(key)) Erase(*queued);
 }
 
-void BroadcastQueue::Watch(const std::string& key) {
+template <typename Key>
+void BroadcastQueue<Key>::Watch(const Key& key) {
   watch_key_ = key;
   watch_done_ = false;
 }
 
-std::optional<int> BroadcastQueue::Transmits(const std::string& key) const {
-  auto it = by_key_.find(key);
-  if (it == by_key_.end()) return std::nullopt;
-  return slots_[it->second].transmits;
+template <typename Key>
+std::optional<int> BroadcastQueue<Key>::Transmits(const Key& key) const {
+  const std::uint32_t* queued = by_key_.Find(key);
+  if (queued == nullptr) return std::nullopt;
+  return slots_[*queued].transmits;
 }
 
-void BroadcastQueue::Erase(std::uint32_t slot) {
+template <typename Key>
+void BroadcastQueue<Key>::Erase(std::uint32_t slot) {
   const Entry& e = slots_[slot];
   Bucket& bucket = BucketOf(KindIndex(e.kind), e.transmits);
   const auto it =
@@ -168,11 +177,15 @@ void BroadcastQueue::Erase(std::uint32_t slot) {
   Release(slot);
 }
 
-void BroadcastQueue::Release(std::uint32_t slot) {
+template <typename Key>
+void BroadcastQueue<Key>::Release(std::uint32_t slot) {
   Entry& e = slots_[slot];
   if (e.kind == Kind::kNewMember) --new_members_;
-  by_key_.erase(e.key);
+  by_key_.Erase(e.key);
   free_slots_.push_back(slot);
 }
+
+template class BroadcastQueue<std::string>;
+template class BroadcastQueue<std::uint32_t>;
 
 }  // namespace picket::membership::detail

@@ -16,6 +16,9 @@
 // length included), so packing a datagram is appending bytes and the budget
 // is exact.
 //
+// Keys are member names' texts (std::string) or small dense integers (member
+// indexes, std::uint32_t: found through an array, not a hash map).
+//
 // Heartbeats go to the same K observers every period; an entry remembers which
 // observer slots it already reached so that it is not spent on the same
 // observer twice (it still goes to random probe and gossip targets).
@@ -31,9 +34,54 @@
 
 namespace picket::membership::detail {
 
+enum class BroadcastKind { kStateChange, kNewMember };
+
+// The slot of each queued key.
+template <typename Key>
+class KeySlots;
+
+template <>
+class KeySlots<std::string> {
+ public:
+  [[nodiscard]] const std::uint32_t* Find(const std::string& key) const {
+    auto it = slots_.find(key);
+    return it == slots_.end() ? nullptr : &it->second;
+  }
+  void Add(const std::string& key, std::uint32_t slot) { slots_.emplace(key, slot); }
+  void Erase(const std::string& key) { slots_.erase(key); }
+  [[nodiscard]] std::size_t size() const { return slots_.size(); }
+
+ private:
+  std::unordered_map<std::string, std::uint32_t> slots_;
+};
+
+template <>
+class KeySlots<std::uint32_t> {
+ public:
+  [[nodiscard]] const std::uint32_t* Find(std::uint32_t key) const {
+    return key < slots_.size() && slots_[key] != kNone ? &slots_[key] : nullptr;
+  }
+  void Add(std::uint32_t key, std::uint32_t slot) {
+    if (slots_.size() <= key) slots_.resize(std::size_t{key} + 1, kNone);
+    slots_[key] = slot;
+    ++size_;
+  }
+  void Erase(std::uint32_t key) {
+    slots_[key] = kNone;
+    --size_;
+  }
+  [[nodiscard]] std::size_t size() const { return size_; }
+
+ private:
+  static constexpr std::uint32_t kNone = 0xFFFFFFFFu;
+  std::vector<std::uint32_t> slots_;  // by key
+  std::size_t size_ = 0;
+};
+
+template <typename Key = std::string>
 class BroadcastQueue {
  public:
-  enum class Kind { kStateChange, kNewMember };
+  using Kind = BroadcastKind;
 
   // REQUIRES: limit >= 2 (a watched entry and a newcomer), new_member_limit >= 1.
   BroadcastQueue(std::size_t limit, std::size_t new_member_limit)
@@ -41,7 +89,7 @@ class BroadcastQueue {
   explicit BroadcastQueue(std::size_t limit) : BroadcastQueue(limit, limit) {}
 
   // Queues `bytes` under `key`, replacing an entry with the same key.
-  void Push(const std::string& key, std::string bytes, Kind kind = Kind::kStateChange);
+  void Push(const Key& key, std::string bytes, Kind kind = Kind::kStateChange);
 
   // Appends entries to `out` while out.size() <= budget: least-sent first,
   // skipping entries that do not fit or (slot >= 0) already went to observer
@@ -54,23 +102,23 @@ class BroadcastQueue {
   void ClearSlot(int slot);
 
   // Drops the entry under `key`, if any.
-  void Remove(const std::string& key);
+  void Remove(const Key& key);
 
   // Completion tracking (graceful leave): Watch(key) makes WatchDone() true
   // once the entry under `key` has left the queue after its last transmission
   // (not when it is replaced or pruned).
-  void Watch(const std::string& key);
+  void Watch(const Key& key);
   [[nodiscard]] bool WatchDone() const { return watch_done_; }
 
   [[nodiscard]] std::size_t size() const { return by_key_.size(); }
   [[nodiscard]] std::size_t new_members() const { return new_members_; }
-  [[nodiscard]] bool empty() const { return by_key_.empty(); }
+  [[nodiscard]] bool empty() const { return by_key_.size() == 0; }
   // Times the entry under `key` was sent, or nullopt if none is queued.
-  [[nodiscard]] std::optional<int> Transmits(const std::string& key) const;
+  [[nodiscard]] std::optional<int> Transmits(const Key& key) const;
 
  private:
   struct Entry {
-    std::string key;
+    Key key{};
     std::string bytes;
     std::uint64_t id = 0;  // push order: among equal counts newer ids go first
     int transmits = 0;
@@ -110,14 +158,17 @@ class BroadcastQueue {
   std::uint64_t next_id_ = 1;
   std::vector<Entry> slots_;
   std::vector<std::uint32_t> free_slots_;
-  std::unordered_map<std::string, std::uint32_t> by_key_;
+  KeySlots<Key> by_key_;
   std::array<std::vector<Bucket>, 2> buckets_;  // [KindIndex][transmits]
   std::size_t new_members_ = 0;                 // entries of Kind::kNewMember
   std::vector<Taken> taken_;                    // Fill's scratch
   Bucket sent_;                                 // Fill's scratch
   Bucket merged_;                               // Fill's scratch
-  std::optional<std::string> watch_key_;
+  std::optional<Key> watch_key_;
   bool watch_done_ = false;
 };
+
+extern template class BroadcastQueue<std::string>;
+extern template class BroadcastQueue<std::uint32_t>;
 
 }  // namespace picket::membership::detail

@@ -72,7 +72,7 @@ void SwimCore::Leave(TimePoint now) {
     const std::uint64_t incarnation = self_incarnation() + 1;
     Transition(self_, MemberState::kLeft, incarnation, now);
     BroadcastLeft(self_);
-    updates_.Watch(UpdateKey(self_));
+    updates_.Watch(self_);
     // Tell the observers (they stop expecting heartbeats) and a few others at
     // once; every datagram carries the queued `left` until it has been sent
     // its retransmit limit, and the receivers gossip it on.

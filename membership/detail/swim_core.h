@@ -423,7 +423,6 @@ class SwimCore {
   std::vector<MemberIndex> RandomLiveMembers(int count, MemberIndex exclude,
                                              std::vector<MemberIndex> chosen = {});
   [[nodiscard]] int RetransmitLimit() const;
-  [[nodiscard]] std::string UpdateKey(MemberIndex m) const;
 
   // swim_stream.cc
   void StartJoinRound(TimePoint now);
@@ -494,8 +493,8 @@ class SwimCore {
   PhiReports phi_reports_;
   Suspicions suspicions_;
   Awareness awareness_;
-  BroadcastQueue updates_;
-  BroadcastQueue phi_queue_;
+  BroadcastQueue<MemberIndex> updates_;    // keyed by the member an update is about
+  BroadcastQueue<std::string> phi_queue_;  // keyed by observer and subject
   // Bytes of phi reports this agent may still send in the current probe round
   // (refilled each round; see tuning::kPhiReportBudgetFraction).
   std::size_t phi_report_bytes_left_ = 0;

@@ -710,7 +710,7 @@ void SwimCore::OnReapTimer(TimePoint now) {
                         now + config_.reap_after);
     phi_reports_.Forget(m);
     suspicions_.Clear(m);
-    updates_.Remove(UpdateKey(m));
+    updates_.Remove(m);
     table_.Remove(m);
   }
   table_.ExpireTombstones(now);
@@ -721,29 +721,24 @@ void SwimCore::OnReapTimer(TimePoint now) {
 
 // ---------------------------------------------------------------- gossip
 
-std::string SwimCore::UpdateKey(MemberIndex m) const { return std::string(table_.Name(m)); }
-
 void SwimCore::BroadcastAlive(MemberIndex m) {
-  updates_.Push(UpdateKey(m), encoder_.EncodeMessage(AliveOf(m)));
+  updates_.Push(m, encoder_.EncodeMessage(AliveOf(m)));
 }
 
 void SwimCore::BroadcastJoin(MemberIndex m) {
-  updates_.Push(UpdateKey(m), encoder_.EncodeMessage(AliveOf(m)), BroadcastQueue::Kind::kNewMember);
+  updates_.Push(m, encoder_.EncodeMessage(AliveOf(m)), BroadcastKind::kNewMember);
 }
 
 void SwimCore::BroadcastSuspect(MemberIndex m, std::string_view from) {
-  updates_.Push(UpdateKey(m),
-                encoder_.EncodeMessage(SuspectMsg{table_.Name(m), table_.Incarnation(m), from}));
+  updates_.Push(m, encoder_.EncodeMessage(SuspectMsg{table_.Name(m), table_.Incarnation(m), from}));
 }
 
 void SwimCore::BroadcastFailed(MemberIndex m, std::string_view from) {
-  updates_.Push(UpdateKey(m),
-                encoder_.EncodeMessage(FailedMsg{table_.Name(m), table_.Incarnation(m), from}));
+  updates_.Push(m, encoder_.EncodeMessage(FailedMsg{table_.Name(m), table_.Incarnation(m), from}));
 }
 
 void SwimCore::BroadcastLeft(MemberIndex m) {
-  updates_.Push(UpdateKey(m),
-                encoder_.EncodeMessage(LeftMsg{table_.Name(m), table_.Incarnation(m)}));
+  updates_.Push(m, encoder_.EncodeMessage(LeftMsg{table_.Name(m), table_.Incarnation(m)}));
 }
 
 }  // namespace picket::membership::detail

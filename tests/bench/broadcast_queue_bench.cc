@@ -19,6 +19,7 @@
 
 namespace {
 
+using picket::membership::detail::BroadcastKind;
 using picket::membership::detail::BroadcastQueue;
 
 constexpr std::size_t kQueueLimit = 4096;  // --gossip-queue-limit default
@@ -43,7 +44,7 @@ void BM_ColdStartPushes(benchmark::State& state) {
   std::string datagram;
   for (auto _ : state) {
     for (std::size_t i = 0; i < pushes_per_fill; ++i) {
-      queue.Push(keys[next], alive, BroadcastQueue::Kind::kNewMember);
+      queue.Push(keys[next], alive, BroadcastKind::kNewMember);
       next = (next + 1) % keys.size();
     }
     datagram.clear();

@@ -7,6 +7,7 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "membership/tuning.h"
@@ -92,7 +93,7 @@ TEST_CASE("broadcast queue: bounded, the most-sent oldest entry goes first", "[d
 
 TEST_CASE("broadcast queue: join news has a bound of its own, state changes stay",
           "[dissemination]") {
-  using Kind = BroadcastQueue::Kind;
+  using Kind = BroadcastKind;
   BroadcastQueue q(10, 2);
   q.Push("s", Item('s'));  // a state change
   q.Push("j1", Item('1'), Kind::kNewMember);
@@ -165,12 +166,12 @@ class ReferenceQueue {
   ReferenceQueue(std::size_t limit, std::size_t new_member_limit)
       : limit_(limit), new_member_limit_(new_member_limit) {}
 
-  void Push(const std::string& key, const std::string& bytes, BroadcastQueue::Kind kind) {
+  void Push(const std::string& key, const std::string& bytes, BroadcastKind kind) {
     entries_.erase(key);
     entries_[key] = Entry{bytes, next_id_++, 0, 0, kind};
     while (entries_.size() > limit_ && EvictOne(std::nullopt)) {
     }
-    while (NewMembers() > new_member_limit_ && EvictOne(BroadcastQueue::Kind::kNewMember)) {
+    while (NewMembers() > new_member_limit_ && EvictOne(BroadcastKind::kNewMember)) {
     }
   }
 
@@ -205,7 +206,7 @@ class ReferenceQueue {
   [[nodiscard]] std::size_t size() const { return entries_.size(); }
   [[nodiscard]] std::size_t NewMembers() const {
     return static_cast<std::size_t>(std::count_if(entries_.begin(), entries_.end(), [](auto& kv) {
-      return kv.second.kind == BroadcastQueue::Kind::kNewMember;
+      return kv.second.kind == BroadcastKind::kNewMember;
     }));
   }
   [[nodiscard]] std::optional<int> Transmits(const std::string& key) const {
@@ -220,7 +221,7 @@ class ReferenceQueue {
     std::uint64_t id;
     int transmits;
     std::uint32_t slots_sent;
-    BroadcastQueue::Kind kind;
+    BroadcastKind kind;
   };
   // Least-sent first, newest first among equals.
   std::vector<std::string> SendOrder() const {
@@ -233,7 +234,7 @@ class ReferenceQueue {
     });
     return keys;
   }
-  bool EvictOne(std::optional<BroadcastQueue::Kind> kind) {
+  bool EvictOne(std::optional<BroadcastKind> kind) {
     std::vector<std::string> order = SendOrder();
     for (auto it = order.rbegin(); it != order.rend(); ++it) {
       if (kind && entries_.at(*it).kind != *kind) continue;
@@ -252,27 +253,39 @@ class ReferenceQueue {
   bool watch_done_ = false;
 };
 
-TEST_CASE("broadcast queue: random use sends what the plain send order says", "[dissemination]") {
-  using Kind = BroadcastQueue::Kind;
+template <typename Key>
+Key KeyOf(int k) {
+  if constexpr (std::is_same_v<Key, std::string>) {
+    return "m" + std::to_string(k);
+  } else {
+    return static_cast<Key>(k);
+  }
+}
+
+TEMPLATE_TEST_CASE("broadcast queue: random use sends what the plain send order says",
+                   "[dissemination]", std::string, std::uint32_t) {
+  using Kind = BroadcastKind;
   for (std::uint32_t seed = 1; seed <= 20; ++seed) {
     CAPTURE(seed);
     std::mt19937 rng(seed);
     auto below = [&rng](int n) { return static_cast<int>(rng() % static_cast<unsigned>(n)); };
     const std::size_t limit = 8 + static_cast<std::size_t>(below(40));
     const std::size_t new_member_limit = 2 + static_cast<std::size_t>(below(10));
-    BroadcastQueue q(limit, new_member_limit);
+    BroadcastQueue<TestType> q(limit, new_member_limit);
     ReferenceQueue ref(limit, new_member_limit);
     int version = 0;
     for (int step = 0; step < 3000; ++step) {
-      const std::string key = "m" + std::to_string(below(60));
+      const int k = below(60);
+      const TestType key = KeyOf<TestType>(k);
+      const std::string name = "m" + std::to_string(k);
       const int op = below(100);
       if (op < 55) {
         const Kind kind = below(2) == 0 ? Kind::kStateChange : Kind::kNewMember;
         // Bytes that name the entry, so that a difference in order shows.
-        std::string bytes = "<" + key + ":" + std::to_string(++version) + ">";
+        std::string bytes = "<" + name + ":" + std::to_string(++version) + ">";
         bytes.resize(bytes.size() + static_cast<std::size_t>(below(30)), '.');
         q.Push(key, bytes, kind);
-        ref.Push(key, bytes, kind);
+        ref.Push(name, bytes, kind);
       } else if (op < 90) {
         const auto budget = static_cast<std::size_t>(20 + below(400));
         const int transmit_limit = 1 + below(8);
@@ -286,14 +299,14 @@ TEST_CASE("broadcast queue: random use sends what the plain send order says", "[
         ref.ClearSlot(slot);
       } else if (op < 98) {
         q.Remove(key);
-        ref.Remove(key);
+        ref.Remove(name);
       } else {
         q.Watch(key);
-        ref.Watch(key);
+        ref.Watch(name);
       }
       REQUIRE(q.size() == ref.size());
       REQUIRE(q.new_members() == ref.NewMembers());
-      REQUIRE(q.Transmits(key) == ref.Transmits(key));
+      REQUIRE(q.Transmits(key) == ref.Transmits(name));
       REQUIRE(q.WatchDone() == ref.WatchDone());
     }
   }
