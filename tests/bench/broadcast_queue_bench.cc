@@ -12,7 +12,9 @@
 #include <benchmark/benchmark.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "membership/detail/broadcast_queue.h"
@@ -27,17 +29,27 @@ constexpr std::size_t kNewMemberLimit = 128;
 constexpr std::size_t kBudget = 1200;  // bytes of a datagram left for gossip
 constexpr int kTransmitLimit = 12;     // retransmit multiplier 3 x ceil(log10(N + 1))
 
-std::vector<std::string> Keys(std::size_t n) {
-  std::vector<std::string> keys;
+// Member names (the phi reports' kind of key) or member indexes (membership
+// updates' keys).
+template <typename Key>
+std::vector<Key> Keys(std::size_t n) {
+  std::vector<Key> keys;
   keys.reserve(n);
-  for (std::size_t i = 0; i < n; ++i) keys.push_back("n" + std::to_string(i));
+  for (std::size_t i = 0; i < n; ++i) {
+    if constexpr (std::is_same_v<Key, std::string>) {
+      keys.push_back("n" + std::to_string(i));
+    } else {
+      keys.push_back(static_cast<Key>(i));
+    }
+  }
   return keys;
 }
 
+template <typename Key>
 void BM_ColdStartPushes(benchmark::State& state) {
   const auto pushes_per_fill = static_cast<std::size_t>(state.range(0));
-  const std::vector<std::string> keys = Keys(10000);
-  BroadcastQueue queue(kQueueLimit, kNewMemberLimit);
+  const std::vector<Key> keys = Keys<Key>(10000);
+  BroadcastQueue<Key> queue(kQueueLimit, kNewMemberLimit);
   const std::string alive(40, 'a');
   std::size_t next = 0;
   int slot = -1;
@@ -53,16 +65,18 @@ void BM_ColdStartPushes(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(pushes_per_fill));
 }
-BENCHMARK(BM_ColdStartPushes)->Arg(16)->Arg(1);
+BENCHMARK(BM_ColdStartPushes<std::uint32_t>)->Arg(16)->Arg(1);
+BENCHMARK(BM_ColdStartPushes<std::string>)->Arg(16)->Arg(1);
 
+template <typename Key>
 void BM_HealBurst(benchmark::State& state) {
   const auto refutations = static_cast<std::size_t>(state.range(0));
-  const std::vector<std::string> keys = Keys(refutations);
+  const std::vector<Key> keys = Keys<Key>(refutations);
   const std::string alive(40, 'r');
   std::string datagram;
   for (auto _ : state) {
-    BroadcastQueue queue(kQueueLimit, kNewMemberLimit);
-    for (const std::string& key : keys) queue.Push(key, alive);
+    BroadcastQueue<Key> queue(kQueueLimit, kNewMemberLimit);
+    for (const Key& key : keys) queue.Push(key, alive);
     int slot = -1;
     while (!queue.empty()) {
       datagram.clear();
@@ -72,7 +86,8 @@ void BM_HealBurst(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(refutations));
 }
-BENCHMARK(BM_HealBurst)->Arg(500);
+BENCHMARK(BM_HealBurst<std::uint32_t>)->Arg(500);
+BENCHMARK(BM_HealBurst<std::string>)->Arg(500);
 
 }  // namespace
 
