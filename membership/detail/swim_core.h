@@ -509,7 +509,7 @@ class SwimCore {
   // Claim checks (VerifyReason::kClaim) running, and the claims waiting for
   // one (see QueueClaimCheck): by member, and in arrival order.
   struct WaitingClaim {
-    std::string name;  // guards against index reuse
+    std::uint64_t name_hash = 0;  // guards against index reuse
     std::uint64_t incarnation = 0;
     bool claimed_failed = false;
     int rechecks = 0;

@@ -561,13 +561,13 @@ void SwimCore::QueueClaimCheck(MemberIndex m, bool claimed_failed, TimePoint now
   // At the cap (a heal: a whole side's claims at once). The member was told
   // of a failed claim already (a live one refutes, which settles the claim);
   // the check waits its turn.
-  const WaitingClaim claim{std::string(table_.Name(m)), table_.Incarnation(m), claimed_failed,
-                           rechecks};
+  const WaitingClaim claim{table_.RingHash(m), table_.Incarnation(m), claimed_failed, rechecks};
   auto [it, inserted] = waiting_claims_.try_emplace(m, claim);
   if (inserted) {
     waiting_claim_order_.push_back(m);
     ++counters_.claim_checks_waited;
-  } else if (it->second.name == claim.name && it->second.incarnation == claim.incarnation) {
+  } else if (it->second.name_hash == claim.name_hash &&
+             it->second.incarnation == claim.incarnation) {
     it->second.claimed_failed = it->second.claimed_failed || claimed_failed;
   } else {
     it->second = claim;
@@ -583,7 +583,7 @@ void SwimCore::StartWaitingClaimChecks(TimePoint now) {
     auto node = waiting_claims_.extract(m);
     assert(!node.empty());
     const WaitingClaim claim = std::move(node.mapped());
-    if (!ClaimStillOpen(m, NameHash(claim.name), claim.incarnation, claim.claimed_failed)) {
+    if (!ClaimStillOpen(m, claim.name_hash, claim.incarnation, claim.claimed_failed)) {
       continue;
     }
     QueueClaimCheck(m, claim.claimed_failed, now, claim.rechecks);
