@@ -135,6 +135,10 @@ class SwimCore {
     kCatchUp,
     kJoinAnnounce
   };
+  // Both kinds of join stream (a table join and an announce).
+  static bool IsJoin(StreamPurpose purpose) {
+    return purpose == StreamPurpose::kJoin || purpose == StreamPurpose::kJoinAnnounce;
+  }
   // Some buckets of the table split `count` ways (delta sync); count 0: all.
   struct SyncBuckets {
     std::uint32_t count = 0;

@@ -342,8 +342,7 @@ void SwimCore::StartPushPull(const Address& to, StreamPurpose purpose, std::uint
   const StreamId id = NextStreamId();
   streams_[id] = PendingStream{purpose, join_round, 0, to};
   std::string envelope = encoder_.header();
-  PushPullMsg state =
-      StateSummary(purpose == StreamPurpose::kJoin || purpose == StreamPurpose::kJoinAnnounce);
+  PushPullMsg state = StateSummary(IsJoin(purpose));
   state.summary_only = purpose == StreamPurpose::kJoinAnnounce;
   if (purpose == StreamPurpose::kPushPull || purpose == StreamPurpose::kCatchUp) {
     // In a large table, ask for bucket digests rather than the peer's table:
@@ -571,10 +570,7 @@ void SwimCore::HandleStreamResult(StreamId id, const StreamResult& result, TimeP
       } else if (const auto* pp = std::get_if<PushPullMsg>(&message)) {
         ok = true;
         ++counters_.push_pulls;
-        if (pending.purpose != StreamPurpose::kJoin &&
-            pending.purpose != StreamPurpose::kJoinAnnounce) {
-          MarkJoined({});
-        }
+        if (!IsJoin(pending.purpose)) MarkJoined({});
         const bool asked = pending.purpose == StreamPurpose::kPushPull ||
                            pending.purpose == StreamPurpose::kCatchUp;
         bool differed = !pp->members.empty();
@@ -605,9 +601,7 @@ void SwimCore::HandleStreamResult(StreamId id, const StreamResult& result, TimeP
     }
   }
   stream_decoder_.Release();
-  if (pending.purpose == StreamPurpose::kJoin || pending.purpose == StreamPurpose::kJoinAnnounce) {
-    JoinAttemptDone(pending, result, answered, ok, now);
-  }
+  if (IsJoin(pending.purpose)) JoinAttemptDone(pending, result, answered, ok, now);
   // A catch-up that failed (the peer died or was busy): try another peer.
   if (pending.purpose == StreamPurpose::kCatchUp && !ok) ScheduleCatchUp(now);
 }
