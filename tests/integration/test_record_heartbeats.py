@@ -10,7 +10,10 @@ replays, one file (--trace-file) and every directory as a family
 (--trace-dir). The same agents show the detector's estimate in /v1/members/{name}
 (expected_interval_s, suspect_after_s, suspect_at) and in /metrics
 (picket_detector_*_seconds{member=...}) for the members they observe, and
-null for themselves. About 20 s; every agent is killed by PID at the end.
+null for themselves. The agents keep recording while the test replays: it
+replays a copy of whole lines and checks detector-eval counts every arrival
+of it but the last (which ends the evaluated span). About 20 s; every agent
+is killed by PID at the end.
 """
 
 import json
@@ -30,6 +33,23 @@ MIN_ARRIVALS = 60  # 6 s of 100 ms heartbeats
 def arrivals(path):
     with open(path) as f:
         return [line for line in f if line.strip() and not line.startswith("#")]
+
+
+def snapshot(root, copy):
+    """Copies every trace under `root` to `copy`, whole lines only (an agent may
+    be writing the last one); returns {copied path: arrival lines}."""
+    lines = {}
+    for agent in sorted(os.listdir(root)):
+        os.makedirs(os.path.join(copy, agent))
+        for name in sorted(os.listdir(os.path.join(root, agent))):
+            with open(os.path.join(root, agent, name)) as f:
+                text = f.read()
+            text = text[:text.rfind("\n") + 1]
+            path = os.path.join(copy, agent, name)
+            with open(path, "w") as f:
+                f.write(text)
+            lines[path] = len(arrivals(path))
+    return lines
 
 
 class RecordHeartbeats(unittest.TestCase):
@@ -66,8 +86,13 @@ class RecordHeartbeats(unittest.TestCase):
             return True
         wait_until(traces_full, 40, interval=0.5, what="two trace files per agent")
 
+        # The agents keep recording: replay a copy of whole lines, so that the
+        # counts below are of the same files detector-eval reads.
+        copy = os.path.join(c.dir, "traces-copy")
+        lines = snapshot(root, copy)
+
         # Times increase, about 100 ms apart (no burst is recorded: < 25 ms apart).
-        path = os.path.join(root, "node-0", "node-1.trace")
+        path = os.path.join(copy, "node-0", "node-1.trace")
         with open(path) as f:
             header = f.readline()
         self.assertIn("'node-1' at 'node-0'", header)
@@ -83,18 +108,23 @@ class RecordHeartbeats(unittest.TestCase):
                            capture_output=True, text=True, timeout=60)
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
         family = json.loads(p.stdout)["families"][0]
-        self.assertGreaterEqual(family["arrivals"], MIN_ARRIVALS)
+        # The last arrival ends the evaluated span; every other one is counted.
+        self.assertGreaterEqual(lines[path], MIN_ARRIVALS)
+        self.assertEqual(family["arrivals"], lines[path] - 1)
         self.assertGreater(family["hours"], 0)
 
         # ... and every agent's directory as one recorded family (two traces spliced).
-        p = subprocess.run([PICKET, "detector-eval", "--trace-dir", root, "--family", "none",
+        p = subprocess.run([PICKET, "detector-eval", "--trace-dir", copy, "--family", "none",
                             "--warmup-min", "0.05", "--trials", "101", "--json"],
                            capture_output=True, text=True, timeout=60)
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
         families = json.loads(p.stdout)["families"]
         self.assertEqual([f["name"] for f in families], [f"recorded/{a.name}" for a in agents])
-        for f in families:
-            self.assertGreaterEqual(f["arrivals"], 2 * MIN_ARRIVALS, f["name"])
+        for f, a in zip(families, agents):
+            spliced = sum(n for q, n in lines.items()
+                          if os.path.basename(os.path.dirname(q)) == a.name)
+            self.assertGreaterEqual(spliced, 2 * MIN_ARRIVALS, f["name"])
+            self.assertEqual(f["arrivals"], spliced - 1, f["name"])
 
         # What the detector believes, in the API and the metrics.
         a = agents[0]
