@@ -139,6 +139,11 @@ class SwimCore {
   static bool IsJoin(StreamPurpose purpose) {
     return purpose == StreamPurpose::kJoin || purpose == StreamPurpose::kJoinAnnounce;
   }
+  // Both kinds of table exchange we start (a push-pull and a catch-up): they
+  // ask for what differs and follow up with a kSync of it.
+  static bool AsksForDifferences(StreamPurpose purpose) {
+    return purpose == StreamPurpose::kPushPull || purpose == StreamPurpose::kCatchUp;
+  }
   // Some buckets of the table split `count` ways (delta sync); count 0: all.
   struct SyncBuckets {
     std::uint32_t count = 0;

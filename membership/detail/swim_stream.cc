@@ -344,7 +344,7 @@ void SwimCore::StartPushPull(const Address& to, StreamPurpose purpose, std::uint
   std::string envelope = encoder_.header();
   PushPullMsg state = StateSummary(IsJoin(purpose));
   state.summary_only = purpose == StreamPurpose::kJoinAnnounce;
-  if (purpose == StreamPurpose::kPushPull || purpose == StreamPurpose::kCatchUp) {
+  if (AsksForDifferences(purpose)) {
     // In a large table, ask for bucket digests rather than the peer's table:
     // tables a few members apart then cost a few buckets, not ~35 B a member.
     if (table_.size() >= tuning::kDeltaSyncMinMembers) {
@@ -571,8 +571,7 @@ void SwimCore::HandleStreamResult(StreamId id, const StreamResult& result, TimeP
         ok = true;
         ++counters_.push_pulls;
         if (!IsJoin(pending.purpose)) MarkJoined({});
-        const bool asked = pending.purpose == StreamPurpose::kPushPull ||
-                           pending.purpose == StreamPurpose::kCatchUp;
+        const bool asked = AsksForDifferences(pending.purpose);
         bool differed = !pp->members.empty();
         if (differed) MergeState(*pp, sender, now);
         if (!pp->bucket_digests.empty()) {
